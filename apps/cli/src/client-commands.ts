@@ -1,0 +1,114 @@
+/** The one-shot commands: send, receive, ls, rm, status. Each connects, does one thing, exits. */
+import { basename, resolve } from 'node:path';
+import { connectClient, fileNameSchema, type ConnectedClient, type FileSummary, type MeshState } from '@meshdrive/core';
+import { openSink, openSource } from './file-io.js';
+import { signalUrl, token, UsageError, type CliValues } from './options.js';
+import { ProgressBar } from './progress.js';
+import { formatBytes } from './sizes.js';
+
+async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>): Promise<T> {
+  const connected = await connectClient({ signalUrl: signalUrl(values), token: token(values) });
+  try {
+    return await run(connected);
+  } finally {
+    connected.close();
+  }
+}
+
+function checkName(name: string): string {
+  const parsed = fileNameSchema.safeParse(name);
+  if (!parsed.success) throw new UsageError(`"${name}" is not a valid name: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return name;
+}
+
+export async function runSend(path: string, values: CliValues): Promise<number> {
+  const name = checkName(values.name ?? basename(path));
+  const source = await openSource(path);
+  try {
+    return await withClient(values, async ({ client }) => {
+      const started = Date.now();
+      const bar = new ProgressBar(`send ${name}`);
+      const result = await client.store(name, source, { onProgress: (progress) => bar.update(progress) });
+      bar.finish();
+      const seconds = (Date.now() - started) / 1000;
+      if (result.replication < 2 && source.size > 0) {
+        process.stderr.write(`meshdrive: warning: only ${result.replication} peer online, so "${name}" has a single copy\n`);
+      }
+      process.stdout.write(
+        `stored "${name}" v${result.summary.version}: ${formatBytes(source.size)}, moved ${formatBytes(result.bytesMoved)} ` +
+          `(${result.chunksMoved} of ${result.chunksTotal} chunks new) to ${result.replication} replicas in ${seconds.toFixed(1)}s\n`,
+      );
+      return 0;
+    });
+  } finally {
+    await source.close();
+  }
+}
+
+export async function runReceive(name: string, values: CliValues): Promise<number> {
+  checkName(name);
+  const out = resolve(values.out ?? name);
+  return withClient(values, async ({ client }) => {
+    const sink = await openSink(out);
+    const bar = new ProgressBar(`receive ${name}`);
+    try {
+      const started = Date.now();
+      const manifest = await client.read(name, sink, { onProgress: (progress) => bar.update(progress) });
+      await sink.commit();
+      bar.finish();
+      process.stdout.write(`received "${name}" v${manifest.version}: ${formatBytes(manifest.size)} to ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+      return 0;
+    } catch (error) {
+      bar.finish();
+      await sink.abort();
+      throw error;
+    }
+  });
+}
+
+export function formatFiles(files: FileSummary[]): string {
+  if (files.length === 0) return 'no files yet: store one with `meshdrive send FILE`\n';
+  const rows = files.map((file) => [file.name, formatBytes(file.size), `v${file.version}`, `${file.replicas}/${file.wanted}`, new Date(file.createdAt).toISOString().replace('T', ' ').slice(0, 19)]);
+  return table(['NAME', 'SIZE', 'VERSION', 'REPLICAS', 'MODIFIED'], rows);
+}
+
+export async function runLs(values: CliValues): Promise<number> {
+  return withClient(values, async ({ client }) => {
+    const files = await client.search();
+    process.stdout.write(values.json ? `${JSON.stringify(files, null, 2)}\n` : formatFiles(files));
+    return 0;
+  });
+}
+
+export async function runRm(name: string, values: CliValues): Promise<number> {
+  checkName(name);
+  return withClient(values, async ({ client }) => {
+    const versions = await client.delete(name);
+    process.stdout.write(`removed "${name}" (${versions} version${versions === 1 ? '' : 's'})\n`);
+    return 0;
+  });
+}
+
+export function formatState(state: MeshState): string {
+  const online = state.peers.filter((peer) => peer.status === 'online').length;
+  const header = `${online} of ${state.peers.length} peers online, replication ${state.replication}, ${state.files.length} files\n`;
+  if (state.peers.length === 0) return header;
+  const rows = state.peers.map((peer) => [
+    peer.id.slice(0, 8), peer.kind, peer.status, peer.backup?.slice(0, 8) ?? '-', String(peer.chunks), formatBytes(peer.bytes), formatBytes(peer.capacity), peer.label ?? '',
+  ]);
+  return header + table(['PEER', 'KIND', 'STATUS', 'BACKUP', 'CHUNKS', 'STORED', 'OFFERED', 'LABEL'], rows);
+}
+
+export async function runStatus(values: CliValues): Promise<number> {
+  return withClient(values, async ({ client }) => {
+    const state = await client.status();
+    process.stdout.write(values.json ? `${JSON.stringify(state, null, 2)}\n` : formatState(state));
+    return 0;
+  });
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,81 @@
+/** The long-running commands: `meshdrive master` and `meshdrive peer`. They return -1 to keep running. */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemoryStore, nodeHasher, nodeRtcEndpoints, SqliteStore, startMeshPeer } from '@meshdrive/core';
+import { startMaster } from '@meshdrive/signal';
+import { signalUrl, token, UsageError, type CliValues } from './options.js';
+import { parseSize } from './sizes.js';
+
+const DEFAULT_CAPACITY = '10GiB';
+const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+function integer(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--${name} must be a whole number, not "${text}"`);
+  return value;
+}
+
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) return;
+    stopping = true;
+    stop().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** Daemons log failures and keep serving: one bad request must not take the process down. */
+function keepRunningOnErrors(): void {
+  process.removeAllListeners('uncaughtException');
+  process.removeAllListeners('unhandledRejection');
+  const report = (error: unknown): void => {
+    process.stderr.write(`meshdrive: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+  };
+  process.on('uncaughtException', report);
+  process.on('unhandledRejection', report);
+}
+
+export async function runMaster(values: CliValues): Promise<number> {
+  keepRunningOnErrors();
+  const master = await startMaster({
+    port: integer(values.port, 'port') ?? 7070,
+    host: values.host ?? '127.0.0.1',
+    dataDir: resolve(values.data ?? '.meshdrive/master'),
+    webRoot: WEB_ROOT,
+    replication: integer(values.replication, 'replication'),
+    heartbeatMs: integer(values['heartbeat-ms'], 'heartbeat-ms'),
+    staleAfterMs: integer(values['stale-ms'], 'stale-ms'),
+    deadAfterMs: integer(values['dead-ms'], 'dead-ms'),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  stopOnSignals(() => master.close());
+  return -1;
+}
+
+export async function runPeer(values: CliValues): Promise<number> {
+  if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
+  keepRunningOnErrors();
+  const capacity = parseSize(values.capacity ?? DEFAULT_CAPACITY);
+  const dataDir = resolve(values.data ?? '.meshdrive/peer');
+  const store = values.volatile ? new MemoryStore() : new SqliteStore(resolve(dataDir, 'chunks.db'));
+  const url = signalUrl(values);
+  const peer = await startMeshPeer({
+    signalUrl: url,
+    store,
+    hasher: nodeHasher,
+    createEndpoint: nodeRtcEndpoints(),
+    kind: 'node',
+    capacity,
+    token: token(values),
+    label: values.label,
+  });
+  const where = values.volatile ? 'memory (volatile)' : dataDir;
+  process.stdout.write(`peer ${peer.id} storing in ${where}, joining ${url}\n`);
+  peer.master.socket.on('connect', () => process.stdout.write(`peer ${peer.id} joined ${url}\n`));
+  peer.master.socket.on('disconnect', () => process.stdout.write(`peer ${peer.id} lost the master; reconnecting\n`));
+  stopOnSignals(() => peer.close());
+  return -1;
+}

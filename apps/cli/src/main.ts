@@ -1,0 +1,77 @@
+/**
+ * `meshdrive`: the headless peer daemon, the master, and the command-line client. Every
+ * failure ends as one line on stderr and a non-zero exit; never a stack trace.
+ */
+import { runMaster, runPeer } from './daemons.js';
+import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
+import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
+
+const HELP = `meshdrive: a peer-to-peer storage mesh
+
+Usage:
+  meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR] [--replication 3]
+  meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
+  meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
+  meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default ./NAME)
+  meshdrive ls      [--json]                  list stored files
+  meshdrive rm      NAME                      delete NAME and all its versions
+  meshdrive status  [--json]                  show the peers and their health
+
+Options:
+  --signal URL   the master (else $MESHDRIVE_SIGNAL, else ${DEFAULT_SIGNAL_URL})
+  --token TOKEN  access token (else $MESHDRIVE_TOKEN)
+  --data DIR     where the master keeps its directory / a peer keeps its chunks
+                 (defaults: ./.meshdrive/master and ./.meshdrive/peer)
+  --volatile     keep chunks in memory only; they are gone when the peer exits
+  --capacity     space a peer offers, e.g. 10GiB (default 10GiB)
+  -h, --help     this help;  --version  the version
+
+Examples:
+  meshdrive master --data ./.meshdrive/master
+  meshdrive peer --data ./peer-a --capacity 5GiB
+  meshdrive send ./photo.jpg && meshdrive receive photo.jpg --out /tmp/photo.jpg
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write('meshdrive 0.1.0\n');
+    return 0;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const needs = (count: number, what: string): string[] => {
+    if (rest.length !== count) throw new UsageError(`${command} takes ${what} (see meshdrive --help)`);
+    return rest;
+  };
+  switch (command) {
+    case 'master': needs(0, 'no arguments'); return runMaster(values);
+    case 'peer': needs(0, 'no arguments'); return runPeer(values);
+    case 'send': return runSend(needs(1, 'one FILE')[0]!, values);
+    case 'receive': return runReceive(needs(1, 'one NAME')[0]!, values);
+    case 'ls': needs(0, 'no arguments'); return runLs(values);
+    case 'rm': return runRm(needs(1, 'one NAME')[0]!, values);
+    case 'status': needs(0, 'no arguments'); return runStatus(values);
+    default: throw new UsageError(`unknown command "${command}" (see meshdrive --help)`);
+  }
+}
+
+function fail(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`meshdrive: ${message.split('\n')[0]}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}
+
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Daemons keep running; client commands exit as soon as they are done.
+    if (code >= 0) process.exit(code);
+  },
+  fail,
+);

@@ -1,0 +1,48 @@
+/** Command-line options shared by every command, and where the master's URL comes from. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MeshError } from '@meshdrive/core';
+
+export const DEFAULT_SIGNAL_URL = 'http://127.0.0.1:7070';
+
+export class UsageError extends MeshError {
+  constructor(message: string) { super('ERR_USAGE', message); }
+}
+
+const OPTIONS = {
+  signal: { type: 'string' },
+  token: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  data: { type: 'string' },
+  volatile: { type: 'boolean' },
+  capacity: { type: 'string' },
+  label: { type: 'string' },
+  replication: { type: 'string' },
+  'heartbeat-ms': { type: 'string' },
+  'stale-ms': { type: 'string' },
+  'dead-ms': { type: 'string' },
+  name: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+export type CliValues = ReturnType<typeof parseCommandLine>['values'];
+
+export function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+  }
+}
+
+export function signalUrl(values: CliValues): string {
+  return values.signal ?? process.env.MESHDRIVE_SIGNAL ?? DEFAULT_SIGNAL_URL;
+}
+
+export function token(values: CliValues): string | undefined {
+  return values.token ?? process.env.MESHDRIVE_TOKEN;
+}
+

@@ -1,0 +1,67 @@
+/** The directory in memory: unit tests, and a master started without a data directory. */
+import type { FileId, Manifest } from '@meshdrive/core';
+import type { Directory, FileRecord, KnownPeer } from './directory.js';
+
+export class MemoryDirectory implements Directory {
+  private readonly files = new Map<string, FileRecord>();
+  private readonly manifests = new Map<string, Manifest>();
+  private readonly peers = new Map<string, KnownPeer>();
+
+  findFile(owner: string, name: string): Promise<FileRecord | undefined> {
+    const file = this.files.get(`${owner}\u0000${name}`);
+    return Promise.resolve(file && { ...file });
+  }
+
+  listFiles(owner: string): Promise<FileRecord[]> {
+    return Promise.resolve([...this.files.values()].filter((file) => file.owner === owner).map((file) => ({ ...file })));
+  }
+
+  allFiles(): Promise<FileRecord[]> {
+    return Promise.resolve([...this.files.values()].map((file) => ({ ...file })));
+  }
+
+  getManifest(fileId: FileId, version: number): Promise<Manifest | undefined> {
+    return Promise.resolve(this.manifests.get(`${fileId}@${version}`));
+  }
+
+  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean> {
+    const key = `${manifest.owner}\u0000${manifest.name}`;
+    const current = this.files.get(key);
+    if ((current?.version ?? 0) !== baseVersion) return Promise.resolve(false);
+    if (current && current.fileId !== manifest.fileId) return Promise.resolve(false);
+    this.files.set(key, { fileId: manifest.fileId, name: manifest.name, owner: manifest.owner, version: baseVersion + 1 });
+    this.manifests.set(`${manifest.fileId}@${baseVersion + 1}`, { ...manifest, version: baseVersion + 1 });
+    return Promise.resolve(true);
+  }
+
+  removeFile(owner: string, name: string): Promise<{ versions: number; orphanLists: string[] }> {
+    const key = `${owner}\u0000${name}`;
+    const file = this.files.get(key);
+    if (!file) return Promise.resolve({ versions: 0, orphanLists: [] });
+    this.files.delete(key);
+    const lists = new Set<string>();
+    let versions = 0;
+    for (let version = 1; version <= file.version; version++) {
+      const manifest = this.manifests.get(`${file.fileId}@${version}`);
+      if (!manifest) continue;
+      versions++;
+      for (const segment of manifest.segments) lists.add(segment.listHash);
+      this.manifests.delete(`${file.fileId}@${version}`);
+    }
+    for (const manifest of this.manifests.values()) for (const segment of manifest.segments) lists.delete(segment.listHash);
+    return Promise.resolve({ versions, orphanLists: [...lists] });
+  }
+
+  rememberPeer(peer: KnownPeer): Promise<void> {
+    this.peers.set(peer.id, { ...peer });
+    return Promise.resolve();
+  }
+
+  knownPeers(): Promise<KnownPeer[]> {
+    return Promise.resolve([...this.peers.values()].map((peer) => ({ ...peer })));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

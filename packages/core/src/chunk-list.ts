@@ -1,0 +1,25 @@
+/**
+ * A segment's chunk list: the concatenated 32-byte SHA-256 names of its chunks, in order.
+ * It is stored on the segment's replicas like any other blob (named by its own hash), and the
+ * manifest keeps only that one hash per segment: a two-level Merkle tree.
+ */
+import { toHex } from './bytes.js';
+import { FrameError } from './errors.js';
+import { asChunkHash, type ChunkHash } from './ids.js';
+
+export const HASH_BYTES = 32;
+
+export function encodeChunkList(hashes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * HASH_BYTES);
+  hashes.forEach((hash, i) => out.set(hash, i * HASH_BYTES));
+  return out;
+}
+
+export function decodeChunkList(bytes: Uint8Array): ChunkHash[] {
+  if (bytes.length % HASH_BYTES !== 0) throw new FrameError(`chunk list of ${bytes.length} bytes is not a multiple of ${HASH_BYTES}`);
+  const hashes: ChunkHash[] = [];
+  for (let offset = 0; offset < bytes.length; offset += HASH_BYTES) {
+    hashes.push(asChunkHash(toHex(bytes.subarray(offset, offset + HASH_BYTES))));
+  }
+  return hashes;
+}

@@ -1,0 +1,304 @@
+/**
+ * The one client API (store, search, read, delete, status) used by the CLI and the web app.
+ * The master says where; bytes go straight to peers over WebRTC. Writes go to each segment's
+ * primary, which pipelines them to the backups; only chunks the replicas lack are sent.
+ * Reads try the primary, fail over to backups, then ask the master again.
+ */
+import { decodeChunkList, encodeChunkList } from './chunk-list.js';
+import { toHex } from './bytes.js';
+import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
+import { forEachLimited, sleep } from './concurrency.js';
+import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from './errors.js';
+import { batchChunks, decodeChunkBatch, encodeChunkBatch, hashName } from './frame.js';
+import type { Hasher } from './hasher.js';
+import { asChunkHash, asPeerId, type ChunkHash, type FileId, type PeerId } from './ids.js';
+import { DEFAULT_LAYOUT, segmentCount, segmentRange, splitChunks, type Layout } from './layout.js';
+import type { FileSummary, Manifest, SegmentRecord } from './manifest.js';
+import type { MasterConnection } from './master-connection.js';
+import type { LocateResult, MeshState, PeerStatus, PlaceResult } from './signal-protocol.js';
+import type { ConnectionPool } from './transport/pool.js';
+import type { RpcConnection } from './transport/rpc.js';
+import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema } from './wire.js';
+
+/** Segments written at once: enough to keep several primaries busy, little enough to bound memory. */
+export const SEND_CONCURRENCY = 4;
+/** Segments fetched ahead of the one being written to the sink. */
+export const READ_AHEAD_SEGMENTS = 6;
+/** Attempts per segment write; each retry asks the master for a fresh placement. */
+export const WRITE_ATTEMPTS = 4;
+export const WRITE_RETRY_DELAY_MS = 1_000;
+/** How long a file's placement is trusted before asking the master again. */
+export const PLACEMENT_TTL_MS = 10_000;
+
+export interface ClientOptions {
+  master: MasterConnection;
+  pool: ConnectionPool;
+  hasher: Hasher;
+  layout?: Layout;
+  placementTtlMs?: number;
+  now?: () => number;
+}
+
+export interface StoreOptions {
+  onProgress?: (progress: TransferProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface StoreResult {
+  summary: FileSummary;
+  /** Chunk bytes sent over the network by this client. */
+  bytesMoved: number;
+  chunksMoved: number;
+  chunksTotal: number;
+  replication: number;
+}
+
+export interface ReadOptions {
+  version?: number;
+  onProgress?: (progress: TransferProgress) => void;
+  signal?: AbortSignal;
+}
+
+export class MeshClient {
+  private readonly options: ClientOptions;
+  private readonly layout: Layout;
+  private readonly placements = new Map<string, { result: LocateResult; expires: number }>();
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.layout = options.layout ?? DEFAULT_LAYOUT;
+  }
+
+  /** Stores `source` as `name` (a new version if it exists). Resolves once every segment has R verified copies. */
+  async store(name: string, source: ByteSource, options: StoreOptions = {}): Promise<StoreResult> {
+    const { master } = this.options;
+    const layout = this.layout;
+    let place = await master.request('place', { name, size: source.size, ...layout });
+    const count = segmentCount(source.size, layout);
+    if (count > 0 && place.replication === 0) throw new NoPeersError();
+    const records: SegmentRecord[] = new Array(count);
+    const progress: TransferProgress = { done: 0, total: source.size, moved: 0 };
+    let chunksMoved = 0;
+    let chunksTotal = 0;
+    await forEachLimited(count, SEND_CONCURRENCY, async (index) => {
+      options.signal?.throwIfAborted();
+      const { start, end } = segmentRange(source.size, index, layout);
+      const bytes = await source.read(start, end - start);
+      const chunks = splitChunks(bytes, layout.chunkSize);
+      const digests = await this.options.hasher.sha256Many(chunks);
+      const listBytes = encodeChunkList(digests);
+      const [listDigest] = await this.options.hasher.sha256Many([listBytes]);
+      const list = toHex(listDigest!);
+      chunksTotal += chunks.length;
+      for (let attempt = 1; ; attempt++) {
+        const replicas = place.segments[index] ?? [];
+        try {
+          if (replicas.length === 0) throw new NoPeersError();
+          const written = await this.writeSegment(replicas, list, listBytes, chunks, digests, options.signal, (moved) => {
+            progress.moved += moved;
+            options.onProgress?.({ ...progress });
+          });
+          chunksMoved += written.chunksMoved;
+          records[index] = { listHash: asChunkHash(list), size: bytes.length, holders: written.holders };
+          break;
+        } catch (error) {
+          if (attempt >= WRITE_ATTEMPTS || options.signal?.aborted || !isRetryable(error)) throw error;
+          await sleep(WRITE_RETRY_DELAY_MS * attempt);
+          place = await master.request('place', { name, size: source.size, fileId: place.fileId, ...layout });
+        }
+      }
+      progress.done += bytes.length;
+      options.onProgress?.({ ...progress });
+    });
+    const summary = await master.request('commit', {
+      fileId: place.fileId,
+      name,
+      baseVersion: place.baseVersion,
+      size: source.size,
+      ...layout,
+      segments: records,
+    });
+    this.placements.delete(name);
+    return { summary, bytesMoved: progress.moved, chunksMoved, chunksTotal, replication: place.replication };
+  }
+
+  /** Files whose name contains `query` (all files without one). */
+  async search(query = ''): Promise<FileSummary[]> {
+    const files = await this.options.master.request('list', {});
+    const needle = query.toLowerCase();
+    return files.filter((file) => file.name.toLowerCase().includes(needle));
+  }
+
+  /** Streams the file named `name` into `sink`, verifying every chunk. */
+  async read(name: string, sink: ByteSink, options: ReadOptions = {}): Promise<Manifest> {
+    let located = await this.locate(name, options.version);
+    const manifest = located.manifest;
+    const count = manifest.segments.length;
+    const progress: TransferProgress = { done: 0, total: manifest.size, moved: 0 };
+    const inFlight = new Map<number, Promise<Uint8Array>>();
+    const fetchSegment = async (index: number): Promise<Uint8Array> => {
+      try {
+        return await this.readSegment(manifest, located, index, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted || !isRetryable(error)) throw error;
+        this.placements.delete(name);
+        located = await this.locate(name, manifest.version);
+        return this.readSegment(manifest, located, index, options.signal);
+      }
+    };
+    const start = (index: number): void => {
+      if (index >= count || inFlight.has(index)) return;
+      const pending = fetchSegment(index);
+      pending.catch(() => undefined); // observed below, in order
+      inFlight.set(index, pending);
+    };
+    try {
+      for (let index = 0; index < count; index++) {
+        for (let ahead = index; ahead < index + READ_AHEAD_SEGMENTS; ahead++) start(ahead);
+        const bytes = await inFlight.get(index)!;
+        inFlight.delete(index);
+        await sink.write(bytes);
+        progress.done += bytes.length;
+        progress.moved += bytes.length;
+        options.onProgress?.({ ...progress });
+      }
+    } finally {
+      inFlight.clear();
+    }
+    return manifest;
+  }
+
+  async delete(name: string): Promise<number> {
+    this.placements.delete(name);
+    const { removed } = await this.options.master.request('remove', { name });
+    return removed;
+  }
+
+  status(): Promise<MeshState> {
+    return this.options.master.request('status', {});
+  }
+
+  private async locate(name: string, version?: number): Promise<LocateResult> {
+    const now = this.options.now?.() ?? Date.now();
+    const key = version === undefined ? name : `${name}@${version}`;
+    const cached = this.placements.get(key);
+    if (cached && cached.expires > now) return cached.result;
+    const result = await this.options.master.request('locate', version === undefined ? { name } : { name, version });
+    this.placements.set(key, { result, expires: now + (this.options.placementTtlMs ?? PLACEMENT_TTL_MS) });
+    return result;
+  }
+
+  private async writeSegment(
+    replicas: PeerId[],
+    list: string,
+    listBytes: Uint8Array,
+    chunks: Uint8Array[],
+    digests: Uint8Array[],
+    signal: AbortSignal | undefined,
+    onMoved: (bytes: number) => void,
+  ): Promise<{ holders: PeerId[]; chunksMoved: number }> {
+    const [primary, ...backups] = replicas as [PeerId, ...PeerId[]];
+    const connection = await this.options.pool.connect(primary);
+    const request = { list, next: backups };
+    const offer = parseMeta(offerReplySchema, (await connection.request(FrameType.Offer, request, listBytes)).meta, 'offer reply');
+    const missing = offer.missing.filter((index) => index < chunks.length).map((index) => ({ hash: digests[index]!, bytes: chunks[index]! }));
+    const puts: Promise<void>[] = [];
+    for (const batch of batchChunks(missing)) {
+      signal?.throwIfAborted();
+      const body = encodeChunkBatch(batch);
+      const moved = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
+      const put = connection.request(FrameType.Put, request, body).then((reply) => {
+        const answer = parseMeta(putReplySchema, reply.meta, 'put reply');
+        if (answer.replicas < replicas.length) throw new MeshError('ERR_REPLICATION', `only ${answer.replicas} of ${replicas.length} replicas stored a batch`);
+        onMoved(moved);
+      });
+      put.catch(() => undefined); // awaited together below
+      puts.push(put);
+    }
+    await Promise.all(puts);
+    const seal = parseMeta(sealReplySchema, (await connection.request(FrameType.Seal, request)).meta, 'seal reply');
+    return { holders: seal.holders.map(asPeerId), chunksMoved: missing.length };
+  }
+
+  private async readSegment(manifest: Manifest, located: LocateResult, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const record = manifest.segments[index]!;
+    const holders = orderByHealth(record.holders, located.status);
+    const out = new Uint8Array(record.size);
+    let hashes: ChunkHash[] | undefined;
+    let filled = 0; // chunks verified and placed, in order
+    let lastError: unknown;
+    for (const holder of holders) {
+      signal?.throwIfAborted();
+      try {
+        const connection = await this.options.pool.connect(holder);
+        if (!hashes) {
+          const listBytes = await this.fetchChunks(connection, [record.listHash], undefined);
+          hashes = decodeChunkList(listBytes[0]!);
+        }
+        const wanted = hashes.slice(filled);
+        await this.fetchChunks(connection, wanted, (bytes) => {
+          const offset = filled * manifest.chunkSize;
+          if (offset + bytes.length > out.length) throw new FrameError('segment data is longer than its manifest says');
+          out.set(bytes, offset);
+          filled++;
+        });
+        const expected = Math.ceil(record.size / manifest.chunkSize);
+        if (hashes.length !== expected) throw new ChunkCorruptError(record.listHash, 'a list of the wrong length');
+        return out;
+      } catch (error) {
+        lastError = error;
+        if (!isRetryable(error)) throw error;
+      }
+    }
+    const what = `segment ${index} of "${manifest.name}"`;
+    if (lastError instanceof MeshError && lastError.code === 'ERR_NO_PEERS') throw lastError;
+    throw Object.assign(new ReplicasUnavailableError(what), { cause: lastError });
+  }
+
+  /**
+   * Gets `hashes` from one peer, verifying each chunk against the name asked for; with
+   * `onChunk` chunks are handed over as they arrive, otherwise they are returned.
+   */
+  private async fetchChunks(connection: RpcConnection, hashes: readonly ChunkHash[], onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
+    const collected: Uint8Array[] = [];
+    let position = 0;
+    await connection.request(FrameType.Get, undefined, encodeChunkList(hashes.map(hexBytes)), {
+      onData: async (body) => {
+        const chunks = decodeChunkBatch(body);
+        const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
+        chunks.forEach((chunk, i) => {
+          const expected = hashes[position];
+          const actual = toHex(digests[i]!);
+          if (expected === undefined) throw new FrameError('peer sent more chunks than were asked for');
+          if (hashName(chunk.hash) !== expected || actual !== expected) throw new ChunkCorruptError(expected, actual);
+          position++;
+          if (onChunk) onChunk(chunk.bytes);
+          else collected.push(chunk.bytes.slice());
+        });
+      },
+    });
+    if (position !== hashes.length) throw new FrameError(`peer sent ${position} of ${hashes.length} chunks`);
+    return collected;
+  }
+}
+
+const HEALTH_ORDER: Record<PeerStatus, number> = { online: 0, stale: 1, dead: 2 };
+
+/** Holders in write order (primary first), moving stale and dead ones to the back. */
+function orderByHealth(holders: readonly PeerId[], status: Record<string, PeerStatus>): PeerId[] {
+  return [...holders].sort((a, b) => HEALTH_ORDER[status[a] ?? 'dead'] - HEALTH_ORDER[status[b] ?? 'dead']);
+}
+
+/** Errors another replica or a fresh placement might cure. */
+function isRetryable(error: unknown): boolean {
+  if (!(error instanceof MeshError)) return true;
+  return !['ERR_VALIDATION', 'ERR_FILE_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_VERSION_CONFLICT', 'ERR_QUOTA_EXCEEDED'].includes(error.code);
+}
+
+function hexBytes(hash: ChunkHash): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hash.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export type { FileId, PlaceResult };

@@ -1,0 +1,38 @@
+/** Wires a MeshClient for a Node process: master connection, connection pool, node:crypto. */
+import { MeshClient } from './client.js';
+import { nodeHasher } from './hasher.node.js';
+import { asPeerId, randomId } from './ids.js';
+import type { Layout } from './layout.js';
+import { MasterConnection } from './master-connection.js';
+import { ConnectionPool } from './transport/pool.js';
+import { nodeRtcEndpoints } from './transport/webrtc.node.js';
+
+export interface ConnectedClient {
+  client: MeshClient;
+  master: MasterConnection;
+  close(): void;
+}
+
+export async function connectClient(options: { signalUrl: string; token?: string; layout?: Layout; connectTimeoutMs?: number }): Promise<ConnectedClient> {
+  const id = asPeerId(randomId());
+  const master = new MasterConnection(options.signalUrl, { role: 'client', id, kind: 'node', token: options.token });
+  const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: nodeRtcEndpoints() });
+  master.socket.on('peer-status', (change) => {
+    if (change?.status === 'dead') pool.drop(change.id, 'the master declared it dead');
+  });
+  try {
+    await master.ready(options.connectTimeoutMs);
+  } catch (error) {
+    master.close();
+    throw error;
+  }
+  const client = new MeshClient({ master, pool, hasher: nodeHasher, layout: options.layout });
+  return {
+    client,
+    master,
+    close() {
+      pool.close();
+      master.close();
+    },
+  };
+}

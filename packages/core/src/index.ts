@@ -1,0 +1,14 @@
+/**
+ * @meshdrive/core: chunking, manifests, the ring, the wire protocol, stores, transport and the
+ * client API, shared by the master, the CLI and the web app. This entry adds the Node adapters
+ * (node:crypto hashing, SQLite store, @roamhq/wrtc); browsers get index.browser.ts.
+ *
+ * @example
+ * const client = await connectClient({ signalUrl: 'http://127.0.0.1:7070' });
+ * await client.store('notes.txt', bytesSource(new TextEncoder().encode('hello')));
+ */
+export * from './shared-exports.js';
+export { nodeHasher } from './hasher.node.js';
+export { SqliteStore } from './stores/sqlite-store.node.js';
+export { nodeRtcEndpoints } from './transport/webrtc.node.js';
+export { connectClient, type ConnectedClient } from './connect.node.js';

@@ -1,0 +1,39 @@
+/**
+ * A manifest describes one version of one file. The master keeps it; it holds one hash per
+ * segment (the hash of that segment's chunk list), so the master's state is O(files + segments).
+ */
+import type { ChunkHash, FileId, PeerId } from './ids.js';
+import type { Layout } from './layout.js';
+
+export interface SegmentRecord {
+  /** Hash of the segment's chunk list (see chunk-list.ts). */
+  listHash: ChunkHash;
+  /** Bytes of file data in this segment. */
+  size: number;
+  /** Peers that confirmed a verified, durable copy, primary first. */
+  holders: PeerId[];
+}
+
+export interface Manifest extends Layout {
+  fileId: FileId;
+  name: string;
+  owner: string;
+  version: number;
+  size: number;
+  createdAt: number;
+  segments: SegmentRecord[];
+  /** Encryption and compression parameters arrive with their issues; absent means plain bytes. */
+  encryption?: { scheme: string; params: Record<string, string> };
+}
+
+export interface FileSummary {
+  fileId: FileId;
+  name: string;
+  size: number;
+  version: number;
+  createdAt: number;
+  /** Fewest live replicas over the file's segments (the file is as healthy as its weakest segment). */
+  replicas: number;
+  /** Replicas the file was written with. */
+  wanted: number;
+}

@@ -1,0 +1,105 @@
+/**
+ * A peer's or client's line to the master: a typed socket.io client that joins with its id and
+ * token, turns acknowledgements into promises with timeouts, relays WebRTC signaling for the
+ * connection pool, and reconnects by itself (the master may restart; peers rejoin unaided).
+ */
+import { io, type Socket } from 'socket.io-client';
+import { fromErrorPayload, MasterUnreachableError, MeshError } from './errors.js';
+import type { PeerId } from './ids.js';
+import type {
+  ClientToServerEvents,
+  JoinRequest,
+  Reply,
+  ServerToClientEvents,
+} from './signal-protocol.js';
+import type { Signaling } from './transport/pool.js';
+
+export const MASTER_REQUEST_TIMEOUT_MS = 20_000;
+/** How long a command waits for the first connection before reporting the master unreachable. */
+export const MASTER_CONNECT_TIMEOUT_MS = 5_000;
+
+type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal'>;
+type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
+type ValueOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Reply<infer T> ? T : never;
+
+export class MasterConnection implements Signaling {
+  readonly url: string;
+  readonly selfId: PeerId;
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+
+  constructor(url: string, join: JoinRequest & { id: PeerId }) {
+    this.url = url;
+    this.selfId = join.id;
+    this.socket = io(url, {
+      auth: join,
+      transports: ['websocket'],
+      reconnectionDelay: 250,
+      reconnectionDelayMax: 2000,
+    });
+  }
+
+  /** Resolves once connected (and joined); rejects with MasterUnreachableError after `timeoutMs`. */
+  ready(timeoutMs = MASTER_CONNECT_TIMEOUT_MS): Promise<void> {
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      let lastError = 'no answer';
+      const onError = (error: Error): void => {
+        lastError = error.message;
+        // The master refused the join itself: retrying will not help.
+        if ((error as { data?: { code?: string } }).data?.code) finish(fromErrorPayload((error as unknown as { data: { code: string; message: string } }).data));
+      };
+      const onConnect = (): void => finish();
+      const timer = setTimeout(() => finish(new MasterUnreachableError(this.url, lastError)), timeoutMs);
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        this.socket.off('connect', onConnect);
+        this.socket.off('connect_error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.socket.on('connect', onConnect);
+      this.socket.on('connect_error', onError);
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  async request<E extends RequestEvent>(event: E, payload: RequestOf<E>, timeoutMs = MASTER_REQUEST_TIMEOUT_MS): Promise<ValueOf<E>> {
+    if (!this.socket.connected) await this.ready();
+    let reply: Reply<ValueOf<E>>;
+    try {
+      // socket.io's typed emitWithAck cannot see through the generic event name.
+      const emit = this.socket.timeout(timeoutMs).emitWithAck as unknown as (event: string, payload: unknown) => Promise<Reply<ValueOf<E>>>;
+      reply = await emit.call(this.socket.timeout(timeoutMs), event, payload);
+    } catch {
+      throw new MasterUnreachableError(this.url, `no answer to "${event}" within ${timeoutMs} ms`);
+    }
+    if (!reply || typeof reply !== 'object') throw new MeshError('ERR_PROTOCOL', `master sent a malformed reply to "${event}"`);
+    if (!reply.ok) throw fromErrorPayload(reply.error);
+    return reply.value;
+  }
+
+  sendSignal(to: PeerId, connectionId: string, data: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.timeout(MASTER_REQUEST_TIMEOUT_MS).emit('signal', { to, connectionId, data }, (timeout: Error | null, reply: Reply<null>) => {
+        if (timeout) reject(new MasterUnreachableError(this.url, 'signal relay timed out'));
+        else if (!reply.ok) reject(fromErrorPayload(reply.error));
+        else resolve();
+      });
+    });
+  }
+
+  onSignal(listener: (from: PeerId, connectionId: string, data: unknown) => void): void {
+    this.socket.on('signal', (relay) => {
+      if (relay && typeof relay === 'object' && typeof relay.from === 'string' && typeof relay.connectionId === 'string') {
+        listener(relay.from, relay.connectionId, relay.data);
+      }
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A storage peer on the mesh: joins the master with its persisted id, answers the master's
+ * heartbeats with its holdings, serves and forwards chunks over pooled WebRTC connections, and
+ * drops segments when told. Used unchanged by the Node daemon and by the browser tab.
+ */
+import type { Hasher } from './hasher.js';
+import { asPeerId, randomId, type PeerId } from './ids.js';
+import { MasterConnection } from './master-connection.js';
+import type { PeerKind } from './signal-protocol.js';
+import { StoragePeer } from './storage-peer.js';
+import type { PeerStore } from './stores/chunk-store.js';
+import { ConnectionPool, type RtcEndpointFactory } from './transport/pool.js';
+
+const PEER_ID_META_KEY = 'peer-id';
+
+export interface MeshPeerOptions {
+  signalUrl: string;
+  store: PeerStore;
+  hasher: Hasher;
+  createEndpoint: RtcEndpointFactory;
+  kind: PeerKind;
+  /** Bytes offered to the mesh. */
+  capacity: number;
+  token?: string;
+  label?: string;
+}
+
+export interface MeshPeer {
+  readonly id: PeerId;
+  readonly master: MasterConnection;
+  readonly pool: ConnectionPool;
+  readonly storage: StoragePeer;
+  /** The peer this one's writes are backed up to, as the master last said. */
+  readonly backup: PeerId | null;
+  onRingChange(listener: (backup: PeerId | null) => void): void;
+  close(): Promise<void>;
+}
+
+/** The peer's identity, created once and kept with its store so a restart is the same peer. */
+export async function loadPeerId(store: PeerStore): Promise<PeerId> {
+  const existing = await store.getMeta(PEER_ID_META_KEY);
+  if (existing) return asPeerId(existing);
+  const id = randomId();
+  await store.setMeta(PEER_ID_META_KEY, id);
+  return asPeerId(id);
+}
+
+export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
+  const id = await loadPeerId(options.store);
+  const master = new MasterConnection(options.signalUrl, {
+    role: 'peer',
+    id,
+    kind: options.kind,
+    capacity: options.capacity,
+    token: options.token,
+    label: options.label,
+  });
+  let storage: StoragePeer | undefined;
+  const pool = new ConnectionPool({
+    selfId: id,
+    signaling: master,
+    createEndpoint: options.createEndpoint,
+    handler: (request) => storage!.handle(request),
+  });
+  storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer) });
+
+  let backup: PeerId | null = null;
+  const ringListeners: ((backup: PeerId | null) => void)[] = [];
+  master.socket.on('heartbeat', (_beat, ack) => {
+    if (typeof ack !== 'function') return;
+    options.store.stats().then(
+      (stats) => ack({ ...stats, capacity: options.capacity }),
+      () => ack({ chunks: 0, bytes: 0, capacity: 0 }),
+    );
+  });
+  master.socket.on('ring', (info) => {
+    backup = info?.backup ?? null;
+    for (const listener of ringListeners) listener(backup);
+  });
+  master.socket.on('peer-status', (change) => {
+    if (change?.status === 'dead') pool.drop(change.id, 'the master declared it dead');
+  });
+  master.socket.on('drop', (order) => {
+    if (!Array.isArray(order?.lists)) return;
+    storage.dropSegments(order.lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list))).catch(() => {
+      // A failed drop only leaves garbage behind; the next drop collects it.
+    });
+  });
+
+  return {
+    id,
+    master,
+    pool,
+    storage,
+    get backup() {
+      return backup;
+    },
+    onRingChange: (listener) => ringListeners.push(listener),
+    async close() {
+      pool.close();
+      master.close();
+      await options.store.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Consistent hashing with virtual nodes weighted by offered capacity. The primary of a key is
+ * the first peer clockwise from the key's position (wrapping); its backups are the next distinct
+ * peers. Pure: no clock, no I/O; the master rebuilds it whenever membership changes.
+ */
+import type { PeerId } from './ids.js';
+
+export const VNODES_PER_PEER = 64;
+/** Capacity that earns the base number of virtual nodes; more capacity earns proportionally more. */
+export const VNODE_CAPACITY_UNIT_BYTES = 1024 ** 3;
+const MAX_VNODES_PER_PEER = 512;
+const MIN_VNODES_PER_PEER = 8;
+
+export interface RingMember {
+  id: PeerId;
+  /** Offered capacity in bytes. */
+  capacity: number;
+}
+
+export interface VirtualNode {
+  position: number;
+  peer: PeerId;
+}
+
+/** 32-bit FNV-1a with a murmur3 finaliser: cheap, deterministic and well spread on both platforms. */
+export function ringPosition(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+export function vnodeCount(capacity: number): number {
+  const weighted = Math.round(VNODES_PER_PEER * Math.sqrt(Math.max(capacity, 1) / VNODE_CAPACITY_UNIT_BYTES));
+  return Math.min(MAX_VNODES_PER_PEER, Math.max(MIN_VNODES_PER_PEER, weighted));
+}
+
+export class HashRing {
+  readonly vnodes: readonly VirtualNode[];
+  readonly members: readonly RingMember[];
+
+  constructor(members: readonly RingMember[]) {
+    this.members = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const vnodes: VirtualNode[] = [];
+    for (const member of this.members) {
+      const count = vnodeCount(member.capacity);
+      for (let i = 0; i < count; i++) vnodes.push({ position: ringPosition(`${member.id}#${i}`), peer: member.id });
+    }
+    vnodes.sort((a, b) => a.position - b.position || (a.peer < b.peer ? -1 : 1));
+    this.vnodes = vnodes;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** The first `count` distinct peers clockwise from `key`: primary, then backups. */
+  replicaSet(key: string, count: number): PeerId[] {
+    return this.walk(ringPosition(key), count);
+  }
+
+  /** A peer's backup: the next distinct peer clockwise from the peer's first virtual node. */
+  backupOf(peer: PeerId): PeerId | undefined {
+    const own = this.vnodes.find((vnode) => vnode.peer === peer);
+    if (!own) return undefined;
+    return this.walk(own.position, 2, peer).find((id) => id !== peer);
+  }
+
+  private walk(position: number, count: number, skip?: PeerId): PeerId[] {
+    const result: PeerId[] = [];
+    if (this.vnodes.length === 0) return result;
+    const start = lowerBound(this.vnodes, position);
+    const wanted = Math.min(count, this.members.length - (skip ? 1 : 0));
+    for (let step = 0; step < this.vnodes.length && result.length < wanted; step++) {
+      const peer = this.vnodes[(start + step) % this.vnodes.length]!.peer;
+      if (peer !== skip && !result.includes(peer)) result.push(peer);
+    }
+    return result;
+  }
+}
+
+/** Index of the first virtual node at or after `position` (wrapping to 0). */
+function lowerBound(vnodes: readonly VirtualNode[], position: number): number {
+  let lo = 0;
+  let hi = vnodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (vnodes[mid]!.position < position) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo % vnodes.length;
+}
+
+/** The placement key of a segment: stable across versions so unchanged segments stay put. */
+export function segmentKey(fileId: string, segmentIndex: number): string {
+  return `${fileId}/${segmentIndex}`;
+}

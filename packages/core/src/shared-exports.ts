@@ -1,0 +1,26 @@
+/** Everything in @meshdrive/core that runs on both platforms; index.ts and index.browser.ts add their adapters. */
+export * from './errors.js';
+export * from './ids.js';
+export { toHex, fromHex, concatBytes, bytesEqual, utf8, fromUtf8 } from './bytes.js';
+export type { Hasher } from './hasher.js';
+export { sha256 } from './hasher.js';
+export * from './layout.js';
+export { encodeChunkList, decodeChunkList, HASH_BYTES } from './chunk-list.js';
+export type { Manifest, SegmentRecord, FileSummary } from './manifest.js';
+export { HashRing, ringPosition, segmentKey, vnodeCount, type RingMember, type VirtualNode } from './ring.js';
+export * from './frame.js';
+export * from './wire.js';
+export * from './signal-protocol.js';
+export type { ChunkStore, MetaStore, PeerStore, StoredChunk, StoreStats } from './stores/chunk-store.js';
+export { MemoryStore } from './stores/memory-store.js';
+export { chunkStoreAcceptance, type AcceptanceCase, type StoreFactory } from './stores/chunk-store-acceptance.js';
+export type { FrameChannel, YieldToLoop } from './transport/frame-channel.js';
+export { memoryChannelPair } from './transport/memory-channel.js';
+export { RpcConnection, type IncomingRequest, type RequestHandler } from './transport/rpc.js';
+export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
+export { MasterConnection } from './master-connection.js';
+export { StoragePeer } from './storage-peer.js';
+export { startMeshPeer, loadPeerId, type MeshPeer, type MeshPeerOptions } from './mesh-peer.js';
+export { MeshClient, type StoreResult, type StoreOptions, type ReadOptions } from './client.js';
+export { bytesSource, memorySink, type ByteSource, type ByteSink, type TransferProgress } from './byte-io.js';
+export { forEachLimited, sleep } from './concurrency.js';

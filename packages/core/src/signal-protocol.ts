@@ -1,0 +1,129 @@
+/**
+ * socket.io messages between the master and its peers and clients: typed event maps (for
+ * socket.io's typed Server and Socket) plus a schema for every payload the master receives.
+ * Requests use acknowledgements that carry a Reply: a value, or an error with a stable code.
+ */
+import { z } from 'zod';
+import type { ErrorPayload } from './errors.js';
+import type { FileId, PeerId } from './ids.js';
+import type { FileSummary, Manifest } from './manifest.js';
+import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS } from './layout.js';
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+export type Ack<T> = (reply: Reply<T>) => void;
+
+export type PeerKind = 'node' | 'browser';
+export type PeerStatus = 'online' | 'stale' | 'dead';
+
+const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+/** A file name: no control characters, no path tricks, at most 255 characters. */
+export const fileNameSchema = z
+  .string()
+  .min(1, 'a file name cannot be empty')
+  .max(255, 'a file name has at most 255 characters')
+  .refine((name) => !/[\u0000-\u001f\u007f/\\]/.test(name), 'a file name cannot contain slashes or control characters')
+  .refine((name) => name !== '.' && name !== '..', 'a file name cannot be . or ..');
+
+export const joinSchema = z.object({
+  token: z.string().max(4096).optional(),
+  role: z.enum(['peer', 'client']),
+  id: idSchema,
+  kind: z.enum(['node', 'browser']),
+  capacity: z.number().int().nonnegative().max(2 ** 53 - 1).optional(),
+  label: z.string().max(100).optional(),
+});
+export type JoinRequest = z.infer<typeof joinSchema>;
+
+export const peerStatsSchema = z.object({
+  chunks: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  capacity: z.number().int().nonnegative().optional(),
+});
+export type PeerStats = z.infer<typeof peerStatsSchema>;
+
+export const signalRelaySchema = z.object({
+  to: idSchema,
+  connectionId: z.string().min(1).max(64),
+  data: z.unknown(),
+});
+
+const layoutFields = {
+  chunkSize: z.number().int().min(16).max(MAX_CHUNK_SIZE_BYTES),
+  segmentChunks: z.number().int().min(1).max(MAX_SEGMENT_CHUNKS),
+};
+
+export const placeSchema = z.object({
+  name: fileNameSchema,
+  size: z.number().int().nonnegative().max(2 ** 50),
+  fileId: idSchema.optional(),
+  ...layoutFields,
+});
+export type PlaceRequest = z.infer<typeof placeSchema>;
+
+export interface PlaceResult {
+  fileId: FileId;
+  /** Version the write builds on (0 for a new file); the commit compares and sets it. */
+  baseVersion: number;
+  /** Replicas each segment gets: min(R, live peers). */
+  replication: number;
+  /** Replica set per segment, primary first. */
+  segments: PeerId[][];
+}
+
+export const commitSchema = z.object({
+  fileId: idSchema,
+  name: fileNameSchema,
+  baseVersion: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative().max(2 ** 50),
+  ...layoutFields,
+  segments: z.array(z.object({ listHash: hex64, size: z.number().int().nonnegative(), holders: z.array(idSchema).min(1).max(16) })).max(2 ** 20),
+});
+export type CommitRequest = z.infer<typeof commitSchema>;
+
+export const locateSchema = z.object({ name: fileNameSchema, version: z.number().int().positive().optional() });
+export interface LocateResult {
+  manifest: Manifest;
+  status: Record<string, PeerStatus>;
+}
+
+export const nameSchema = z.object({ name: fileNameSchema });
+export const emptySchema = z.object({}).passthrough();
+
+export interface PeerView {
+  id: PeerId;
+  kind: PeerKind;
+  status: PeerStatus;
+  backup: PeerId | null;
+  chunks: number;
+  bytes: number;
+  capacity: number;
+  label?: string;
+  lastSeen: number;
+}
+
+export interface MeshState {
+  peers: PeerView[];
+  files: (FileSummary & { owner: string })[];
+  /** Virtual nodes of the ring, for drawing who owns what. */
+  ring: { position: number; peer: PeerId }[];
+  replication: number;
+}
+
+export interface ServerToClientEvents {
+  heartbeat: (beat: { seq: number }, ack: (stats: PeerStats) => void) => void;
+  signal: (relay: { from: PeerId; connectionId: string; data: unknown }) => void;
+  ring: (info: { backup: PeerId | null; peers: number }) => void;
+  drop: (order: { lists: string[] }) => void;
+  'peer-status': (change: { id: PeerId; status: PeerStatus }) => void;
+}
+
+export interface ClientToServerEvents {
+  signal: (relay: { to: string; connectionId: string; data: unknown }, ack: Ack<null>) => void;
+  place: (request: PlaceRequest, ack: Ack<PlaceResult>) => void;
+  commit: (request: CommitRequest, ack: Ack<FileSummary>) => void;
+  locate: (request: { name: string; version?: number }, ack: Ack<LocateResult>) => void;
+  list: (request: Record<string, never>, ack: Ack<FileSummary[]>) => void;
+  remove: (request: { name: string }, ack: Ack<{ removed: number }>) => void;
+  status: (request: Record<string, never>, ack: Ack<MeshState>) => void;
+}

@@ -1,0 +1,159 @@
+/**
+ * What a storage peer does with data-channel requests. Every chunk is hashed on the way in and
+ * on the way out; a request naming `next` replicas is forwarded down that chain and answered
+ * only once the whole chain has answered, so an acknowledged write is on every replica.
+ */
+import { decodeChunkList, HASH_BYTES } from './chunk-list.js';
+import { toHex } from './bytes.js';
+import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
+import { batchChunks, decodeChunkBatch, encodeChunkBatch, hashName } from './frame.js';
+import type { ZodType } from 'zod';
+import type { Hasher } from './hasher.js';
+import { asChunkHash, asPeerId, type ChunkHash, type PeerId } from './ids.js';
+import type { PeerStore } from './stores/chunk-store.js';
+import type { IncomingRequest, RpcConnection } from './transport/rpc.js';
+import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema, segmentRequestSchema, type SegmentRequest } from './wire.js';
+
+/** At most this many chunks may be asked for in one Get (a full default segment is 1024). */
+export const MAX_GET_CHUNKS = 16384;
+const PIN_PREFIX = 'pin:';
+
+export interface StoragePeerOptions {
+  selfId: PeerId;
+  store: PeerStore;
+  hasher: Hasher;
+  /** Opens (or reuses) a connection to another peer, for forwarding. */
+  connect(peer: PeerId): Promise<RpcConnection>;
+}
+
+export class StoragePeer {
+  private readonly options: StoragePeerOptions;
+
+  constructor(options: StoragePeerOptions) {
+    this.options = options;
+  }
+
+  /** The RequestHandler the connection pool attaches to every connection. */
+  readonly handle = async (request: IncomingRequest): Promise<void> => {
+    switch (request.type) {
+      case FrameType.Offer:
+        return request.reply(await this.offer(parseMeta(segmentRequestSchema, request.meta, 'offer'), request.body));
+      case FrameType.Put:
+        return request.reply(await this.put(parseMeta(segmentRequestSchema, request.meta, 'put'), request.body));
+      case FrameType.Seal:
+        return request.reply(await this.seal(parseMeta(segmentRequestSchema, request.meta, 'seal')));
+      case FrameType.Get:
+        return this.get(request);
+      default:
+        throw new ValidationError(`unknown request type ${request.type}`);
+    }
+  };
+
+  async offer(request: SegmentRequest, listBytes: Uint8Array): Promise<{ missing: number[] }> {
+    const [digest] = await this.options.hasher.sha256Many([listBytes]);
+    if (toHex(digest!) !== request.list) throw new ChunkCorruptError(request.list, toHex(digest!));
+    const hashes = decodeChunkList(listBytes);
+    const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
+    await this.options.store.putMany([{ hash: asChunkHash(request.list), bytes: listBytes }]);
+    const held = await this.options.store.hasMany(hashes);
+    const missing = new Set<number>();
+    held.forEach((has, index) => { if (!has) missing.add(index); });
+    for (const index of (await downstream)?.missing ?? []) missing.add(index);
+    return { missing: [...missing].sort((a, b) => a - b) };
+  }
+
+  async put(request: SegmentRequest, body: Uint8Array): Promise<{ stored: number; replicas: number }> {
+    const chunks = decodeChunkBatch(body);
+    const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
+    const verified = chunks.map((chunk, i) => {
+      const claimed = hashName(chunk.hash);
+      const actual = toHex(digests[i]!);
+      if (claimed !== actual) throw new ChunkCorruptError(claimed, actual);
+      return { hash: claimed, bytes: chunk.bytes };
+    });
+    // Forward first so the next replica works while this one writes.
+    const downstream = this.forward(request, FrameType.Put, body, putReplySchema);
+    await this.options.store.putMany(verified);
+    const replicas = 1 + ((await downstream)?.replicas ?? 0);
+    return { stored: verified.length, replicas };
+  }
+
+  async seal(request: SegmentRequest): Promise<{ holders: string[] }> {
+    const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
+    const [listBytes] = await this.options.store.getMany([asChunkHash(request.list)]);
+    if (!listBytes) throw new ChunkNotFoundError(request.list);
+    const hashes = decodeChunkList(listBytes);
+    const held = await this.options.store.hasMany(hashes);
+    const absent = held.filter((has) => !has).length;
+    if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
+    await this.options.store.setMeta(PIN_PREFIX + request.list, '1');
+    return { holders: [this.options.selfId, ...((await downstream)?.holders ?? [])] };
+  }
+
+  private async get(request: IncomingRequest): Promise<void> {
+    const body = request.body;
+    if (body.length % HASH_BYTES !== 0) throw new ValidationError(`get body of ${body.length} bytes is not a list of hashes`);
+    if (body.length / HASH_BYTES > MAX_GET_CHUNKS) throw new ValidationError(`at most ${MAX_GET_CHUNKS} chunks per get`);
+    const hashes = decodeChunkList(body);
+    if (hashes.length === 0) return request.data(new Uint8Array(0), true);
+    const BATCH_CHUNKS = 60;
+    for (let start = 0; start < hashes.length; start += BATCH_CHUNKS) {
+      const slice = hashes.slice(start, start + BATCH_CHUNKS);
+      const found = await this.options.store.getMany(slice);
+      const missingIndex = found.findIndex((bytes) => bytes === undefined);
+      if (missingIndex >= 0) throw new ChunkNotFoundError(slice[missingIndex]!);
+      const bytes = found as Uint8Array[];
+      const digests = await this.options.hasher.sha256Many(bytes);
+      const chunks = slice.map((hash, i) => {
+        const actual = toHex(digests[i]!);
+        if (actual !== hash) {
+          // A bad replica: forget the chunk so repair can replace it, and tell the reader.
+          void this.options.store.deleteMany([hash]);
+          throw new ChunkCorruptError(hash, actual);
+        }
+        return { hash: digests[i]!, bytes: bytes[i]! };
+      });
+      for (const batch of batchChunks(chunks)) await request.data(encodeChunkBatch(batch), false);
+    }
+    await request.data(new Uint8Array(0), true);
+  }
+
+  /** Unpins segments the master dropped and deletes chunks no remaining segment uses. */
+  async dropSegments(lists: readonly string[]): Promise<number> {
+    const store = this.options.store;
+    for (const list of lists) await store.deleteMeta(PIN_PREFIX + list);
+    const keep = new Set<string>();
+    for (const key of await store.metaKeys(PIN_PREFIX)) {
+      const list = key.slice(PIN_PREFIX.length);
+      keep.add(list);
+      const [bytes] = await store.getMany([asChunkHash(list)]);
+      if (bytes) for (const hash of decodeChunkList(bytes)) keep.add(hash);
+    }
+    const doomed = new Set<ChunkHash>();
+    for (const list of lists) {
+      if (keep.has(list)) continue;
+      const [bytes] = await store.getMany([asChunkHash(list)]);
+      doomed.add(asChunkHash(list));
+      if (bytes) for (const hash of decodeChunkList(bytes)) if (!keep.has(hash)) doomed.add(hash);
+    }
+    await store.deleteMany([...doomed]);
+    return doomed.size;
+  }
+
+  /**
+   * Sends the request to the next replica in the chain. The returned promise is already
+   * observed, so a local failure that happens first cannot leave it rejected and unhandled.
+   */
+  private forward<T>(request: SegmentRequest, type: number, body: Uint8Array | undefined, schema: ZodType<T>): Promise<T | undefined> {
+    const [next, ...rest] = request.next;
+    if (next === undefined) return Promise.resolve(undefined);
+    const reply = (async () => {
+      const connection = await this.options.connect(asPeerId(next));
+      const answer = await connection.request(type, { list: request.list, next: rest }, body);
+      return parseMeta(schema, answer.meta, 'reply from the next replica');
+    })();
+    reply.catch(() => undefined);
+    return reply;
+  }
+}
+

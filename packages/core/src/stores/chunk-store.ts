@@ -1,0 +1,39 @@
+/**
+ * Where a peer keeps chunks: a handful of async batch methods, implemented in memory, on disk
+ * (SQLite) and in IndexedDB. Stores do not verify hashes; the peer does, before put and after
+ * get, so every implementation gets the same checks. `putMany` resolves only once durable.
+ */
+import type { ChunkHash } from '../ids.js';
+
+export interface StoredChunk {
+  hash: ChunkHash;
+  bytes: Uint8Array;
+}
+
+export interface StoreStats {
+  chunks: number;
+  bytes: number;
+}
+
+export interface ChunkStore {
+  /** Stores chunks; storing a hash already held is a no-op. */
+  putMany(chunks: readonly StoredChunk[]): Promise<void>;
+  /** Bytes for each hash, in order; undefined where absent. */
+  getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]>;
+  hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]>;
+  deleteMany(hashes: readonly ChunkHash[]): Promise<void>;
+  /** Every hash held, in no particular order. */
+  keys(): AsyncIterable<ChunkHash>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+/** Small string settings beside the chunks: the peer's id, its pinned segments. */
+export interface MetaStore {
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
+  metaKeys(prefix: string): Promise<string[]>;
+}
+
+export type PeerStore = ChunkStore & MetaStore;

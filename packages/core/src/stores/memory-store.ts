@@ -1,0 +1,83 @@
+/** Chunks in a Map: unit tests and volatile peers, which forget everything on exit by design. */
+import { StoreClosedError } from '../errors.js';
+import type { ChunkHash } from '../ids.js';
+import type { PeerStore, StoredChunk, StoreStats } from './chunk-store.js';
+
+export class MemoryStore implements PeerStore {
+  private readonly chunks = new Map<ChunkHash, Uint8Array>();
+  private readonly meta = new Map<string, string>();
+  private bytes = 0;
+  private closed = false;
+
+  putMany(chunks: readonly StoredChunk[]): Promise<void> {
+    this.assertOpen();
+    for (const { hash, bytes } of chunks) {
+      if (this.chunks.has(hash)) continue;
+      this.chunks.set(hash, bytes.slice());
+      this.bytes += bytes.length;
+    }
+    return Promise.resolve();
+  }
+
+  getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
+    this.assertOpen();
+    return Promise.resolve(hashes.map((hash) => this.chunks.get(hash)?.slice()));
+  }
+
+  hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
+    this.assertOpen();
+    return Promise.resolve(hashes.map((hash) => this.chunks.has(hash)));
+  }
+
+  deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
+    this.assertOpen();
+    for (const hash of hashes) {
+      const bytes = this.chunks.get(hash);
+      if (!bytes) continue;
+      this.bytes -= bytes.length;
+      this.chunks.delete(hash);
+    }
+    return Promise.resolve();
+  }
+
+  async *keys(): AsyncIterable<ChunkHash> {
+    this.assertOpen();
+    for (const hash of [...this.chunks.keys()]) yield hash;
+  }
+
+  stats(): Promise<StoreStats> {
+    this.assertOpen();
+    return Promise.resolve({ chunks: this.chunks.size, bytes: this.bytes });
+  }
+
+  getMeta(key: string): Promise<string | undefined> {
+    this.assertOpen();
+    return Promise.resolve(this.meta.get(key));
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    this.assertOpen();
+    this.meta.set(key, value);
+    return Promise.resolve();
+  }
+
+  deleteMeta(key: string): Promise<void> {
+    this.assertOpen();
+    this.meta.delete(key);
+    return Promise.resolve();
+  }
+
+  metaKeys(prefix: string): Promise<string[]> {
+    this.assertOpen();
+    return Promise.resolve([...this.meta.keys()].filter((key) => key.startsWith(prefix)));
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * FrameChannel over a simple-peer instance. Sends call `peer.send()` directly and poll
+ * `bufferSize` (the data channel's bufferedAmount): with @roamhq/wrtc the low-water event never
+ * fires and simple-peer's stream path polls every 150 ms, both measured to stall transfers.
+ */
+import type SimplePeer from 'simple-peer';
+import type { PeerId } from '../ids.js';
+import { PeerUnavailableError } from '../errors.js';
+import type { FrameChannel, YieldToLoop } from './frame-channel.js';
+
+/** Keep at most this much queued in the data channel (Chromium throws past 16 MiB). */
+export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
+/** Busy-yield this many times before falling back to 1 ms sleeps, so idle waits cost no CPU. */
+const FAST_POLLS = 64;
+const SLOW_POLL_MS = 1;
+
+export class SimplePeerChannel implements FrameChannel {
+  readonly remoteId: PeerId;
+  private readonly peer: SimplePeer.Instance;
+  private readonly yieldToLoop: YieldToLoop;
+  private readonly messageListeners: ((message: Uint8Array) => void)[] = [];
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+  private closeReason: string | undefined;
+
+  constructor(remoteId: PeerId, peer: SimplePeer.Instance, yieldToLoop: YieldToLoop) {
+    this.remoteId = remoteId;
+    this.peer = peer;
+    this.yieldToLoop = yieldToLoop;
+    peer.on('data', (data: Uint8Array | string) => {
+      if (typeof data === 'string') return; // text messages are not part of the protocol
+      for (const listener of this.messageListeners) listener(data);
+    });
+    peer.on('close', () => this.markClosed('connection closed'));
+    peer.on('error', (error: Error) => this.markClosed(error.message));
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  async send(message: Uint8Array): Promise<void> {
+    let polls = 0;
+    while (this.peer.bufferSize > SEND_HIGH_WATER_BYTES && !this.closed) {
+      if (polls++ < FAST_POLLS) await this.yieldToLoop();
+      else await new Promise((resolve) => setTimeout(resolve, SLOW_POLL_MS));
+    }
+    if (this.closeReason !== undefined) throw new PeerUnavailableError(this.remoteId, this.closeReason);
+    try {
+      this.peer.send(message);
+    } catch (error) {
+      this.markClosed(error instanceof Error ? error.message : String(error));
+      throw new PeerUnavailableError(this.remoteId, this.closeReason ?? 'send failed');
+    }
+  }
+
+  onMessage(listener: (message: Uint8Array) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    if (this.closeReason !== undefined) listener(this.closeReason);
+    else this.closeListeners.push(listener);
+  }
+
+  close(reason = 'closed locally'): void {
+    this.markClosed(reason);
+    this.peer.destroy();
+  }
+
+  private markClosed(reason: string): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    for (const listener of this.closeListeners.splice(0)) listener(reason);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Data-channel messages: one frame type per request, each with a schema for its metadata.
+ * A storage request names the segment's chunk list and the replicas still to reach (`next`);
+ * the receiving peer handles it and forwards it down that chain (pipeline replication, as
+ * HDFS does), so a client talks to the primary only.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+export const FrameType = {
+  /** Offer a segment's chunk list; reply: indexes of chunks missing on any replica. */
+  Offer: 1,
+  /** Store a batch of chunks (body: chunk batch); reply once every replica stored it durably. */
+  Put: 2,
+  /** Check the segment is complete and pin it; reply: the replicas that hold all of it. */
+  Seal: 3,
+  /** Read chunks by hash (body: concatenated raw hashes); reply: Data frames, the last FINAL. */
+  Get: 4,
+  /** Success reply with JSON metadata. */
+  Ok: 64,
+  /** Chunk batch reply to Get. */
+  Data: 65,
+  /** Failure reply: metadata is { code, message }. */
+  Error: 66,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-digit lower-case hex SHA-256');
+const peerIdSchema = z.string().min(1).max(64);
+/** A chain longer than this is not replication, it is abuse. */
+export const MAX_CHAIN_LENGTH = 8;
+
+export const segmentRequestSchema = z.object({
+  list: hex64,
+  next: z.array(peerIdSchema).max(MAX_CHAIN_LENGTH),
+});
+export type SegmentRequest = z.infer<typeof segmentRequestSchema>;
+
+export const offerReplySchema = z.object({ missing: z.array(z.number().int().nonnegative()) });
+export type OfferReply = z.infer<typeof offerReplySchema>;
+
+export const putReplySchema = z.object({ stored: z.number().int().nonnegative(), replicas: z.number().int().nonnegative() });
+export type PutReply = z.infer<typeof putReplySchema>;
+
+export const sealReplySchema = z.object({ holders: z.array(peerIdSchema) });
+export type SealReply = z.infer<typeof sealReplySchema>;
+
+export const errorReplySchema = z.object({ code: z.string().max(64), message: z.string().max(2000) });
+
+/** Parses untrusted metadata, turning a schema failure into a ValidationError with one line. */
+export function parseMeta<T>(schema: z.ZodType<T>, meta: unknown, what: string): T {
+  const result = schema.safeParse(meta);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new ValidationError(`invalid ${what}${where}: ${issue?.message ?? 'malformed'}`);
+  }
+  return result.data;
+}
