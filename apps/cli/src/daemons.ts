@@ -21,7 +21,7 @@ function stopOnSignals(stop: () => Promise<void>): void {
   const onSignal = (): void => {
     if (stopping) return;
     stopping = true;
-    stop().finally(() => process.exit(0));
+    stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -37,7 +37,6 @@ import {
   type JoinRequest,
   type Manifest,
   type MeshState,
-  type PeerId,
   type PeerStatus,
   type ServerToClientEvents,
 } from '@meshdrive/core';

@@ -76,7 +76,7 @@ export class MeshClient {
     let place = await master.request('place', { name, size: source.size, ...layout });
     const count = segmentCount(source.size, layout);
     if (count > 0 && place.replication === 0) throw new NoPeersError();
-    const records: SegmentRecord[] = new Array(count);
+    const records: SegmentRecord[] = new Array<SegmentRecord>(count);
     const progress: TransferProgress = { done: 0, total: source.size, moved: 0 };
     let chunksMoved = 0;
     let chunksTotal = 0;

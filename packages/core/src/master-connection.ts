@@ -71,8 +71,8 @@ export class MasterConnection implements Signaling {
     let reply: Reply<ValueOf<E>>;
     try {
       // socket.io's typed emitWithAck cannot see through the generic event name.
-      const emit = this.socket.timeout(timeoutMs).emitWithAck as unknown as (event: string, payload: unknown) => Promise<Reply<ValueOf<E>>>;
-      reply = await emit.call(this.socket.timeout(timeoutMs), event, payload);
+      const timed = this.socket.timeout(timeoutMs) as unknown as { emitWithAck(event: string, payload: unknown): Promise<Reply<ValueOf<E>>> };
+      reply = await timed.emitWithAck(event, payload);
     } catch {
       throw new MasterUnreachableError(this.url, `no answer to "${event}" within ${timeoutMs} ms`);
     }

@@ -55,14 +55,14 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     token: options.token,
     label: options.label,
   });
-  let storage: StoragePeer | undefined;
-  const pool = new ConnectionPool({
+  // The pool serves requests with the storage peer, which forwards through the pool.
+  const pool: ConnectionPool = new ConnectionPool({
     selfId: id,
     signaling: master,
     createEndpoint: options.createEndpoint,
-    handler: (request) => storage!.handle(request),
+    handler: (request) => storage.handle(request),
   });
-  storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer) });
+  const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer) });
 
   let backup: PeerId | null = null;
   const ringListeners: ((backup: PeerId | null) => void)[] = [];

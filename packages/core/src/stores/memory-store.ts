@@ -40,9 +40,12 @@ export class MemoryStore implements PeerStore {
     return Promise.resolve();
   }
 
-  async *keys(): AsyncIterable<ChunkHash> {
+  keys(): AsyncIterable<ChunkHash> {
     this.assertOpen();
-    for (const hash of [...this.chunks.keys()]) yield hash;
+    const snapshot = [...this.chunks.keys()];
+    return (async function* () {
+      for (const hash of snapshot) yield await Promise.resolve(hash);
+    })();
   }
 
   stats(): Promise<StoreStats> {

@@ -103,7 +103,7 @@ export class SqliteStore implements PeerStore {
     for (;;) {
       this.assertOpen();
       const page = this.statements.page.all(after, KEYS_PAGE_ROWS) as Buffer[];
-      for (const key of page) yield asChunkHash(toHex(key));
+      for (const key of page) yield await Promise.resolve(asChunkHash(toHex(key)));
       if (page.length < KEYS_PAGE_ROWS) return;
       after = page[page.length - 1]!;
     }

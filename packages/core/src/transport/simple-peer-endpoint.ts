@@ -42,8 +42,12 @@ function createEndpoint(platform: SimplePeerPlatform, initiator: boolean, remote
         // A malformed or late signal must not take the process down; the attempt times out.
       }
     },
-    onSignal: (listener) => peer.on('signal', listener),
+    onSignal: (listener) => {
+      peer.on('signal', listener);
+    },
     connected,
-    destroy: () => peer.destroy(),
+    destroy: () => {
+      peer.destroy();
+    },
   };
 }
