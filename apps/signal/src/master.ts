@@ -158,7 +158,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
     const real = changes.filter((change): change is StatusChange => change !== undefined);
     for (const change of real) {
       log(`peer ${change.id.slice(0, 8)} ${change.from} -> ${change.to}`);
-      io.emit('peer-status', { id: change.id, status: change.to });
+      io.emit('peer-status', { id: change.id, status: change.to, connected: sockets.has(change.id) });
     }
     if (real.length > 0) rebuildRing();
   };
@@ -182,7 +182,11 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
     const join = socket.data.join;
     const id = asPeerId(join.id);
     const previous = sockets.get(id);
-    if (previous && previous !== socket) previous.disconnect(true);
+    if (previous && previous !== socket) {
+      // The same id joined again before its old socket closed: a restarted process. Links to the old one are dead.
+      previous.disconnect(true);
+      io.emit('peer-status', { id, status: membership.status(id), connected: false });
+    }
     sockets.set(id, socket);
     if (join.role === 'peer') {
       const info = { id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label };
@@ -195,6 +199,8 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       sockets.delete(id);
       if (join.role === 'peer') {
         membership.disconnect(id);
+        // Tell everyone now, not after the stale timeout: their WebRTC links to it are probably dead.
+        io.emit('peer-status', { id, status: membership.status(id), connected: false });
         announce(membership.tick(Date.now()));
       }
     });

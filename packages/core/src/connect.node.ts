@@ -4,6 +4,7 @@ import { nodeHasher } from './hasher.node.js';
 import { asPeerId, randomId } from './ids.js';
 import type { Layout } from './layout.js';
 import { MasterConnection } from './master-connection.js';
+import { followPeerHealth } from './mesh-peer.js';
 import { ConnectionPool } from './transport/pool.js';
 import { nodeRtcEndpoints } from './transport/webrtc.node.js';
 
@@ -17,9 +18,7 @@ export async function connectClient(options: { signalUrl: string; token?: string
   const id = asPeerId(randomId());
   const master = new MasterConnection(options.signalUrl, { role: 'client', id, kind: 'node', token: options.token });
   const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: nodeRtcEndpoints() });
-  master.socket.on('peer-status', (change) => {
-    if (change?.status === 'dead') pool.drop(change.id, 'the master declared it dead');
-  });
+  followPeerHealth(master, pool);
   try {
     await master.ready(options.connectTimeoutMs);
   } catch (error) {

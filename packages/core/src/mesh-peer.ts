@@ -45,6 +45,17 @@ export async function loadPeerId(store: PeerStore): Promise<PeerId> {
   return asPeerId(id);
 }
 
+/**
+ * Closes pooled connections to peers the master lost or declared dead, so requests fail over
+ * at once instead of waiting for a silent WebRTC link to time out.
+ */
+export function followPeerHealth(master: MasterConnection, pool: ConnectionPool): void {
+  master.socket.on('peer-status', (change) => {
+    if (typeof change?.id !== 'string') return;
+    if (change.status === 'dead' || change.connected === false) pool.drop(change.id, change.status === 'dead' ? 'the master declared it dead' : 'it lost its connection to the master');
+  });
+}
+
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
   const id = await loadPeerId(options.store);
   const master = new MasterConnection(options.signalUrl, {
@@ -77,9 +88,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     backup = info?.backup ?? null;
     for (const listener of ringListeners) listener(backup);
   });
-  master.socket.on('peer-status', (change) => {
-    if (change?.status === 'dead') pool.drop(change.id, 'the master declared it dead');
-  });
+  followPeerHealth(master, pool);
   master.socket.on('drop', (order) => {
     if (!Array.isArray(order?.lists)) return;
     storage.dropSegments(order.lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list))).catch(() => {

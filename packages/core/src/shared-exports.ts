@@ -20,7 +20,7 @@ export { RpcConnection, type IncomingRequest, type RequestHandler } from './tran
 export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
 export { MasterConnection } from './master-connection.js';
 export { StoragePeer } from './storage-peer.js';
-export { startMeshPeer, loadPeerId, type MeshPeer, type MeshPeerOptions } from './mesh-peer.js';
+export { startMeshPeer, loadPeerId, followPeerHealth, type MeshPeer, type MeshPeerOptions } from './mesh-peer.js';
 export { MeshClient, type StoreResult, type StoreOptions, type ReadOptions } from './client.js';
 export { bytesSource, memorySink, type ByteSource, type ByteSink, type TransferProgress } from './byte-io.js';
 export { forEachLimited, sleep } from './concurrency.js';

@@ -115,7 +115,8 @@ export interface ServerToClientEvents {
   signal: (relay: { from: PeerId; connectionId: string; data: unknown }) => void;
   ring: (info: { backup: PeerId | null; peers: number }) => void;
   drop: (order: { lists: string[] }) => void;
-  'peer-status': (change: { id: PeerId; status: PeerStatus }) => void;
+  /** `connected: false` means its socket to the master closed: its process is likely gone. */
+  'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
 }
 
 export interface ClientToServerEvents {
