@@ -1,0 +1,157 @@
+/** The storage protocol between in-memory peers: chain replication, dedup, verification, errors. */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { toHex } from './bytes.js';
+import { encodeChunkList } from './chunk-list.js';
+import { MeshError } from './errors.js';
+import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from './frame.js';
+import { nodeHasher } from './hasher.node.js';
+import { asChunkHash, asPeerId, type PeerId } from './ids.js';
+import { StoragePeer } from './storage-peer.js';
+import { MemoryStore } from './stores/memory-store.js';
+import { memoryChannelPair } from './transport/memory-channel.js';
+import { RpcConnection } from './transport/rpc.js';
+import { FrameType } from './wire.js';
+
+function mesh(names: string[]) {
+  const stores = new Map<PeerId, MemoryStore>();
+  const peers = new Map<PeerId, StoragePeer>();
+  const links = new Map<string, RpcConnection>();
+  const link = (from: PeerId, to: PeerId): RpcConnection => {
+    const key = `${from}>${to}`;
+    if (!links.has(key)) {
+      const [fromSide, toSide] = memoryChannelPair(from, to);
+      links.set(key, new RpcConnection(fromSide, peers.get(from)?.handle));
+      new RpcConnection(toSide, peers.get(to)!.handle);
+    }
+    return links.get(key)!;
+  };
+  for (const name of names) {
+    const id = asPeerId(name);
+    const store = new MemoryStore();
+    stores.set(id, store);
+    peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => Promise.resolve(link(id, to)) }));
+  }
+  const client = asPeerId('client');
+  return { stores, peers, connect: (to: string) => link(client, asPeerId(to)) };
+}
+
+const sha = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
+
+function segment(count: number, seed: number) {
+  const chunks = Array.from({ length: count }, (_, i) => new Uint8Array(1024).fill((seed + i) & 0xff).map((v, j) => (v + j * seed) & 0xff));
+  const hashes = chunks.map(sha);
+  const listBytes = encodeChunkList(hashes);
+  return { chunks, hashes, listBytes, list: toHex(sha(listBytes)) };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof MeshError ? error.code : 'not a MeshError';
+  }
+  return undefined;
+}
+
+describe('StoragePeer', () => {
+  it('replicates a segment down the chain and reports every holder', async () => {
+    const { stores, connect } = mesh(['a', 'b', 'c']);
+    const seg = segment(100, 3);
+    const request = { list: seg.list, next: ['b', 'c'] };
+    const primary = connect('a');
+    const offer = await primary.request(FrameType.Offer, request, seg.listBytes);
+    expect((offer.meta as { missing: number[] }).missing).toHaveLength(100);
+    const put = await primary.request(FrameType.Put, request, encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes }))));
+    expect(put.meta).toEqual({ stored: 100, replicas: 3 });
+    const seal = await primary.request(FrameType.Seal, request);
+    expect((seal.meta as { holders: string[] }).holders).toEqual(['a', 'b', 'c']);
+    for (const store of stores.values()) expect((await store.hasMany(seg.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+  });
+
+  it('asks only for chunks some replica lacks (differential update)', async () => {
+    const { stores, connect } = mesh(['a', 'b']);
+    const seg = segment(10, 5);
+    await stores.get(asPeerId('a'))!.putMany(seg.chunks.slice(0, 6).map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    await stores.get(asPeerId('b'))!.putMany(seg.chunks.slice(0, 8).map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    const offer = await connect('a').request(FrameType.Offer, { list: seg.list, next: ['b'] }, seg.listBytes);
+    expect((offer.meta as { missing: number[] }).missing).toEqual([6, 7, 8, 9]);
+  });
+
+  it('refuses a chunk whose bytes do not match its name, and stores nothing of it', async () => {
+    const { stores, connect } = mesh(['a']);
+    const seg = segment(2, 9);
+    const forged = encodeChunkBatch([{ hash: seg.hashes[0]!, bytes: seg.chunks[1]! }]);
+    expect(await codeOf(connect('a').request(FrameType.Put, { list: seg.list, next: [] }, forged))).toBe('ERR_CHUNK_CORRUPT');
+    expect((await stores.get(asPeerId('a'))!.stats()).chunks).toBe(0);
+  });
+
+  it('refuses to seal an incomplete segment', async () => {
+    const { connect } = mesh(['a']);
+    const seg = segment(3, 1);
+    await connect('a').request(FrameType.Offer, { list: seg.list, next: [] }, seg.listBytes);
+    expect(await codeOf(connect('a').request(FrameType.Seal, { list: seg.list, next: [] }))).toBe('ERR_SEGMENT_INCOMPLETE');
+  });
+
+  it('serves chunks in request order and detects a corrupted stored chunk', async () => {
+    const { stores, connect } = mesh(['a']);
+    const seg = segment(150, 2);
+    const store = stores.get(asPeerId('a'))!;
+    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    const got: Uint8Array[] = [];
+    const wanted = [...seg.hashes].reverse();
+    await connect('a').request(FrameType.Get, undefined, encodeChunkList(wanted), {
+      onData: (body) => {
+        for (const chunk of decodeChunkBatch(body)) got.push(chunk.bytes.slice());
+      },
+    });
+    expect(got.map((bytes) => toHex(sha(bytes)))).toEqual(wanted.map(toHex));
+    // Corrupt one chunk in place: the peer must refuse to serve it and forget it.
+    const victim = asChunkHash(toHex(seg.hashes[7]!));
+    await store.deleteMany([victim]);
+    await store.putMany([{ hash: victim, bytes: new Uint8Array(1024) }]);
+    expect(await codeOf(connect('a').request(FrameType.Get, undefined, encodeChunkList([seg.hashes[7]!]), { onData: () => undefined }))).toBe('ERR_CHUNK_CORRUPT');
+    expect((await store.hasMany([victim]))[0]).toBe(false);
+  });
+
+  it('answers malformed requests with typed errors and keeps serving', async () => {
+    const { connect } = mesh(['a']);
+    const connection = connect('a');
+    expect(await codeOf(connection.request(FrameType.Put, { list: 'nope', next: [] }, new Uint8Array(0)))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connection.request(99, {}, new Uint8Array(0)))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connection.request(FrameType.Get, undefined, new Uint8Array(33)))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connection.request(FrameType.Get, undefined, encodeChunkList([new Uint8Array(32)]), { onData: () => undefined }))).toBe('ERR_CHUNK_NOT_FOUND');
+    // A raw frame whose length field lies gets an error frame back under its request id.
+    const reply = new Promise<unknown>((resolve) => connection.channel.onMessage((message) => resolve(message)));
+    const lying = encodeFrame({ type: FrameType.Get, requestId: 4242, body: new Uint8Array(32) });
+    new DataView(lying.buffer).setUint32(12, 1_000_000);
+    await connection.channel.send(lying);
+    const message = (await reply) as Uint8Array;
+    expect(message[2]).toBe(FrameType.Error);
+    expect(new DataView(message.buffer, message.byteOffset).getUint32(4)).toBe(4242);
+    const seg = segment(1, 1);
+    expect(await codeOf(connection.request(FrameType.Offer, { list: seg.list, next: [] }, seg.listBytes))).toBeUndefined();
+  });
+
+  it('drops unpinned chunks but keeps those another segment still uses', async () => {
+    const { stores, connect, peers } = mesh(['a']);
+    const one = segment(4, 11);
+    const two = { ...segment(4, 12) };
+    // Segment two shares its first chunk with segment one.
+    two.chunks[0] = one.chunks[0]!;
+    two.hashes[0] = one.hashes[0]!;
+    two.listBytes = encodeChunkList(two.hashes);
+    two.list = toHex(sha(two.listBytes));
+    for (const seg of [one, two]) {
+      const request = { list: seg.list, next: [] };
+      await connect('a').request(FrameType.Offer, request, seg.listBytes);
+      await connect('a').request(FrameType.Put, request, encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes }))));
+      await connect('a').request(FrameType.Seal, request);
+    }
+    await peers.get(asPeerId('a'))!.dropSegments([one.list]);
+    const store = stores.get(asPeerId('a'))!;
+    const held = await store.hasMany(one.hashes.map((h) => asChunkHash(toHex(h))));
+    expect(held).toEqual([true, false, false, false]);
+    expect((await store.hasMany(two.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+  });
+});
