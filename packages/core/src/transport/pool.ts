@@ -6,6 +6,7 @@
 import { PeerUnavailableError, TimeoutError } from '../errors.js';
 import { randomId, type PeerId } from '../ids.js';
 import type { FrameChannel } from './frame-channel.js';
+import { memoryChannelPair } from './memory-channel.js';
 import { RpcConnection, type RequestHandler } from './rpc.js';
 
 export const CONNECT_TIMEOUT_MS = 15_000;
@@ -49,12 +50,15 @@ export interface PoolOptions {
   createEndpoint: RtcEndpointFactory;
   handler?: RequestHandler;
   connectTimeoutMs?: number;
+  /** Called for every connection once open, dialed or accepted. */
+  onConnection?: (connection: RpcConnection) => void;
 }
 
 export class ConnectionPool {
   private readonly entries = new Map<PeerId, Entry>();
   private readonly options: PoolOptions;
   private closed = false;
+  private loopback: RpcConnection | undefined;
 
   constructor(options: PoolOptions) {
     this.options = options;
@@ -64,6 +68,7 @@ export class ConnectionPool {
   /** The open connection to `remote`, dialing it first if needed. */
   connect(remote: PeerId): Promise<RpcConnection> {
     if (this.closed) return Promise.reject(new PeerUnavailableError(remote, 'connection pool is closed'));
+    if (remote === this.options.selfId) return Promise.resolve(this.connectToSelf());
     const existing = this.entries.get(remote);
     if (existing && !existing.attempt.rpc?.closed) return existing.ready;
     return this.dial(remote).ready;
@@ -89,7 +94,21 @@ export class ConnectionPool {
 
   close(): void {
     this.closed = true;
+    this.loopback?.close('connection pool closed');
     for (const remote of [...this.entries.keys()]) this.drop(remote, 'connection pool closed');
+  }
+
+  /**
+   * A peer that is also a client (a browser tab) is sometimes placed as a replica of its own
+   * writes; it reaches its own handler in memory, since WebRTC cannot dial itself.
+   */
+  private connectToSelf(): RpcConnection {
+    if (!this.loopback || this.loopback.closed) {
+      const [toSelf, fromSelf] = memoryChannelPair(this.options.selfId, this.options.selfId);
+      new RpcConnection(fromSelf, this.options.handler);
+      this.loopback = new RpcConnection(toSelf);
+    }
+    return this.loopback;
   }
 
   private dial(remote: PeerId): Entry {
@@ -155,6 +174,7 @@ export class ConnectionPool {
         clearTimeout(entry.timer);
         entry.settled = true;
         entry.resolve(rpc);
+        this.options.onConnection?.(rpc);
       },
       (error: unknown) => {
         if (entry.attempt === attempt && this.entries.get(remote) === entry) {
