@@ -1,0 +1,316 @@
+/**
+ * The application shell: header with the master link, banners for what is wrong, and three
+ * views (Files, Network, This device). It owns no mesh state: it renders the MeshSession and
+ * Transfers it is given and forwards what the person does to them.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { MeshSession, SessionState } from '../session.js';
+import type { Transfer, Transfers } from '../transfers.js';
+import { describeError } from '../messages.js';
+import type { DeviceActionEvent } from './md-device-panel.js';
+import type { FileActionEvent } from './md-file-list.js';
+import type { FilesChosenEvent } from './md-drop-zone.js';
+import type { TransferActionEvent } from './md-transfer-list.js';
+import { sharedStyles } from './shared-styles.js';
+import './md-device-panel.js';
+import './md-drop-zone.js';
+import './md-file-list.js';
+import './md-network-view.js';
+import './md-transfer-list.js';
+
+type View = 'files' | 'network' | 'device';
+const VIEWS: { id: View; label: string }[] = [
+  { id: 'files', label: 'Files' },
+  { id: 'network', label: 'Network' },
+  { id: 'device', label: 'This device' },
+];
+/** A tab holding more than this share of its offer gets a gentle warning. */
+const NEARLY_FULL_SHARE = 0.95;
+
+interface Banner {
+  kind: 'bad' | 'warn';
+  text: string;
+  action?: { label: string; run: () => void };
+}
+
+@customElement('md-app')
+export class MdApp extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        min-height: 100vh;
+      }
+      header {
+        background: var(--surface);
+        border-bottom: 1px solid var(--border);
+        position: sticky;
+        top: 0;
+        z-index: 2;
+      }
+      .bar {
+        max-width: 1040px;
+        margin: 0 auto;
+        padding: 0.6rem 1rem 0;
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+        flex-wrap: wrap;
+      }
+      .brand {
+        font-weight: 800;
+        font-size: 1.15rem;
+        letter-spacing: -0.01em;
+        display: flex;
+        align-items: center;
+        gap: 0.45rem;
+        margin-right: auto;
+      }
+      .brand svg {
+        width: 26px;
+        height: 26px;
+      }
+      nav {
+        max-width: 1040px;
+        margin: 0 auto;
+        padding: 0 1rem;
+        display: flex;
+        gap: 0.25rem;
+        overflow-x: auto;
+      }
+      nav button {
+        border: none;
+        border-radius: 0;
+        background: none;
+        border-bottom: 3px solid transparent;
+        padding: 0.6rem 0.8rem;
+        color: var(--text-muted);
+        font-weight: 600;
+      }
+      nav button[aria-selected='true'] {
+        color: var(--accent);
+        border-bottom-color: var(--accent);
+      }
+      main {
+        max-width: 1040px;
+        margin: 0 auto;
+        padding: 1rem;
+        display: grid;
+        gap: 1.25rem;
+      }
+      .banner {
+        display: flex;
+        align-items: center;
+        gap: 0.75rem;
+        flex-wrap: wrap;
+        padding: 0.7rem 0.9rem;
+        border-radius: 10px;
+        font-size: 0.92rem;
+      }
+      .banner.bad {
+        background: var(--bad-soft);
+        color: var(--bad);
+        border: 1px solid color-mix(in srgb, var(--bad) 30%, transparent);
+      }
+      .banner.warn {
+        background: var(--warn-soft);
+        color: var(--warn);
+        border: 1px solid color-mix(in srgb, var(--warn) 30%, transparent);
+      }
+      .banner span {
+        flex: 1;
+        min-width: 12rem;
+      }
+      .banners {
+        display: grid;
+        gap: 0.5rem;
+      }
+      .banners:empty {
+        display: none;
+      }
+      @media (max-width: 480px) {
+        .bar {
+          padding-top: 0.5rem;
+        }
+        main {
+          padding: 0.75rem;
+        }
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) session!: MeshSession;
+  @property({ attribute: false }) transfers!: Transfers;
+  @state() private view: View = 'files';
+  @state() private snapshot: SessionState | null = null;
+  @state() private transferList: readonly Transfer[] = [];
+  @state() private actionError: string | null = null;
+  private everConnected = false;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.snapshot = this.session.state;
+    this.transferList = [...this.transfers.list];
+    this.session.addEventListener('change', this.onSessionChange);
+    this.transfers.addEventListener('change', this.onTransfersChange);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.session.removeEventListener('change', this.onSessionChange);
+    this.transfers.removeEventListener('change', this.onTransfersChange);
+  }
+
+  private readonly onSessionChange = (): void => {
+    this.snapshot = this.session.state;
+    if (this.snapshot.link === 'connected') this.everConnected = true;
+  };
+
+  private readonly onTransfersChange = (): void => {
+    this.transferList = [...this.transfers.list];
+  };
+
+  override render() {
+    const s = this.snapshot;
+    if (!s) return nothing;
+    return html`
+      <header>
+        <div class="bar">
+          <div class="brand">
+            <svg viewBox="0 0 32 32" aria-hidden="true">
+              <circle cx="16" cy="16" r="11" fill="none" stroke="var(--accent)" stroke-width="3" />
+              <circle cx="16" cy="5" r="3.5" fill="var(--accent)" />
+              <circle cx="26.5" cy="21" r="3.5" fill="#0891b2" />
+              <circle cx="5.5" cy="21" r="3.5" fill="#d97706" />
+            </svg>
+            Meshdrive
+          </div>
+          ${this.renderLink(s)}
+        </div>
+        <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
+          ${VIEWS.map(
+            (view) => html`<button
+              role="tab"
+              id="tab-${view.id}"
+              aria-selected=${this.view === view.id ? 'true' : 'false'}
+              aria-controls="panel"
+              tabindex=${this.view === view.id ? 0 : -1}
+              @click=${() => (this.view = view.id)}
+            >
+              ${view.label}
+            </button>`,
+          )}
+        </nav>
+      </header>
+      <main>
+        <div class="banners" role="status">${this.banners(s).map((banner) => this.renderBanner(banner))}</div>
+        <div id="panel" role="tabpanel" aria-labelledby="tab-${this.view}" style="display:grid;gap:1.25rem">${this.renderView(s)}</div>
+      </main>
+    `;
+  }
+
+  private renderLink(s: SessionState) {
+    const online = s.mesh?.peers.filter((peer) => peer.status === 'online').length ?? 0;
+    if (s.link === 'connected') return html`<span class="pill good" data-link="connected">● Connected · ${online} ${online === 1 ? 'peer' : 'peers'} online</span>`;
+    if (s.link === 'unreachable') return html`<span class="pill bad" data-link="unreachable">● Master unreachable</span>`;
+    return html`<span class="pill warn" data-link="connecting">● ${this.everConnected ? 'Reconnecting…' : 'Connecting…'}</span>`;
+  }
+
+  private renderView(s: SessionState) {
+    switch (this.view) {
+      case 'files':
+        return html`
+          <md-drop-zone @files-chosen=${(e: FilesChosenEvent) => this.transfers.upload(e.detail.files)}></md-drop-zone>
+          <md-transfer-list .transfers=${this.transferList} @transfer-action=${this.onTransferAction}></md-transfer-list>
+          <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} @file-action=${this.onFileAction}></md-file-list>
+        `;
+      case 'network':
+        return html`<md-network-view .mesh=${s.mesh} .selfId=${s.contributing ? s.peerId : null}></md-network-view>`;
+      case 'device':
+        return html`<md-device-panel .session=${s} @device-action=${this.onDeviceAction}></md-device-panel>`;
+    }
+  }
+
+  private banners(s: SessionState): Banner[] {
+    const banners: Banner[] = [];
+    if (s.fatal) banners.push({ kind: 'bad', text: `This tab cannot join the mesh: ${s.fatal}` });
+    if (s.link === 'unreachable') {
+      banners.push({
+        kind: 'bad',
+        text: `Cannot reach the master at ${s.masterUrl}${s.linkError ? ` (${s.linkError})` : ''}. Retrying automatically; files will list again once it answers.`,
+        action: { label: 'Reconnect now', run: () => this.session.reconnect() },
+      });
+    } else if (s.link === 'connecting' && this.everConnected) {
+      banners.push({ kind: 'warn', text: 'Lost the master; reconnecting…', action: { label: 'Reconnect now', run: () => this.session.reconnect() } });
+    }
+    const online = s.mesh?.peers.filter((peer) => peer.status === 'online').length;
+    if (s.link === 'connected' && online === 0) {
+      banners.push({
+        kind: 'warn',
+        text: 'No storage peers are online, so nothing can be stored or read. Resume contributing here, open Meshdrive in another browser, or start `meshdrive peer`.',
+      });
+    }
+    if (s.contributing && s.stats.bytes >= s.capacity * NEARLY_FULL_SHARE) {
+      banners.push({
+        kind: 'warn',
+        text: 'This tab has used the space it offers; new chunks go to other peers. Offer more under “This device”.',
+        action: { label: 'Offer more', run: () => (this.view = 'device') },
+      });
+    }
+    if (this.actionError) banners.push({ kind: 'bad', text: this.actionError, action: { label: 'Dismiss', run: () => (this.actionError = null) } });
+    return banners;
+  }
+
+  private renderBanner(banner: Banner) {
+    return html`<div class="banner ${banner.kind}" data-banner=${banner.kind}>
+      <span>${banner.text}</span>
+      ${banner.action ? html`<button @click=${banner.action.run}>${banner.action.label}</button>` : nothing}
+    </div>`;
+  }
+
+  private readonly onTabKey = (event: KeyboardEvent): void => {
+    const index = VIEWS.findIndex((view) => view.id === this.view);
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    event.preventDefault();
+    this.view = VIEWS[(index + step + VIEWS.length) % VIEWS.length]!.id;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>(`#tab-${this.view}`)?.focus());
+  };
+
+  private readonly onTransferAction = (event: TransferActionEvent): void => {
+    const { id, action } = event.detail;
+    if (action === 'cancel') this.transfers.cancel(id);
+    else if (action === 'retry') this.transfers.retry(id);
+    else if (action === 'dismiss') this.transfers.dismiss(id);
+    else this.transfers.clearFinished();
+  };
+
+  private readonly onFileAction = (event: FileActionEvent): void => {
+    const { name, size, action } = event.detail;
+    if (action === 'download') {
+      this.transfers.download(name, size);
+      return;
+    }
+    const client = this.session.client;
+    if (!client) return;
+    client.delete(name).then(
+      () => this.session.refresh(),
+      (error: unknown) => (this.actionError = `Could not delete “${name}”: ${describeError(error).message}`),
+    );
+  };
+
+  private readonly onDeviceAction = (event: DeviceActionEvent): void => {
+    const detail = event.detail;
+    const done =
+      detail.action === 'capacity' ? this.session.setCapacity(detail.bytes) : detail.action === 'stop' ? this.session.stopContributing() : this.session.resumeContributing();
+    done.catch((error: unknown) => (this.actionError = describeError(error).message));
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'md-app': MdApp;
+  }
+}

@@ -1,0 +1,155 @@
+/** Every peer the master knows (browser or headless): health, backup, what it holds, and the ring. */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { MeshState, PeerView } from '@meshdrive/core';
+import { formatBytes, shortId } from '../format.js';
+import { peerColors } from '../peer-colors.js';
+import { sharedStyles } from './shared-styles.js';
+import './md-ring-view.js';
+
+const STATUS_CLASS = { online: 'good', stale: 'warn', dead: 'bad' } as const;
+const STATUS_ORDER = { online: 0, stale: 1, dead: 2 } as const;
+
+@customElement('md-network-view')
+export class MdNetworkView extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        gap: 1rem;
+      }
+      .summary {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .peers {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
+        gap: 0.6rem;
+      }
+      .peer {
+        background: var(--surface);
+        border: 1px solid var(--border);
+        border-left: 5px solid var(--peer-color);
+        border-radius: 10px;
+        padding: 0.6rem 0.75rem;
+        display: grid;
+        gap: 0.3rem;
+      }
+      .peer.dead {
+        opacity: 0.65;
+      }
+      .top {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+      }
+      .label {
+        font-weight: 600;
+        flex: 1;
+        min-width: 0;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 0.1rem 0.75rem;
+        margin: 0;
+        font-size: 0.85rem;
+      }
+      dt {
+        color: var(--text-muted);
+      }
+      dd {
+        margin: 0;
+      }
+      .you {
+        font-size: 0.72rem;
+        font-weight: 700;
+        color: var(--accent);
+        text-transform: uppercase;
+      }
+      .meter {
+        height: 5px;
+        background: var(--surface-muted);
+        border-radius: 3px;
+        overflow: hidden;
+      }
+      .meter > div {
+        height: 100%;
+        background: var(--peer-color);
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) mesh: MeshState | null = null;
+  @property() selfId: string | null = null;
+
+  override render() {
+    const mesh = this.mesh;
+    if (!mesh) return html`<p class="muted">Waiting for the master…</p>`;
+    const peers = [...mesh.peers].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.id.localeCompare(b.id));
+    const colors = peerColors(mesh.peers.map((peer) => peer.id));
+    const labels = new Map(mesh.peers.map((peer) => [peer.id as string, this.labelOf(peer)]));
+    const count = (status: PeerView['status']): number => peers.filter((peer) => peer.status === status).length;
+    const held = peers.reduce((sum, peer) => sum + peer.bytes, 0);
+    return html`
+      <section class="card" aria-labelledby="ring-title">
+        <h2 id="ring-title">Ring</h2>
+        <md-ring-view .ring=${mesh.ring} .colors=${colors} .labels=${labels}></md-ring-view>
+      </section>
+      <section aria-labelledby="peers-title">
+        <h2 id="peers-title">Peers</h2>
+        <div class="summary">
+          <span class="pill good">${count('online')} online</span>
+          ${count('stale') ? html`<span class="pill warn">${count('stale')} stale</span>` : nothing}
+          ${count('dead') ? html`<span class="pill bad">${count('dead')} dead</span>` : nothing}
+          <span class="pill">${formatBytes(held)} held in total</span>
+          <span class="pill">replication ${mesh.replication}</span>
+        </div>
+        ${peers.length === 0 ? html`<p class="muted">No peers have joined yet.</p>` : nothing}
+        <div class="peers" style="margin-top:0.6rem">${peers.map((peer) => this.renderPeer(peer, colors, labels))}</div>
+      </section>
+    `;
+  }
+
+  private renderPeer(peer: PeerView, colors: Map<string, string>, labels: Map<string, string>) {
+    const fill = peer.capacity > 0 ? Math.min(100, (peer.bytes / peer.capacity) * 100) : 0;
+    return html`
+      <article class="peer ${peer.status}" style="--peer-color:${colors.get(peer.id) ?? '#888'}" data-peer=${peer.id} data-status=${peer.status}>
+        <div class="top">
+          <span aria-hidden="true">${peer.kind === 'browser' ? '🌐' : '🖥️'}</span>
+          <span class="label" title=${peer.id}>${labels.get(peer.id)}</span>
+          ${peer.id === this.selfId ? html`<span class="you">this tab</span>` : nothing}
+          <span class="pill ${STATUS_CLASS[peer.status]}">${peer.status}</span>
+        </div>
+        <dl>
+          <dt>Id</dt>
+          <dd class="mono">${shortId(peer.id)} · ${peer.kind === 'browser' ? 'browser tab' : 'headless'}</dd>
+          <dt>Backup</dt>
+          <dd>${peer.backup ? (labels.get(peer.backup) ?? shortId(peer.backup)) : html`<span class="muted">none</span>`}</dd>
+          <dt>Holds</dt>
+          <dd>${formatBytes(peer.bytes)} in ${peer.chunks.toLocaleString()} chunks</dd>
+          <dt>Offers</dt>
+          <dd>${formatBytes(peer.capacity)}</dd>
+        </dl>
+        <div class="meter" role="img" aria-label="${fill.toFixed(0)}% of offered space used"><div style="width:${fill}%"></div></div>
+      </article>
+    `;
+  }
+
+  private labelOf(peer: PeerView): string {
+    const base = peer.label ?? (peer.kind === 'browser' ? 'Browser tab' : 'Headless peer');
+    return `${base} ${shortId(peer.id).slice(0, 4)}`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'md-network-view': MdNetworkView;
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The tab's life on the mesh, kept outside the components: opens the IndexedDB store, joins
+ * as a storage peer (or only as a client once the person stops contributing), polls the
+ * master for the network view and the browser for storage usage. Components listen for
+ * 'change' and read `state`.
+ */
+import {
+  asPeerId,
+  browserHasher,
+  browserRtcEndpoints,
+  ConnectionPool,
+  followPeerHealth,
+  loadPeerId,
+  MasterConnection,
+  MeshClient,
+  randomId,
+  startMeshPeer,
+  type MeshPeerOptions,
+  type MeshPeer,
+  type MeshState,
+  type PeerId,
+  type StoreStats,
+} from '@meshdrive/core';
+import { IdbStore } from './idb-store.js';
+import { describeError } from './messages.js';
+
+export const STATUS_POLL_MS = 1_000;
+export const ESTIMATE_POLL_MS = 5_000;
+export const DEFAULT_CAPACITY_BYTES = 1024 ** 3;
+const CAPACITY_META_KEY = 'ui:capacity';
+const CONTRIBUTING_META_KEY = 'ui:contributing';
+
+export type MasterLink = 'connecting' | 'connected' | 'unreachable';
+
+export interface SessionState {
+  masterUrl: string;
+  peerId: PeerId | null;
+  /** True while this tab stores chunks for the mesh. */
+  contributing: boolean;
+  link: MasterLink;
+  linkError: string | null;
+  capacity: number;
+  stats: StoreStats;
+  usage: number | null;
+  quota: number | null;
+  /** Whether the browser promised not to evict this site's storage (null: not asked yet). */
+  persisted: boolean | null;
+  mesh: MeshState | null;
+  fatal: string | null;
+}
+
+/** What the client side of the tab is connected through: the peer's own link, or a client-only one. */
+interface Link {
+  master: MasterConnection;
+  close(): Promise<void>;
+}
+
+export class MeshSession extends EventTarget {
+  state: SessionState;
+  client: MeshClient | null = null;
+  private store: IdbStore | null = null;
+  private peer: MeshPeer | null = null;
+  private link: Link | null = null;
+  private readonly peerOptions: { capacity: number };
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private switching: Promise<void> = Promise.resolve();
+
+  constructor(masterUrl: string) {
+    super();
+    this.peerOptions = { capacity: DEFAULT_CAPACITY_BYTES };
+    this.state = {
+      masterUrl,
+      peerId: null,
+      contributing: true,
+      link: 'connecting',
+      linkError: null,
+      capacity: DEFAULT_CAPACITY_BYTES,
+      stats: { chunks: 0, bytes: 0 },
+      usage: null,
+      quota: null,
+      persisted: null,
+      mesh: null,
+      fatal: null,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (!window.isSecureContext) {
+      // WebCrypto (chunk hashing) and persistent storage exist only in secure contexts.
+      this.update({ fatal: `browsers allow WebCrypto only on https:// or localhost pages, and ${location.origin} is neither. Serve the master behind HTTPS or open it through localhost.` });
+      return;
+    }
+    try {
+      this.store = await this.openStore();
+      const peerId = await loadPeerId(this.store);
+      const capacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
+      this.peerOptions.capacity = Number.isFinite(capacity) && capacity > 0 ? capacity : DEFAULT_CAPACITY_BYTES;
+      const contributing = (await this.store.getMeta(CONTRIBUTING_META_KEY)) !== 'no';
+      this.update({ peerId, capacity: this.peerOptions.capacity, contributing, stats: await this.store.stats() });
+      if (contributing) await this.joinAsPeer();
+      else await this.joinAsClient();
+    } catch (error) {
+      this.update({ fatal: describeError(error).message });
+      return;
+    }
+    void this.requestPersistence();
+    void this.refreshEstimate();
+    this.timers.push(setInterval(() => void this.refresh(), STATUS_POLL_MS));
+    this.timers.push(setInterval(() => void this.refreshEstimate(), ESTIMATE_POLL_MS));
+    void this.refresh();
+  }
+
+  /** Offers `bytes` to the mesh: enforced by the store at once, reported in the next heartbeat. */
+  async setCapacity(bytes: number): Promise<void> {
+    this.peerOptions.capacity = bytes;
+    this.update({ capacity: bytes });
+    await this.store?.setMeta(CAPACITY_META_KEY, String(bytes));
+  }
+
+  /**
+   * Leaves the ring but keeps the chunks in IndexedDB: the mesh re-replicates what this tab
+   * held, files stay readable from the other replicas, and resuming brings the chunks back.
+   */
+  stopContributing(): Promise<void> {
+    return this.switchMode(false);
+  }
+
+  resumeContributing(): Promise<void> {
+    return this.switchMode(true);
+  }
+
+  /** Retries the master now instead of waiting for the next automatic attempt. */
+  reconnect(): void {
+    const socket = this.link?.master.socket;
+    if (!socket || socket.connected) return;
+    this.update({ link: 'connecting' });
+    socket.disconnect();
+    socket.connect();
+  }
+
+  async refresh(): Promise<void> {
+    const client = this.client;
+    if (this.store) {
+      try {
+        this.update({ stats: await this.store.stats() });
+      } catch {
+        // The store is being swapped (stop/resume); the next poll reads the new one.
+      }
+    }
+    if (!client || this.state.link !== 'connected') return;
+    try {
+      this.update({ mesh: await client.status() });
+    } catch (error) {
+      this.update({ linkError: describeError(error).message });
+    }
+  }
+
+  /** Calls `listener` whenever the master says a peer went stale or dead. */
+  onPeerLost(listener: (peer: PeerId, status: string) => void): void {
+    this.addEventListener('peer-lost', (event) => {
+      const { peer, status } = (event as CustomEvent<{ peer: PeerId; status: string }>).detail;
+      listener(peer, status);
+    });
+  }
+
+  get master(): MasterConnection | null {
+    return this.link?.master ?? null;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.link?.close();
+  }
+
+  private switchMode(contributing: boolean): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      if (this.state.contributing === contributing && this.link) return;
+      await this.link?.close();
+      this.link = null;
+      this.client = null;
+      this.store = await this.openStore();
+      await this.store.setMeta(CONTRIBUTING_META_KEY, contributing ? 'yes' : 'no');
+      this.update({ contributing, mesh: this.state.mesh });
+      if (contributing) await this.joinAsPeer();
+      else await this.joinAsClient();
+    });
+    return this.switching;
+  }
+
+  private openStore(): Promise<IdbStore> {
+    return IdbStore.open({ capacityBytes: () => this.peerOptions.capacity });
+  }
+
+  private async joinAsPeer(): Promise<void> {
+    const store = this.store ?? (await this.openStore());
+    const options: MeshPeerOptions = {
+      signalUrl: this.state.masterUrl,
+      store,
+      hasher: browserHasher,
+      createEndpoint: browserRtcEndpoints(),
+      kind: 'browser',
+      capacity: this.peerOptions.capacity,
+      label: browserLabel(),
+    };
+    // startMeshPeer reads `capacity` from this object on every heartbeat, so a new offer reaches
+    // the master without leaving and rejoining the ring.
+    Object.defineProperty(options, 'capacity', { get: () => this.peerOptions.capacity, enumerable: true });
+    const peer = await startMeshPeer(options);
+    this.peer = peer;
+    this.client = new MeshClient({ master: peer.master, pool: peer.pool, hasher: browserHasher });
+    this.watch(peer.master);
+    this.link = {
+      master: peer.master,
+      close: async () => {
+        this.peer = null;
+        await peer.close(); // closes the store too
+        this.store = null;
+      },
+    };
+  }
+
+  private async joinAsClient(): Promise<void> {
+    const id = asPeerId(randomId());
+    const master = new MasterConnection(this.state.masterUrl, { role: 'client', id, kind: 'browser', label: browserLabel() });
+    const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: browserRtcEndpoints() });
+    followPeerHealth(master, pool);
+    this.client = new MeshClient({ master, pool, hasher: browserHasher });
+    this.watch(master);
+    this.link = {
+      master,
+      close: () => {
+        pool.close();
+        master.close();
+        return Promise.resolve();
+      },
+    };
+    return Promise.resolve();
+  }
+
+  private watch(master: MasterConnection): void {
+    const socket = master.socket;
+    const isCurrent = (): boolean => this.link?.master === master || this.link === null;
+    this.update({ link: socket.connected ? 'connected' : 'connecting' });
+    socket.on('connect', () => {
+      if (!isCurrent()) return;
+      this.update({ link: 'connected', linkError: null });
+      void this.refresh();
+    });
+    socket.on('disconnect', () => {
+      if (isCurrent()) this.update({ link: 'connecting' });
+    });
+    socket.on('connect_error', (error) => {
+      if (isCurrent()) this.update({ link: 'unreachable', linkError: error.message });
+    });
+    socket.on('peer-status', (change) => {
+      if (!change || change.status === 'online') return;
+      this.dispatchEvent(new CustomEvent('peer-lost', { detail: { peer: change.id, status: change.status } }));
+      void this.refresh();
+    });
+  }
+
+  private async requestPersistence(): Promise<void> {
+    try {
+      const already = await navigator.storage.persisted();
+      this.update({ persisted: already || (await navigator.storage.persist()) });
+    } catch {
+      this.update({ persisted: false });
+    }
+  }
+
+  private async refreshEstimate(): Promise<void> {
+    try {
+      const estimate = await navigator.storage.estimate();
+      this.update({ usage: estimate.usage ?? null, quota: estimate.quota ?? null });
+    } catch {
+      // Some browsers (or private windows) have no estimate; the panel says so.
+    }
+  }
+
+  private update(patch: Partial<SessionState>): void {
+    this.state = { ...this.state, ...patch };
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+/** A short, human label for the network view ("Chrome on Linux"). */
+function browserLabel(): string {
+  const agent = navigator.userAgent;
+  const browser = /Firefox\//.test(agent) ? 'Firefox' : /Edg\//.test(agent) ? 'Edge' : /Chrom(e|ium)\//.test(agent) ? 'Chromium' : /Safari\//.test(agent) ? 'Safari' : 'Browser';
+  const os = /Android/.test(agent) ? 'Android' : /iPhone|iPad/.test(agent) ? 'iOS' : /Mac OS X/.test(agent) ? 'macOS' : /Windows/.test(agent) ? 'Windows' : /Linux/.test(agent) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}

@@ -1,0 +1,216 @@
+/**
+ * Uploads and downloads in flight: progress, speed, time left, cancel, retry. Lives outside
+ * the components so a transfer keeps going while the person looks at another view. Uploads
+ * queue and run a few at a time; MeshClient already spreads each file's segments over peers.
+ */
+import type { MeshClient, TransferProgress } from '@meshdrive/core';
+import { fileSource, openSaveTarget } from './browser-io.js';
+import { describeError, isAbort } from './messages.js';
+import { shortId } from './format.js';
+
+export const UPLOADS_AT_ONCE = 2;
+/** Speed is measured over this trailing window, so it follows the transfer without jitter. */
+const SPEED_WINDOW_MS = 3_000;
+
+export type TransferKind = 'upload' | 'download';
+export type TransferPhase = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface Transfer {
+  readonly id: number;
+  readonly kind: TransferKind;
+  readonly name: string;
+  size: number;
+  done: number;
+  phase: TransferPhase;
+  bytesPerSecond: number;
+  secondsLeft: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** A passing event worth telling: a peer lost and the retry that follows. */
+  note: string | null;
+  error: string | null;
+  retryable: boolean;
+  /** Where a download went ("to disk" streaming, or a Blob download). */
+  destination: string | null;
+}
+
+interface Job {
+  transfer: Transfer;
+  controller: AbortController;
+  samples: { at: number; done: number }[];
+  run: (job: Job) => Promise<void>;
+}
+
+export class Transfers extends EventTarget {
+  private readonly jobs: Job[] = [];
+  private nextId = 1;
+
+  constructor(private readonly client: () => MeshClient | null) {
+    super();
+  }
+
+  get list(): readonly Transfer[] {
+    return this.jobs.map((job) => job.transfer);
+  }
+
+  upload(files: readonly File[]): void {
+    for (const file of files) {
+      this.add('upload', file.name, file.size, async (job) => {
+        const client = this.requireClient();
+        await client.store(file.name, fileSource(file), { signal: job.controller.signal, onProgress: (progress) => this.progress(job, progress) });
+      });
+    }
+    this.pump();
+  }
+
+  /** Starts a download now (not queued): the save picker must open inside the click. */
+  download(name: string, size: number): void {
+    const job = this.add('download', name, size, async (current) => {
+      const client = this.requireClient();
+      const target = await openSaveTarget(name);
+      if (!target) throw new DOMException('the save dialog was dismissed', 'AbortError');
+      current.transfer.destination = target.streaming ? 'saved to disk as it arrives' : 'saved when complete';
+      try {
+        await client.read(name, target, { signal: current.controller.signal, onProgress: (progress) => this.progress(current, progress) });
+        await target.finish();
+      } catch (error) {
+        await target.abort().catch(() => undefined);
+        throw error;
+      }
+    });
+    this.start(job);
+  }
+
+  cancel(id: number): void {
+    const job = this.find(id);
+    if (!job) return;
+    if (job.transfer.phase === 'queued') this.finish(job, 'cancelled', null);
+    job.controller.abort();
+  }
+
+  retry(id: number): void {
+    const job = this.find(id);
+    if (!job || (job.transfer.phase !== 'failed' && job.transfer.phase !== 'cancelled')) return;
+    Object.assign(job.transfer, { phase: 'queued', done: 0, error: null, note: null, bytesPerSecond: 0, secondsLeft: null, finishedAt: null });
+    job.controller = new AbortController();
+    job.samples = [];
+    if (job.transfer.kind === 'download') this.start(job);
+    else this.pump();
+    this.changed();
+  }
+
+  dismiss(id: number): void {
+    const index = this.jobs.findIndex((job) => job.transfer.id === id);
+    if (index < 0 || this.jobs[index]!.transfer.phase === 'running') return;
+    this.jobs.splice(index, 1);
+    this.changed();
+  }
+
+  clearFinished(): void {
+    for (let i = this.jobs.length - 1; i >= 0; i--) {
+      if (this.jobs[i]!.transfer.phase === 'done' || this.jobs[i]!.transfer.phase === 'cancelled') this.jobs.splice(i, 1);
+    }
+    this.changed();
+  }
+
+  /** The master said a peer went away: running transfers may be retrying around it. */
+  peerLost(peer: string, status: string): void {
+    for (const job of this.jobs) {
+      if (job.transfer.phase !== 'running') continue;
+      job.transfer.note = `Peer ${shortId(peer)} went ${status} mid-transfer; continuing with its backup replicas.`;
+    }
+    this.changed();
+  }
+
+  private add(kind: TransferKind, name: string, size: number, run: (job: Job) => Promise<void>): Job {
+    const transfer: Transfer = {
+      id: this.nextId++,
+      kind,
+      name,
+      size,
+      done: 0,
+      phase: 'queued',
+      bytesPerSecond: 0,
+      secondsLeft: null,
+      startedAt: null,
+      finishedAt: null,
+      note: null,
+      error: null,
+      retryable: false,
+      destination: null,
+    };
+    const job: Job = { transfer, controller: new AbortController(), samples: [], run };
+    this.jobs.unshift(job);
+    this.changed();
+    return job;
+  }
+
+  private pump(): void {
+    const running = this.jobs.filter((job) => job.transfer.kind === 'upload' && job.transfer.phase === 'running').length;
+    const waiting = this.jobs.filter((job) => job.transfer.kind === 'upload' && job.transfer.phase === 'queued').reverse();
+    for (const job of waiting.slice(0, Math.max(0, UPLOADS_AT_ONCE - running))) this.start(job);
+  }
+
+  private start(job: Job): void {
+    Object.assign(job.transfer, { phase: 'running', startedAt: performance.now() });
+    this.changed();
+    job.run(job).then(
+      () => {
+        job.transfer.done = job.transfer.size;
+        this.finish(job, 'done', null);
+      },
+      (error: unknown) => {
+        if (isAbort(error) || job.controller.signal.aborted) this.finish(job, 'cancelled', null);
+        else this.finish(job, 'failed', error);
+      },
+    );
+  }
+
+  private finish(job: Job, phase: TransferPhase, error: unknown): void {
+    const explained = error === null ? null : describeError(error);
+    Object.assign(job.transfer, {
+      phase,
+      finishedAt: performance.now(),
+      secondsLeft: null,
+      error: explained?.message ?? null,
+      retryable: phase === 'cancelled' || (explained?.retryable ?? false),
+    });
+    if (phase === 'done' && job.transfer.startedAt !== null) {
+      const seconds = (job.transfer.finishedAt! - job.transfer.startedAt) / 1000;
+      job.transfer.bytesPerSecond = seconds > 0 ? job.transfer.size / seconds : 0;
+    }
+    this.changed();
+    this.dispatchEvent(new CustomEvent('finished', { detail: job.transfer }));
+    if (job.transfer.kind === 'upload') this.pump();
+  }
+
+  private progress(job: Job, progress: TransferProgress): void {
+    const now = performance.now();
+    const transfer = job.transfer;
+    transfer.done = progress.done;
+    transfer.size = progress.total;
+    job.samples.push({ at: now, done: progress.done });
+    while (job.samples.length > 2 && now - job.samples[0]!.at > SPEED_WINDOW_MS) job.samples.shift();
+    const oldest = job.samples[0]!;
+    const elapsed = (now - oldest.at) / 1000;
+    if (elapsed > 0.2) {
+      transfer.bytesPerSecond = (progress.done - oldest.done) / elapsed;
+      transfer.secondsLeft = transfer.bytesPerSecond > 0 ? (progress.total - progress.done) / transfer.bytesPerSecond : null;
+    }
+    this.changed();
+  }
+
+  private find(id: number): Job | undefined {
+    return this.jobs.find((job) => job.transfer.id === id);
+  }
+
+  private requireClient(): MeshClient {
+    const client = this.client();
+    if (!client) throw new Error('not connected to the mesh yet');
+    return client;
+  }
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+}
