@@ -1,0 +1,232 @@
+/**
+ * What the browser tests share: the master and headless peers as real `meshdrive` processes,
+ * Debian's Chromium driven by playwright-core, and tabs of the built web app. Inside the test
+ * network namespace (scripts/run-tests.mjs as root) the master listens on the veth address so
+ * Chromium gathers ICE candidates; elsewhere everything stays on loopback.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { SessionState } from '../../apps/web/src/session.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(REPO_ROOT, 'apps/cli/bin/meshdrive.js');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** How long a spawned process may take to print its ready line. */
+const PROCESS_READY_MS = 20_000;
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--allow-loopback-in-peer-connection',
+];
+
+/**
+ * Where the master listens. Loopback even inside the namespace: the page must be a secure
+ * context (WebCrypto, storage.persist), which plain http is only on localhost; Chromium still
+ * gathers its ICE candidates from the namespace's veth pair.
+ */
+export function meetingHost(): string {
+  return '127.0.0.1';
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `meshdrive-${prefix}-`));
+}
+
+let built = false;
+/** Builds apps/web once per test process (well under a second with Vite). */
+export function buildWebApp(): void {
+  if (built) return;
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  built = true;
+}
+
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Spawns the CLI and resolves once a line matches `ready` (with its match). */
+function spawnCli(args: string[], ready: RegExp): Promise<{ proc: RunningProcess; match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const proc: RunningProcess = {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+      }),
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`meshdrive ${args[0]} not ready after ${PROCESS_READY_MS} ms:\n${output}`)), PROCESS_READY_MS);
+    const onData = (data: Buffer): void => {
+      output += data.toString();
+      const match = output.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ proc, match });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`meshdrive ${args[0]} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export interface MasterProcess extends RunningProcess {
+  url: string;
+}
+
+export async function startMaster(dataDir = tempDir('master')): Promise<MasterProcess> {
+  const { proc, match } = await spawnCli(
+    ['master', '--port', '0', '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '600', '--dead-ms', '2500'],
+    /master listening on (http:\/\/\S+)/,
+  );
+  return { ...proc, url: match[1]! };
+}
+
+export interface NodePeerProcess extends RunningProcess {
+  id: string;
+}
+
+export async function startNodePeer(signalUrl: string, dataDir = tempDir('peer'), extra: string[] = []): Promise<NodePeerProcess> {
+  const { proc, match } = await spawnCli(['peer', '--signal', signalUrl, '--data', dataDir, ...extra], /peer ([0-9a-f-]{36}) joined/);
+  return { ...proc, id: match[1]! };
+}
+
+/** Runs a one-shot CLI command (send, receive, ls) to completion. */
+export function runCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`meshdrive ${args.join(' ')} exited ${code}: ${output}`))));
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+const CONTEXT_OPTIONS = { permissions: ['camera', 'microphone'], viewport: { width: 1100, height: 800 }, acceptDownloads: true };
+
+/** Tabs save through the Blob path so Playwright sees a download event instead of a native picker. */
+async function preferBlobDownloads(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    Reflect.deleteProperty(window, 'showSaveFilePicker');
+  });
+}
+
+export interface Tab {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught errors the page threw; tests assert there are none. */
+  errors: string[];
+  peerId: string;
+  close(): Promise<void>;
+}
+
+async function attach(context: BrowserContext, url: string, closeContext: boolean): Promise<Tab> {
+  await preferBlobDownloads(context);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  await page.goto(url);
+  const state = await joined(page);
+  return {
+    page,
+    context,
+    errors,
+    peerId: state.peerId!,
+    close: () => (closeContext ? context.close() : page.close()),
+  };
+}
+
+/** A tab in its own in-memory browser context (its own IndexedDB). */
+export async function openTab(browser: Browser, url: string): Promise<Tab> {
+  const context = await browser.newContext(CONTEXT_OPTIONS);
+  return attach(context, url, true);
+}
+
+/** A tab in a persistent profile at `profileDir`: IndexedDB on disk, surviving reloads and relaunches. */
+export async function openPersistentTab(profileDir: string, url: string): Promise<Tab> {
+  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, ...CONTEXT_OPTIONS });
+  return attach(context, url, true);
+}
+
+export async function joined(page: Page): Promise<SessionState> {
+  await page.waitForFunction(() => window.meshdrive !== undefined);
+  const state = await page.evaluate(() => window.meshdrive!.joined());
+  if (state.fatal) throw new Error(`tab failed to join: ${state.fatal}`);
+  return state;
+}
+
+/** Waits until the master lists `count` online peers (as a tab sees it). */
+export async function waitForOnlinePeers(page: Page, count: number, timeoutMs = 15_000): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => (window.meshdrive?.state().mesh?.peers.filter((peer) => peer.status === 'online').length ?? 0) >= wanted,
+    count,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+/** Uploads through the real file picker input and waits for the transfer to finish. */
+export async function uploadThroughUi(page: Page, name: string, bytes: Buffer, timeoutMs = 60_000): Promise<void> {
+  await page.locator('md-drop-zone input[type=file]').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+  await waitForTransfer(page, name, timeoutMs);
+}
+
+export async function waitForTransfer(page: Page, name: string, timeoutMs = 60_000): Promise<void> {
+  const row = page.locator(`md-transfer-list li[data-transfer="${name}"]`).first();
+  await row.and(page.locator('[data-phase="done"], [data-phase="failed"], [data-phase="cancelled"]')).waitFor({ timeout: timeoutMs });
+  const phase = await row.getAttribute('data-phase');
+  if (phase !== 'done') throw new Error(`transfer of ${name} ended ${phase}: ${await row.innerText()}`);
+}
+
+/** Clicks Download in the file list and returns the bytes the browser saved. */
+export async function downloadThroughUi(page: Page, name: string, timeoutMs = 60_000): Promise<Buffer> {
+  await page.getByRole('tab', { name: 'Files' }).click();
+  const button = page.getByRole('button', { name: `Download ${name}`, exact: true });
+  await button.waitFor({ timeout: 15_000 });
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: timeoutMs }), button.click()]);
+  const path = await download.path();
+  const { readFileSync } = await import('node:fs');
+  return readFileSync(path);
+}
+
+export function randomBytes(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < size; i += 4) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    out.writeUInt32LE(state >>> 0, Math.min(i, size - 4));
+  }
+  return out;
+}
+
+export function removeDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+}
