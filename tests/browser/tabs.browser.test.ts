@@ -52,7 +52,7 @@ describe('three tabs and a headless peer', () => {
     const [tabA] = tabs as [Tab, Tab, Tab];
     // Placement is random per file: upload until a tab (not the Node peer) is the first segment's primary.
     let name = '';
-    let bytes = Buffer.alloc(0);
+    let bytes: Buffer = Buffer.alloc(0);
     let primary: string | undefined;
     for (let attempt = 0; attempt < 5 && !tabs.some((tab) => tab.peerId === primary); attempt++) {
       name = `five-mib-${attempt}.bin`;
