@@ -356,7 +356,9 @@ function handle<E extends keyof ClientToServerEvents, T>(socket: MasterSocket, e
   const listener = (payload: unknown, ack: unknown): void => {
     if (typeof ack !== 'function') return;
     const reply = ack as Ack<T>;
-    run(payload).then(
+    // Started inside a promise so a handler that throws synchronously (the signal relay does)
+    // still ends as an error reply instead of an uncaught exception and a silent ack.
+    new Promise<T>((resolve) => resolve(run(payload))).then(
       (value) => reply({ ok: true, value }),
       (error: unknown) => reply({ ok: false, error: toErrorPayload(error) }),
     );
