@@ -1,0 +1,341 @@
+/**
+ * Real processes for end-to-end tests: a master and headless peers started with the
+ * `meshdrive` CLI, one-shot CLI commands, SIGKILL, and cleanup of every child and temporary
+ * directory even when a test fails. Servers listen on port 0; all traffic stays on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import {
+  asPeerId,
+  ConnectionPool,
+  MasterConnection,
+  nodeRtcEndpoints,
+  randomId,
+  type Manifest,
+  type MeshState,
+  type PeerId,
+  type RpcConnection,
+} from '@meshdrive/core';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI_PATH = join(REPO_ROOT, 'apps/cli/bin/meshdrive.js');
+
+/**
+ * Short master timings so failures are noticed within seconds. Stale is kept well above the
+ * heartbeat: a peer busy writing a 20 MiB send answers beats late, and a stale peer gets no
+ * new writes (a flapping peer would make replica counts in assertions random).
+ */
+export const FAST_TIMINGS = ['--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000'];
+export const DEFAULT_WAIT_MS = 30_000;
+const POLL_MS = 100;
+const CLI_TIMEOUT_MS = 120_000;
+const LOG_TAIL_LINES = 15;
+
+/** Every child any harness started, so a crashed test run still kills them on exit. */
+const allChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of allChildren) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails with `what` and the last error. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = DEFAULT_WAIT_MS, context?: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}${context ? `\n${context()}` : ''}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** A long-running CLI process (master or peer) with its output kept for assertions and diagnostics. */
+export class Daemon {
+  readonly child: ChildProcess;
+  readonly name: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private stdoutText = '';
+  private stderrText = '';
+
+  constructor(name: string, args: string[], cwd: string) {
+    this.name = name;
+    this.child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    allChildren.add(this.child);
+    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => { this.stdoutText += text; });
+    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => { this.stderrText += text; });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        allChildren.delete(this.child);
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get stdout(): string { return this.stdoutText; }
+  get stderr(): string { return this.stderrText; }
+  get alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
+  get pid(): number { return this.child.pid!; }
+
+  /** Waits for a line of stdout matching `pattern`. */
+  waitForOutput(pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS): Promise<RegExpMatchArray> {
+    return waitFor(`${this.name} to print ${String(pattern)}`, () => {
+      if (!this.alive) throw new Error(`${this.name} exited: ${this.describe()}`);
+      return pattern.exec(this.stdoutText) ?? undefined;
+    }, timeoutMs, () => this.describe());
+  }
+
+  /** Sends `signal` (SIGKILL by default) and waits until the process is gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.alive) this.child.kill(signal);
+    await this.exited;
+  }
+
+  describe(): string {
+    const tail = (text: string): string => text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n  ');
+    return `--- ${this.name} (pid ${this.child.pid}, ${this.alive ? 'alive' : `exited ${this.child.exitCode ?? this.child.signalCode}`})\n  stdout: ${tail(this.stdoutText)}\n  stderr: ${tail(this.stderrText)}`;
+  }
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PeerProcess {
+  id: PeerId;
+  dataDir: string;
+  daemon: Daemon;
+}
+
+export interface MeshOptions {
+  peers?: number;
+  masterArgs?: string[];
+}
+
+function cliEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.MESHDRIVE_SIGNAL;
+  delete env.MESHDRIVE_TOKEN;
+  return env;
+}
+
+/** A master and its peers in one temporary directory. Start it in beforeAll, close it in afterAll. */
+export class TestMesh {
+  readonly root: string;
+  readonly masterDir: string;
+  readonly filesDir: string;
+  master!: Daemon;
+  url = '';
+  port = 0;
+  readonly peers: PeerProcess[] = [];
+  private readonly daemons: Daemon[] = [];
+  private readonly masterArgs: string[];
+  private peerCount = 0;
+  private fileCount = 0;
+  private readonly closers: (() => void)[] = [];
+
+  private constructor(options: MeshOptions) {
+    this.root = mkdtempSync(join(tmpdir(), 'meshdrive-e2e-'));
+    this.masterDir = join(this.root, 'master');
+    this.filesDir = join(this.root, 'files');
+    mkdirSync(this.filesDir);
+    this.masterArgs = options.masterArgs ?? [];
+  }
+
+  /** Starts a master on port 0 and `peers` disk peers, and waits until all are online. */
+  static async start(options: MeshOptions = {}): Promise<TestMesh> {
+    const mesh = new TestMesh(options);
+    try {
+      await mesh.startMaster();
+      await Promise.all(Array.from({ length: options.peers ?? 3 }, () => mesh.startPeer()));
+      await mesh.waitForOnline(mesh.peers.map((peer) => peer.id));
+    } catch (error) {
+      await mesh.close();
+      throw error;
+    }
+    return mesh;
+  }
+
+  /** Starts the master (again) on its data directory; `port` 0 picks a free port. */
+  async startMaster(port = this.port): Promise<Daemon> {
+    const daemon = this.track(new Daemon('master', ['master', '--port', String(port), '--data', this.masterDir, ...FAST_TIMINGS, ...this.masterArgs], this.root));
+    this.master = daemon;
+    const [, url, listenPort] = await daemon.waitForOutput(/master listening on (http:\/\/127\.0\.0\.1:(\d+))/);
+    this.url = url!;
+    this.port = Number(listenPort);
+    await waitFor('the master to answer /healthz', async () => ((await fetch(`${this.url}/healthz`)).ok ? true : undefined));
+    return daemon;
+  }
+
+  /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. */
+  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`)): Promise<PeerProcess> {
+    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', '1GiB'], this.root));
+    const [, id] = await daemon.waitForOutput(/peer ([0-9a-f-]{36}) storing in/);
+    await daemon.waitForOutput(/peer [0-9a-f-]{36} joined/);
+    const peer = { id: asPeerId(id!), dataDir, daemon };
+    const index = this.peers.findIndex((known) => known.dataDir === dataDir);
+    if (index >= 0) this.peers[index] = peer;
+    else this.peers.push(peer);
+    return peer;
+  }
+
+  peer(id: string): PeerProcess {
+    const peer = this.peers.find((candidate) => candidate.id === id);
+    if (!peer) throw new Error(`no peer ${id} in this mesh`);
+    return peer;
+  }
+
+  async state(): Promise<MeshState> {
+    const response = await fetch(`${this.url}/api/state`);
+    if (!response.ok) throw new Error(`/api/state answered ${response.status}`);
+    return (await response.json()) as MeshState;
+  }
+
+  /** Polls /api/state until `check` returns a value. */
+  waitForState<T>(what: string, check: (state: MeshState) => T | undefined, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
+    return waitFor(what, async () => check(await this.state()), timeoutMs, () => this.describe());
+  }
+
+  waitForOnline(ids: readonly string[], timeoutMs = DEFAULT_WAIT_MS): Promise<MeshState> {
+    return this.waitForState(`peers ${ids.map((id) => id.slice(0, 8)).join(', ')} online`, (state) =>
+      ids.every((id) => state.peers.some((peer) => peer.id === id && peer.status === 'online')) ? state : undefined, timeoutMs);
+  }
+
+  waitForStatus(id: string, status: 'online' | 'stale' | 'dead', timeoutMs = DEFAULT_WAIT_MS): Promise<MeshState> {
+    return this.waitForState(`peer ${id.slice(0, 8)} ${status}`, (state) =>
+      state.peers.some((peer) => peer.id === id && peer.status === status) ? state : undefined, timeoutMs);
+  }
+
+  /** Runs a one-shot CLI command against this mesh's master. */
+  cli(args: string[], options: { signal?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
+    const full = options.signal === false ? args : [...args, '--signal', this.url];
+    return runCli(full, this.root, options.timeoutMs);
+  }
+
+  /** Writes a local file of `size` random bytes (or the given bytes) and returns its path and contents. */
+  writeFile(contents: number | Uint8Array, name = `file-${++this.fileCount}.bin`): { path: string; bytes: Buffer } {
+    const bytes = typeof contents === 'number' ? randomBytes(contents) : Buffer.from(contents);
+    const path = join(this.filesDir, name);
+    writeFileSync(path, bytes);
+    return { path, bytes };
+  }
+
+  outPath(name: string): string {
+    return join(this.filesDir, `out-${++this.fileCount}-${name}`);
+  }
+
+  /** A raw socket.io client joined as a node client, for requests the CLI never makes. */
+  rawSocket(auth: Record<string, unknown> = { role: 'client', id: randomId(), kind: 'node' }): Socket {
+    const socket = io(this.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+    this.closers.push(() => socket.disconnect());
+    return socket;
+  }
+
+  /** The current manifest of `name`, asked of the master the way a client does. */
+  async locate(name: string): Promise<{ manifest: Manifest; status: Record<string, string> }> {
+    const socket = this.rawSocket();
+    try {
+      await connected(socket);
+      const reply: unknown = await socket.timeout(10_000).emitWithAck('locate', { name });
+      const answer = reply as { ok: boolean; value?: { manifest: Manifest; status: Record<string, string> }; error?: { message: string } };
+      if (!answer.ok || !answer.value) throw new Error(`locate ${name} failed: ${answer.error?.message ?? 'malformed reply'}`);
+      return answer.value;
+    } finally {
+      socket.disconnect();
+    }
+  }
+
+  /** Opens a real WebRTC connection from this test process to `peerId`, through the master. */
+  async dialPeer(peerId: string): Promise<{ rpc: RpcConnection; master: MasterConnection; pool: ConnectionPool }> {
+    const id = asPeerId(randomId());
+    const master = new MasterConnection(this.url, { role: 'client', id, kind: 'node' });
+    const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: nodeRtcEndpoints() });
+    this.closers.push(() => {
+      pool.close();
+      master.close();
+    });
+    await master.ready();
+    const rpc = await pool.connect(asPeerId(peerId));
+    return { rpc, master, pool };
+  }
+
+  /** Logs of every process, for failure messages. */
+  describe(): string {
+    return this.daemons.map((daemon) => daemon.describe()).join('\n');
+  }
+
+  /** Kills every process this mesh started and deletes its directory. Safe to call twice. */
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0)) {
+      try { close(); } catch { /* already closed */ }
+    }
+    await Promise.all(this.daemons.map((daemon) => daemon.kill('SIGKILL')));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private track(daemon: Daemon): Daemon {
+    this.daemons.push(daemon);
+    return daemon;
+  }
+}
+
+export function runCli(args: string[], cwd: string, timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    allChildren.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`meshdrive ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      allChildren.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function connected(socket: Socket, timeoutMs = 10_000): Promise<void> {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket.io connection timed out')), timeoutMs);
+    socket.once('connect', () => { clearTimeout(timer); resolve(); });
+    socket.once('connect_error', (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+/** A failed CLI command's stderr: exactly one line, no stack trace. */
+export function oneLineError(result: CliResult): string {
+  const lines = result.stderr.split('\n').filter((line) => line.length > 0);
+  if (lines.length !== 1) throw new Error(`expected one line on stderr, got ${lines.length}:\n${result.stderr}`);
+  if (/\n\s+at |\bat .*\(.*:\d+:\d+\)/.test(result.stderr)) throw new Error(`stderr holds a stack trace:\n${result.stderr}`);
+  return lines[0]!;
+}
+
+/** The holders of each segment of `manifest`, primary first. */
+export function holdersOf(manifest: Manifest): string[][] {
+  return manifest.segments.map((segment) => segment.holders);
+}

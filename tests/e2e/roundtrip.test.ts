@@ -1,0 +1,128 @@
+/**
+ * Byte-exact round trips through a master and three peer processes over real WebRTC, the
+ * directory as `ls` and /api/state show it, and differential updates.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestMesh } from './harness.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const SIZES: [string, number][] = [
+  ['0 B', 0],
+  ['1 B', 1],
+  ['1023 B', 1023],
+  ['1024 B', 1024],
+  ['1025 B', 1025],
+  ['1 MiB + 1', MIB + 1],
+  ['20 MiB', 20 * MIB],
+];
+const STORED = /^stored "(.+)" v(\d+): .*, moved .* \((\d+) of (\d+) chunks new\) to (\d+) replicas/m;
+
+describe('round trips through a master and 3 peers', () => {
+  let mesh: TestMesh;
+
+  beforeAll(async () => {
+    mesh = await TestMesh.start({ peers: 3 });
+  });
+
+  afterAll(async () => {
+    await mesh?.close();
+  });
+
+  it.each(SIZES)('stores and reads back %s byte-exact', async (label, size) => {
+    const name = `random-${size}.bin`;
+    const { path, bytes } = mesh.writeFile(size, name);
+    const sent = await mesh.cli(['send', path]);
+    expect(sent.stderr, mesh.describe()).toBe('');
+    expect(sent.code).toBe(0);
+    const stored = STORED.exec(sent.stdout);
+    expect(stored, sent.stdout).not.toBeNull();
+    expect(stored![1]).toBe(name);
+    expect(Number(stored![3])).toBe(Math.ceil(size / KIB));
+    expect(Number(stored![4])).toBe(Math.ceil(size / KIB));
+    if (size > 0) expect(Number(stored![5])).toBe(3);
+
+    const out = mesh.outPath(name);
+    const received = await mesh.cli(['receive', name, '--out', out]);
+    expect(received.stderr, mesh.describe()).toBe('');
+    expect(received.code).toBe(0);
+    expect(received.stdout).toContain(`received "${name}" v1`);
+    const back = readFileSync(out);
+    expect(back.length, label).toBe(size);
+    expect(back.equals(bytes), `${label} came back different`).toBe(true);
+  }, 120_000);
+
+  it('lists every file with its size and version', async () => {
+    const ls = await mesh.cli(['ls']);
+    expect(ls.code).toBe(0);
+    // An empty file has no segments, so it needs (and has) no replicas.
+    expect(ls.stdout).toMatch(/^random-0\.bin\s+0 B\s+v1\s+0\/0/m);
+    for (const [, size] of SIZES.filter(([, size]) => size > 0)) {
+      expect(ls.stdout).toMatch(new RegExp(`^random-${size}\\.bin\\s+\\S+ \\S+\\s+v1\\s+3/3`, 'm'));
+    }
+    expect(ls.stdout).toMatch(/^random-1025\.bin\s+1\.00 KiB\s+v1/m);
+    expect(ls.stdout).toMatch(/^random-20971520\.bin\s+20\.0 MiB\s+v1/m);
+
+    const json = await mesh.cli(['ls', '--json']);
+    expect(json.code).toBe(0);
+    const files = JSON.parse(json.stdout) as { name: string; size: number; version: number; replicas: number }[];
+    for (const [, size] of SIZES) {
+      expect(files).toContainEqual(expect.objectContaining({ name: `random-${size}.bin`, size, version: 1 }));
+    }
+  });
+
+  it('reports peers and files on /api/state', async () => {
+    const state = await mesh.waitForState('heartbeats reporting the stored chunks', (candidate) =>
+      candidate.peers.every((peer) => peer.chunks > 20 * KIB) ? candidate : undefined);
+    expect(state.peers).toHaveLength(3);
+    const ids = mesh.peers.map((peer) => peer.id);
+    for (const peer of state.peers) {
+      expect(ids).toContain(peer.id);
+      expect(peer).toMatchObject({ kind: 'node', status: 'online' });
+      expect(ids).toContain(peer.backup);
+      expect(peer.backup).not.toBe(peer.id);
+      // Every peer holds every chunk (R = 3 of 3), plus one chunk list per segment.
+      const dataChunks = SIZES.reduce((sum, [, size]) => sum + Math.ceil(size / KIB), 0);
+      expect(peer.chunks).toBeGreaterThanOrEqual(dataChunks);
+      expect(peer.bytes).toBeGreaterThanOrEqual(SIZES.reduce((sum, [, size]) => sum + size, 0));
+    }
+    for (const [, size] of SIZES) {
+      expect(state.files).toContainEqual(expect.objectContaining({ name: `random-${size}.bin`, size, version: 1, replicas: size === 0 ? 0 : 3 }));
+    }
+  });
+
+  it('sends only the changed chunks of an updated file', async () => {
+    const name = 'update.bin';
+    const { path, bytes } = mesh.writeFile(3 * MIB, name);
+    const first = await mesh.cli(['send', path]);
+    expect(first.code, first.stderr).toBe(0);
+    const firstStored = STORED.exec(first.stdout)!;
+    expect(firstStored[2]).toBe('1');
+    expect(Number(firstStored[3])).toBe(3 * KIB);
+
+    // Change three bytes: two in the same chunk, one far away in another segment.
+    const changed = Buffer.from(bytes);
+    changed[10] = changed[10]! ^ 0xff;
+    changed[11] = changed[11]! ^ 0xff;
+    changed[2 * MIB + 5000] = changed[2 * MIB + 5000]! ^ 0xff;
+    mesh.writeFile(changed, name);
+    const second = await mesh.cli(['send', path]);
+    expect(second.code, second.stderr).toBe(0);
+    const secondStored = STORED.exec(second.stdout);
+    expect(secondStored, second.stdout).not.toBeNull();
+    expect(secondStored![2]).toBe('2');
+    expect(Number(secondStored![3])).toBe(2);
+    expect(Number(secondStored![4])).toBe(3 * KIB);
+    expect(second.stdout).toMatch(/moved 2\.00 KiB/);
+
+    const out = mesh.outPath(name);
+    const received = await mesh.cli(['receive', name, '--out', out]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(received.stdout).toContain(`received "${name}" v2`);
+    expect(readFileSync(out).equals(changed)).toBe(true);
+
+    const ls = await mesh.cli(['ls']);
+    expect(ls.stdout).toMatch(/^update\.bin\s+3\.00 MiB\s+v2/m);
+  }, 120_000);
+});
