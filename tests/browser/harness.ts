@@ -5,7 +5,7 @@
  * Chromium gathers ICE candidates; elsewhere everything stays on loopback.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,28 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `meshdrive-${prefix}-`));
 }
 
+/**
+ * Runs the master, the peers and Chromium inside network namespace `name` (the bench uses
+ * this when it is not already inside one): processes through `ip netns exec`, Chromium
+ * through a small wrapper script, since Playwright launches an executable path.
+ */
+let namespace: string | undefined;
+let chromiumPath = CHROMIUM_PATH;
+export function runInsideNamespace(name: string | undefined): void {
+  namespace = name;
+  if (!name) {
+    chromiumPath = CHROMIUM_PATH;
+    return;
+  }
+  chromiumPath = join(tempDir('chromium-netns'), 'chromium');
+  writeFileSync(chromiumPath, `#!/bin/sh\nexec ip netns exec ${name} ${CHROMIUM_PATH} "$@"\n`);
+  chmodSync(chromiumPath, 0o755);
+}
+
+function nodeCommand(args: string[]): [string, string[]] {
+  return namespace ? ['ip', ['netns', 'exec', namespace, process.execPath, ...args]] : [process.execPath, args];
+}
+
 let built = false;
 /** Builds apps/web once per test process (well under a second with Vite). */
 export function buildWebApp(): void {
@@ -58,7 +80,8 @@ export interface RunningProcess {
 
 /** Spawns the CLI and resolves once a line matches `ready` (with its match). */
 function spawnCli(args: string[], ready: RegExp): Promise<{ proc: RunningProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs] = nodeCommand([CLI, ...args]);
+  const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const proc: RunningProcess = {
     child,
@@ -114,7 +137,8 @@ export async function startNodePeer(signalUrl: string, dataDir = tempDir('peer')
 /** Runs a one-shot CLI command (send, receive, ls) to completion. */
 export function runCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, commandArgs] = nodeCommand([CLI, ...args]);
+    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
@@ -123,7 +147,7 @@ export function runCli(args: string[]): Promise<string> {
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
 }
 
 const CONTEXT_OPTIONS = { permissions: ['camera', 'microphone'], viewport: { width: 1100, height: 800 }, acceptDownloads: true };
@@ -145,7 +169,6 @@ export interface Tab {
 }
 
 async function attach(context: BrowserContext, url: string, closeContext: boolean): Promise<Tab> {
-  await preferBlobDownloads(context);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -166,13 +189,21 @@ async function attach(context: BrowserContext, url: string, closeContext: boolea
 /** A tab in its own in-memory browser context (its own IndexedDB). */
 export async function openTab(browser: Browser, url: string): Promise<Tab> {
   const context = await browser.newContext(CONTEXT_OPTIONS);
+  await preferBlobDownloads(context);
   return attach(context, url, true);
 }
 
 /** A tab in a persistent profile at `profileDir`: IndexedDB on disk, surviving reloads and relaunches. */
 export async function openPersistentTab(profileDir: string, url: string): Promise<Tab> {
-  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, ...CONTEXT_OPTIONS });
+  const context = await launchProfile(profileDir);
   return attach(context, url, true);
+}
+
+/** A Chromium with an on-disk profile (realistic IndexedDB), in the namespace when there is one. */
+export async function launchProfile(profileDir: string): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath, args: CHROMIUM_ARGS, ...CONTEXT_OPTIONS });
+  await preferBlobDownloads(context);
+  return context;
 }
 
 export async function joined(page: Page): Promise<SessionState> {

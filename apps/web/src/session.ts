@@ -253,8 +253,12 @@ export class MeshSession extends EventTarget {
       if (isCurrent()) this.update({ link: 'unreachable', linkError: error.message });
     });
     socket.on('peer-status', (change) => {
-      if (!change || change.status === 'online') return;
-      this.dispatchEvent(new CustomEvent('peer-lost', { detail: { peer: change.id, status: change.status } }));
+      if (!change || (change.status === 'online' && change.connected !== false)) return;
+      // Only a peer that was serving a moment ago can have broken a transfer.
+      const known = this.state.mesh?.peers.find((peer) => peer.id === change.id);
+      if (known?.status !== 'online') return;
+      const status = change.status === 'online' ? 'offline' : change.status;
+      this.dispatchEvent(new CustomEvent('peer-lost', { detail: { peer: change.id, status } }));
       void this.refresh();
     });
   }

@@ -1,0 +1,122 @@
+/**
+ * Screenshots of each main screen, desktop and phone sized, into tests/artifacts/screenshots/
+ * for a person to look at: files with transfers, network with the ring, this device, and the
+ * failure states (no peers, master unreachable). Each screen is also checked for its key text.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  buildWebApp,
+  launchChromium,
+  openTab,
+  randomBytes,
+  REPO_ROOT,
+  startMaster,
+  startNodePeer,
+  uploadThroughUi,
+  waitForOnlinePeers,
+  type MasterProcess,
+  type NodePeerProcess,
+  type Tab,
+} from './harness.js';
+
+const SHOTS = join(REPO_ROOT, 'tests/artifacts/screenshots');
+const MAX_SHOT_BYTES = 200 * 1024;
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1100, height: 800 };
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  expect(statSync(path).size).toBeLessThan(MAX_SHOT_BYTES);
+}
+
+async function show(page: Page, view: 'Files' | 'Network' | 'This device'): Promise<void> {
+  await page.getByRole('tab', { name: view }).click();
+}
+
+describe('screenshots of the main screens', () => {
+  let master: MasterProcess;
+  let node: NodePeerProcess;
+  let browser: Browser;
+  let main: Tab;
+  let second: Tab;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildWebApp();
+    master = await startMaster();
+    node = await startNodePeer(master.url, undefined, ['--label', 'build server']);
+    browser = await launchChromium();
+    [main, second] = await Promise.all([openTab(browser, `${master.url}/`), openTab(browser, `${master.url}/`)]);
+    await waitForOnlinePeers(main.page, 3);
+    await uploadThroughUi(main.page, 'holiday-photos.zip', randomBytes(1536 * 1024, 1));
+    await uploadThroughUi(second.page, 'notes.txt', randomBytes(20 * 1024, 2));
+    await uploadThroughUi(main.page, 'notes.txt', randomBytes(24 * 1024, 3)); // version 2
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await node?.stop();
+    await master?.stop();
+  });
+
+  it('files, with an upload in progress', async () => {
+    const page = main.page;
+    await page.locator('md-drop-zone input[type=file]').setInputFiles([
+      { name: 'big-video.mp4', mimeType: 'video/mp4', buffer: randomBytes(24 * 1024 * 1024, 4) },
+      { name: 'report.pdf', mimeType: 'application/pdf', buffer: randomBytes(3 * 1024 * 1024, 5) },
+      { name: 'queued-archive.tar', mimeType: 'application/x-tar', buffer: randomBytes(2 * 1024 * 1024, 6) },
+    ]);
+    await page.waitForFunction(() => document.querySelector('md-app')?.shadowRoot?.querySelector('md-transfer-list')?.shadowRoot?.textContent?.includes('left') ?? false, undefined, { timeout: 20_000 });
+    await shot(page, 'files-desktop');
+    await page.locator('md-transfer-list li[data-transfer="queued-archive.tar"][data-phase="done"]').waitFor({ timeout: 90_000 });
+    await page.setViewportSize(PHONE);
+    await shot(page, 'files-phone');
+    await page.setViewportSize(DESKTOP);
+  }, 120_000);
+
+  it('network view with the ring', async () => {
+    const page = main.page;
+    await show(page, 'Network');
+    await page.locator('md-network-view article[data-status="online"]').nth(2).waitFor();
+    await page.waitForFunction(() => (window.meshdrive!.state().mesh?.peers.every((peer) => peer.chunks > 0) ?? false), undefined, { timeout: 10_000 });
+    await shot(page, 'network-desktop');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'network-phone');
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('this device', async () => {
+    const page = main.page;
+    await show(page, 'This device');
+    await page.getByRole('heading', { name: 'Space offered to the mesh' }).waitFor();
+    await shot(page, 'device-desktop');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'device-phone');
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('no peers online, and an upload that fails for it', async () => {
+    const page = main.page;
+    await node.stop();
+    await second.close();
+    await show(page, 'This device');
+    await page.getByRole('button', { name: 'Stop contributing' }).click();
+    await page.locator('md-app .banner', { hasText: 'No storage peers are online' }).waitFor({ timeout: 15_000 });
+    await show(page, 'Files');
+    await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'nowhere-to-go.txt', mimeType: 'text/plain', buffer: randomBytes(4096, 7) });
+    await page.locator('md-transfer-list li[data-transfer="nowhere-to-go.txt"][data-phase="failed"]').waitFor({ timeout: 30_000 });
+    await shot(page, 'no-peers');
+  }, 60_000);
+
+  it('master unreachable, with reconnect', async () => {
+    const page = main.page;
+    await master.stop();
+    await page.locator('md-app .banner', { hasText: 'Cannot reach the master' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Reconnect now' }).waitFor();
+    await shot(page, 'master-unreachable', false);
+  }, 30_000);
+});
