@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestMesh } from './harness.js';
+import { oneLineError, TestMesh } from './harness.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -124,5 +124,27 @@ describe('round trips through a master and 3 peers', () => {
 
     const ls = await mesh.cli(['ls']);
     expect(ls.stdout).toMatch(/^update\.bin\s+3\.00 MiB\s+v2/m);
+  }, 120_000);
+
+  it('two sends of one new name at once: each makes its own version or fails with a version conflict', async () => {
+    const name = 'race.bin';
+    const contents = [mesh.writeFile(200 * KIB, 'race-a.bin'), mesh.writeFile(200 * KIB, 'race-b.bin')];
+    const results = await Promise.all(contents.map(({ path }) => mesh.cli(['send', path, '--name', name])));
+    const versions: number[] = [];
+    for (const result of results) {
+      if (result.code === 0) {
+        versions.push(Number(STORED.exec(result.stdout)![2]));
+      } else {
+        expect(result.code).toBe(1);
+        expect(oneLineError(result)).toMatch(/^meshdrive: "race\.bin" changed while you were writing it \(expected version 0, found 1\); send again$/);
+      }
+    }
+    // Compare-and-set on the version: never two writes of version 1.
+    expect(versions.sort()).toEqual(versions.length === 2 ? [1, 2] : [1]);
+    const winner = results.findIndex((result) => result.stdout.includes(`v${versions.length}:`));
+    const out = mesh.outPath(name);
+    const received = await mesh.cli(['receive', name, '--out', out]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(readFileSync(out).equals(contents[winner]!.bytes)).toBe(true);
   }, 120_000);
 });
