@@ -1,6 +1,7 @@
 /**
- * PeerStore over IndexedDB (through `idb`): the browser tab's chunk store. Each putMany is one
- * readwrite transaction, because per-transaction overhead dominates IndexedDB; exact chunk and
+ * PeerStore over IndexedDB (through `idb`): the browser tab's chunk store. Writes are batched:
+ * each putMany is at most one readwrite transaction, and concurrent ones share a transaction,
+ * because per-transaction overhead dominates IndexedDB; exact chunk and
  * byte counts live in a counters record written in the same transaction, so stats() is free
  * (the master asks for them on every heartbeat) and survives a reload.
  */
@@ -35,6 +36,9 @@ export interface IdbStoreOptions {
 export class IdbStore implements PeerStore {
   private closed = false;
   private counts: StoreStats;
+  private readonly writeQueue: { chunks: readonly StoredChunk[]; bytes: number; resolve(): void; reject(error: unknown): void }[] = [];
+  private writing = false;
+  private queuedBytes = 0;
 
   private constructor(
     private readonly db: IDBPDatabase<MeshdriveDb>,
@@ -61,16 +65,48 @@ export class IdbStore implements PeerStore {
     return new IdbStore(db, options, counts);
   }
 
-  async putMany(chunks: readonly StoredChunk[]): Promise<void> {
-    this.assertOpen();
-    if (chunks.length === 0) return;
+  /**
+   * Stores chunks in one transaction. Calls that arrive while a write is committing are
+   * grouped into the next transaction (group commit): a peer receives many small Put batches
+   * at once, and Chromium's cost is per transaction and per record, not per byte.
+   */
+  putMany(chunks: readonly StoredChunk[]): Promise<void> {
+    try {
+      this.assertOpen();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (chunks.length === 0) return Promise.resolve();
     const capacity = this.options.capacityBytes?.();
-    if (capacity !== undefined) {
-      const incoming = chunks.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
-      if (this.counts.bytes + incoming > capacity) {
-        throw new QuotaExceededError(`this tab offers ${capacity} bytes and already holds ${this.counts.bytes}; raise the space offered`);
+    const incoming = chunks.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
+    if (capacity !== undefined && this.counts.bytes + this.queuedBytes + incoming > capacity) {
+      return Promise.reject(new QuotaExceededError(`this tab offers ${capacity} bytes and already holds ${this.counts.bytes}; raise the space offered`));
+    }
+    this.queuedBytes += incoming;
+    return new Promise<void>((resolve, reject) => {
+      this.writeQueue.push({ chunks, bytes: incoming, resolve, reject });
+      if (!this.writing) void this.drainWrites();
+    });
+  }
+
+  private async drainWrites(): Promise<void> {
+    this.writing = true;
+    while (this.writeQueue.length > 0) {
+      const group = this.writeQueue.splice(0);
+      try {
+        await this.writeChunks(group.flatMap((write) => write.chunks));
+        for (const write of group) write.resolve();
+      } catch (error) {
+        for (const write of group) write.reject(error);
+      } finally {
+        for (const write of group) this.queuedBytes -= write.bytes;
       }
     }
+    this.writing = false;
+  }
+
+  private async writeChunks(chunks: readonly StoredChunk[]): Promise<void> {
+    this.assertOpen();
     const tx = this.db.transaction(['chunks', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
     const chunkStore = unwrap(tx.objectStore('chunks'));
     const counters = unwrap(tx.objectStore('counters'));

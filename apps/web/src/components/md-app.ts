@@ -213,7 +213,7 @@ export class MdApp extends LitElement {
 
   private renderLink(s: SessionState) {
     const online = s.mesh?.peers.filter((peer) => peer.status === 'online').length ?? 0;
-    if (s.link === 'connected') return html`<span class="pill good" data-link="connected">● Connected · ${online} ${online === 1 ? 'peer' : 'peers'} online</span>`;
+    if (s.link === 'connected') return html`<span class="pill ${online > 0 ? 'good' : 'warn'}" data-link="connected">● Connected · ${online} ${online === 1 ? 'peer' : 'peers'} online</span>`;
     if (s.link === 'unreachable') return html`<span class="pill bad" data-link="unreachable">● Master unreachable</span>`;
     return html`<span class="pill warn" data-link="connecting">● ${this.everConnected ? 'Reconnecting…' : 'Connecting…'}</span>`;
   }

@@ -26,7 +26,7 @@ export class MdNetworkView extends LitElement {
       }
       .peers {
         display: grid;
-        grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
+        grid-template-columns: repeat(auto-fill, minmax(min(100%, 18rem), 1fr));
         gap: 0.6rem;
       }
       .peer {
@@ -37,6 +37,7 @@ export class MdNetworkView extends LitElement {
         padding: 0.6rem 0.75rem;
         display: grid;
         gap: 0.3rem;
+        min-width: 0;
       }
       .peer.dead {
         opacity: 0.65;
@@ -44,7 +45,8 @@ export class MdNetworkView extends LitElement {
       .top {
         display: flex;
         align-items: center;
-        gap: 0.5rem;
+        flex-wrap: wrap;
+        gap: 0.25rem 0.5rem;
       }
       .label {
         font-weight: 600;
@@ -66,6 +68,8 @@ export class MdNetworkView extends LitElement {
       }
       dd {
         margin: 0;
+        min-width: 0;
+        overflow-wrap: anywhere;
       }
       .you {
         font-size: 0.72rem;
@@ -122,7 +126,6 @@ export class MdNetworkView extends LitElement {
     return html`
       <article class="peer ${peer.status}" style="--peer-color:${colors.get(peer.id) ?? '#888'}" data-peer=${peer.id} data-status=${peer.status}>
         <div class="top">
-          <span aria-hidden="true">${peer.kind === 'browser' ? '🌐' : '🖥️'}</span>
           <span class="label" title=${peer.id}>${labels.get(peer.id)}</span>
           ${peer.id === this.selfId ? html`<span class="you">this tab</span>` : nothing}
           <span class="pill ${STATUS_CLASS[peer.status]}">${peer.status}</span>

@@ -1,6 +1,7 @@
 /** Uploads and downloads in flight and just finished: progress, speed, time left, cancel, retry. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { formatBytes, formatDuration, formatSpeed } from '../format.js';
 import type { Transfer } from '../transfers.js';
 import { sharedStyles } from './shared-styles.js';
@@ -69,7 +70,6 @@ export class MdTransferList extends LitElement {
       .bar > div {
         height: 100%;
         background: var(--accent);
-        transition: width 200ms linear;
       }
       li.done .bar > div {
         background: var(--good);
@@ -116,7 +116,7 @@ export class MdTransferList extends LitElement {
         ${finished ? html`<button @click=${() => this.act(0, 'clear-finished')}>Clear finished</button>` : nothing}
       </header>
       <ul aria-live="polite">
-        ${this.transfers.map((t) => this.renderTransfer(t))}
+        ${repeat(this.transfers, (t) => t.id, (t) => this.renderTransfer(t))}
       </ul>
     `;
   }
