@@ -1,0 +1,47 @@
+/**
+ * The master's request handlers answer every request, even when a handler throws before its
+ * first await (the signal relay does): a regression test for acks that were never sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import { randomId } from '@meshdrive/core';
+import { startMaster, type Master } from './master.js';
+
+const ACK_TIMEOUT_MS = 2_000;
+
+describe('master request handlers', () => {
+  let master: Master;
+  let socket: Socket;
+
+  beforeAll(async () => {
+    master = await startMaster({ port: 0, host: '127.0.0.1' });
+    socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node' }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+  });
+
+  afterAll(async () => {
+    socket?.disconnect();
+    await master?.close();
+  });
+
+  async function ask(event: string, payload: unknown): Promise<unknown> {
+    const reply: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+    return reply;
+  }
+
+  it('answers a signal relay to a peer that is not connected with ERR_PEER_UNAVAILABLE', async () => {
+    expect(await ask('signal', { to: 'gone', connectionId: 'c1', data: {} })).toMatchObject({ ok: false, error: { code: 'ERR_PEER_UNAVAILABLE' } });
+  });
+
+  it('answers a malformed signal relay with ERR_VALIDATION', async () => {
+    expect(await ask('signal', { to: 5 })).toMatchObject({ ok: false, error: { code: 'ERR_VALIDATION' } });
+    expect(await ask('signal', null)).toMatchObject({ ok: false, error: { code: 'ERR_VALIDATION' } });
+  });
+
+  it('keeps answering afterwards', async () => {
+    expect(await ask('list', {})).toEqual({ ok: true, value: [] });
+  });
+});
