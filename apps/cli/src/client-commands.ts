@@ -6,6 +6,12 @@ import { signalUrl, token, UsageError, type CliValues } from './options.js';
 import { ProgressBar } from './progress.js';
 import { formatBytes } from './sizes.js';
 
+/** With MESHDRIVE_STATS=1, one JSON line on stderr for benchmarks: transfer time and peak memory. */
+function reportStats(seconds: number, bytes: number): void {
+  if (process.env.MESHDRIVE_STATS !== '1') return;
+  process.stderr.write(`${JSON.stringify({ seconds, bytes, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
 async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>): Promise<T> {
   const connected = await connectClient({ signalUrl: signalUrl(values), token: token(values) });
   try {
@@ -31,6 +37,7 @@ export async function runSend(path: string, values: CliValues): Promise<number> 
       const result = await client.store(name, source, { onProgress: (progress) => bar.update(progress) });
       bar.finish();
       const seconds = (Date.now() - started) / 1000;
+      reportStats(seconds, source.size);
       if (result.replication < 2 && source.size > 0) {
         process.stderr.write(`meshdrive: warning: only ${result.replication} peer online, so "${name}" has a single copy\n`);
       }
@@ -56,6 +63,7 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
       const manifest = await client.read(name, sink, { onProgress: (progress) => bar.update(progress) });
       await sink.commit();
       bar.finish();
+      reportStats((Date.now() - started) / 1000, manifest.size);
       process.stdout.write(`received "${name}" v${manifest.version}: ${formatBytes(manifest.size)} to ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
       return 0;
     } catch (error) {

@@ -95,7 +95,12 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
   const sockets = new Map<string, MasterSocket>();
   let ring = new HashRing([]);
 
-  const serveWeb = options.webRoot && existsSync(options.webRoot) ? sirv(options.webRoot, { single: true, dev: false }) : undefined;
+  // Looked up per request, so a web app built after the master started is served at once.
+  let serveWeb: ReturnType<typeof sirv> | undefined;
+  const webApp = (): ReturnType<typeof sirv> | undefined => {
+    if (!serveWeb && options.webRoot && existsSync(options.webRoot)) serveWeb = sirv(options.webRoot, { single: true, dev: false });
+    return serveWeb;
+  };
   const http = createServer((request, response) => {
     handleHttp(request, response).catch((error: unknown) => {
       response.writeHead(500, { 'content-type': 'application/json' });
@@ -114,8 +119,9 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       response.end(JSON.stringify(await meshState()));
       return;
     }
-    if (serveWeb) {
-      serveWeb(request, response);
+    const web = webApp();
+    if (web) {
+      web(request, response);
       return;
     }
     response.writeHead(path === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });

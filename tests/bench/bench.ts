@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: throughput and memory of the mesh against a ceiling measured in the same run.
+ * Starts a master and three disk-backed peers as real processes, measures raw node-to-node
+ * data-channel MiB/s (the ceiling), then sends and receives a 64 MiB file with R = 3 and a
+ * 1 GiB file for peak RSS, and prints a table. BENCH_LARGE_MIB=0 skips the large file.
+ * Browser numbers come from browser-bench.ts (BENCH_BROWSER=0 skips them).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { runBrowserBench } from './browser-bench.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = join(ROOT, 'apps/cli/bin/meshdrive.js');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const MEDIUM_MIB = Number(process.env.BENCH_MEDIUM_MIB ?? 64);
+const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
+const CEILING_MIB = Number(process.env.BENCH_CEILING_MIB ?? 256);
+const PEERS = 3;
+const RSS_LIMIT_MIB = 150;
+const TARGET_RATIO = 0.7;
+
+const work = mkdtempSync(join(tmpdir(), 'meshdrive-bench-'));
+const children: ChildProcess[] = [];
+
+async function digest(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function start(command: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; line(pattern: RegExp): Promise<RegExpMatchArray>; output(): string } {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  children.push(child);
+  let text = '';
+  const waiters: { pattern: RegExp; resolve(match: RegExpMatchArray): void }[] = [];
+  const scan = (chunk: Buffer): void => {
+    text += chunk.toString();
+    for (const waiter of [...waiters]) {
+      const match = text.match(waiter.pattern);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  };
+  child.stdout.on('data', scan);
+  child.stderr.on('data', scan);
+  return {
+    child,
+    output: () => text,
+    line: (pattern) =>
+      new Promise((resolve, reject) => {
+        const match = text.match(pattern);
+        if (match) return resolve(match);
+        waiters.push({ pattern, resolve });
+        child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before printing ${pattern}:\n${text}`)));
+      }),
+  };
+}
+
+async function writeRandomFile(path: string, mib: number): Promise<void> {
+  const stream = createWriteStream(path);
+  for (let i = 0; i < mib; i++) if (!stream.write(randomBytes(1024 * 1024))) await once(stream, 'drain');
+  stream.end();
+  await once(stream, 'finish');
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+interface Row { metric: string; value: string; ratio?: string; target?: string; verdict?: string }
+const rows: Row[] = [];
+
+async function main(): Promise<void> {
+  const master = start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(work, 'master')]);
+  const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
+  const peers = Array.from({ length: PEERS }, (_, i) => start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(work, `peer-${i}`)]));
+  await Promise.all(peers.map((peer) => peer.line(/joined/)));
+
+  // The ceiling: the same transport between two bare processes.
+  const receiver = start(TSX, [join(ROOT, 'tests/bench/raw-channel.ts'), 'receive', url]);
+  const receiverId = (await receiver.line(/ready (\S+)/))[1]!;
+  const sender = start(TSX, [join(ROOT, 'tests/bench/raw-channel.ts'), 'send', url, receiverId, String(CEILING_MIB)]);
+  const ceiling = Number((await sender.line(/sent (\S+)/))[1]);
+  receiver.child.kill('SIGKILL');
+  rows.push({ metric: `raw data channel node→node, 64 KiB messages (${CEILING_MIB} MiB)`, value: `${ceiling.toFixed(1)} MiB/s`, ratio: '1.00', target: 'ceiling' });
+
+  /** Runs the real CLI; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
+  const cli = async (args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> => {
+    const run = start(process.execPath, [CLI, ...args, '--signal', url], { MESHDRIVE_STATS: '1' });
+    const [code] = (await once(run.child, 'exit')) as [number];
+    if (code !== 0) throw new Error(`meshdrive ${args.join(' ')} failed: ${run.output()}`);
+    const stats = JSON.parse(/^\{.*"peakRssMiB".*\}$/m.exec(run.output())![0]) as { seconds: number; peakRssMiB: number };
+    return { ...stats, stdout: run.output() };
+  };
+
+  const runClient = async (mib: number): Promise<{ sendMiBs: number; receiveMiBs: number; sendRssMiB: number; receiveRssMiB: number; replication: number }> => {
+    const file = join(work, `file-${mib}.bin`);
+    const out = join(work, `out-${mib}.bin`);
+    await writeRandomFile(file, mib);
+    const sent = await cli(['send', file]);
+    const received = await cli(['receive', `file-${mib}.bin`, '--out', out]);
+    if ((await digest(file)) !== (await digest(out))) throw new Error(`the ${mib} MiB file came back different`);
+    const replication = Number(/to (\d+) replicas/.exec(sent.stdout)?.[1] ?? 0);
+    rmSync(file, { force: true });
+    rmSync(out, { force: true });
+    return { sendMiBs: mib / sent.seconds, receiveMiBs: mib / received.seconds, sendRssMiB: sent.peakRssMiB, receiveRssMiB: received.peakRssMiB, replication };
+  };
+
+  const medium = await runClient(MEDIUM_MIB);
+  const r = medium.replication;
+  const sendRatio = (medium.sendMiBs * r) / ceiling;
+  const receiveRatio = medium.receiveMiBs / ceiling;
+  rows.push({ metric: `send ${MEDIUM_MIB} MiB, R = ${r} (send × R / ceiling)`, value: `${medium.sendMiBs.toFixed(1)} MiB/s`, ratio: sendRatio.toFixed(2), target: `≥ ${TARGET_RATIO}`, verdict: sendRatio >= TARGET_RATIO ? 'met' : 'MISSED' });
+  rows.push({ metric: `receive ${MEDIUM_MIB} MiB (receive / ceiling)`, value: `${medium.receiveMiBs.toFixed(1)} MiB/s`, ratio: receiveRatio.toFixed(2), target: `≥ ${TARGET_RATIO}`, verdict: receiveRatio >= TARGET_RATIO ? 'met' : 'MISSED' });
+  rows.push({ metric: `client peak RSS, ${MEDIUM_MIB} MiB file (send / receive)`, value: `${medium.sendRssMiB.toFixed(0)} / ${medium.receiveRssMiB.toFixed(0)} MiB` });
+
+  if (LARGE_MIB > 0) {
+    const large = await runClient(LARGE_MIB);
+    rows.push({ metric: `send ${LARGE_MIB} MiB, R = ${large.replication}`, value: `${large.sendMiBs.toFixed(1)} MiB/s`, ratio: ((large.sendMiBs * large.replication) / ceiling).toFixed(2) });
+    rows.push({ metric: `receive ${LARGE_MIB} MiB`, value: `${large.receiveMiBs.toFixed(1)} MiB/s`, ratio: (large.receiveMiBs / ceiling).toFixed(2) });
+    const worst = Math.max(large.sendRssMiB, large.receiveRssMiB);
+    rows.push({ metric: `client peak RSS, ${LARGE_MIB} MiB file (send / receive)`, value: `${large.sendRssMiB.toFixed(0)} / ${large.receiveRssMiB.toFixed(0)} MiB`, target: `< ${RSS_LIMIT_MIB} MiB`, verdict: worst < RSS_LIMIT_MIB ? 'met' : 'MISSED' });
+  }
+  const peerRss = Math.max(...peers.map((peer) => peakRssMiB(peer.child.pid!)));
+  rows.push({ metric: 'peer peak RSS (largest of 3)', value: `${peerRss.toFixed(0)} MiB` });
+
+  if (process.env.BENCH_BROWSER !== '0') {
+    for (const result of await runBrowserBench()) rows.push({ metric: result.name, value: `${result.value.toFixed(1)} ${result.unit}`, target: result.note });
+  }
+}
+
+function printTable(): void {
+  const headers: Row = { metric: 'metric', value: 'value', ratio: 'ratio', target: 'target', verdict: 'verdict' };
+  const keys = ['metric', 'value', 'ratio', 'target', 'verdict'] as const;
+  const all = [headers, ...rows];
+  const widths = keys.map((key) => Math.max(...all.map((row) => (row[key] ?? '').length)));
+  const line = (row: Row): string => `| ${keys.map((key, i) => (row[key] ?? '').padEnd(widths[i]!)).join(' | ')} |`;
+  process.stdout.write(`\n${line(headers)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}\n`);
+}
+
+try {
+  await main();
+  printTable();
+} catch (error) {
+  printTable();
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
