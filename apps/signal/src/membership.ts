@@ -6,7 +6,8 @@
 import type { PeerId, PeerKind, PeerStats, PeerStatus } from '@meshdrive/core';
 
 export const HEARTBEAT_MS = 200;
-export const STALE_AFTER_MS = 1_000;
+/** Ten missed beats: a peer busy storing a burst of chunks can stall its event loop for a second. */
+export const STALE_AFTER_MS = 2_000;
 export const DEAD_AFTER_MS = 10_000;
 
 export interface MemberInfo {

@@ -155,3 +155,12 @@ describe('StoragePeer', () => {
     expect((await store.hasMany(two.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
   });
 });
+
+describe('StoragePeer chain validation', () => {
+  it('refuses a chain that names itself or repeats a peer, so one copy is never counted twice', async () => {
+    const { connect } = mesh(['a', 'b']);
+    const seg = segment(1, 4);
+    expect(await codeOf(connect('a').request(FrameType.Offer, { list: seg.list, next: ['a'] }, seg.listBytes))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connect('a').request(FrameType.Offer, { list: seg.list, next: ['b', 'b'] }, seg.listBytes))).toBe('ERR_VALIDATION');
+  });
+});

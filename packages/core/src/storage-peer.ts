@@ -37,17 +37,26 @@ export class StoragePeer {
   readonly handle = async (request: IncomingRequest): Promise<void> => {
     switch (request.type) {
       case FrameType.Offer:
-        return request.reply(await this.offer(parseMeta(segmentRequestSchema, request.meta, 'offer'), request.body));
+        return request.reply(await this.offer(this.parseChain(request.meta, 'offer'), request.body));
       case FrameType.Put:
-        return request.reply(await this.put(parseMeta(segmentRequestSchema, request.meta, 'put'), request.body));
+        return request.reply(await this.put(this.parseChain(request.meta, 'put'), request.body));
       case FrameType.Seal:
-        return request.reply(await this.seal(parseMeta(segmentRequestSchema, request.meta, 'seal')));
+        return request.reply(await this.seal(this.parseChain(request.meta, 'seal')));
       case FrameType.Get:
         return this.get(request);
       default:
         throw new ValidationError(`unknown request type ${request.type}`);
     }
   };
+
+  /** A replication chain must not loop back here or name a peer twice: each copy counts once. */
+  private parseChain(meta: unknown, what: string): SegmentRequest {
+    const request = parseMeta(segmentRequestSchema, meta, what);
+    if (request.next.includes(this.options.selfId) || new Set(request.next).size !== request.next.length) {
+      throw new ValidationError(`invalid ${what}: the replica chain repeats a peer`);
+    }
+    return request;
+  }
 
   async offer(request: SegmentRequest, listBytes: Uint8Array): Promise<{ missing: number[] }> {
     const [digest] = await this.options.hasher.sha256Many([listBytes]);

@@ -15,8 +15,11 @@ import type { PeerStore, StoredChunk, StoreStats } from './chunk-store.js';
 
 const KEYS_PAGE_ROWS = 4096;
 const PAGE_SIZE_BYTES = 16384;
-/** Checkpoint every 128 MiB of WAL: fewer, larger checkpoints (each one fsyncs). */
-const WAL_CHECKPOINT_PAGES = 8192;
+/**
+ * Checkpoint every 32 MiB of WAL: fewer checkpoints (each one fsyncs) than the default 1000
+ * pages, but short enough that one never stalls the event loop past a heartbeat.
+ */
+const WAL_CHECKPOINT_PAGES = 2048;
 
 const key = (hash: ChunkHash): Buffer => Buffer.from(hash, 'hex');
 
