@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'tests/artifacts/**', '.meshdrive/**', 'scripts/**', 'apps/cli/bin/**', 'eslint.config.js'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'tests/artifacts/**', '.meshdrive/**', 'scripts/**/*.mjs', 'scripts/**/*.d.mts', 'apps/cli/bin/**', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -119,7 +119,7 @@ export interface MasterProcess extends RunningProcess {
 
 export async function startMaster(dataDir = tempDir('master')): Promise<MasterProcess> {
   const { proc, match } = await spawnCli(
-    ['master', '--port', '0', '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '600', '--dead-ms', '2500'],
+    ['master', '--port', '0', '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000'],
     /master listening on (http:\/\/\S+)/,
   );
   return { ...proc, url: match[1]! };
