@@ -36,6 +36,11 @@ describe('IdbStore passes the chunk-store acceptance suite in Chromium', () => {
     expect(names).toEqual(chunkStoreAcceptance.map((test) => test.name));
   });
 
+  it('moves a version-1 database (one record per chunk) into packs on open', async () => {
+    expect(await page.evaluate(() => window.storeMigration(2500))).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
   for (const test of chunkStoreAcceptance) {
     it(test.name, async () => {
       const failure = await page.evaluate((name) => window.storeAcceptance.run(name), test.name);

@@ -1,24 +1,53 @@
 /**
- * PeerStore over IndexedDB (through `idb`): the browser tab's chunk store. Writes are batched:
- * each putMany is at most one readwrite transaction, and concurrent ones share a transaction,
- * because per-transaction overhead dominates IndexedDB; exact chunk and
- * byte counts live in a counters record written in the same transaction, so stats() is free
- * (the master asks for them on every heartbeat) and survives a reload.
+ * PeerStore over IndexedDB (through `idb`): the browser tab's chunk store. In Chromium every
+ * IndexedDB request (get, put, getKey) is a round trip to the browser process, and that, not
+ * the bytes, is what limits a store of 1 KiB chunks. So chunks are packed: one 'packs' record
+ * holds up to PACK_MAX_BYTES of chunks, and the hash → pack index lives in memory (rebuilt on
+ * open from 'packHashes', the packs' hash lists), so hasMany costs no request at all and getMany
+ * one per pack touched. The price is memory: about 100 bytes of index per stored chunk.
+ *
+ * Writes and deletes run one at a time; putMany calls that arrive while a write is committing
+ * are grouped into the next transaction (group commit). Exact chunk and byte counts live in a
+ * counters record written in the same transaction, so stats() is free (the master asks on
+ * every heartbeat) and survives a reload.
  */
-import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';
-import { QuotaExceededError, StoreClosedError, type ChunkHash, type PeerStore, type StoredChunk, type StoreStats } from '@meshdrive/core';
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { fromHex, QuotaExceededError, StoreClosedError, toHex, HASH_BYTES, type ChunkHash, type PeerStore, type StoredChunk, type StoreStats } from '@meshdrive/core';
 
 export const DEFAULT_DB_NAME = 'meshdrive';
-const DB_VERSION = 1;
+/** Version 1 kept one record per chunk in 'chunks'; version 2 packs them (migrated on open). */
+const DB_VERSION = 2;
 const STATS_KEY = 'stats';
-/** keys() reads this many hashes per request, so listing a large store never holds them all. */
-const KEY_PAGE_SIZE = 1000;
+/**
+ * A pack's chunk bytes stay under 64 KiB: Chromium moves larger values out to a blob file
+ * per record, which costs more than the request saved.
+ */
+export const PACK_MAX_BYTES = 60 * 1024;
+/** Bounds a pack of tiny chunks, whose cost is then in the index, not in IndexedDB. */
+const PACK_MAX_CHUNKS = 1024;
+/** Packs read recently, kept decoded: reads walk a segment in slices that straddle packs. */
+const PACK_CACHE_ENTRIES = 32;
+/** Index records (and legacy chunks) read per request when opening. */
+const OPEN_PAGE_RECORDS = 1000;
+
+/** Chunks stored together: hash i's bytes are bytes[ends[i-1] .. ends[i]). */
+interface PackRecord {
+  hashes: ArrayBuffer;
+  ends: ArrayBuffer;
+  bytes: ArrayBuffer;
+}
 
 interface MeshdriveDb extends DBSchema {
-  chunks: { key: string; value: ArrayBuffer };
+  packs: { key: number; value: PackRecord };
+  /** The same hash lists as the packs, alone, so opening reads 32 bytes per chunk, not the chunk. */
+  packHashes: { key: number; value: ArrayBuffer };
   meta: { key: string; value: string };
   counters: { key: string; value: StoreStats };
+  /** Version 1's one record per chunk; emptied into packs on open. */
+  chunks: { key: string; value: ArrayBuffer };
 }
+
+type Db = IDBPDatabase<MeshdriveDb>;
 
 export interface IdbStoreOptions {
   /** Database name; one per peer identity. */
@@ -33,19 +62,41 @@ export interface IdbStoreOptions {
   capacityBytes?: () => number;
 }
 
+/** A pack as reads use it: where each of its chunks sits. */
+interface DecodedPack {
+  slots: Map<string, number>;
+  ends: Uint32Array;
+  bytes: Uint8Array;
+}
+
+interface QueuedWrite {
+  chunks: readonly StoredChunk[];
+  bytes: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 export class IdbStore implements PeerStore {
   private closed = false;
   private counts: StoreStats;
-  private readonly writeQueue: { chunks: readonly StoredChunk[]; bytes: number; resolve(): void; reject(error: unknown): void }[] = [];
-  private writing = false;
+  /** Every stored chunk's pack; only committed chunks are in it. */
+  private readonly index: Map<string, number>;
+  private nextPackId: number;
+  private readonly cache = new Map<number, DecodedPack>();
+  private writeQueue: QueuedWrite[] = [];
+  private flushScheduled = false;
   private queuedBytes = 0;
+  /** Writes and deletes, one at a time: both change the index and the counters. */
+  private exclusive: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly db: IDBPDatabase<MeshdriveDb>,
+    private readonly db: Db,
     private readonly options: IdbStoreOptions,
-    counts: StoreStats,
+    loaded: { counts: StoreStats; index: Map<string, number>; nextPackId: number },
   ) {
-    this.counts = counts;
+    this.counts = loaded.counts;
+    this.index = loaded.index;
+    this.nextPackId = loaded.nextPackId;
   }
 
   /** The database's name, to reopen the same data. */
@@ -55,20 +106,41 @@ export class IdbStore implements PeerStore {
 
   static async open(options: IdbStoreOptions = {}): Promise<IdbStore> {
     const db = await openDB<MeshdriveDb>(options.name ?? DEFAULT_DB_NAME, DB_VERSION, {
-      upgrade(database) {
-        database.createObjectStore('chunks');
-        database.createObjectStore('meta');
-        database.createObjectStore('counters');
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          database.createObjectStore('meta');
+          database.createObjectStore('counters');
+        }
+        if (oldVersion < 2) {
+          database.createObjectStore('packs');
+          database.createObjectStore('packHashes');
+        }
       },
     });
     const counts = (await db.get('counters', STATS_KEY)) ?? { chunks: 0, bytes: 0 };
-    return new IdbStore(db, options, counts);
+    const index = new Map<string, number>();
+    let nextPackId = 1;
+    let after: number | undefined;
+    for (;;) {
+      const range = after === undefined ? undefined : IDBKeyRange.lowerBound(after, true);
+      const tx = db.transaction('packHashes', 'readonly');
+      const [ids, lists] = await Promise.all([tx.store.getAllKeys(range, OPEN_PAGE_RECORDS), tx.store.getAll(range, OPEN_PAGE_RECORDS)]);
+      ids.forEach((id, i) => {
+        const hashes = new Uint8Array(lists[i]!);
+        for (let offset = 0; offset < hashes.length; offset += HASH_BYTES) index.set(toHex(hashes.subarray(offset, offset + HASH_BYTES)), id);
+        nextPackId = Math.max(nextPackId, id + 1);
+      });
+      if (ids.length < OPEN_PAGE_RECORDS) break;
+      after = ids[ids.length - 1];
+    }
+    const store = new IdbStore(db, options, { counts, index, nextPackId });
+    if (db.objectStoreNames.contains('chunks')) await store.migrateChunkRecords();
+    return store;
   }
 
   /**
-   * Stores chunks in one transaction. Calls that arrive while a write is committing are
-   * grouped into the next transaction (group commit): a peer receives many small Put batches
-   * at once, and Chromium's cost is per transaction and per record, not per byte.
+   * Stores chunks. Calls that arrive while a write is committing are grouped into the next
+   * transaction: a peer receives many small Put batches at once.
    */
   putMany(chunks: readonly StoredChunk[]): Promise<void> {
     try {
@@ -85,108 +157,147 @@ export class IdbStore implements PeerStore {
     this.queuedBytes += incoming;
     return new Promise<void>((resolve, reject) => {
       this.writeQueue.push({ chunks, bytes: incoming, resolve, reject });
-      if (!this.writing) void this.drainWrites();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        void this.runExclusive(() => this.flushWrites());
+      }
     });
   }
 
-  private async drainWrites(): Promise<void> {
-    this.writing = true;
-    while (this.writeQueue.length > 0) {
-      const group = this.writeQueue.splice(0);
-      try {
-        await this.writeChunks(group.flatMap((write) => write.chunks));
-        for (const write of group) write.resolve();
-      } catch (error) {
-        for (const write of group) write.reject(error);
-      } finally {
-        for (const write of group) this.queuedBytes -= write.bytes;
-      }
+  private async flushWrites(): Promise<void> {
+    this.flushScheduled = false;
+    const group = this.writeQueue;
+    this.writeQueue = [];
+    try {
+      await this.writeChunks(group.flatMap((write) => write.chunks));
+      for (const write of group) write.resolve();
+    } catch (error) {
+      for (const write of group) write.reject(error);
+    } finally {
+      for (const write of group) this.queuedBytes -= write.bytes;
     }
-    this.writing = false;
   }
 
-  private async writeChunks(chunks: readonly StoredChunk[]): Promise<void> {
+  /** `alreadyCounted`: the counters include these chunks already (a version-1 migration). */
+  private async writeChunks(chunks: readonly StoredChunk[], alreadyCounted = false): Promise<void> {
     this.assertOpen();
-    const tx = this.db.transaction(['chunks', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
-    const chunkStore = unwrap(tx.objectStore('chunks'));
-    const counters = unwrap(tx.objectStore('counters'));
-    let next: StoreStats | undefined;
-    const read = counters.get(STATS_KEY);
-    read.onsuccess = () => {
-      const current = (read.result as StoreStats | undefined) ?? { chunks: 0, bytes: 0 };
-      next = { ...current };
-      let pending = chunks.length;
-      const finish = (): void => {
-        if (--pending === 0) counters.put(next, STATS_KEY);
-      };
-      for (const { hash, bytes } of chunks) {
-        // add() refuses a key already held: that is the dedup, without a read per chunk.
-        const request = chunkStore.add(ownBuffer(bytes), hash);
-        request.onsuccess = () => {
-          next!.chunks += 1;
-          next!.bytes += bytes.length;
-          finish();
-        };
-        request.onerror = (event) => {
-          if (request.error?.name !== 'ConstraintError') return; // a real failure aborts the transaction
-          event.preventDefault();
-          event.stopPropagation();
-          finish();
-        };
-      }
-    };
-    await this.settle(tx.done);
-    if (next) this.counts = next;
+    const fresh: StoredChunk[] = [];
+    const seen = new Set<string>();
+    for (const chunk of chunks) {
+      if (this.index.has(chunk.hash) || seen.has(chunk.hash)) continue; // storing a held chunk is a no-op
+      seen.add(chunk.hash);
+      fresh.push(chunk);
+    }
+    if (fresh.length === 0) return;
+    const packs = packChunks(fresh).map((group) => ({ id: this.nextPackId++, chunks: group }));
+    const added = alreadyCounted ? { chunks: 0, bytes: 0 } : { chunks: fresh.length, bytes: fresh.reduce((sum, chunk) => sum + chunk.bytes.length, 0) };
+    const next = { chunks: this.counts.chunks + added.chunks, bytes: this.counts.bytes + added.bytes };
+    const tx = this.db.transaction(['packs', 'packHashes', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
+    const writes: Promise<unknown>[] = [];
+    for (const pack of packs) {
+      const record = encodePack(pack.chunks);
+      writes.push(tx.objectStore('packs').put(record, pack.id), tx.objectStore('packHashes').put(record.hashes, pack.id));
+    }
+    writes.push(tx.objectStore('counters').put(next, STATS_KEY));
+    await this.settle(Promise.all([...writes, tx.done]));
+    for (const pack of packs) for (const chunk of pack.chunks) this.index.set(chunk.hash, pack.id);
+    this.counts = next;
   }
 
   async getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
-    const tx = this.db.transaction('chunks', 'readonly');
-    const found = await Promise.all(hashes.map((hash) => tx.store.get(hash)));
-    await this.settle(tx.done);
-    return found.map((buffer) => (buffer === undefined ? undefined : new Uint8Array(buffer)));
+    const packs = new Map<number, DecodedPack | undefined>();
+    const wanted: number[] = [];
+    for (const hash of hashes) {
+      const id = this.index.get(hash);
+      if (id === undefined || packs.has(id)) continue;
+      const cached = this.cache.get(id);
+      packs.set(id, cached);
+      if (!cached) wanted.push(id);
+    }
+    if (wanted.length > 0) {
+      const tx = this.db.transaction('packs', 'readonly');
+      const records = await Promise.all(wanted.map((id) => tx.store.get(id)));
+      await this.settle(tx.done);
+      wanted.forEach((id, i) => {
+        const record = records[i];
+        if (!record) return;
+        const pack = decodePack(record);
+        packs.set(id, pack);
+        this.remember(id, pack);
+      });
+    }
+    return hashes.map((hash) => {
+      const id = this.index.get(hash);
+      const pack = id === undefined ? undefined : packs.get(id);
+      const slot = pack?.slots.get(hash);
+      if (pack === undefined || slot === undefined) return undefined; // absent, or deleted while reading
+      // A copy, so a caller holding one chunk does not keep its whole pack alive.
+      return pack.bytes.slice(slot === 0 ? 0 : pack.ends[slot - 1], pack.ends[slot]);
+    });
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so a closed store rejects rather than throws
   async hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
     this.assertOpen();
-    const tx = this.db.transaction('chunks', 'readonly');
-    const keys = await Promise.all(hashes.map((hash) => tx.store.getKey(hash)));
-    await this.settle(tx.done);
-    return keys.map((key) => key !== undefined);
+    return hashes.map((hash) => this.index.has(hash));
   }
 
-  async deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
-    this.assertOpen();
-    if (hashes.length === 0) return;
-    const tx = this.db.transaction(['chunks', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
-    const chunkStore = tx.objectStore('chunks');
-    const counters = tx.objectStore('counters');
-    const next = { ...((await counters.get(STATS_KEY)) ?? { chunks: 0, bytes: 0 }) };
-    const unique = [...new Set(hashes)];
-    const existing = await Promise.all(unique.map((hash) => chunkStore.get(hash)));
-    const deletions: Promise<void>[] = [];
-    unique.forEach((hash, i) => {
-      const buffer = existing[i];
-      if (buffer === undefined) return;
-      next.chunks -= 1;
-      next.bytes -= buffer.byteLength;
-      deletions.push(chunkStore.delete(hash));
+  deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
+    return this.runExclusive(async () => {
+      this.assertOpen();
+      const doomedByPack = new Map<number, Set<string>>();
+      for (const hash of new Set(hashes)) {
+        const id = this.index.get(hash);
+        if (id === undefined) continue;
+        const doomed = doomedByPack.get(id) ?? new Set<string>();
+        doomed.add(hash);
+        doomedByPack.set(id, doomed);
+      }
+      if (doomedByPack.size === 0) return;
+      const tx = this.db.transaction(['packs', 'packHashes', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
+      const packs = tx.objectStore('packs');
+      const lists = tx.objectStore('packHashes');
+      const next = { ...this.counts };
+      const removed: string[] = [];
+      const writes: Promise<unknown>[] = [];
+      const ids = [...doomedByPack.keys()];
+      const records = await Promise.all(ids.map((id) => packs.get(id)));
+      ids.forEach((id, i) => {
+        const record = records[i];
+        if (!record) return;
+        const doomed = doomedByPack.get(id)!;
+        const kept: StoredChunk[] = [];
+        for (const chunk of unpack(record)) {
+          if (!doomed.has(chunk.hash)) {
+            kept.push(chunk);
+            continue;
+          }
+          removed.push(chunk.hash);
+          next.chunks -= 1;
+          next.bytes -= chunk.bytes.length;
+        }
+        if (kept.length === 0) {
+          writes.push(packs.delete(id), lists.delete(id));
+        } else {
+          const rewritten = encodePack(kept);
+          writes.push(packs.put(rewritten, id), lists.put(rewritten.hashes, id));
+        }
+      });
+      writes.push(tx.objectStore('counters').put(next, STATS_KEY));
+      await this.settle(Promise.all([...writes, tx.done]));
+      for (const hash of removed) this.index.delete(hash);
+      for (const id of ids) this.cache.delete(id);
+      this.counts = next;
     });
-    await Promise.all(deletions);
-    await counters.put(next, STATS_KEY);
-    await this.settle(tx.done);
-    this.counts = next;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- the index is in memory; async to fit ChunkStore
   async *keys(): AsyncIterable<ChunkHash> {
     this.assertOpen();
-    let after: string | undefined;
-    for (;;) {
-      const range = after === undefined ? undefined : IDBKeyRange.lowerBound(after, true);
-      const page = await this.db.getAllKeys('chunks', range, KEY_PAGE_SIZE);
-      for (const key of page) yield key as ChunkHash;
-      if (page.length < KEY_PAGE_SIZE) return;
-      after = page[page.length - 1];
+    // A live Map iterator: chunks added or deleted meanwhile may or may not be listed, as with a cursor.
+    for (const hash of this.index.keys()) {
+      yield hash as ChunkHash;
       this.assertOpen();
     }
   }
@@ -220,9 +331,36 @@ export class IdbStore implements PeerStore {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      this.cache.clear();
       this.db.close();
     }
     return Promise.resolve();
+  }
+
+  private runExclusive(task: () => Promise<void>): Promise<void> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  private remember(id: number, pack: DecodedPack): void {
+    this.cache.delete(id);
+    this.cache.set(id, pack);
+    if (this.cache.size > PACK_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** Moves a version-1 database's one-record-per-chunk data into packs, a page at a time. */
+  private async migrateChunkRecords(): Promise<void> {
+    for (;;) {
+      const read = this.db.transaction('chunks', 'readonly');
+      const [keys, values] = await Promise.all([read.store.getAllKeys(undefined, OPEN_PAGE_RECORDS), read.store.getAll(undefined, OPEN_PAGE_RECORDS)]);
+      await read.done;
+      if (keys.length === 0) return;
+      const chunks = keys.map((hash, i) => ({ hash: hash as ChunkHash, bytes: new Uint8Array(values[i]!) }));
+      await this.writeChunks(chunks, true);
+      const tx = this.db.transaction('chunks', 'readwrite');
+      await Promise.all([tx.store.delete(IDBKeyRange.bound(keys[0]!, keys[keys.length - 1]!)), tx.done]);
+    }
   }
 
   private assertOpen(): void {
@@ -230,7 +368,7 @@ export class IdbStore implements PeerStore {
   }
 
   /** Turns the browser's quota failure into the mesh's typed error. */
-  private async settle(done: Promise<void>): Promise<void> {
+  private async settle(done: Promise<unknown>): Promise<void> {
     try {
       await done;
     } catch (error) {
@@ -242,14 +380,47 @@ export class IdbStore implements PeerStore {
   }
 }
 
-/**
- * An ArrayBuffer holding exactly these bytes. Chunks are often views into a larger network
- * message, and structured clone would otherwise store the whole message per chunk. (Not
- * `bytes.slice()`: simple-peer hands out Buffer polyfills, whose slice is a view, not a copy.)
- */
-function ownBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy.buffer;
+/** Splits chunks into packs of at most PACK_MAX_BYTES (a larger chunk gets a pack of its own). */
+function packChunks(chunks: readonly StoredChunk[]): StoredChunk[][] {
+  const packs: StoredChunk[][] = [];
+  let pack: StoredChunk[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    if (pack.length > 0 && (size + chunk.bytes.length > PACK_MAX_BYTES || pack.length >= PACK_MAX_CHUNKS)) {
+      packs.push(pack);
+      pack = [];
+      size = 0;
+    }
+    pack.push(chunk);
+    size += chunk.bytes.length;
+  }
+  if (pack.length > 0) packs.push(pack);
+  return packs;
+}
+
+/** Copies the chunks into fresh buffers: they are often views into a larger network message. */
+function encodePack(chunks: readonly StoredChunk[]): PackRecord {
+  const hashes = new Uint8Array(chunks.length * HASH_BYTES);
+  const ends = new Uint32Array(chunks.length);
+  let total = 0;
+  chunks.forEach((chunk, i) => {
+    hashes.set(fromHex(chunk.hash), i * HASH_BYTES);
+    total += chunk.bytes.length;
+    ends[i] = total;
+  });
+  const bytes = new Uint8Array(total);
+  chunks.forEach((chunk, i) => bytes.set(chunk.bytes, i === 0 ? 0 : ends[i - 1]));
+  return { hashes: hashes.buffer, ends: ends.buffer, bytes: bytes.buffer };
+}
+
+function decodePack(record: PackRecord): DecodedPack {
+  const hashes = new Uint8Array(record.hashes);
+  const slots = new Map<string, number>();
+  for (let slot = 0; slot * HASH_BYTES < hashes.length; slot++) slots.set(toHex(hashes.subarray(slot * HASH_BYTES, (slot + 1) * HASH_BYTES)), slot);
+  return { slots, ends: new Uint32Array(record.ends), bytes: new Uint8Array(record.bytes) };
+}
+
+function unpack(record: PackRecord): StoredChunk[] {
+  const { slots, ends, bytes } = decodePack(record);
+  return [...slots].map(([hash, slot]) => ({ hash: hash as ChunkHash, bytes: bytes.subarray(slot === 0 ? 0 : ends[slot - 1], ends[slot]) }));
 }

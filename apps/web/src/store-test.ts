@@ -26,6 +26,8 @@ declare global {
   interface Window {
     /** Writes then reads `chunks` 1 KiB chunks in batches of `batch` (one transaction each). */
     storeBench(chunks: number, batch: number, durability: 'relaxed' | 'strict'): Promise<StoreBenchResult>;
+    /** Opens a version-1 database (one record per chunk) with IdbStore; null when every chunk came through. */
+    storeMigration(chunks: number): Promise<string | null>;
     storeAcceptance: {
       names: string[];
       /** Resolves with null when the case passes, else with its failure message. */
@@ -67,4 +69,42 @@ window.storeBench = async (chunks, batch, durability) => {
   const readMiBps = mib / ((performance.now() - started) / 1000);
   await store.close();
   return { writeMiBps, readMiBps, chunks };
+};
+
+window.storeMigration = async (chunks) => {
+  const name = `migration-${Date.now()}`;
+  const written = Array.from({ length: chunks }, (_, i) => {
+    const bytes = new Uint8Array(100 + (i % 900)).fill(i & 0xff);
+    const hash = (i.toString(16).padStart(8, '0') + 'ab'.repeat(28)) as StoredChunk['hash'];
+    return { hash, bytes };
+  });
+  // What version 1 of idb-store.ts wrote: 'chunks' keyed by hash, counters, meta.
+  await new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open(name, 1);
+    open.onupgradeneeded = () => {
+      for (const store of ['chunks', 'meta', 'counters']) open.result.createObjectStore(store);
+    };
+    open.onerror = () => reject(open.error ?? new Error('open failed'));
+    open.onsuccess = () => {
+      const tx = open.result.transaction(['chunks', 'counters'], 'readwrite');
+      for (const { hash, bytes } of written) tx.objectStore('chunks').put(bytes.buffer, hash);
+      tx.objectStore('counters').put({ chunks, bytes: written.reduce((sum, c) => sum + c.bytes.length, 0) }, 'stats');
+      tx.oncomplete = () => {
+        open.result.close();
+        resolve();
+      };
+      tx.onerror = () => reject(tx.error ?? new Error('write failed'));
+    };
+  });
+  const store = await factory.reopen!(await IdbStore.open({ name })); // the index must come back from the packs alone
+  const got = await store.getMany(written.map((c) => c.hash));
+  const stats = await store.stats();
+  await store.close();
+  const bad = written.findIndex((c, i) => {
+    const bytes = got[i];
+    return bytes?.length !== c.bytes.length || !bytes.every((b, j) => b === c.bytes[j]);
+  });
+  if (bad >= 0) return `chunk ${bad} did not survive the migration`;
+  if (stats.chunks !== chunks) return `stats after migration: ${JSON.stringify(stats)}`;
+  return null;
 };
