@@ -7,10 +7,21 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) throw new TypeError('not a hex string');
+  if (hex.length % 2 !== 0) throw new TypeError('not a hex string');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = NIBBLE[hex.charCodeAt(i * 2)] ?? -1;
+    const low = NIBBLE[hex.charCodeAt(i * 2 + 1)] ?? -1;
+    if (high < 0 || low < 0) throw new TypeError('not a hex string');
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 

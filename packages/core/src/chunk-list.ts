@@ -15,6 +15,14 @@ export function encodeChunkList(hashes: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The list's raw 32-byte hashes, as views into `bytes` (no hex on hot paths). */
+export function splitChunkList(bytes: Uint8Array): Uint8Array[] {
+  if (bytes.length % HASH_BYTES !== 0) throw new FrameError(`chunk list of ${bytes.length} bytes is not a multiple of ${HASH_BYTES}`);
+  const hashes: Uint8Array[] = [];
+  for (let offset = 0; offset < bytes.length; offset += HASH_BYTES) hashes.push(bytes.subarray(offset, offset + HASH_BYTES));
+  return hashes;
+}
+
 export function decodeChunkList(bytes: Uint8Array): ChunkHash[] {
   if (bytes.length % HASH_BYTES !== 0) throw new FrameError(`chunk list of ${bytes.length} bytes is not a multiple of ${HASH_BYTES}`);
   const hashes: ChunkHash[] = [];

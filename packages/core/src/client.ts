@@ -4,14 +4,14 @@
  * primary, which pipelines them to the backups; only chunks the replicas lack are sent.
  * Reads try the primary, fail over to backups, then ask the master again.
  */
-import { decodeChunkList, encodeChunkList } from './chunk-list.js';
-import { toHex } from './bytes.js';
+import { encodeChunkList, splitChunkList } from './chunk-list.js';
+import { bytesEqual, fromHex, toHex } from './bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import { forEachLimited, sleep } from './concurrency.js';
 import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from './errors.js';
-import { batchChunks, decodeChunkBatch, encodeChunkBatch, hashName } from './frame.js';
+import { batchChunks, decodeChunkBatch, encodeChunkBatch } from './frame.js';
 import type { Hasher } from './hasher.js';
-import { asChunkHash, asPeerId, type ChunkHash, type FileId, type PeerId } from './ids.js';
+import { asChunkHash, asPeerId, type FileId, type PeerId } from './ids.js';
 import { DEFAULT_LAYOUT, segmentCount, segmentRange, splitChunks, type Layout } from './layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from './manifest.js';
 import type { MasterConnection } from './master-connection.js';
@@ -224,7 +224,7 @@ export class MeshClient {
     const record = manifest.segments[index]!;
     const holders = orderByHealth(record.holders, located.status);
     const out = new Uint8Array(record.size);
-    let hashes: ChunkHash[] | undefined;
+    let hashes: Uint8Array[] | undefined;
     let filled = 0; // chunks verified and placed, in order
     let lastError: unknown;
     for (const holder of holders) {
@@ -232,8 +232,8 @@ export class MeshClient {
       try {
         const connection = await this.options.pool.connect(holder);
         if (!hashes) {
-          const listBytes = await this.fetchChunks(connection, [record.listHash], undefined);
-          hashes = decodeChunkList(listBytes[0]!);
+          const listBytes = await this.fetchChunks(connection, [fromHex(record.listHash)], undefined);
+          hashes = splitChunkList(listBytes[0]!);
         }
         const wanted = hashes.slice(filled);
         await this.fetchChunks(connection, wanted, (bytes) => {
@@ -259,18 +259,17 @@ export class MeshClient {
    * Gets `hashes` from one peer, verifying each chunk against the name asked for; with
    * `onChunk` chunks are handed over as they arrive, otherwise they are returned.
    */
-  private async fetchChunks(connection: RpcConnection, hashes: readonly ChunkHash[], onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
+  private async fetchChunks(connection: RpcConnection, hashes: readonly Uint8Array[], onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
     const collected: Uint8Array[] = [];
     let position = 0;
-    await connection.request(FrameType.Get, undefined, encodeChunkList(hashes.map(hexBytes)), {
+    await connection.request(FrameType.Get, undefined, encodeChunkList(hashes), {
       onData: async (body) => {
         const chunks = decodeChunkBatch(body);
         const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
         chunks.forEach((chunk, i) => {
           const expected = hashes[position];
-          const actual = toHex(digests[i]!);
           if (expected === undefined) throw new FrameError('peer sent more chunks than were asked for');
-          if (hashName(chunk.hash) !== expected || actual !== expected) throw new ChunkCorruptError(expected, actual);
+          if (!bytesEqual(chunk.hash, expected) || !bytesEqual(digests[i]!, expected)) throw new ChunkCorruptError(toHex(expected), toHex(digests[i]!));
           position++;
           if (onChunk) onChunk(chunk.bytes);
           else collected.push(chunk.bytes.slice());
@@ -293,12 +292,6 @@ function orderByHealth(holders: readonly PeerId[], status: Record<string, PeerSt
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof MeshError)) return true;
   return !['ERR_VALIDATION', 'ERR_FILE_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_VERSION_CONFLICT', 'ERR_QUOTA_EXCEEDED'].includes(error.code);
-}
-
-function hexBytes(hash: ChunkHash): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hash.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }
 
 export type { FileId, PlaceResult };

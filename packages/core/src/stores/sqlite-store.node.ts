@@ -22,11 +22,18 @@ const PAGE_SIZE_BYTES = 16384;
 const WAL_CHECKPOINT_PAGES = 2048;
 
 const key = (hash: ChunkHash): Buffer => Buffer.from(hash, 'hex');
+/** Hashes per IN (...) query: well under SQLite's variable limit, and few distinct statements. */
+const LOOKUP_SLICE = 256;
+
+function* slices<T>(items: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < items.length; start += LOOKUP_SLICE) yield items.slice(start, start + LOOKUP_SLICE);
+}
 
 export class SqliteStore implements PeerStore {
   private readonly db: Database.Database;
   private readonly statements;
   private counts: StoreStats;
+  private readonly lookups = new Map<string, Database.Statement>();
   private readonly pendingWrites: { chunks: readonly StoredChunk[]; resolve(): void; reject(error: Error): void }[] = [];
   private closed = false;
 
@@ -43,8 +50,6 @@ export class SqliteStore implements PeerStore {
     `);
     this.statements = {
       insert: this.db.prepare('INSERT OR IGNORE INTO chunks (hash, bytes) VALUES (?, ?)'),
-      get: this.db.prepare('SELECT bytes FROM chunks WHERE hash = ?').pluck(),
-      has: this.db.prepare('SELECT 1 FROM chunks WHERE hash = ?').pluck(),
       size: this.db.prepare('SELECT length(bytes) FROM chunks WHERE hash = ?').pluck(),
       remove: this.db.prepare('DELETE FROM chunks WHERE hash = ?'),
       page: this.db.prepare('SELECT hash FROM chunks WHERE hash > ? ORDER BY hash LIMIT ?').pluck(),
@@ -107,15 +112,32 @@ export class SqliteStore implements PeerStore {
 
   getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
-    return Promise.resolve(hashes.map((hash) => {
-      const row = this.statements.get.get(key(hash)) as Buffer | undefined;
-      return row ? new Uint8Array(row.buffer, row.byteOffset, row.byteLength) : undefined;
-    }));
+    const found = new Map<string, Uint8Array>();
+    for (const slice of slices(hashes)) {
+      const rows = this.lookup(slice.length, true).all(...slice.map(key)) as { hash: Buffer; bytes: Buffer }[];
+      for (const row of rows) found.set(row.hash.toString('hex'), new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
+    }
+    return Promise.resolve(hashes.map((hash) => found.get(hash)));
   }
 
   hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
     this.assertOpen();
-    return Promise.resolve(hashes.map((hash) => this.statements.has.get(key(hash)) !== undefined));
+    const found = new Set<string>();
+    for (const slice of slices(hashes)) {
+      for (const row of this.lookup(slice.length, false).all(...slice.map(key)) as { hash: Buffer }[]) found.add(row.hash.toString('hex'));
+    }
+    return Promise.resolve(hashes.map((hash) => found.has(hash)));
+  }
+
+  /** One statement per distinct batch size: a lookup of n hashes is one query, not n. */
+  private lookup(count: number, withBytes: boolean): Database.Statement {
+    const cacheKey = `${withBytes ? 'get' : 'has'}:${count}`;
+    let statement = this.lookups.get(cacheKey);
+    if (!statement) {
+      statement = this.db.prepare(`SELECT hash${withBytes ? ', bytes' : ''} FROM chunks WHERE hash IN (${new Array(count).fill('?').join(',')})`);
+      this.lookups.set(cacheKey, statement);
+    }
+    return statement;
   }
 
   deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
