@@ -93,7 +93,8 @@ async function main(): Promise<void> {
 
   /** Runs the real CLI; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
   const cli = async (args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> => {
-    const run = start(process.execPath, [CLI, ...args, '--signal', url], { MESHDRIVE_STATS: '1' });
+    // Executed as users run it (`meshdrive ...`), so its shebang's Node flags apply.
+    const run = start(CLI, [...args, '--signal', url], { MESHDRIVE_STATS: '1' });
     const [code] = (await once(run.child, 'exit')) as [number];
     if (code !== 0) throw new Error(`meshdrive ${args.join(' ')} failed: ${run.output()}`);
     const stats = JSON.parse(/^\{.*"peakRssMiB".*\}$/m.exec(run.output())![0]) as { seconds: number; peakRssMiB: number };

@@ -12,6 +12,15 @@ function reportStats(seconds: number, bytes: number): void {
   process.stderr.write(`${JSON.stringify({ seconds, bytes, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
+if (process.env.MESHDRIVE_STATS === '1') {
+  // Memory breakdown every second, to see where a transfer's peak comes from.
+  setInterval(() => {
+    const usage = process.memoryUsage();
+    const mib = (bytes: number): number => Math.round(bytes / 1048576);
+    process.stderr.write(`memory rss=${mib(usage.rss)} heapTotal=${mib(usage.heapTotal)} heapUsed=${mib(usage.heapUsed)} external=${mib(usage.external)} arrayBuffers=${mib(usage.arrayBuffers)}\n`);
+  }, 1000).unref();
+}
+
 async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>): Promise<T> {
   const connected = await connectClient({ signalUrl: signalUrl(values), token: token(values) });
   try {
@@ -76,7 +85,7 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
 
 export function formatFiles(files: FileSummary[]): string {
   if (files.length === 0) return 'no files yet: store one with `meshdrive send FILE`\n';
-  const rows = files.map((file) => [file.name, formatBytes(file.size), `v${file.version}`, `${file.replicas}/${file.wanted}`, new Date(file.createdAt).toISOString().replace('T', ' ').slice(0, 19)]);
+  const rows = files.map((file) => [file.name, formatBytes(file.size), `v${file.version}`, file.wanted === 0 ? '-' : `${file.replicas}/${file.wanted}`, new Date(file.createdAt).toISOString().replace('T', ' ').slice(0, 19)]);
   return table(['NAME', 'SIZE', 'VERSION', 'REPLICAS', 'MODIFIED'], rows);
 }
 

@@ -23,7 +23,7 @@ import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema
 /** Segments written at once: enough to keep several primaries busy, little enough to bound memory. */
 export const SEND_CONCURRENCY = 4;
 /** Segments fetched ahead of the one being written to the sink. */
-export const READ_AHEAD_SEGMENTS = 6;
+export const READ_AHEAD_SEGMENTS = 4;
 /** Attempts per segment write; each retry asks the master for a fresh placement. */
 export const WRITE_ATTEMPTS = 4;
 export const WRITE_RETRY_DELAY_MS = 1_000;

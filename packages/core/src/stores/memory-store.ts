@@ -13,7 +13,8 @@ export class MemoryStore implements PeerStore {
     this.assertOpen();
     for (const { hash, bytes } of chunks) {
       if (this.chunks.has(hash)) continue;
-      this.chunks.set(hash, bytes.slice());
+      // new Uint8Array(view) copies; Buffer#slice (what simple-peer hands out) would not.
+      this.chunks.set(hash, new Uint8Array(bytes));
       this.bytes += bytes.length;
     }
     return Promise.resolve();

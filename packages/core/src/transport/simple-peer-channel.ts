@@ -9,7 +9,7 @@ import { PeerUnavailableError } from '../errors.js';
 import type { FrameChannel, YieldToLoop } from './frame-channel.js';
 
 /** Keep at most this much queued in the data channel (Chromium throws past 16 MiB). */
-export const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+export const SEND_HIGH_WATER_BYTES = 2 * 1024 * 1024;
 /**
  * Busy-yield this many times before falling back to 1 ms sleeps: reading bufferedAmount crosses
  * into native code, and polling it every turn cost a peer ~10% of its CPU in profiles.
@@ -17,20 +17,29 @@ export const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const FAST_POLLS = 4;
 const SLOW_POLL_MS = 1;
 
+/**
+ * Resolves once the channel's send buffer holds at most `lowWaterBytes`, or it closed. Browsers
+ * pass one built on the `bufferedamountlow` event: a hidden tab's timers may fire only once a
+ * minute, which stalled the reads it served. Without one, the channel sleeps 1 ms between polls.
+ */
+export type WaitForDrain = (peer: SimplePeer.Instance, lowWaterBytes: number) => Promise<void>;
+
 export class SimplePeerChannel implements FrameChannel {
   readonly remoteId: PeerId;
   private readonly peer: SimplePeer.Instance;
   private readonly yieldToLoop: YieldToLoop;
+  private readonly waitForDrain: WaitForDrain | undefined;
   private readonly messageListeners: ((message: Uint8Array) => void)[] = [];
   private readonly closeListeners: ((reason: string) => void)[] = [];
   private closeReason: string | undefined;
   private bufferedAtLastCheck = 0;
   private sentSinceCheck = 0;
 
-  constructor(remoteId: PeerId, peer: SimplePeer.Instance, yieldToLoop: YieldToLoop) {
+  constructor(remoteId: PeerId, peer: SimplePeer.Instance, yieldToLoop: YieldToLoop, waitForDrain?: WaitForDrain) {
     this.remoteId = remoteId;
     this.peer = peer;
     this.yieldToLoop = yieldToLoop;
+    this.waitForDrain = waitForDrain;
     peer.on('data', (data: Uint8Array | string) => {
       if (typeof data === 'string') return; // text messages are not part of the protocol
       for (const listener of this.messageListeners) listener(data);
@@ -53,6 +62,7 @@ export class SimplePeerChannel implements FrameChannel {
         this.sentSinceCheck = 0;
         if (this.bufferedAtLastCheck <= SEND_HIGH_WATER_BYTES / 2 || this.closed) break;
         if (polls++ < FAST_POLLS) await this.yieldToLoop();
+        else if (this.waitForDrain) await this.waitForDrain(this.peer, SEND_HIGH_WATER_BYTES / 2);
         else await new Promise((resolve) => setTimeout(resolve, SLOW_POLL_MS));
       }
     }

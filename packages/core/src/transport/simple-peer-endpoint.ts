@@ -6,12 +6,14 @@ import type SimplePeer from 'simple-peer';
 import type { PeerId } from '../ids.js';
 import type { YieldToLoop } from './frame-channel.js';
 import type { RtcEndpoint, RtcEndpointFactory } from './pool.js';
-import { SimplePeerChannel } from './simple-peer-channel.js';
+import { SimplePeerChannel, type WaitForDrain } from './simple-peer-channel.js';
 
 export interface SimplePeerPlatform {
   Peer: typeof SimplePeer;
   wrtc?: SimplePeer.Options['wrtc'];
   yieldToLoop: YieldToLoop;
+  /** How to wait for a full send buffer to drain; polling with 1 ms sleeps without it. */
+  waitForDrain?: WaitForDrain;
   /** ICE servers; empty by default so nothing ever leaves the machine or its test namespace. */
   iceServers?: RTCIceServer[];
 }
@@ -29,7 +31,7 @@ function createEndpoint(platform: SimplePeerPlatform, initiator: boolean, remote
     channelConfig: { ordered: true },
   });
   const connected = new Promise<SimplePeerChannel>((resolve, reject) => {
-    peer.once('connect', () => resolve(new SimplePeerChannel(remoteId, peer, platform.yieldToLoop)));
+    peer.once('connect', () => resolve(new SimplePeerChannel(remoteId, peer, platform.yieldToLoop, platform.waitForDrain)));
     peer.once('error', (error: Error) => reject(error));
     peer.once('close', () => reject(new Error('connection closed before it opened')));
   });

@@ -1,5 +1,6 @@
 /** Browser WebRTC: simple-peer's prebuilt bundle (it carries its own Buffer) over the native RTCPeerConnection. */
 import Peer from 'simple-peer/simplepeer.min.js';
+import type SimplePeer from 'simple-peer';
 import type { RtcEndpointFactory } from './pool.js';
 import { simplePeerEndpoints } from './simple-peer-endpoint.js';
 
@@ -15,6 +16,26 @@ function yieldToLoop(): Promise<void> {
   });
 }
 
+/**
+ * Waits for the data channel's `bufferedamountlow` event rather than polling with timers, which
+ * Chromium throttles in hidden tabs (to once a minute after five minutes hidden). We never use
+ * simple-peer's stream writes, so its threshold is ours to set.
+ */
+function waitForDrain(peer: SimplePeer.Instance, lowWaterBytes: number): Promise<void> {
+  const channel = (peer as unknown as { _channel?: RTCDataChannel })._channel;
+  if (!channel || channel.readyState !== 'open' || channel.bufferedAmount <= lowWaterBytes) return Promise.resolve();
+  channel.bufferedAmountLowThreshold = lowWaterBytes;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      channel.removeEventListener('bufferedamountlow', done);
+      channel.removeEventListener('close', done);
+      resolve();
+    };
+    channel.addEventListener('bufferedamountlow', done);
+    channel.addEventListener('close', done);
+  });
+}
+
 export function browserRtcEndpoints(): RtcEndpointFactory {
-  return simplePeerEndpoints({ Peer, yieldToLoop });
+  return simplePeerEndpoints({ Peer, yieldToLoop, waitForDrain: undefined && waitForDrain });
 }
