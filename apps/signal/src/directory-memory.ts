@@ -1,11 +1,12 @@
 /** The directory in memory: unit tests, and a master started without a data directory. */
-import type { FileId, Manifest } from '@meshdrive/core';
+import type { FileId, Manifest, PeerId } from '@meshdrive/core';
 import type { Directory, FileRecord, KnownPeer } from './directory.js';
 
 export class MemoryDirectory implements Directory {
   private readonly files = new Map<string, FileRecord>();
   private readonly manifests = new Map<string, Manifest>();
   private readonly peers = new Map<string, KnownPeer>();
+  private readonly drops = new Map<string, Set<string>>();
 
   findFile(owner: string, name: string): Promise<FileRecord | undefined> {
     const file = this.files.get(`${owner}\u0000${name}`);
@@ -50,6 +51,23 @@ export class MemoryDirectory implements Directory {
     }
     for (const manifest of this.manifests.values()) for (const segment of manifest.segments) lists.delete(segment.listHash);
     return Promise.resolve({ versions, orphanLists: [...lists] });
+  }
+
+  queueDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
+    const queue = this.drops.get(peer) ?? new Set<string>();
+    for (const list of lists) queue.add(list);
+    this.drops.set(peer, queue);
+    return Promise.resolve();
+  }
+
+  pendingDrops(peer: PeerId): Promise<string[]> {
+    return Promise.resolve([...(this.drops.get(peer) ?? [])]);
+  }
+
+  clearDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
+    const queue = this.drops.get(peer);
+    for (const list of lists) queue?.delete(list);
+    return Promise.resolve();
   }
 
   rememberPeer(peer: KnownPeer): Promise<void> {

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { asFileId, asPeerId, type FileId, type Manifest, type PeerKind } from '@meshdrive/core';
+import { asFileId, asPeerId, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
 import type { Directory, FileRecord, KnownPeer } from './directory.js';
 
 interface FileRow { file_id: string; name: string; owner: string; version: number }
@@ -30,6 +30,8 @@ export class SqliteDirectory implements Directory {
       CREATE TABLE IF NOT EXISTS segment_lists (
         list_hash TEXT NOT NULL, file_id TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (list_hash, file_id, version));
       CREATE INDEX IF NOT EXISTS segment_lists_by_file ON segment_lists (file_id);
+      CREATE TABLE IF NOT EXISTS pending_drops (
+        peer_id TEXT NOT NULL, list_hash TEXT NOT NULL, PRIMARY KEY (peer_id, list_hash));
       CREATE TABLE IF NOT EXISTS peers (
         id TEXT PRIMARY KEY, kind TEXT NOT NULL, capacity INTEGER NOT NULL, label TEXT, last_seen INTEGER NOT NULL);
     `);
@@ -84,6 +86,22 @@ export class SqliteDirectory implements Directory {
       return { versions, orphanLists: lists.filter((list) => stillUsed.get(list) === undefined) };
     });
     return Promise.resolve(remove());
+  }
+
+  queueDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) VALUES (?, ?)');
+    this.db.transaction(() => lists.forEach((list) => insert.run(peer, list)))();
+    return Promise.resolve();
+  }
+
+  pendingDrops(peer: PeerId): Promise<string[]> {
+    return Promise.resolve(this.db.prepare('SELECT list_hash FROM pending_drops WHERE peer_id = ?').pluck().all(peer) as string[]);
+  }
+
+  clearDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
+    const remove = this.db.prepare('DELETE FROM pending_drops WHERE peer_id = ? AND list_hash = ?');
+    this.db.transaction(() => lists.forEach((list) => remove.run(peer, list)))();
+    return Promise.resolve();
   }
 
   rememberPeer(peer: KnownPeer): Promise<void> {

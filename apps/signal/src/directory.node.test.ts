@@ -60,6 +60,18 @@ for (const [name, create] of factories) {
       await directory.close();
     });
 
+    it('keeps drop orders per peer until they are cleared', async () => {
+      const directory = create();
+      await directory.queueDrops(asPeerId('p1'), ['a', 'b']);
+      await directory.queueDrops(asPeerId('p1'), ['b', 'c']);
+      await directory.queueDrops(asPeerId('p2'), ['z']);
+      expect((await directory.pendingDrops(asPeerId('p1'))).sort()).toEqual(['a', 'b', 'c']);
+      await directory.clearDrops(asPeerId('p1'), ['a', 'c']);
+      expect(await directory.pendingDrops(asPeerId('p1'))).toEqual(['b']);
+      expect(await directory.pendingDrops(asPeerId('p2'))).toEqual(['z']);
+      await directory.close();
+    });
+
     it('remembers peers', async () => {
       const directory = create();
       await directory.rememberPeer({ id: asPeerId('p1'), kind: 'node', capacity: 5, lastSeen: 9 });

@@ -37,6 +37,10 @@ export interface Directory {
    * other file version still uses: the segments peers may now drop.
    */
   removeFile(owner: string, name: string): Promise<{ versions: number; orphanLists: string[] }>;
+  /** Segments a peer must drop, kept until it confirms (it may be offline when a file is removed). */
+  queueDrops(peer: PeerId, lists: readonly string[]): Promise<void>;
+  pendingDrops(peer: PeerId): Promise<string[]>;
+  clearDrops(peer: PeerId, lists: readonly string[]): Promise<void>;
   rememberPeer(peer: KnownPeer): Promise<void>;
   knownPeers(): Promise<KnownPeer[]>;
   close(): Promise<void>;

@@ -37,6 +37,7 @@ import {
   type JoinRequest,
   type Manifest,
   type MeshState,
+  type PeerId,
   type PeerStatus,
   type ServerToClientEvents,
 } from '@meshdrive/core';
@@ -51,6 +52,8 @@ export const DEFAULT_REPLICATION = 3;
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 /** Until accounts arrive, every file belongs to this owner. */
 export const DEFAULT_OWNER = 'public';
+/** A peer that does not confirm a drop in this time gets it again when it next joins. */
+const DROP_ACK_TIMEOUT_MS = 30_000;
 
 export interface MasterOptions {
   port?: number;
@@ -199,6 +202,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       void directory.rememberPeer({ ...info, lastSeen: Date.now() });
       announce([membership.join(info, Date.now())]);
       socket.emit('ring', { backup: ring.backupOf(id) ?? null, peers: ring.size });
+      void deliverDrops(id);
     }
     socket.on('disconnect', () => {
       if (sockets.get(id) !== socket) return;
@@ -287,7 +291,8 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
           }
         }
       }
-      for (const [peer, lists] of byPeer) sockets.get(peer)?.emit('drop', { lists: [...lists] });
+      for (const [peer, lists] of byPeer) await directory.queueDrops(asPeerId(peer), [...lists]);
+      for (const peer of byPeer.keys()) void deliverDrops(asPeerId(peer));
       log(`removed "${request.name}" (${versions} versions)`);
       return { removed: versions };
     });
@@ -296,6 +301,16 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       return meshState(socket.data.owner);
     });
   });
+
+  /** Sends a peer the drops queued for it; they are forgotten only once it confirms. */
+  const deliverDrops = async (peer: PeerId): Promise<void> => {
+    const socket = sockets.get(peer);
+    const lists = await directory.pendingDrops(peer);
+    if (!socket || lists.length === 0) return;
+    socket.timeout(DROP_ACK_TIMEOUT_MS).emit('drop', { lists }, (error: Error | null, done: unknown) => {
+      if (!error && done === true) directory.clearDrops(peer, lists).catch((failure: unknown) => log(`could not clear drops: ${String(failure)}`));
+    });
+  };
 
   const summarize = (manifest: Manifest): FileSummary => {
     const wanted = manifest.segments.reduce((most, segment) => Math.max(most, segment.holders.length), 0);

@@ -89,11 +89,12 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     for (const listener of ringListeners) listener(backup);
   });
   followPeerHealth(master, pool);
-  master.socket.on('drop', (order) => {
-    if (!Array.isArray(order?.lists)) return;
-    storage.dropSegments(order.lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list))).catch(() => {
-      // A failed drop only leaves garbage behind; the next drop collects it.
-    });
+  master.socket.on('drop', (order, ack) => {
+    const done = typeof ack === 'function' ? ack : () => undefined;
+    if (!Array.isArray(order?.lists)) return done(false);
+    const lists = order.lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list));
+    // Unacknowledged, the master keeps the order and sends it again when this peer rejoins.
+    storage.dropSegments(lists).then(() => done(true), () => done(false));
   });
 
   return {

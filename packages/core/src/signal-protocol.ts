@@ -114,7 +114,8 @@ export interface ServerToClientEvents {
   heartbeat: (beat: { seq: number }, ack: (stats: PeerStats) => void) => void;
   signal: (relay: { from: PeerId; connectionId: string; data: unknown }) => void;
   ring: (info: { backup: PeerId | null; peers: number }) => void;
-  drop: (order: { lists: string[] }) => void;
+  /** Unpin these segments; the ack tells the master the order can be forgotten. */
+  drop: (order: { lists: string[] }, ack: (done: boolean) => void) => void;
   /** `connected: false` means its socket to the master closed: its process is likely gone. */
   'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
 }
