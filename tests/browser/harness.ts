@@ -146,8 +146,16 @@ export function runCli(args: string[]): Promise<string> {
   });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+/** Flags Playwright adds by default so that background pages keep full speed. */
+const NO_BACKGROUND_THROTTLING_ARGS = ['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'];
+
+/** `backgroundThrottling`: let Chromium throttle background pages as it does for people. */
+export function launchChromium(options: { backgroundThrottling?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: CHROMIUM_ARGS,
+    ignoreDefaultArgs: options.backgroundThrottling ? NO_BACKGROUND_THROTTLING_ARGS : undefined,
+  });
 }
 
 const CONTEXT_OPTIONS = { permissions: ['camera', 'microphone'], viewport: { width: 1100, height: 800 }, acceptDownloads: true };
@@ -186,10 +194,11 @@ async function attach(context: BrowserContext, url: string, closeContext: boolea
   };
 }
 
-/** A tab in its own in-memory browser context (its own IndexedDB). */
-export async function openTab(browser: Browser, url: string): Promise<Tab> {
+/** A tab in its own in-memory browser context (its own IndexedDB); `initScript` runs before the app. */
+export async function openTab(browser: Browser, url: string, options: { initScript?: string } = {}): Promise<Tab> {
   const context = await browser.newContext(CONTEXT_OPTIONS);
   await preferBlobDownloads(context);
+  if (options.initScript) await context.addInitScript({ content: options.initScript });
   return attach(context, url, true);
 }
 

@@ -37,5 +37,5 @@ function waitForDrain(peer: SimplePeer.Instance, lowWaterBytes: number): Promise
 }
 
 export function browserRtcEndpoints(): RtcEndpointFactory {
-  return simplePeerEndpoints({ Peer, yieldToLoop, waitForDrain: undefined && waitForDrain });
+  return simplePeerEndpoints({ Peer, yieldToLoop, waitForDrain });
 }
