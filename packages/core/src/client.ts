@@ -23,10 +23,15 @@ import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema
 /** Segments written at once: enough to keep several primaries busy, little enough to bound memory. */
 export const SEND_CONCURRENCY = 4;
 /** Segments fetched ahead of the one being written to the sink. */
-export const READ_AHEAD_SEGMENTS = 4;
+export const READ_AHEAD_SEGMENTS = 8;
 /** Attempts per segment write; each retry asks the master for a fresh placement. */
 export const WRITE_ATTEMPTS = 4;
 export const WRITE_RETRY_DELAY_MS = 1_000;
+/** A segment read is hedged once it takes this many times the typical time... */
+export const HEDGE_FACTOR = 4;
+/** ...but never sooner than this. */
+export const HEDGE_MIN_MS = 750;
+const TYPICAL_SMOOTHING = 0.1;
 /** How long a file's placement is trusted before asking the master again. */
 export const PLACEMENT_TTL_MS = 10_000;
 
@@ -63,6 +68,8 @@ export class MeshClient {
   private readonly options: ClientOptions;
   private readonly layout: Layout;
   private readonly placements = new Map<string, { result: LocateResult; expires: number }>();
+  /** Smoothed time to fetch one segment, for deciding when a read is late enough to hedge. */
+  private typicalSegmentMs = 250;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -220,9 +227,35 @@ export class MeshClient {
     return { holders: seal.holders.map(asPeerId), chunksMoved: missing.length };
   }
 
+  /**
+   * Hedged read (as HDFS does): a segment usually arrives in a few hundred milliseconds, but a
+   * data channel now and then stalls for seconds (measured: 4-8 s, about one read in ten). If
+   * the first holder has not delivered within HEDGE_FACTOR times the recent typical time, the
+   * next holder is asked too and the first complete, verified copy wins.
+   */
   private async readSegment(manifest: Manifest, located: LocateResult, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const holders = orderByHealth(manifest.segments[index]!.holders, located.status);
+    const started = Date.now();
+    const first = this.readSegmentFrom(manifest, holders, index, signal);
+    if (holders.length < 2) return first;
+    const hedgeAfterMs = Math.max(HEDGE_MIN_MS, HEDGE_FACTOR * this.typicalSegmentMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), hedgeAfterMs)));
+    const early = await Promise.race([first, late]).finally(() => clearTimeout(timer));
+    if (early !== 'late') {
+      this.typicalSegmentMs += (Date.now() - started - this.typicalSegmentMs) * TYPICAL_SMOOTHING;
+      return early;
+    }
+    const second = this.readSegmentFrom(manifest, [...holders.slice(1), holders[0]!], index, signal);
+    try {
+      return await Promise.any([first, second]);
+    } catch (error) {
+      throw error instanceof AggregateError ? (error.errors[0] as Error) : error;
+    }
+  }
+
+  private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const record = manifest.segments[index]!;
-    const holders = orderByHealth(record.holders, located.status);
     const out = new Uint8Array(record.size);
     let hashes: Uint8Array[] | undefined;
     let filled = 0; // chunks verified and placed, in order

@@ -32,6 +32,7 @@ export class SimplePeerChannel implements FrameChannel {
   private readonly messageListeners: ((message: Uint8Array) => void)[] = [];
   private readonly closeListeners: ((reason: string) => void)[] = [];
   private closeReason: string | undefined;
+  private readonly early: Uint8Array[] = [];
   private bufferedAtLastCheck = 0;
   private sentSinceCheck = 0;
 
@@ -42,6 +43,7 @@ export class SimplePeerChannel implements FrameChannel {
     this.waitForDrain = waitForDrain;
     peer.on('data', (data: Uint8Array | string) => {
       if (typeof data === 'string') return; // text messages are not part of the protocol
+      if (this.messageListeners.length === 0) this.early.push(data);
       for (const listener of this.messageListeners) listener(data);
     });
     peer.on('close', () => this.markClosed('connection closed'));
@@ -78,6 +80,10 @@ export class SimplePeerChannel implements FrameChannel {
 
   onMessage(listener: (message: Uint8Array) => void): void {
     this.messageListeners.push(listener);
+    // Messages that arrived before anyone listened (the channel can be used before simple-peer's
+    // 'connect', see simple-peer-endpoint.ts) are delivered once the listener is in place.
+    const early = this.early.splice(0);
+    if (early.length > 0) queueMicrotask(() => early.forEach((message) => listener(message)));
   }
 
   onClose(listener: (reason: string) => void): void {

@@ -18,6 +18,12 @@ export interface SimplePeerPlatform {
   iceServers?: RTCIceServer[];
 }
 
+/** The dialing side's data channel, which simple-peer creates at once but does not expose. */
+function openEventOf(peer: SimplePeer.Instance): EventTarget | undefined {
+  const channel = (peer as unknown as { _channel?: unknown })._channel;
+  return channel && typeof (channel as EventTarget).addEventListener === 'function' ? (channel as EventTarget) : undefined;
+}
+
 export function simplePeerEndpoints(platform: SimplePeerPlatform): RtcEndpointFactory {
   return ({ initiator, remoteId }) => createEndpoint(platform, initiator, remoteId);
 }
@@ -30,8 +36,16 @@ function createEndpoint(platform: SimplePeerPlatform, initiator: boolean, remote
     config: { iceServers: platform.iceServers ?? [] },
     channelConfig: { ordered: true },
   });
+  const channel = new SimplePeerChannel(remoteId, peer, platform.yieldToLoop, platform.waitForDrain);
+  // simple-peer emits 'connect' only once getStats reports a selected candidate pair, polled
+  // every 100 ms; with @roamhq/wrtc that took up to 6 s after the data channel was already
+  // open, and a read waited for it. The channel is usable as soon as it is open (dialing side)
+  // or a message arrives on it (answering side), whichever comes first.
   const connected = new Promise<SimplePeerChannel>((resolve, reject) => {
-    peer.once('connect', () => resolve(new SimplePeerChannel(remoteId, peer, platform.yieldToLoop, platform.waitForDrain)));
+    const ready = (): void => resolve(channel);
+    peer.once('connect', ready);
+    peer.once('data', ready);
+    openEventOf(peer)?.addEventListener('open', ready, { once: true });
     peer.once('error', (error: Error) => reject(error));
     peer.once('close', () => reject(new Error('connection closed before it opened')));
   });
