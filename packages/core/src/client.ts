@@ -9,7 +9,7 @@ import { bytesEqual, fromHex, toHex } from './bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import { forEachLimited, sleep } from './concurrency.js';
 import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from './errors.js';
-import { batchChunks, decodeChunkBatch, encodeChunkBatch } from './frame.js';
+import { batchChunks, chunkBatchWriter, decodeChunkBatch } from './frame.js';
 import type { Hasher } from './hasher.js';
 import { asChunkHash, asPeerId, type FileId, type PeerId } from './ids.js';
 import { DEFAULT_LAYOUT, segmentCount, segmentRange, splitChunks, type Layout } from './layout.js';
@@ -23,7 +23,7 @@ import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema
 /** Segments written at once: enough to keep several primaries busy, little enough to bound memory. */
 export const SEND_CONCURRENCY = 4;
 /** Segments fetched ahead of the one being written to the sink. */
-export const READ_AHEAD_SEGMENTS = 8;
+export const READ_AHEAD_SEGMENTS = 6;
 /** Attempts per segment write; each retry asks the master for a fresh placement. */
 export const WRITE_ATTEMPTS = 4;
 export const WRITE_RETRY_DELAY_MS = 1_000;
@@ -212,7 +212,7 @@ export class MeshClient {
     const puts: Promise<void>[] = [];
     for (const batch of batchChunks(missing)) {
       signal?.throwIfAborted();
-      const body = encodeChunkBatch(batch);
+      const body = chunkBatchWriter(batch);
       const moved = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
       const put = connection.request(FrameType.Put, request, body).then((reply) => {
         const answer = parseMeta(putReplySchema, reply.meta, 'put reply');

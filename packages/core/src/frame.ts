@@ -32,7 +32,14 @@ export interface Frame {
   body: Uint8Array;
 }
 
-export function encodeFrame(frame: { type: number; flags?: number; requestId: number; meta?: unknown; body?: Uint8Array }): Uint8Array {
+/** A body written straight into the frame, so a chunk batch is copied once, not twice. */
+export interface BodyWriter {
+  readonly length: number;
+  writeTo(target: Uint8Array, offset: number): void;
+}
+export type FrameBody = Uint8Array | BodyWriter;
+
+export function encodeFrame(frame: { type: number; flags?: number; requestId: number; meta?: unknown; body?: FrameBody }): Uint8Array {
   const meta = frame.meta === undefined ? new Uint8Array(0) : utf8(JSON.stringify(frame.meta));
   const body = frame.body ?? new Uint8Array(0);
   const total = FRAME_HEADER_BYTES + meta.length + body.length;
@@ -47,7 +54,8 @@ export function encodeFrame(frame: { type: number; flags?: number; requestId: nu
   view.setUint32(8, meta.length);
   view.setUint32(12, body.length);
   out.set(meta, FRAME_HEADER_BYTES);
-  out.set(body, FRAME_HEADER_BYTES + meta.length);
+  if (body instanceof Uint8Array) out.set(body, FRAME_HEADER_BYTES + meta.length);
+  else body.writeTo(out, FRAME_HEADER_BYTES + meta.length);
   return out;
 }
 
@@ -99,18 +107,28 @@ export function batchEntryBytes(chunkLength: number): number {
 }
 
 /** Batch body: repeated [32-byte hash][u32 length][bytes]. Hashes are raw, named as hex. */
+export function chunkBatchWriter(chunks: readonly { hash: Uint8Array; bytes: Uint8Array }[]): BodyWriter {
+  let length = 0;
+  for (const chunk of chunks) length += batchEntryBytes(chunk.bytes.length);
+  return {
+    length,
+    writeTo(out, start) {
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      let offset = start;
+      for (const chunk of chunks) {
+        out.set(chunk.hash, offset);
+        view.setUint32(offset + HASH_BYTES, chunk.bytes.length);
+        out.set(chunk.bytes, offset + CHUNK_ENTRY_HEADER_BYTES);
+        offset += batchEntryBytes(chunk.bytes.length);
+      }
+    },
+  };
+}
+
 export function encodeChunkBatch(chunks: readonly { hash: Uint8Array; bytes: Uint8Array }[]): Uint8Array {
-  let total = 0;
-  for (const chunk of chunks) total += batchEntryBytes(chunk.bytes.length);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk.hash, offset);
-    view.setUint32(offset + HASH_BYTES, chunk.bytes.length);
-    out.set(chunk.bytes, offset + CHUNK_ENTRY_HEADER_BYTES);
-    offset += batchEntryBytes(chunk.bytes.length);
-  }
+  const writer = chunkBatchWriter(chunks);
+  const out = new Uint8Array(writer.length);
+  writer.writeTo(out, 0);
   return out;
 }
 

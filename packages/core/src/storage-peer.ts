@@ -6,7 +6,7 @@
 import { decodeChunkList, HASH_BYTES } from './chunk-list.js';
 import { toHex } from './bytes.js';
 import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
-import { batchChunks, decodeChunkBatch, encodeChunkBatch, hashName } from './frame.js';
+import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName } from './frame.js';
 import type { ZodType } from 'zod';
 import type { Hasher } from './hasher.js';
 import { asChunkHash, asPeerId, type ChunkHash, type PeerId } from './ids.js';
@@ -122,7 +122,7 @@ export class StoragePeer {
         }
         return { hash: digests[i]!, bytes: bytes[i]! };
       });
-      for (const batch of batchChunks(chunks)) await request.data(encodeChunkBatch(batch), false);
+      for (const batch of batchChunks(chunks)) await request.data(chunkBatchWriter(batch), false);
     }
     await request.data(new Uint8Array(0), true);
   }

@@ -4,7 +4,7 @@
  * input is answered with an Error frame and never throws out of the message listener.
  */
 import { MeshError, FrameError, PeerUnavailableError, TimeoutError, toErrorPayload, fromErrorPayload } from '../errors.js';
-import { decodeFrame, encodeFrame, FLAG_FINAL, peekRequestId, type Frame } from '../frame.js';
+import { decodeFrame, encodeFrame, FLAG_FINAL, peekRequestId, type Frame, type FrameBody } from '../frame.js';
 import type { PeerId } from '../ids.js';
 import { FrameType, errorReplySchema } from '../wire.js';
 import type { FrameChannel } from './frame-channel.js';
@@ -21,7 +21,7 @@ export interface IncomingRequest {
   readonly body: Uint8Array;
   reply(meta: unknown): Promise<void>;
   /** Streams one Data frame; pass final on the last one. */
-  data(body: Uint8Array, final: boolean): Promise<void>;
+  data(body: FrameBody, final: boolean): Promise<void>;
 }
 
 export type RequestHandler = (request: IncomingRequest) => Promise<void>;
@@ -69,7 +69,7 @@ export class RpcConnection {
     return this.channel.closed;
   }
 
-  request(type: number, meta: unknown, body?: Uint8Array, options: RequestOptions = {}): Promise<{ meta: unknown; body: Uint8Array }> {
+  request(type: number, meta: unknown, body?: FrameBody, options: RequestOptions = {}): Promise<{ meta: unknown; body: Uint8Array }> {
     const requestId = this.nextRequestId;
     this.nextRequestId = this.nextRequestId >= MAX_REQUEST_ID ? 1 : this.nextRequestId + 1;
     const timeoutMs = options.timeoutMs ?? REQUEST_IDLE_TIMEOUT_MS;
