@@ -5,9 +5,9 @@
  * own Chromium with an on-disk profile (in-memory profiles overstate IndexedDB). As root and
  * outside a test namespace it makes its own, so WebRTC traffic stays off the host network.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canCreateNamespace, createNamespace, deleteNamespace } from '../../scripts/netns.mjs';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   buildWebApp,
@@ -181,35 +181,4 @@ async function rawChannelMiBps(sender: Page, receiver: Page): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   for (const page of [sender, receiver]) await page.evaluate(() => (window as unknown as { benchPc: RTCPeerConnection }).benchPc.close());
   return RAW_TOTAL_BYTES / MiB / seconds;
-}
-
-/** The same namespace scripts/netns.mjs makes (veth pair, default route), for runs outside one. */
-function canCreateNamespace(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function createNamespace(name: string): void {
-  const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  ip('netns', 'add', name);
-  ip('-n', name, 'link', 'set', 'lo', 'up');
-  ip('-n', name, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-  ip('-n', name, 'addr', 'add', '10.77.0.1/24', 'dev', 'v0');
-  ip('-n', name, 'addr', 'add', '10.77.0.2/24', 'dev', 'v1');
-  ip('-n', name, 'link', 'set', 'v0', 'up');
-  ip('-n', name, 'link', 'set', 'v1', 'up');
-  ip('-n', name, 'route', 'add', 'default', 'dev', 'v0');
-}
-
-function deleteNamespace(name: string): void {
-  try {
-    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
 }
