@@ -24,10 +24,5 @@ export function splitChunkList(bytes: Uint8Array): Uint8Array[] {
 }
 
 export function decodeChunkList(bytes: Uint8Array): ChunkHash[] {
-  if (bytes.length % HASH_BYTES !== 0) throw new FrameError(`chunk list of ${bytes.length} bytes is not a multiple of ${HASH_BYTES}`);
-  const hashes: ChunkHash[] = [];
-  for (let offset = 0; offset < bytes.length; offset += HASH_BYTES) {
-    hashes.push(asChunkHash(toHex(bytes.subarray(offset, offset + HASH_BYTES))));
-  }
-  return hashes;
+  return splitChunkList(bytes).map((hash) => asChunkHash(toHex(hash)));
 }

@@ -111,22 +111,28 @@ export class SqliteStore implements PeerStore {
   }
 
   getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
-    this.assertOpen();
-    const found = new Map<string, Uint8Array>();
-    for (const slice of slices(hashes)) {
-      const rows = this.lookup(slice.length, true).all(...slice.map(key)) as { hash: Buffer; bytes: Buffer }[];
-      for (const row of rows) found.set(row.hash.toString('hex'), new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
-    }
-    return Promise.resolve(hashes.map((hash) => found.get(hash)));
+    const found = this.findRows(hashes, true);
+    return Promise.resolve(hashes.map((hash) => {
+      const bytes = found.get(hash);
+      return bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+    }));
   }
 
   hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
-    this.assertOpen();
-    const found = new Set<string>();
-    for (const slice of slices(hashes)) {
-      for (const row of this.lookup(slice.length, false).all(...slice.map(key)) as { hash: Buffer }[]) found.add(row.hash.toString('hex'));
-    }
+    const found = this.findRows(hashes, false);
     return Promise.resolve(hashes.map((hash) => found.has(hash)));
+  }
+
+  /** The rows held of `hashes`, keyed by hex hash, one IN (...) query per LOOKUP_SLICE hashes. */
+  private findRows(hashes: readonly ChunkHash[], withBytes: boolean): Map<string, Buffer | undefined> {
+    this.assertOpen();
+    const found = new Map<string, Buffer | undefined>();
+    for (const slice of slices(hashes)) {
+      for (const row of this.lookup(slice.length, withBytes).all(...slice.map(key)) as { hash: Buffer; bytes?: Buffer }[]) {
+        found.set(row.hash.toString('hex'), row.bytes);
+      }
+    }
+    return found;
   }
 
   /** One statement per distinct batch size: a lookup of n hashes is one query, not n. */

@@ -18,10 +18,13 @@ export interface SimplePeerPlatform {
   iceServers?: RTCIceServer[];
 }
 
-/** The dialing side's data channel, which simple-peer creates at once but does not expose. */
-function openEventOf(peer: SimplePeer.Instance): EventTarget | undefined {
+/**
+ * simple-peer's data channel, which it does not expose: created at once on the dialing side, on
+ * arrival on the answering side. The one place that reaches into simple-peer's internals.
+ */
+export function dataChannelOf(peer: SimplePeer.Instance): RTCDataChannel | undefined {
   const channel = (peer as unknown as { _channel?: unknown })._channel;
-  return channel && typeof (channel as EventTarget).addEventListener === 'function' ? (channel as EventTarget) : undefined;
+  return channel && typeof (channel as EventTarget).addEventListener === 'function' ? (channel as RTCDataChannel) : undefined;
 }
 
 export function simplePeerEndpoints(platform: SimplePeerPlatform): RtcEndpointFactory {
@@ -45,7 +48,7 @@ function createEndpoint(platform: SimplePeerPlatform, initiator: boolean, remote
     const ready = (): void => resolve(channel);
     peer.once('connect', ready);
     peer.once('data', ready);
-    openEventOf(peer)?.addEventListener('open', ready, { once: true });
+    dataChannelOf(peer)?.addEventListener('open', ready, { once: true });
     peer.once('error', (error: Error) => reject(error));
     peer.once('close', () => reject(new Error('connection closed before it opened')));
   });

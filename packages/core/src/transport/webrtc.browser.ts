@@ -2,7 +2,7 @@
 import Peer from 'simple-peer/simplepeer.min.js';
 import type SimplePeer from 'simple-peer';
 import type { RtcEndpointFactory } from './pool.js';
-import { simplePeerEndpoints } from './simple-peer-endpoint.js';
+import { dataChannelOf, simplePeerEndpoints } from './simple-peer-endpoint.js';
 
 const yieldChannel = new MessageChannel();
 const waiting: (() => void)[] = [];
@@ -22,7 +22,7 @@ function yieldToLoop(): Promise<void> {
  * simple-peer's stream writes, so its threshold is ours to set.
  */
 function waitForDrain(peer: SimplePeer.Instance, lowWaterBytes: number): Promise<void> {
-  const channel = (peer as unknown as { _channel?: RTCDataChannel })._channel;
+  const channel = dataChannelOf(peer);
   if (!channel || channel.readyState !== 'open' || channel.bufferedAmount <= lowWaterBytes) return Promise.resolve();
   channel.bufferedAmountLowThreshold = lowWaterBytes;
   return new Promise((resolve) => {
