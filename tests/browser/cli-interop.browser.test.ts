@@ -2,45 +2,32 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import {
-  buildWebApp,
   downloadThroughUi,
-  launchChromium,
-  openTab,
   randomBytes,
   removeDir,
   runCli,
-  startMaster,
-  startNodePeer,
+  startBrowserMesh,
   tempDir,
   uploadThroughUi,
-  waitForOnlinePeers,
+  type BrowserMesh,
   type MasterProcess,
-  type NodePeerProcess,
   type Tab,
 } from './harness.js';
 
 describe('tab and CLI', () => {
+  let mesh: BrowserMesh | undefined;
   let master: MasterProcess;
-  let node: NodePeerProcess;
-  let browser: Browser;
   let tabs: Tab[] = [];
   const work = tempDir('cli-interop');
 
   beforeAll(async () => {
-    buildWebApp();
-    master = await startMaster();
-    node = await startNodePeer(master.url);
-    browser = await launchChromium();
-    tabs = await Promise.all([0, 1].map(() => openTab(browser, `${master.url}/`)));
-    await waitForOnlinePeers(tabs[0]!.page, 3);
+    mesh = await startBrowserMesh({ nodePeers: 1, tabs: 2 });
+    ({ master, tabs } = mesh);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await node?.stop();
-    await master?.stop();
+    await mesh?.stop();
     removeDir(work);
   });
 

@@ -231,6 +231,40 @@ export async function waitForOnlinePeers(page: Page, count: number, timeoutMs = 
   );
 }
 
+export interface BrowserMesh {
+  master: MasterProcess;
+  nodes: NodePeerProcess[];
+  browser: Browser;
+  tabs: Tab[];
+  /** Closes the browser, then stops the headless peers and the master. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A master, `nodePeers` headless peers and `tabs` tabs (each its own browser context), all seen
+ * online by the first tab. If any step fails, what already started is stopped before rethrowing.
+ */
+export async function startBrowserMesh(options: { nodePeers: number; tabs: number }): Promise<BrowserMesh> {
+  buildWebApp();
+  const started: { master?: MasterProcess; nodes: NodePeerProcess[]; browser?: Browser } = { nodes: [] };
+  const stop = async (): Promise<void> => {
+    await started.browser?.close();
+    for (const node of started.nodes) await node.stop();
+    await started.master?.stop();
+  };
+  try {
+    const master = (started.master = await startMaster());
+    started.nodes = await Promise.all(Array.from({ length: options.nodePeers }, () => startNodePeer(master.url)));
+    const browser = (started.browser = await launchChromium());
+    const tabs = await Promise.all(Array.from({ length: options.tabs }, () => openTab(browser, `${master.url}/`)));
+    await waitForOnlinePeers(tabs[0]!.page, options.nodePeers + options.tabs);
+    return { master, nodes: started.nodes, browser, tabs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 /** Uploads through the real file picker input and waits for the transfer to finish. */
 export async function uploadThroughUi(page: Page, name: string, bytes: Buffer, timeoutMs = 60_000): Promise<void> {
   await page.locator('md-drop-zone input[type=file]').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });

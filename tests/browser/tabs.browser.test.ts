@@ -4,18 +4,12 @@
  * file input and the browser's download.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import {
-  buildWebApp,
   downloadThroughUi,
-  launchChromium,
-  openTab,
   randomBytes,
-  startMaster,
-  startNodePeer,
+  startBrowserMesh,
   uploadThroughUi,
-  waitForOnlinePeers,
-  type MasterProcess,
+  type BrowserMesh,
   type NodePeerProcess,
   type Tab,
 } from './harness.js';
@@ -28,24 +22,16 @@ async function segmentHolders(tab: Tab, name: string): Promise<string[][]> {
 }
 
 describe('three tabs and a headless peer', () => {
-  let master: MasterProcess;
-  let node: NodePeerProcess;
-  let browser: Browser;
+  let mesh: BrowserMesh | undefined;
   let tabs: Tab[] = [];
 
   beforeAll(async () => {
-    buildWebApp();
-    master = await startMaster();
-    node = await startNodePeer(master.url);
-    browser = await launchChromium();
-    tabs = await Promise.all([0, 1, 2].map(() => openTab(browser, `${master.url}/`)));
-    await waitForOnlinePeers(tabs[0]!.page, 4);
+    mesh = await startBrowserMesh({ nodePeers: 1, tabs: 3 });
+    tabs = mesh.tabs;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await node?.stop();
-    await master?.stop();
+    await mesh?.stop();
   });
 
   it('reads a 5 MiB file uploaded in tab A from tab C after the primary tab of its first segment closes', async () => {
@@ -76,24 +62,17 @@ describe('three tabs and a headless peer', () => {
 });
 
 describe('tabs alone after every headless peer stops', () => {
-  let master: MasterProcess;
+  let mesh: BrowserMesh | undefined;
   let nodes: NodePeerProcess[] = [];
-  let browser: Browser;
   let tabs: Tab[] = [];
 
   beforeAll(async () => {
-    buildWebApp();
-    master = await startMaster();
-    nodes = await Promise.all([startNodePeer(master.url), startNodePeer(master.url)]);
-    browser = await launchChromium();
-    tabs = await Promise.all([0, 1].map(() => openTab(browser, `${master.url}/`)));
-    await waitForOnlinePeers(tabs[0]!.page, 4);
+    mesh = await startBrowserMesh({ nodePeers: 2, tabs: 2 });
+    ({ nodes, tabs } = mesh);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    for (const node of nodes) await node.stop();
-    await master?.stop();
+    await mesh?.stop();
   });
 
   it('still reads a file whose chunks the tabs hold', async () => {
