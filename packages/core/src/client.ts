@@ -18,7 +18,7 @@ import type { MasterConnection } from './master-connection.js';
 import type { LocateResult, MeshState, PeerStatus, PlaceResult } from './signal-protocol.js';
 import type { ConnectionPool } from './transport/pool.js';
 import type { RpcConnection } from './transport/rpc.js';
-import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema } from './wire.js';
+import { FrameType, offerReplySchema, parseMeta, sealReplySchema } from './wire.js';
 
 /** Segments written at once: enough to keep several primaries busy, little enough to bound memory. */
 export const SEND_CONCURRENCY = 4;
@@ -209,21 +209,14 @@ export class MeshClient {
     const request = { list, next: backups };
     const offer = parseMeta(offerReplySchema, (await connection.request(FrameType.Offer, request, listBytes)).meta, 'offer reply');
     const missing = offer.missing.filter((index) => index < chunks.length).map((index) => ({ hash: digests[index]!, bytes: chunks[index]! }));
-    const puts: Promise<void>[] = [];
+    // Batches are pushed without replies; the Seal reports whether every replica stored them.
     for (const batch of batchChunks(missing)) {
       signal?.throwIfAborted();
-      const body = chunkBatchWriter(batch);
-      const moved = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
-      const put = connection.request(FrameType.Put, request, body).then((reply) => {
-        const answer = parseMeta(putReplySchema, reply.meta, 'put reply');
-        if (answer.replicas < replicas.length) throw new MeshError('ERR_REPLICATION', `only ${answer.replicas} of ${replicas.length} replicas stored a batch`);
-        onMoved(moved);
-      });
-      put.catch(() => undefined); // awaited together below
-      puts.push(put);
+      await connection.notify(FrameType.Push, request, chunkBatchWriter(batch));
+      onMoved(batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
     }
-    await Promise.all(puts);
     const seal = parseMeta(sealReplySchema, (await connection.request(FrameType.Seal, request)).meta, 'seal reply');
+    if (seal.holders.length < replicas.length) throw new MeshError('ERR_REPLICATION', `only ${seal.holders.length} of ${replicas.length} replicas stored segment ${list.slice(0, 12)}…`);
     return { holders: seal.holders.map(asPeerId), chunksMoved: missing.length };
   }
 

@@ -69,6 +69,45 @@ describe('StoragePeer', () => {
     for (const store of stores.values()) expect((await store.hasMany(seg.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
   });
 
+  it('replicates pushed batches down the chain; the Seal waits for them and names every holder', async () => {
+    const { stores, connect } = mesh(['a', 'b', 'c']);
+    const seg = segment(250, 4);
+    const request = { list: seg.list, next: ['b', 'c'] };
+    const primary = connect('a');
+    await primary.request(FrameType.Offer, request, seg.listBytes);
+    for (let start = 0; start < 250; start += 60) {
+      await primary.notify(FrameType.Push, request, encodeChunkBatch(seg.chunks.slice(start, start + 60).map((bytes, i) => ({ hash: seg.hashes[start + i]!, bytes }))));
+    }
+    // Sent straight after the pushes: the peers are still verifying and forwarding them.
+    const seal = await primary.request(FrameType.Seal, request);
+    expect((seal.meta as { holders: string[] }).holders).toEqual(['a', 'b', 'c']);
+    for (const store of stores.values()) expect((await store.stats()).chunks).toBe(251); // the chunks and their list
+  });
+
+  it('a forged chunk in a push fails the Seal with ERR_CHUNK_CORRUPT, on the primary and on a backup', async () => {
+    const { stores, connect } = mesh(['a', 'b']);
+    const seg = segment(4, 11);
+    const request = { list: seg.list, next: ['b'] };
+    await connect('a').request(FrameType.Offer, request, seg.listBytes);
+    const forged = encodeChunkBatch([{ hash: seg.hashes[0]!, bytes: seg.chunks[1]! }]);
+    await connect('a').notify(FrameType.Push, request, forged);
+    expect(await codeOf(connect('a').request(FrameType.Seal, request))).toBe('ERR_CHUNK_CORRUPT');
+    // The backup alone got a forged push from a misbehaving primary: its own Seal reports it.
+    await connect('b').notify(FrameType.Push, { list: seg.list, next: [] }, forged);
+    expect(await codeOf(connect('b').request(FrameType.Seal, { list: seg.list, next: [] }))).toBe('ERR_CHUNK_CORRUPT');
+    for (const store of stores.values()) expect((await store.hasMany([asChunkHash(toHex(seg.hashes[0]!))]))[0]).toBe(false);
+  });
+
+  it('a push to an unreachable backup fails the Seal as retryable, not silently', async () => {
+    const { connect } = mesh(['a']);
+    const seg = segment(2, 12);
+    const request = { list: seg.list, next: ['gone'] };
+    await connect('a').notify(FrameType.Push, request, encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes }))));
+    const code = await codeOf(connect('a').request(FrameType.Seal, request));
+    expect(code).toBeDefined();
+    expect(['ERR_VALIDATION', 'ERR_CHUNK_CORRUPT']).not.toContain(code);
+  });
+
   it('asks only for chunks some replica lacks (differential update)', async () => {
     const { stores, connect } = mesh(['a', 'b']);
     const seg = segment(10, 5);

@@ -10,13 +10,15 @@ import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName } from './fra
 import type { ZodType } from 'zod';
 import type { Hasher } from './hasher.js';
 import { asChunkHash, asPeerId, type ChunkHash, type PeerId } from './ids.js';
-import type { PeerStore } from './stores/chunk-store.js';
+import type { PeerStore, StoredChunk } from './stores/chunk-store.js';
 import type { IncomingRequest, RpcConnection } from './transport/rpc.js';
 import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema, segmentRequestSchema, type SegmentRequest } from './wire.js';
 
 /** At most this many chunks may be asked for in one Get (a full default segment is 1024). */
 export const MAX_GET_CHUNKS = 16384;
 const PIN_PREFIX = 'pin:';
+/** Segments whose Push outcomes are remembered while awaiting their Seal. */
+const MAX_TRACKED_SEGMENTS = 4096;
 
 export interface StoragePeerOptions {
   selfId: PeerId;
@@ -26,8 +28,53 @@ export interface StoragePeerOptions {
   connect(peer: PeerId): Promise<RpcConnection>;
 }
 
+/** Pushes in progress and the first failure of each, by segment, until its Seal asks. */
+class PushTracker {
+  private readonly segments = new Map<string, { pending: Set<Promise<void>>; failure?: Error }>();
+
+  track(list: string, work: Promise<void>): Promise<void> {
+    let segment = this.segments.get(list);
+    if (!segment) {
+      this.forgetOldest();
+      segment = { pending: new Set() };
+      this.segments.set(list, segment);
+    }
+    const entry = segment;
+    const done: Promise<void> = work.then(
+      () => { entry.pending.delete(done); },
+      (error: unknown) => {
+        entry.pending.delete(done);
+        entry.failure ??= error instanceof Error ? error : new Error(String(error));
+      },
+    );
+    entry.pending.add(done);
+    return done;
+  }
+
+  /** Waits for the segment's pushes and forgets them; the first failure, if any. */
+  async settle(list: string): Promise<Error | undefined> {
+    const segment = this.segments.get(list);
+    if (!segment) return undefined;
+    while (segment.pending.size > 0) await Promise.all(segment.pending);
+    this.segments.delete(list);
+    return segment.failure;
+  }
+
+  /** A client that pushes and never seals must not grow this map without bound. */
+  private forgetOldest(): void {
+    if (this.segments.size < MAX_TRACKED_SEGMENTS) return;
+    for (const [list, segment] of this.segments) {
+      if (segment.pending.size === 0) {
+        this.segments.delete(list);
+        return;
+      }
+    }
+  }
+}
+
 export class StoragePeer {
   private readonly options: StoragePeerOptions;
+  private readonly pushes = new PushTracker();
 
   constructor(options: StoragePeerOptions) {
     this.options = options;
@@ -40,6 +87,8 @@ export class StoragePeer {
         return request.reply(await this.offer(this.parseChain(request.meta, 'offer'), request.body));
       case FrameType.Put:
         return request.reply(await this.put(this.parseChain(request.meta, 'put'), request.body));
+      case FrameType.Push:
+        return this.push(this.parseChain(request.meta, 'push'), request.body);
       case FrameType.Seal:
         return request.reply(await this.seal(this.parseChain(request.meta, 'seal')));
       case FrameType.Get:
@@ -72,14 +121,7 @@ export class StoragePeer {
   }
 
   async put(request: SegmentRequest, body: Uint8Array): Promise<{ stored: number; replicas: number }> {
-    const chunks = decodeChunkBatch(body);
-    const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
-    const verified = chunks.map((chunk, i) => {
-      const claimed = hashName(chunk.hash);
-      const actual = toHex(digests[i]!);
-      if (claimed !== actual) throw new ChunkCorruptError(claimed, actual);
-      return { hash: claimed, bytes: chunk.bytes };
-    });
+    const verified = await this.verifyBatch(body);
     // Forward first so the next replica works while this one writes.
     const downstream = this.forward(request, FrameType.Put, body, putReplySchema);
     await this.options.store.putMany(verified);
@@ -87,7 +129,36 @@ export class StoragePeer {
     return { stored: verified.length, replicas };
   }
 
+  /**
+   * Stores a batch nobody waits for: it is forwarded down the chain the same way, and its
+   * outcome is kept for the segment's Seal, which waits for it and reports its failure.
+   */
+  push(request: SegmentRequest, body: Uint8Array): Promise<void> {
+    const work = (async () => {
+      const verified = await this.verifyBatch(body);
+      const [next, ...rest] = request.next;
+      if (next !== undefined) await (await this.options.connect(asPeerId(next))).notify(FrameType.Push, { list: request.list, next: rest }, body);
+      await this.options.store.putMany(verified);
+    })();
+    return this.pushes.track(request.list, work);
+  }
+
+  private async verifyBatch(body: Uint8Array): Promise<StoredChunk[]> {
+    const chunks = decodeChunkBatch(body);
+    const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
+    return chunks.map((chunk, i) => {
+      const claimed = hashName(chunk.hash);
+      const actual = toHex(digests[i]!);
+      if (claimed !== actual) throw new ChunkCorruptError(claimed, actual);
+      return { hash: asChunkHash(claimed), bytes: chunk.bytes };
+    });
+  }
+
   async seal(request: SegmentRequest): Promise<{ holders: string[] }> {
+    // Pushes of this segment still being verified or forwarded go first, on this replica and,
+    // because the channel keeps order, on the next.
+    const failure = await this.pushes.settle(request.list);
+    if (failure) throw failure;
     const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
     const [listBytes] = await this.options.store.getMany([asChunkHash(request.list)]);
     if (!listBytes) throw new ChunkNotFoundError(request.list);

@@ -16,6 +16,12 @@ export const FrameType = {
   Seal: 3,
   /** Read chunks by hash (body: concatenated raw hashes); reply: Data frames, the last FINAL. */
   Get: 4,
+  /**
+   * Put without a reply (request id 0): the client streams a segment's batches and the Seal that
+   * follows reports whether every replica stored them, and the first failure if not. Half the
+   * messages of Put on a replica chain, where a reply costs a data-channel send like a batch does.
+   */
+  Push: 5,
   /** Success reply with JSON metadata. */
   Ok: 64,
   /** Chunk batch reply to Get. */

@@ -13,6 +13,8 @@ import type { FrameChannel } from './frame-channel.js';
 export const REQUEST_IDLE_TIMEOUT_MS = 30_000;
 /** Request ids above this belong to the remote side's replies and are never ours. */
 const MAX_REQUEST_ID = 0xffffffff;
+/** The request id of a notification: never used by a request, never answered. */
+export const NOTIFY_ID = 0;
 
 export interface IncomingRequest {
   readonly from: PeerId;
@@ -89,6 +91,14 @@ export class RpcConnection {
     });
   }
 
+  /**
+   * Sends a request that gets no reply (request id NOTIFY_ID); resolves once it is handed to
+   * the channel. The handler on the other side sees it with reply and data that send nothing.
+   */
+  notify(type: number, meta: unknown, body?: FrameBody): Promise<void> {
+    return this.channel.send(encodeFrame({ type, requestId: NOTIFY_ID, meta, body }));
+  }
+
   close(reason?: string): void {
     this.channel.close(reason);
   }
@@ -159,6 +169,7 @@ export class RpcConnection {
 
   private async serve(frame: Frame): Promise<void> {
     const { requestId } = frame;
+    if (requestId === NOTIFY_ID) return this.serveNotification(frame);
     if (!this.handler) {
       this.sendError(requestId, new MeshError('ERR_NOT_SERVING', 'this endpoint does not serve requests'));
       return;
@@ -186,8 +197,19 @@ export class RpcConnection {
     }
   }
 
+  /** A notification is handled like a request, but nothing is ever sent back for it. */
+  private async serveNotification(frame: Frame): Promise<void> {
+    if (!this.handler) return;
+    const silent = (): Promise<void> => Promise.resolve();
+    try {
+      await this.handler({ from: this.remoteId, type: frame.type, meta: frame.meta, body: frame.body, reply: silent, data: silent });
+    } catch {
+      // The handler records what it needs (StoragePeer reports Push failures at Seal).
+    }
+  }
+
   private sendError(requestId: number, error: unknown): void {
-    if (this.channel.closed) return;
+    if (this.channel.closed || requestId === NOTIFY_ID) return;
     const payload = toErrorPayload(error);
     this.channel.send(encodeFrame({ type: FrameType.Error, requestId, meta: payload })).catch(() => {
       // The channel died while reporting an error; its close listeners already failed everything.
