@@ -12,13 +12,17 @@ function reportStats(seconds: number, bytes: number): void {
   process.stderr.write(`${JSON.stringify({ seconds, bytes, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
+/** Bytes done so far, for the stats samples. */
+let statsDone = 0;
+
 if (process.env.MESHDRIVE_STATS === '1') {
-  // Memory breakdown every second, to see where a transfer's peak comes from.
+  // Memory and progress every 250 ms, to see where a transfer's peak comes from and where it stalls.
+  const started = Date.now();
   setInterval(() => {
     const usage = process.memoryUsage();
     const mib = (bytes: number): number => Math.round(bytes / 1048576);
-    process.stderr.write(`memory rss=${mib(usage.rss)} heapTotal=${mib(usage.heapTotal)} heapUsed=${mib(usage.heapUsed)} external=${mib(usage.external)} arrayBuffers=${mib(usage.arrayBuffers)}\n`);
-  }, 1000).unref();
+    process.stderr.write(`sample t=${Date.now() - started}ms done=${mib(statsDone)}MiB rss=${mib(usage.rss)} heapUsed=${mib(usage.heapUsed)} external=${mib(usage.external)} arrayBuffers=${mib(usage.arrayBuffers)}\n`);
+  }, 250).unref();
 }
 
 async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>): Promise<T> {
@@ -43,7 +47,7 @@ export async function runSend(path: string, values: CliValues): Promise<number> 
     return await withClient(values, async ({ client }) => {
       const started = Date.now();
       const bar = new ProgressBar(`send ${name}`);
-      const result = await client.store(name, source, { onProgress: (progress) => bar.update(progress) });
+      const result = await client.store(name, source, { onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
       bar.finish();
       const seconds = (Date.now() - started) / 1000;
       reportStats(seconds, source.size);
@@ -69,7 +73,7 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
     const bar = new ProgressBar(`receive ${name}`);
     try {
       const started = Date.now();
-      const manifest = await client.read(name, sink, { onProgress: (progress) => bar.update(progress) });
+      const manifest = await client.read(name, sink, { onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
       await sink.commit();
       bar.finish();
       reportStats((Date.now() - started) / 1000, manifest.size);
