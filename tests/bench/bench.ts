@@ -62,6 +62,32 @@ function start(command: string, args: string[], env: Record<string, string> = {}
   };
 }
 
+/**
+ * MiB/s through bare data channels (tests/bench/raw-channel.ts): `senders` processes each send
+ * mib / senders MiB through `relays` forwarding processes into one receiver.
+ */
+async function rawChannel(url: string, relays: number, senders: number, mib: number): Promise<number> {
+  const script = join(ROOT, 'tests/bench/raw-channel.ts');
+  const started: ReturnType<typeof start>[] = [];
+  try {
+    const receiver = start(TSX, [script, 'receive', url, String(senders)]);
+    started.push(receiver);
+    let next = (await receiver.line(/ready (\S+)/))[1]!;
+    for (let i = 0; i < relays; i++) {
+      const relay = start(TSX, [script, 'relay', url, next]);
+      started.push(relay);
+      next = (await relay.line(/ready (\S+)/))[1]!;
+    }
+    const each = Array.from({ length: senders }, () => start(TSX, [script, 'send', url, next, String(mib / senders)]));
+    started.push(...each);
+    await Promise.all(each.map((sender) => sender.line(/sent (\S+)/)));
+    const [, bytes, ms] = await receiver.line(/received (\d+) (\d+)/);
+    return Number(bytes) / 1024 / 1024 / (Number(ms) / 1000);
+  } finally {
+    for (const run of started) run.child.kill('SIGKILL');
+  }
+}
+
 async function writeRandomFile(path: string, mib: number): Promise<void> {
   const stream = createWriteStream(path);
   for (let i = 0; i < mib; i++) if (!stream.write(randomBytes(1024 * 1024))) await once(stream, 'drain');
@@ -84,12 +110,14 @@ async function main(): Promise<void> {
   await Promise.all(peers.map((peer) => peer.line(/joined/)));
 
   // The ceiling: the same transport between two bare processes.
-  const receiver = start(TSX, [join(ROOT, 'tests/bench/raw-channel.ts'), 'receive', url]);
-  const receiverId = (await receiver.line(/ready (\S+)/))[1]!;
-  const sender = start(TSX, [join(ROOT, 'tests/bench/raw-channel.ts'), 'send', url, receiverId, String(CEILING_MIB)]);
-  const ceiling = Number((await sender.line(/sent (\S+)/))[1]);
-  receiver.child.kill('SIGKILL');
+  const ceiling = await rawChannel(url, 0, 1, CEILING_MIB);
   rows.push({ metric: `raw data channel node→node, 64 KiB messages (${CEILING_MIB} MiB)`, value: `${ceiling.toFixed(1)} MiB/s`, ratio: '1.00', target: 'ceiling' });
+  // What the same transport allows in the shapes of a write (3 hops in a chain) and a read
+  // (3 senders into 1): on two cores these already cost more than one pair does.
+  const chain = await rawChannel(url, 2, 1, CEILING_MIB / 4);
+  rows.push({ metric: 'raw chain send→relay→relay→receive (× 3 hops)', value: `${chain.toFixed(1)} MiB/s`, ratio: ((chain * 3) / ceiling).toFixed(2), target: 'bound for send × R' });
+  const fanIn = await rawChannel(url, 0, 3, CEILING_MIB / 2);
+  rows.push({ metric: 'raw fan-in, 3 senders → 1 receiver', value: `${fanIn.toFixed(1)} MiB/s`, ratio: (fanIn / ceiling).toFixed(2), target: 'bound for receive' });
 
   /** Runs the real CLI; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
   const cli = async (args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> => {

@@ -1,18 +1,27 @@
 /**
- * The ceiling for `npm run bench`: raw data-channel throughput between two Node processes,
- * through the same pool and transport the mesh uses, with 64 KiB messages and no storage.
- *   tsx raw-channel.ts receive URL            prints "ready <id>", then "received <bytes> <ms>"
- *   tsx raw-channel.ts send URL <id> <MiB>    prints "sent <MiB/s>"
+ * Raw data-channel throughput for `npm run bench`: the same pool and transport the mesh uses,
+ * 64 KiB messages, no storage and no hashing.
+ *   tsx raw-channel.ts receive URL [SENDERS]  prints "ready <id>"; once SENDERS (default 1)
+ *                                            senders finished, "received <bytes> <ms>"
+ *   tsx raw-channel.ts relay URL <next-id>   prints "ready <id>", forwards every message to
+ *                                            <next-id> and its answer back (a chain hop)
+ *   tsx raw-channel.ts send URL <id> <MiB>   prints "sent <MiB/s>" once the far end answered
+ * One sender and one receiver is the ceiling; send → relay → relay → receive is what a write
+ * with R = 3 moves, and three senders into one receiver is what a read from 3 peers moves.
  */
-import { asPeerId, ConnectionPool, encodeFrame, FrameType, MasterConnection, nodeRtcEndpoints, randomId } from '@meshdrive/core';
+import { asPeerId, ConnectionPool, encodeFrame, FrameType, MasterConnection, nodeRtcEndpoints, randomId, type RpcConnection } from '@meshdrive/core';
 
 const MESSAGE_BYTES = 64 * 1024;
+const FINAL_FLAG_OFFSET = 3;
+const ANSWER = encodeFrame({ type: FrameType.Ok, requestId: 0xfffffff0 });
 const [role, url, target, mib] = process.argv.slice(2);
 const id = asPeerId(randomId());
 const master = new MasterConnection(url!, { role: 'client', id, kind: 'node' });
 await master.ready();
+const isFinal = (message: Uint8Array): boolean => message[FINAL_FLAG_OFFSET] === 1;
 
 if (role === 'receive') {
+  let senders = Number(target ?? 1);
   let received = 0;
   let started = 0;
   new ConnectionPool({
@@ -23,12 +32,29 @@ if (role === 'receive') {
       connection.channel.onMessage((message) => {
         if (received === 0) started = performance.now();
         received += message.length;
-        if (message[3] === 1) {
-          // The sender's last message: answer so it can stop its clock.
-          void connection.channel.send(encodeFrame({ type: FrameType.Ok, requestId: 0xfffffff0 }));
-          process.stdout.write(`received ${received} ${(performance.now() - started).toFixed(0)}\n`);
-        }
+        if (!isFinal(message)) return;
+        // A sender's last message: answer so it can stop its clock.
+        void connection.channel.send(ANSWER);
+        if (--senders === 0) process.stdout.write(`received ${received} ${(performance.now() - started).toFixed(0)}\n`);
       });
+    },
+  });
+  process.stdout.write(`ready ${id}\n`);
+} else if (role === 'relay') {
+  let downstream: Promise<RpcConnection> | undefined;
+  const pool: ConnectionPool = new ConnectionPool({
+    selfId: id,
+    signaling: master,
+    createEndpoint: nodeRtcEndpoints(),
+    onConnection: (upstream) => {
+      if (upstream.remoteId === target) return;
+      downstream ??= pool.connect(asPeerId(target!));
+      // Forward in arrival order, each send waiting for the channel's backpressure.
+      let forwarding = Promise.resolve();
+      upstream.channel.onMessage((message) => {
+        forwarding = forwarding.then(async () => (await downstream!).channel.send(message));
+      });
+      void downstream.then((next) => next.channel.onMessage((answer) => void upstream.channel.send(answer)));
     },
   });
   process.stdout.write(`ready ${id}\n`);
