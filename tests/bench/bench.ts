@@ -100,10 +100,23 @@ function peakRssMiB(pid: number): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/**
+ * UDP datagrams received and dropped because a socket's receive buffer was full, over IPv4 and
+ * IPv6. Per network namespace: inside the bench's own namespace these are the mesh's alone.
+ */
+function udpCounters(): { received: number; dropped: number } {
+  const v6 = readFileSync('/proc/net/snmp6', 'utf8');
+  const field6 = (name: string): number => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(v6)?.[1] ?? 0);
+  const [header, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const v4 = Object.fromEntries((header ?? '').split(/\s+/).map((name, i) => [name, Number((values ?? '').split(/\s+/)[i])]));
+  return { received: field6('Udp6InDatagrams') + (v4.InDatagrams ?? 0), dropped: field6('Udp6RcvbufErrors') + (v4.RcvbufErrors ?? 0) };
+}
+
 interface Row { metric: string; value: string; ratio?: string; target?: string; verdict?: string }
 const rows: Row[] = [];
 
 async function main(): Promise<void> {
+  const udpBefore = udpCounters();
   const master = start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(work, 'master')]);
   const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
   const peers = Array.from({ length: PEERS }, (_, i) => start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(work, `peer-${i}`)]));
@@ -157,6 +170,14 @@ async function main(): Promise<void> {
     const worst = Math.max(large.sendRssMiB, large.receiveRssMiB);
     rows.push({ metric: `client peak RSS, ${LARGE_MIB} MiB file (send / receive)`, value: `${large.sendRssMiB.toFixed(0)} / ${large.receiveRssMiB.toFixed(0)} MiB`, target: `< ${RSS_LIMIT_MIB} MiB`, verdict: worst < RSS_LIMIT_MIB ? 'met' : 'MISSED' });
   }
+  const udp = udpCounters();
+  const dropped = udp.dropped - udpBefore.dropped;
+  const received = udp.received - udpBefore.received;
+  rows.push({
+    metric: `UDP datagrams dropped at full receive buffers${process.env.MESHDRIVE_NETNS ? '' : ' (whole host)'}`,
+    value: `${dropped} of ${received + dropped} (${((100 * dropped) / Math.max(1, received + dropped)).toFixed(2)}%)`,
+    target: 'each drop risks a 1-5 s SCTP stall',
+  });
   const peerRss = Math.max(...peers.map((peer) => peakRssMiB(peer.child.pid!)));
   rows.push({ metric: 'peer peak RSS (largest of 3)', value: `${peerRss.toFixed(0)} MiB` });
 
