@@ -105,9 +105,16 @@ function peakRssMiB(pid: number): number {
  * IPv6. Per network namespace: inside the bench's own namespace these are the mesh's alone.
  */
 function udpCounters(): { received: number; dropped: number } {
-  const v6 = readFileSync('/proc/net/snmp6', 'utf8');
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return ''; // not Linux, or IPv6 off
+    }
+  };
+  const v6 = read('/proc/net/snmp6');
   const field6 = (name: string): number => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(v6)?.[1] ?? 0);
-  const [header, values] = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const [header, values] = read('/proc/net/snmp').split('\n').filter((line) => line.startsWith('Udp:'));
   const v4 = Object.fromEntries((header ?? '').split(/\s+/).map((name, i) => [name, Number((values ?? '').split(/\s+/)[i])]));
   return { received: field6('Udp6InDatagrams') + (v4.InDatagrams ?? 0), dropped: field6('Udp6RcvbufErrors') + (v4.RcvbufErrors ?? 0) };
 }
