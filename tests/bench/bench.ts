@@ -15,7 +15,12 @@ import { runBrowserBench } from './browser-bench.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'apps/cli/bin/meshdrive.js');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+/**
+ * TypeScript helpers run in one process (node --import tsx): the tsx command would put a
+ * wrapper in front, and SIGKILL on the wrapper left the real process running, holding this
+ * process's pipes open so the bench never exited.
+ */
+const TS_NODE = [process.execPath, '--import', 'tsx'] as const;
 const MEDIUM_MIB = Number(process.env.BENCH_MEDIUM_MIB ?? 64);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
 const CEILING_MIB = Number(process.env.BENCH_CEILING_MIB ?? 256);
@@ -70,15 +75,15 @@ async function rawChannel(url: string, relays: number, senders: number, mib: num
   const script = join(ROOT, 'tests/bench/raw-channel.ts');
   const started: ReturnType<typeof start>[] = [];
   try {
-    const receiver = start(TSX, [script, 'receive', url, String(senders)]);
+    const receiver = start(TS_NODE[0], [...TS_NODE.slice(1), script, 'receive', url, String(senders)]);
     started.push(receiver);
     let next = (await receiver.line(/ready (\S+)/))[1]!;
     for (let i = 0; i < relays; i++) {
-      const relay = start(TSX, [script, 'relay', url, next]);
+      const relay = start(TS_NODE[0], [...TS_NODE.slice(1), script, 'relay', url, next]);
       started.push(relay);
       next = (await relay.line(/ready (\S+)/))[1]!;
     }
-    const each = Array.from({ length: senders }, () => start(TSX, [script, 'send', url, next, String(mib / senders)]));
+    const each = Array.from({ length: senders }, () => start(TS_NODE[0], [...TS_NODE.slice(1), script, 'send', url, next, String(mib / senders)]));
     started.push(...each);
     await Promise.all(each.map((sender) => sender.line(/sent (\S+)/)));
     const [, bytes, ms] = await receiver.line(/received (\d+) (\d+)/);
