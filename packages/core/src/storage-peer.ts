@@ -28,18 +28,17 @@ export interface StoragePeerOptions {
   connect(peer: PeerId): Promise<RpcConnection>;
 }
 
+interface TrackedSegment {
+  pending: Set<Promise<void>>;
+  failure?: Error;
+}
+
 /** Pushes in progress and the first failure of each, by segment, until its Seal asks. */
 class PushTracker {
-  private readonly segments = new Map<string, { pending: Set<Promise<void>>; failure?: Error }>();
+  private readonly segments = new Map<string, TrackedSegment>();
 
   track(list: string, work: Promise<void>): Promise<void> {
-    let segment = this.segments.get(list);
-    if (!segment) {
-      this.forgetOldest();
-      segment = { pending: new Set() };
-      this.segments.set(list, segment);
-    }
-    const entry = segment;
+    const entry = this.segments.get(list) ?? this.startSegment(list);
     const done: Promise<void> = work.then(
       () => { entry.pending.delete(done); },
       (error: unknown) => {
@@ -58,6 +57,13 @@ class PushTracker {
     while (segment.pending.size > 0) await Promise.all(segment.pending);
     this.segments.delete(list);
     return segment.failure;
+  }
+
+  private startSegment(list: string): TrackedSegment {
+    this.forgetOldest();
+    const segment: TrackedSegment = { pending: new Set() };
+    this.segments.set(list, segment);
+    return segment;
   }
 
   /** A client that pushes and never seals must not grow this map without bound. */
@@ -136,9 +142,10 @@ export class StoragePeer {
   push(request: SegmentRequest, body: Uint8Array): Promise<void> {
     const work = (async () => {
       const verified = await this.verifyBatch(body);
-      const [next, ...rest] = request.next;
-      if (next !== undefined) await (await this.options.connect(asPeerId(next))).notify(FrameType.Push, { list: request.list, next: rest }, body);
-      await this.options.store.putMany(verified);
+      const hop = this.nextHop(request);
+      // As in put: the next replica receives while this one writes.
+      const forwarded = hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body));
+      await Promise.all([forwarded, this.options.store.putMany(verified)]);
     })();
     return this.pushes.track(request.list, work);
   }
@@ -225,15 +232,21 @@ export class StoragePeer {
    * observed, so a local failure that happens first cannot leave it rejected and unhandled.
    */
   private forward<T>(request: SegmentRequest, type: number, body: Uint8Array | undefined, schema: ZodType<T>): Promise<T | undefined> {
-    const [next, ...rest] = request.next;
-    if (next === undefined) return Promise.resolve(undefined);
+    const hop = this.nextHop(request);
+    if (!hop) return Promise.resolve(undefined);
     const reply = (async () => {
-      const connection = await this.options.connect(asPeerId(next));
-      const answer = await connection.request(type, { list: request.list, next: rest }, body);
+      const connection = await this.options.connect(hop.peer);
+      const answer = await connection.request(type, hop.request, body);
       return parseMeta(schema, answer.meta, 'reply from the next replica');
     })();
     reply.catch(() => undefined);
     return reply;
+  }
+
+  /** The next replica in the chain and the request it gets: the same, minus that replica. */
+  private nextHop(request: SegmentRequest): { peer: PeerId; request: SegmentRequest } | undefined {
+    const [next, ...rest] = request.next;
+    return next === undefined ? undefined : { peer: asPeerId(next), request: { list: request.list, next: rest } };
   }
 }
 
