@@ -33,6 +33,13 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   expect(statSync(path).size).toBeLessThan(MAX_SHOT_BYTES);
 }
 
+/** The same screen at phone size, then back to desktop for the next test. */
+async function phoneShot(page: Page, name: string): Promise<void> {
+  await page.setViewportSize(PHONE);
+  await shot(page, name);
+  await page.setViewportSize(DESKTOP);
+}
+
 async function show(page: Page, view: 'Files' | 'Network' | 'This device'): Promise<void> {
   await page.getByRole('tab', { name: view }).click();
 }
@@ -73,9 +80,7 @@ describe('screenshots of the main screens', () => {
     await page.waitForFunction(() => document.querySelector('md-app')?.shadowRoot?.querySelector('md-transfer-list')?.shadowRoot?.textContent?.includes('left') ?? false, undefined, { timeout: 20_000 });
     await shot(page, 'files-desktop');
     await page.locator('md-transfer-list li[data-transfer="queued-archive.tar"][data-phase="done"]').waitFor({ timeout: 90_000 });
-    await page.setViewportSize(PHONE);
-    await shot(page, 'files-phone');
-    await page.setViewportSize(DESKTOP);
+    await phoneShot(page, 'files-phone');
   }, 120_000);
 
   it('network view with the ring', async () => {
@@ -84,9 +89,7 @@ describe('screenshots of the main screens', () => {
     await page.locator('md-network-view article[data-status="online"]').nth(2).waitFor();
     await page.waitForFunction(() => (window.meshdrive!.state().mesh?.peers.every((peer) => peer.chunks > 0) ?? false), undefined, { timeout: 10_000 });
     await shot(page, 'network-desktop');
-    await page.setViewportSize(PHONE);
-    await shot(page, 'network-phone');
-    await page.setViewportSize(DESKTOP);
+    await phoneShot(page, 'network-phone');
   });
 
   it('this device', async () => {
@@ -94,9 +97,7 @@ describe('screenshots of the main screens', () => {
     await show(page, 'This device');
     await page.getByRole('heading', { name: 'Space offered to the mesh' }).waitFor();
     await shot(page, 'device-desktop');
-    await page.setViewportSize(PHONE);
-    await shot(page, 'device-phone');
-    await page.setViewportSize(DESKTOP);
+    await phoneShot(page, 'device-phone');
   });
 
   it('no peers online, and an upload that fails for it', async () => {
