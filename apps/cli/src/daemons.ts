@@ -60,7 +60,7 @@ export async function runPeer(values: CliValues): Promise<number> {
   keepRunningOnErrors();
   const capacity = parseSize(values.capacity ?? DEFAULT_CAPACITY);
   const dataDir = resolve(values.data ?? '.meshdrive/peer');
-  const store = values.volatile ? new MemoryStore() : new SqliteStore(resolve(dataDir, 'chunks.db'));
+  const store = values.volatile ? new MemoryStore() : new SqliteStore(resolve(dataDir, 'chunks.db'), { maxBytes: capacity });
   const url = signalUrl(values);
   const peer = await startMeshPeer({
     signalUrl: url,

@@ -23,7 +23,7 @@ Options:
   --data DIR     where the master keeps its directory / a peer keeps its chunks
                  (defaults: ./.meshdrive/master and ./.meshdrive/peer)
   --volatile     keep chunks in memory only; they are gone when the peer exits
-  --capacity     space a peer offers, e.g. 10GiB (default 10GiB)
+  --capacity     disk space a peer offers, index included, e.g. 10GiB (default 10GiB)
   -h, --help     this help;  --version  the version
 
 Examples:

@@ -204,6 +204,11 @@ export class IdbStore implements PeerStore {
     this.counts = next;
   }
 
+  /** Puts already commit as soon as the write before them has: this waits for those. */
+  commit(): Promise<void> {
+    return this.runExclusive(() => Promise.resolve());
+  }
+
   async getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
     const packs = new Map<number, DecodedPack | undefined>();

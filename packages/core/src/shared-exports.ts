@@ -11,7 +11,7 @@ export { HashRing, ringPosition, segmentKey, vnodeCount, type RingMember, type V
 export * from './frame.js';
 export * from './wire.js';
 export * from './signal-protocol.js';
-export type { ChunkStore, MetaStore, PeerStore, StoredChunk, StoreStats } from './stores/chunk-store.js';
+export type { ChunkStore, MetaStore, PeerStore, PutOptions, StoredChunk, StoreStats } from './stores/chunk-store.js';
 export { MemoryStore } from './stores/memory-store.js';
 export { chunkStoreAcceptance, type AcceptanceCase, type StoreFactory } from './stores/chunk-store-acceptance.js';
 export type { FrameChannel, YieldToLoop } from './transport/frame-channel.js';

@@ -17,8 +17,8 @@ import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema
 /** At most this many chunks may be asked for in one Get (a full default segment is 1024). */
 export const MAX_GET_CHUNKS = 16384;
 const PIN_PREFIX = 'pin:';
-/** Segments whose Push outcomes are remembered while awaiting their Seal. */
-const MAX_TRACKED_SEGMENTS = 4096;
+/** Segments whose Push outcomes are remembered while awaiting their Seal (~100 KiB each). */
+const MAX_TRACKED_SEGMENTS = 256;
 
 export interface StoragePeerOptions {
   selfId: PeerId;
@@ -29,39 +29,65 @@ export interface StoragePeerOptions {
 }
 
 interface TrackedSegment {
-  pending: Set<Promise<void>>;
+  /** Pushes not yet verified and sent on to the next replica. */
+  forwarding: Set<Promise<void>>;
+  /** Pushes not yet durable here. */
+  storing: Set<Promise<void>>;
   failure?: Error;
+  /** Its Seal has arrived: pushes still being verified commit at once rather than lazily. */
+  sealing: boolean;
+  /** Chunks its pushes made durable here, which the Seal need not look up again. */
+  stored: Set<string>;
 }
 
-/** Pushes in progress and the first failure of each, by segment, until its Seal asks. */
+/**
+ * Pushes in progress, the first failure and the chunks stored, by segment, until its Seal
+ * asks. Entries without pending work are forgotten past MAX_TRACKED_SEGMENTS; a Seal that
+ * finds none checks every chunk in the store instead.
+ */
 class PushTracker {
   private readonly segments = new Map<string, TrackedSegment>();
 
-  track(list: string, work: Promise<void>): Promise<void> {
+  /** Returns when the push is over, never rejecting: its failure is kept for the Seal. */
+  track(list: string, forwarded: Promise<unknown>, stored: Promise<readonly StoredChunk[]>): Promise<void> {
     const entry = this.segments.get(list) ?? this.startSegment(list);
-    const done: Promise<void> = work.then(
-      () => { entry.pending.delete(done); },
-      (error: unknown) => {
-        entry.pending.delete(done);
-        entry.failure ??= error instanceof Error ? error : new Error(String(error));
-      },
-    );
-    entry.pending.add(done);
-    return done;
+    const fail = (error: unknown): void => {
+      entry.failure ??= error instanceof Error ? error : new Error(String(error));
+    };
+    const forwarding: Promise<void> = forwarded.then(() => undefined, fail).finally(() => entry.forwarding.delete(forwarding));
+    const storing: Promise<void> = stored.then((chunks) => {
+      for (const chunk of chunks) entry.stored.add(chunk.hash);
+    }, fail).finally(() => entry.storing.delete(storing));
+    entry.forwarding.add(forwarding);
+    entry.storing.add(storing);
+    return Promise.all([forwarding, storing]).then(() => undefined);
   }
 
-  /** Waits for the segment's pushes and forgets them; the first failure, if any. */
-  async settle(list: string): Promise<Error | undefined> {
+  isSealing(list: string): boolean {
+    return this.segments.get(list)?.sealing ?? false;
+  }
+
+  /** Marks the segment sealing and waits until its pushes have gone on down the chain. */
+  async forwarded(list: string): Promise<Error | undefined> {
     const segment = this.segments.get(list);
     if (!segment) return undefined;
-    while (segment.pending.size > 0) await Promise.all(segment.pending);
-    this.segments.delete(list);
+    segment.sealing = true;
+    while (segment.forwarding.size > 0) await Promise.all(segment.forwarding);
     return segment.failure;
+  }
+
+  /** Waits until the segment's pushes are durable here, and forgets them. */
+  async stored(list: string): Promise<{ failure?: Error; stored: ReadonlySet<string> }> {
+    const segment = this.segments.get(list);
+    if (!segment) return { stored: new Set() };
+    while (segment.storing.size > 0) await Promise.all(segment.storing);
+    this.segments.delete(list);
+    return segment;
   }
 
   private startSegment(list: string): TrackedSegment {
     this.forgetOldest();
-    const segment: TrackedSegment = { pending: new Set() };
+    const segment: TrackedSegment = { forwarding: new Set(), storing: new Set(), sealing: false, stored: new Set() };
     this.segments.set(list, segment);
     return segment;
   }
@@ -70,7 +96,7 @@ class PushTracker {
   private forgetOldest(): void {
     if (this.segments.size < MAX_TRACKED_SEGMENTS) return;
     for (const [list, segment] of this.segments) {
-      if (segment.pending.size === 0) {
+      if (segment.forwarding.size === 0 && segment.storing.size === 0) {
         this.segments.delete(list);
         return;
       }
@@ -118,7 +144,9 @@ export class StoragePeer {
     if (toHex(digest!) !== request.list) throw new ChunkCorruptError(request.list, toHex(digest!));
     const hashes = decodeChunkList(listBytes);
     const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
-    await this.options.store.putMany([{ hash: asChunkHash(request.list), bytes: listBytes }]);
+    // Durable by the segment's Seal, which waits for it like a push.
+    const list = { hash: asChunkHash(request.list), bytes: listBytes };
+    void this.pushes.track(request.list, Promise.resolve(), this.options.store.putMany([list], { lazy: true }).then(() => []));
     const held = await this.options.store.hasMany(hashes);
     const missing = new Set<number>();
     held.forEach((has, index) => { if (!has) missing.add(index); });
@@ -140,14 +168,16 @@ export class StoragePeer {
    * outcome is kept for the segment's Seal, which waits for it and reports its failure.
    */
   push(request: SegmentRequest, body: Uint8Array): Promise<void> {
-    const work = (async () => {
-      const verified = await this.verifyBatch(body);
-      const hop = this.nextHop(request);
-      // As in put: the next replica receives while this one writes.
-      const forwarded = hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body));
-      await Promise.all([forwarded, this.options.store.putMany(verified)]);
-    })();
-    return this.pushes.track(request.list, work);
+    const verified = this.verifyBatch(body);
+    const hop = this.nextHop(request);
+    // As in put: the next replica receives while this one writes.
+    const forwarded = verified.then(() => hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body)));
+    // Lazy: the Seal commits the whole segment at once, far cheaper than a commit per batch.
+    const stored = verified.then(async (chunks) => {
+      await this.options.store.putMany(chunks, { lazy: !this.pushes.isSealing(request.list) });
+      return chunks;
+    });
+    return this.pushes.track(request.list, forwarded, stored);
   }
 
   private async verifyBatch(body: Uint8Array): Promise<StoredChunk[]> {
@@ -164,16 +194,22 @@ export class StoragePeer {
   async seal(request: SegmentRequest): Promise<{ holders: string[] }> {
     // Pushes of this segment still being verified or forwarded go first, on this replica and,
     // because the channel keeps order, on the next.
-    const failure = await this.pushes.settle(request.list);
-    if (failure) throw failure;
+    const store = this.options.store;
+    const forwarded = this.pushes.forwarded(request.list);
+    void store.commit(); // the lazy puts of this segment, and whatever else is pending
+    const forwardFailure = await forwarded;
+    if (forwardFailure) throw forwardFailure;
+    // The next replica's channel now has every push before this Seal; it stores while we commit.
     const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
-    const [listBytes] = await this.options.store.getMany([asChunkHash(request.list)]);
+    const { failure, stored } = await this.pushes.stored(request.list);
+    if (failure) throw failure;
+    const [listBytes] = await store.getMany([asChunkHash(request.list)]);
     if (!listBytes) throw new ChunkNotFoundError(request.list);
     const hashes = decodeChunkList(listBytes);
-    const held = await this.options.store.hasMany(hashes);
-    const absent = held.filter((has) => !has).length;
+    const unproven = hashes.filter((hash) => !stored.has(hash));
+    const absent = (await store.hasMany(unproven)).filter((has) => !has).length;
     if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
-    await this.options.store.setMeta(PIN_PREFIX + request.list, '1');
+    await store.setMeta(PIN_PREFIX + request.list, '1');
     return { holders: [this.options.selfId, ...((await downstream)?.holders ?? [])] };
   }
 

@@ -79,6 +79,26 @@ export const chunkStoreAcceptance: AcceptanceCase[] = [
     },
   },
   {
+    name: 'lazy puts become durable at commit(), or on their own soon after',
+    async run(factory) {
+      const store = await factory.create();
+      const committed = [chunk(1024), chunk(1024)];
+      const lazyPuts = [store.putMany(committed.slice(0, 1), { lazy: true }), store.putMany(committed.slice(1), { lazy: true })];
+      await store.commit();
+      await Promise.all(lazyPuts);
+      const alone = chunk(512);
+      const started = Date.now();
+      await store.putMany([alone], { lazy: true }); // nobody commits: the store must not wait forever
+      check(Date.now() - started < 5000, `a lazy put left alone took ${Date.now() - started} ms`);
+      const got = await store.getMany([...committed, alone].map((c) => c.hash));
+      check(got.every((bytes, i) => same(bytes, [...committed, alone][i]!.bytes)), 'lazy chunks read back');
+      check((await store.stats()).chunks === 3, 'stats count committed lazy chunks');
+      const reopened = factory.reopen ? await factory.reopen(store) : store;
+      check((await reopened.hasMany([...committed, alone].map((c) => c.hash))).every(Boolean), 'lazy chunks survive reopen');
+      await reopened.close();
+    },
+  },
+  {
     name: 'deletes chunks and keeps stats exact',
     async run(factory) {
       const store = await factory.create();

@@ -15,9 +15,19 @@ export interface StoreStats {
   bytes: number;
 }
 
+export interface PutOptions {
+  /**
+   * The caller will ask for commit() soon, or can wait: the store may hold the write in a
+   * larger transaction, up to a fraction of a second. The chunks are readable at once either way.
+   */
+  lazy?: boolean;
+}
+
 export interface ChunkStore {
-  /** Stores chunks; storing a hash already held is a no-op. */
-  putMany(chunks: readonly StoredChunk[]): Promise<void>;
+  /** Stores chunks, resolving once they are durable; storing a hash already held is a no-op. */
+  putMany(chunks: readonly StoredChunk[], options?: PutOptions): Promise<void>;
+  /** Commits lazy puts now; resolves once every put made before the call is durable. */
+  commit(): Promise<void>;
   /** Bytes for each hash, in order; undefined where absent. */
   getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]>;
   hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]>;

@@ -20,6 +20,11 @@ export class MemoryStore implements PeerStore {
     return Promise.resolve();
   }
 
+  /** Nothing to commit: a put is as durable as this store gets when it returns. */
+  commit(): Promise<void> {
+    return Promise.resolve();
+  }
+
   getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
     return Promise.resolve(hashes.map((hash) => this.chunks.get(hash)?.slice()));

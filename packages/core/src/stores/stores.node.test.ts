@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toHex } from '../bytes.js';
+import { asChunkHash } from '../ids.js';
+import type { StoredChunk } from './chunk-store.js';
 import { chunkStoreAcceptance, type StoreFactory } from './chunk-store-acceptance.js';
 import { MemoryStore } from './memory-store.js';
 import { SqliteStore } from './sqlite-store.node.js';
@@ -33,3 +36,32 @@ for (const [name, factory] of [['MemoryStore', memory], ['SqliteStore', sqlite]]
     for (const testCase of chunkStoreAcceptance) it(testCase.name, () => testCase.run(factory));
   });
 }
+
+describe('SqliteStore on a full disk', () => {
+  const chunk = (seed: number): StoredChunk => {
+    const bytes = new Uint8Array(1024).fill(seed & 0xff);
+    const hash = new Uint8Array(32);
+    new DataView(hash.buffer).setUint32(0, seed);
+    return { hash: asChunkHash(toHex(hash)), bytes };
+  };
+  const range = (from: number, count: number): StoredChunk[] => Array.from({ length: count }, (_, i) => chunk(from + i));
+
+  it('fails plain and lazy puts with ERR_QUOTA_EXCEEDED and keeps every earlier commit', async () => {
+    const path = join(dir, 'full.db');
+    const store = new SqliteStore(path, { maxBytes: 1024 * 1024 });
+    const kept = range(0, 200);
+    await store.putMany(kept);
+    const lazy = store.putMany(range(1000, 300), { lazy: true });
+    const plain = store.putMany(range(2000, 2000));
+    await expect(plain).rejects.toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+    // The lazy put shared the failed transaction: it is lost and says so, not silently.
+    await expect(lazy).rejects.toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+    expect(await store.stats()).toEqual({ chunks: 200, bytes: 200 * 1024 });
+    expect((await store.getMany(kept.map((c) => c.hash))).every((bytes, i) => bytes?.[0] === kept[i]!.bytes[0])).toBe(true);
+    await store.putMany(range(3000, 10)); // room is left for a small batch
+    await store.close();
+    const reopened = new SqliteStore(path);
+    expect((await reopened.stats()).chunks).toBe(210);
+    await reopened.close();
+  });
+});
