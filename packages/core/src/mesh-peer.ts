@@ -12,6 +12,8 @@ import type { PeerStore } from './stores/chunk-store.js';
 import { ConnectionPool, type RtcEndpointFactory } from './transport/pool.js';
 
 const PEER_ID_META_KEY = 'peer-id';
+/** How often a peer looks for chunks of abandoned sends (it skips the turn while busy). */
+export const GC_INTERVAL_MS = 5 * 60_000;
 
 export interface MeshPeerOptions {
   signalUrl: string;
@@ -97,6 +99,10 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     storage.dropSegments(lists).then(() => done(true), () => done(false));
   });
 
+  const collector = setInterval(() => {
+    storage.collectGarbage().catch(() => undefined); // a failed sweep is retried next interval
+  }, GC_INTERVAL_MS);
+
   return {
     id,
     master,
@@ -107,6 +113,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     },
     onRingChange: (listener) => ringListeners.push(listener),
     async close() {
+      clearInterval(collector);
       pool.close();
       master.close();
       await options.store.close();

@@ -7,13 +7,13 @@ import { MeshError } from './errors.js';
 import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from './frame.js';
 import { nodeHasher } from './hasher.node.js';
 import { asChunkHash, asPeerId, type PeerId } from './ids.js';
-import { StoragePeer } from './storage-peer.js';
+import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, StoragePeer } from './storage-peer.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { memoryChannelPair } from './transport/memory-channel.js';
 import { RpcConnection } from './transport/rpc.js';
 import { FrameType } from './wire.js';
 
-function mesh(names: string[]) {
+function mesh(names: string[], now?: () => number) {
   const stores = new Map<PeerId, MemoryStore>();
   const peers = new Map<PeerId, StoragePeer>();
   const links = new Map<string, RpcConnection>();
@@ -30,7 +30,7 @@ function mesh(names: string[]) {
     const id = asPeerId(name);
     const store = new MemoryStore();
     stores.set(id, store);
-    peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => Promise.resolve(link(id, to)) }));
+    peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => Promise.resolve(link(id, to)), now }));
   }
   const client = asPeerId('client');
   return { stores, peers, connect: (to: string) => link(client, asPeerId(to)) };
@@ -192,6 +192,66 @@ describe('StoragePeer', () => {
     const held = await store.hasMany(one.hashes.map((h) => asChunkHash(toHex(h))));
     expect(held).toEqual([true, false, false, false]);
     expect((await store.hasMany(two.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+  });
+});
+
+describe('StoragePeer garbage collection', () => {
+  const batchOf = (seg: ReturnType<typeof segment>): Uint8Array => encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+  const held = async (store: MemoryStore, seg: ReturnType<typeof segment>): Promise<boolean[]> =>
+    store.hasMany([seg.list, ...seg.hashes.map(toHex)].map(asChunkHash));
+
+  it('deletes the chunks of a send abandoned before its Seal, and only those', async () => {
+    let clock = 1_000_000;
+    const { stores, peers, connect } = mesh(['a'], () => clock);
+    const peer = peers.get(asPeerId('a'))!;
+    const store = stores.get(asPeerId('a'))!;
+    const sealed = segment(6, 21);
+    const abandoned = segment(6, 22);
+    abandoned.chunks[0] = sealed.chunks[0]!; // shared with the sealed segment: must stay
+    abandoned.hashes[0] = sealed.hashes[0]!;
+    abandoned.listBytes = encodeChunkList(abandoned.hashes);
+    abandoned.list = toHex(sha(abandoned.listBytes));
+    for (const seg of [sealed, abandoned]) {
+      const request = { list: seg.list, next: [] };
+      await connect('a').request(FrameType.Offer, request, seg.listBytes);
+      await connect('a').request(FrameType.Put, request, batchOf(seg));
+    }
+    await connect('a').request(FrameType.Seal, { list: sealed.list, next: [] });
+
+    clock += GC_QUIET_MS; // quiet, but the abandoned segment could still be sealed: hands off
+    expect(await peer.collectGarbage()).toBeUndefined();
+    expect((await held(store, abandoned)).every(Boolean)).toBe(true);
+
+    clock += ABANDONED_SEGMENT_MS;
+    expect(await peer.collectGarbage()).toBe(6); // its list and 5 chunks of its own
+    expect((await held(store, sealed)).every(Boolean)).toBe(true);
+    expect(await held(store, abandoned)).toEqual([false, true, false, false, false, false, false]);
+  });
+
+  it('skips its turn while writes are recent, and writes during a sweep wait for it', async () => {
+    let clock = 1_000_000;
+    const { stores, peers, connect } = mesh(['a'], () => clock);
+    const peer = peers.get(asPeerId('a'))!;
+    const seg = segment(5, 31);
+    const request = { list: seg.list, next: [] };
+    await connect('a').request(FrameType.Offer, request, seg.listBytes);
+    clock += ABANDONED_SEGMENT_MS + GC_QUIET_MS - 1;
+    const recent = segment(1, 32);
+    await connect('a').request(FrameType.Offer, { list: recent.list, next: [] }, recent.listBytes);
+    clock += 1;
+    expect(await peer.collectGarbage()).toBeUndefined(); // a write a moment ago
+
+    clock += ABANDONED_SEGMENT_MS;
+    const sweeping = peer.collectGarbage();
+    // A whole segment written while the sweep runs lands after it, and survives it.
+    const writing = (async () => {
+      await connect('a').request(FrameType.Offer, request, seg.listBytes);
+      await connect('a').request(FrameType.Put, request, batchOf(seg));
+      await connect('a').request(FrameType.Seal, request);
+    })();
+    expect(await sweeping).toBe(2); // the two lists offered long ago
+    await writing;
+    expect((await held(stores.get(asPeerId('a'))!, seg)).every(Boolean)).toBe(true);
   });
 });
 

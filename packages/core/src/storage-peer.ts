@@ -3,6 +3,7 @@
  * on the way out; a request naming `next` replicas is forwarded down that chain and answered
  * only once the whole chain has answered, so an acknowledged write is on every replica.
  */
+import { HashBloomFilter } from './bloom.js';
 import { decodeChunkList, HASH_BYTES } from './chunk-list.js';
 import { toHex } from './bytes.js';
 import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
@@ -19,6 +20,13 @@ export const MAX_GET_CHUNKS = 16384;
 const PIN_PREFIX = 'pin:';
 /** Segments whose Push outcomes are remembered while awaiting their Seal (~100 KiB each). */
 const MAX_TRACKED_SEGMENTS = 256;
+/** Garbage collection starts only after this long without a write, so it rarely waits on one. */
+export const GC_QUIET_MS = 60_000;
+/** A segment offered but not sealed for this long was abandoned (its client failed or left). */
+export const ABANDONED_SEGMENT_MS = 10 * 60_000;
+/** Chunks deleted per store call while collecting. */
+const GC_DELETE_BATCH = 4096;
+const WRITE_TYPES: ReadonlySet<number> = new Set([FrameType.Offer, FrameType.Put, FrameType.Push, FrameType.Seal]);
 
 export interface StoragePeerOptions {
   selfId: PeerId;
@@ -26,6 +34,8 @@ export interface StoragePeerOptions {
   hasher: Hasher;
   /** Opens (or reuses) a connection to another peer, for forwarding. */
   connect(peer: PeerId): Promise<RpcConnection>;
+  /** Milliseconds since the epoch; injected so tests can age segments. */
+  now?: () => number;
 }
 
 interface TrackedSegment {
@@ -38,6 +48,8 @@ interface TrackedSegment {
   sealing: boolean;
   /** Chunks its pushes made durable here, which the Seal need not look up again. */
   stored: Set<string>;
+  /** When its last Offer or Push arrived. */
+  touchedAt: number;
 }
 
 /**
@@ -48,9 +60,12 @@ interface TrackedSegment {
 class PushTracker {
   private readonly segments = new Map<string, TrackedSegment>();
 
+  constructor(private readonly now: () => number) {}
+
   /** Returns when the push is over, never rejecting: its failure is kept for the Seal. */
   track(list: string, forwarded: Promise<unknown>, stored: Promise<readonly StoredChunk[]>): Promise<void> {
     const entry = this.segments.get(list) ?? this.startSegment(list);
+    entry.touchedAt = this.now();
     const fail = (error: unknown): void => {
       entry.failure ??= error instanceof Error ? error : new Error(String(error));
     };
@@ -87,9 +102,17 @@ class PushTracker {
 
   private startSegment(list: string): TrackedSegment {
     this.forgetOldest();
-    const segment: TrackedSegment = { forwarding: new Set(), storing: new Set(), sealing: false, stored: new Set() };
+    const segment: TrackedSegment = { forwarding: new Set(), storing: new Set(), sealing: false, stored: new Set(), touchedAt: this.now() };
     this.segments.set(list, segment);
     return segment;
+  }
+
+  /** Forgets segments idle since before `cutoff`; true if none is left in progress. */
+  forgetIdleSince(cutoff: number): boolean {
+    for (const [list, segment] of this.segments) {
+      if (segment.forwarding.size === 0 && segment.storing.size === 0 && segment.touchedAt < cutoff) this.segments.delete(list);
+    }
+    return this.segments.size === 0;
   }
 
   /** A client that pushes and never seals must not grow this map without bound. */
@@ -106,14 +129,24 @@ class PushTracker {
 
 export class StoragePeer {
   private readonly options: StoragePeerOptions;
-  private readonly pushes = new PushTracker();
+  private readonly now: () => number;
+  private readonly pushes: PushTracker;
+  private lastWriteAt = 0;
+  /** Set while collecting garbage: writes wait for it, so none lands on a doomed chunk. */
+  private collecting: Promise<void> | undefined;
 
   constructor(options: StoragePeerOptions) {
     this.options = options;
+    this.now = options.now ?? Date.now;
+    this.pushes = new PushTracker(this.now);
   }
 
   /** The RequestHandler the connection pool attaches to every connection. */
   readonly handle = async (request: IncomingRequest): Promise<void> => {
+    if (WRITE_TYPES.has(request.type)) {
+      this.lastWriteAt = this.now();
+      if (this.collecting) await this.collecting;
+    }
     switch (request.type) {
       case FrameType.Offer:
         return request.reply(await this.offer(this.parseChain(request.meta, 'offer'), request.body));
@@ -261,6 +294,55 @@ export class StoragePeer {
     }
     await store.deleteMany([...doomed]);
     return doomed.size;
+  }
+
+  /**
+   * Deletes chunks that no pinned segment uses: those of sends that failed or were abandoned
+   * before their Seal, which no master order will ever drop. Like IPFS's GC it holds writes
+   * off while it runs; it skips its turn (undefined) while the peer has had a write in the last
+   * GC_QUIET_MS or a segment is between Offer and Seal. The set of chunks to keep is a Bloom
+   * filter, ~10 bits per chunk: a false positive keeps a stray chunk until the next run, and
+   * there are no false negatives, so a pinned chunk is never deleted.
+   */
+  async collectGarbage(): Promise<number | undefined> {
+    const now = this.now();
+    if (this.collecting || now - this.lastWriteAt < GC_QUIET_MS) return undefined;
+    if (!this.pushes.forgetIdleSince(now - ABANDONED_SEGMENT_MS)) return undefined;
+    let finish = (): void => undefined;
+    this.collecting = new Promise((resolve) => (finish = resolve));
+    try {
+      return await this.sweep();
+    } finally {
+      this.collecting = undefined;
+      finish();
+    }
+  }
+
+  private async sweep(): Promise<number> {
+    const store = this.options.store;
+    const keep = new HashBloomFilter((await store.stats()).chunks);
+    for (const key of await store.metaKeys(PIN_PREFIX)) {
+      const list = asChunkHash(key.slice(PIN_PREFIX.length));
+      const [bytes] = await store.getMany([list]);
+      // Without its list a pinned segment's chunks cannot be told apart: delete nothing.
+      if (!bytes) return 0;
+      keep.add(list);
+      for (const hash of decodeChunkList(bytes)) keep.add(hash);
+    }
+    let deleted = 0;
+    let doomed: ChunkHash[] = [];
+    const flush = async (): Promise<void> => {
+      await store.deleteMany(doomed);
+      deleted += doomed.length;
+      doomed = [];
+    };
+    for await (const hash of store.keys()) {
+      if (keep.mayContain(hash)) continue;
+      doomed.push(hash);
+      if (doomed.length >= GC_DELETE_BATCH) await flush();
+    }
+    await flush();
+    return deleted;
   }
 
   /**
