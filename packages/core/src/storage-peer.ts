@@ -5,7 +5,7 @@
  */
 import { HashBloomFilter } from './bloom.js';
 import { decodeChunkList, HASH_BYTES } from './chunk-list.js';
-import { toHex } from './bytes.js';
+import { bytesEqual, toHex } from './bytes.js';
 import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName } from './frame.js';
 import type { ZodType } from 'zod';
@@ -217,10 +217,9 @@ export class StoragePeer {
     const chunks = decodeChunkBatch(body);
     const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
     return chunks.map((chunk, i) => {
-      const claimed = hashName(chunk.hash);
-      const actual = toHex(digests[i]!);
-      if (claimed !== actual) throw new ChunkCorruptError(claimed, actual);
-      return { hash: asChunkHash(claimed), bytes: chunk.bytes };
+      const digest = digests[i]!;
+      if (!bytesEqual(chunk.hash, digest)) throw new ChunkCorruptError(hashName(chunk.hash), toHex(digest));
+      return { hash: hashName(digest), bytes: chunk.bytes };
     });
   }
 
