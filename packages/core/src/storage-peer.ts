@@ -39,21 +39,25 @@ export interface StoragePeerOptions {
 }
 
 interface TrackedSegment {
-  /** Pushes not yet verified and sent on to the next replica. */
-  forwarding: Set<Promise<void>>;
-  /** Pushes not yet durable here. */
-  storing: Set<Promise<void>>;
+  /** Pushes not yet verified, sent on to the next replica and written here. */
+  arriving: Set<Promise<void>>;
+  /** Pushes written here but not yet durable. */
+  committing: Set<Promise<void>>;
   failure?: Error;
-  /** Its Seal has arrived: pushes still being verified commit at once rather than lazily. */
-  sealing: boolean;
-  /** Chunks its pushes made durable here, which the Seal need not look up again. */
-  stored: Set<string>;
+  /** Chunks its pushes wrote here, which the Seal need not look up again. */
+  written: Set<string>;
   /** When its last Offer or Push arrived. */
   touchedAt: number;
 }
 
+/** A push's chunks once written (readable), and when they are durable. */
+interface Written {
+  chunks: readonly StoredChunk[];
+  durable: Promise<void>;
+}
+
 /**
- * Pushes in progress, the first failure and the chunks stored, by segment, until its Seal
+ * Pushes in progress, the first failure and the chunks written, by segment, until its Seal
  * asks. Entries without pending work are forgotten past MAX_TRACKED_SEGMENTS; a Seal that
  * finds none checks every chunk in the store instead.
  */
@@ -63,46 +67,46 @@ class PushTracker {
   constructor(private readonly now: () => number) {}
 
   /** Returns when the push is over, never rejecting: its failure is kept for the Seal. */
-  track(list: string, forwarded: Promise<unknown>, stored: Promise<readonly StoredChunk[]>): Promise<void> {
+  track(list: string, forwarded: Promise<unknown>, written: Promise<Written>): Promise<void> {
     const entry = this.segments.get(list) ?? this.startSegment(list);
     entry.touchedAt = this.now();
     const fail = (error: unknown): void => {
       entry.failure ??= error instanceof Error ? error : new Error(String(error));
     };
-    const forwarding: Promise<void> = forwarded.then(() => undefined, fail).finally(() => entry.forwarding.delete(forwarding));
-    const storing: Promise<void> = stored.then((chunks) => {
-      for (const chunk of chunks) entry.stored.add(chunk.hash);
-    }, fail).finally(() => entry.storing.delete(storing));
-    entry.forwarding.add(forwarding);
-    entry.storing.add(storing);
-    return Promise.all([forwarding, storing]).then(() => undefined);
+    const arriving: Promise<void> = Promise.all([forwarded, written])
+      .then(([, { chunks }]) => {
+        for (const chunk of chunks) entry.written.add(chunk.hash);
+      }, fail)
+      .finally(() => entry.arriving.delete(arriving));
+    const committing: Promise<void> = written
+      .then(({ durable }) => durable)
+      .then(() => undefined, fail)
+      .finally(() => entry.committing.delete(committing));
+    entry.arriving.add(arriving);
+    entry.committing.add(committing);
+    return Promise.all([arriving, committing]).then(() => undefined);
   }
 
-  isSealing(list: string): boolean {
-    return this.segments.get(list)?.sealing ?? false;
-  }
-
-  /** Marks the segment sealing and waits until its pushes have gone on down the chain. */
-  async forwarded(list: string): Promise<Error | undefined> {
+  /** Waits until the segment's pushes have gone on down the chain and are written here. */
+  async arrived(list: string): Promise<{ failure?: Error; written: ReadonlySet<string> }> {
     const segment = this.segments.get(list);
-    if (!segment) return undefined;
-    segment.sealing = true;
-    while (segment.forwarding.size > 0) await Promise.all(segment.forwarding);
-    return segment.failure;
+    if (!segment) return { written: new Set() };
+    while (segment.arriving.size > 0) await Promise.all(segment.arriving);
+    return segment;
   }
 
   /** Waits until the segment's pushes are durable here, and forgets them. */
-  async stored(list: string): Promise<{ failure?: Error; stored: ReadonlySet<string> }> {
+  async committed(list: string): Promise<Error | undefined> {
     const segment = this.segments.get(list);
-    if (!segment) return { stored: new Set() };
-    while (segment.storing.size > 0) await Promise.all(segment.storing);
+    if (!segment) return undefined;
+    while (segment.committing.size > 0) await Promise.all(segment.committing);
     this.segments.delete(list);
-    return segment;
+    return segment.failure;
   }
 
   private startSegment(list: string): TrackedSegment {
     this.forgetOldest();
-    const segment: TrackedSegment = { forwarding: new Set(), storing: new Set(), sealing: false, stored: new Set(), touchedAt: this.now() };
+    const segment: TrackedSegment = { arriving: new Set(), committing: new Set(), written: new Set(), touchedAt: this.now() };
     this.segments.set(list, segment);
     return segment;
   }
@@ -110,7 +114,7 @@ class PushTracker {
   /** Forgets segments idle since before `cutoff`; true if none is left in progress. */
   forgetIdleSince(cutoff: number): boolean {
     for (const [list, segment] of this.segments) {
-      if (segment.forwarding.size === 0 && segment.storing.size === 0 && segment.touchedAt < cutoff) this.segments.delete(list);
+      if (segment.arriving.size === 0 && segment.committing.size === 0 && segment.touchedAt < cutoff) this.segments.delete(list);
     }
     return this.segments.size === 0;
   }
@@ -119,7 +123,7 @@ class PushTracker {
   private forgetOldest(): void {
     if (this.segments.size < MAX_TRACKED_SEGMENTS) return;
     for (const [list, segment] of this.segments) {
-      if (segment.forwarding.size === 0 && segment.storing.size === 0) {
+      if (segment.arriving.size === 0 && segment.committing.size === 0) {
         this.segments.delete(list);
         return;
       }
@@ -179,7 +183,7 @@ export class StoragePeer {
     const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
     // Durable by the segment's Seal, which waits for it like a push.
     const list = { hash: asChunkHash(request.list), bytes: listBytes };
-    void this.pushes.track(request.list, Promise.resolve(), this.options.store.putMany([list], { lazy: true }).then(() => []));
+    void this.pushes.track(request.list, Promise.resolve(), Promise.resolve({ chunks: [], durable: this.options.store.putMany([list], { lazy: true }) }));
     const held = await this.options.store.hasMany(hashes);
     const missing = new Set<number>();
     held.forEach((has, index) => { if (!has) missing.add(index); });
@@ -206,11 +210,8 @@ export class StoragePeer {
     // As in put: the next replica receives while this one writes.
     const forwarded = verified.then(() => hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body)));
     // Lazy: the Seal commits the whole segment at once, far cheaper than a commit per batch.
-    const stored = verified.then(async (chunks) => {
-      await this.options.store.putMany(chunks, { lazy: !this.pushes.isSealing(request.list) });
-      return chunks;
-    });
-    return this.pushes.track(request.list, forwarded, stored);
+    const written = verified.then((chunks) => ({ chunks, durable: this.options.store.putMany(chunks, { lazy: true }) }));
+    return this.pushes.track(request.list, forwarded, written);
   }
 
   private async verifyBatch(body: Uint8Array): Promise<StoredChunk[]> {
@@ -227,21 +228,24 @@ export class StoragePeer {
     // Pushes of this segment still being verified or forwarded go first, on this replica and,
     // because the channel keeps order, on the next.
     const store = this.options.store;
-    const forwarded = this.pushes.forwarded(request.list);
-    void store.commit(); // the lazy puts of this segment, and whatever else is pending
-    const forwardFailure = await forwarded;
-    if (forwardFailure) throw forwardFailure;
-    // The next replica's channel now has every push before this Seal; it stores while we commit.
+    const arrived = await this.pushes.arrived(request.list);
+    if (arrived.failure) throw arrived.failure;
+    // The next replica's channel now has every push before this Seal; it stores while we do.
     const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
-    const { failure, stored } = await this.pushes.stored(request.list);
-    if (failure) throw failure;
     const [listBytes] = await store.getMany([asChunkHash(request.list)]);
     if (!listBytes) throw new ChunkNotFoundError(request.list);
     const hashes = decodeChunkList(listBytes);
-    const unproven = hashes.filter((hash) => !stored.has(hash));
+    const unproven = hashes.filter((hash) => !arrived.written.has(hash));
     const absent = (await store.hasMany(unproven)).filter((has) => !has).length;
     if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
-    await store.setMeta(PIN_PREFIX + request.list, '1');
+    // The pin shares the segment's commit: one transaction makes both durable, or neither.
+    const pinned = store.setMeta(PIN_PREFIX + request.list, '1', { lazy: true });
+    // A failed commit fails the pushes and the pin as well, which report it below.
+    pinned.catch(() => undefined);
+    store.commit().catch(() => undefined);
+    const failure = await this.pushes.committed(request.list);
+    if (failure) throw failure;
+    await pinned;
     return { holders: [this.options.selfId, ...((await downstream)?.holders ?? [])] };
   }
 

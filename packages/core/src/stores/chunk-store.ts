@@ -41,7 +41,8 @@ export interface ChunkStore {
 /** Small string settings beside the chunks: the peer's id, its pinned segments. */
 export interface MetaStore {
   getMeta(key: string): Promise<string | undefined>;
-  setMeta(key: string, value: string): Promise<void>;
+  /** Durable once resolved; `lazy` as for putMany, so a value can share its chunks' commit. */
+  setMeta(key: string, value: string, options?: PutOptions): Promise<void>;
   deleteMeta(key: string): Promise<void>;
   metaKeys(prefix: string): Promise<string[]>;
 }

@@ -105,13 +105,20 @@ export class SqliteStore implements PeerStore {
    * ms/MiB at 64 chunks per commit, ~7 at 4096, on a 64 MiB store).
    */
   putMany(chunks: readonly StoredChunk[], options: PutOptions = {}): Promise<void> {
-    try {
-      this.assertOpen();
-      const transaction = this.open ?? this.begin();
+    return this.write(options, (transaction) => {
       const added = this.insertBatch(chunks);
       transaction.added.chunks += added.chunks;
       transaction.added.bytes += added.bytes;
       transaction.staged += chunks.length;
+    });
+  }
+
+  /** Runs `work` in the open transaction and resolves once that commits (see putMany). */
+  private write(options: PutOptions, work: (transaction: OpenTransaction) => void): Promise<void> {
+    try {
+      this.assertOpen();
+      const transaction = this.open ?? this.begin();
+      work(transaction);
       const done = new Promise<void>((resolve, reject) => transaction.waiters.push({ resolve, reject }));
       this.scheduleCommit(options.lazy === true && transaction.staged < TRANSACTION_MAX_CHUNKS ? 'later' : 'now');
       return done;
@@ -246,16 +253,12 @@ export class SqliteStore implements PeerStore {
     return Promise.resolve(this.statements.getMeta.get(key) as string | undefined);
   }
 
-  setMeta(key: string, value: string): Promise<void> {
-    this.assertOpen();
-    this.statements.setMeta.run(key, value);
-    return this.commit();
+  setMeta(key: string, value: string, options: PutOptions = {}): Promise<void> {
+    return this.write(options, () => this.statements.setMeta.run(key, value));
   }
 
   deleteMeta(key: string): Promise<void> {
-    this.assertOpen();
-    this.statements.deleteMeta.run(key);
-    return this.commit();
+    return this.write({}, () => this.statements.deleteMeta.run(key));
   }
 
   metaKeys(prefix: string): Promise<string[]> {
