@@ -12,7 +12,7 @@
  * every heartbeat) and survives a reload.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { fromHex, QuotaExceededError, StoreClosedError, toHex, HASH_BYTES, type ChunkHash, type PeerStore, type StoredChunk, type StoreStats } from '@meshdrive/core';
+import { fromHex, QuotaExceededError, StoreClosedError, toHex, HASH_BYTES, type ChunkHash, type PeerStore, type PutOptions, type StoredChunk, type StoreStats } from '@meshdrive/core';
 
 export const DEFAULT_DB_NAME = 'meshdrive';
 /** Version 1 kept one record per chunk in 'chunks'; version 2 packs them (migrated on open). */
@@ -27,6 +27,10 @@ export const PACK_MAX_BYTES = 60 * 1024;
 const PACK_MAX_CHUNKS = 1024;
 /** Packs read recently, kept decoded: reads walk a segment in slices that straddle packs. */
 const PACK_CACHE_ENTRIES = 32;
+/** A lazy put waits at most this long for its commit. */
+const LAZY_COMMIT_MS = 100;
+/** Lazy puts commit at once past this many bytes: 4 segments of 1 KiB chunks. */
+const LAZY_MAX_BYTES = 4 * 1024 * 1024;
 /** Index records (and legacy chunks) read per request when opening. */
 const OPEN_PAGE_RECORDS = 1000;
 
@@ -84,6 +88,11 @@ export class IdbStore implements PeerStore {
   private nextPackId: number;
   private readonly cache = new Map<number, DecodedPack>();
   private writeQueue: QueuedWrite[] = [];
+  /** Lazy puts waiting for commit(), and their chunks, readable before they are committed. */
+  private lazyQueue: QueuedWrite[] = [];
+  private readonly staged = new Map<string, Uint8Array>();
+  private lazyBytes = 0;
+  private lazyTimer: ReturnType<typeof setTimeout> | undefined;
   private flushScheduled = false;
   private queuedBytes = 0;
   /** Writes and deletes, one at a time: both change the index and the counters. */
@@ -140,9 +149,11 @@ export class IdbStore implements PeerStore {
 
   /**
    * Stores chunks. Calls that arrive while a write is committing are grouped into the next
-   * transaction: a peer receives many small Put batches at once.
+   * transaction: a peer receives many small Put batches at once. Lazy puts wait for commit(),
+   * LAZY_MAX_BYTES or LAZY_COMMIT_MS, so a pushed segment is one transaction, not one per batch;
+   * they are readable from memory meanwhile.
    */
-  putMany(chunks: readonly StoredChunk[]): Promise<void> {
+  putMany(chunks: readonly StoredChunk[], options: PutOptions = {}): Promise<void> {
     try {
       this.assertOpen();
     } catch (error) {
@@ -156,25 +167,51 @@ export class IdbStore implements PeerStore {
     }
     this.queuedBytes += incoming;
     return new Promise<void>((resolve, reject) => {
-      this.writeQueue.push({ chunks, bytes: incoming, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        void this.runExclusive(() => this.flushWrites());
+      const write = { chunks, bytes: incoming, resolve, reject };
+      if (!options.lazy) {
+        this.writeQueue.push(write);
+        this.scheduleFlush();
+        return;
       }
+      this.lazyQueue.push(write);
+      this.lazyBytes += incoming;
+      for (const chunk of chunks) this.staged.set(chunk.hash, chunk.bytes);
+      if (this.lazyBytes >= LAZY_MAX_BYTES) this.scheduleFlush();
+      else this.lazyTimer ??= setTimeout(() => this.scheduleFlush(), LAZY_COMMIT_MS);
     });
+  }
+
+  /** Commits lazy puts now; resolves once everything put before is committed. */
+  commit(): Promise<void> {
+    if (this.lazyQueue.length > 0) this.scheduleFlush();
+    return this.runExclusive(() => Promise.resolve());
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    void this.runExclusive(() => this.flushWrites());
   }
 
   private async flushWrites(): Promise<void> {
     this.flushScheduled = false;
-    const group = this.writeQueue;
+    clearTimeout(this.lazyTimer);
+    this.lazyTimer = undefined;
+    const group = [...this.writeQueue, ...this.lazyQueue];
     this.writeQueue = [];
+    this.lazyQueue = [];
+    this.lazyBytes = 0;
     try {
       await this.writeChunks(group.flatMap((write) => write.chunks));
       for (const write of group) write.resolve();
     } catch (error) {
       for (const write of group) write.reject(error);
     } finally {
-      for (const write of group) this.queuedBytes -= write.bytes;
+      for (const write of group) {
+        this.queuedBytes -= write.bytes;
+        // Committed (now in the index) or failed; a newer lazy put of the same hash stays.
+        for (const chunk of write.chunks) if (this.staged.get(chunk.hash) === chunk.bytes) this.staged.delete(chunk.hash);
+      }
     }
   }
 
@@ -204,16 +241,12 @@ export class IdbStore implements PeerStore {
     this.counts = next;
   }
 
-  /** Puts already commit as soon as the write before them has: this waits for those. */
-  commit(): Promise<void> {
-    return this.runExclusive(() => Promise.resolve());
-  }
-
   async getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
     const packs = new Map<number, DecodedPack | undefined>();
     const wanted: number[] = [];
     for (const hash of hashes) {
+      if (this.staged.has(hash)) continue;
       const id = this.index.get(hash);
       if (id === undefined || packs.has(id)) continue;
       const cached = this.cache.get(id);
@@ -233,6 +266,8 @@ export class IdbStore implements PeerStore {
       });
     }
     return hashes.map((hash) => {
+      const staged = this.staged.get(hash);
+      if (staged) return staged.slice();
       const id = this.index.get(hash);
       const pack = id === undefined ? undefined : packs.get(id);
       const slot = pack?.slots.get(hash);
@@ -245,7 +280,7 @@ export class IdbStore implements PeerStore {
   // eslint-disable-next-line @typescript-eslint/require-await -- async so a closed store rejects rather than throws
   async hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
     this.assertOpen();
-    return hashes.map((hash) => this.index.has(hash));
+    return hashes.map((hash) => this.index.has(hash) || this.staged.has(hash));
   }
 
   deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
@@ -335,7 +370,9 @@ export class IdbStore implements PeerStore {
 
   close(): Promise<void> {
     if (!this.closed) {
+      if (this.lazyQueue.length > 0) this.scheduleFlush(); // runs closed: rejects, never hangs
       this.closed = true;
+      clearTimeout(this.lazyTimer);
       this.cache.clear();
       this.db.close();
     }
