@@ -24,8 +24,8 @@ export async function openSource(path: string): Promise<ByteSource & { close(): 
   const { size } = await handle.stat();
   return {
     size,
-    async read(offset, length) {
-      const buffer = new Uint8Array(length);
+    async read(offset, length, into) {
+      const buffer = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
       let filled = 0;
       while (filled < length) {
         const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);

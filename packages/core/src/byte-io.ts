@@ -5,8 +5,12 @@
  */
 export interface ByteSource {
   readonly size: number;
-  /** Exactly `length` bytes from `offset` (fewer only at the end of the source). */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Exactly `length` bytes from `offset` (fewer only at the end of the source). A source may
+   * read them into `into` (at least `length` long) and return a view of it, so a sender reuses
+   * a few buffers instead of allocating one per segment; it may also ignore it.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface ByteSink {

@@ -92,10 +92,7 @@ export class MeshClient {
     const progress: TransferProgress = { done: 0, total: source.size, moved: 0 };
     let chunksMoved = 0;
     let chunksTotal = 0;
-    await forEachLimited(count, SEND_CONCURRENCY, async (index) => {
-      options.signal?.throwIfAborted();
-      const { start, end } = segmentRange(source.size, index, layout);
-      const bytes = await source.read(start, end - start);
+    const writeSegmentAt = async (index: number, bytes: Uint8Array): Promise<void> => {
       const chunks = splitChunks(bytes, layout.chunkSize);
       const digests = await this.options.hasher.sha256Many(chunks);
       const listBytes = encodeChunkList(digests);
@@ -121,6 +118,20 @@ export class MeshClient {
       }
       progress.done += bytes.length;
       options.onProgress?.({ ...progress });
+    };
+    // One read buffer per segment in flight, reused: a 1 GiB send allocates 4 MiB of them, not
+    // 1 GiB of short-lived ones that linger until a full GC. Frames copy the chunks, so a
+    // segment's buffer is free again once its writes are over.
+    const freeBuffers: Uint8Array[] = [];
+    await forEachLimited(count, SEND_CONCURRENCY, async (index) => {
+      options.signal?.throwIfAborted();
+      const { start, end } = segmentRange(source.size, index, layout);
+      const buffer = freeBuffers.pop() ?? new Uint8Array(layout.chunkSize * layout.segmentChunks);
+      try {
+        await writeSegmentAt(index, await source.read(start, end - start, buffer));
+      } finally {
+        freeBuffers.push(buffer);
+      }
     });
     const summary = await master.request('commit', {
       fileId: place.fileId,
