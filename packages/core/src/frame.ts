@@ -155,7 +155,7 @@ export function decodeChunkBatch(body: Uint8Array): RawChunk[] {
 export const hashName = (raw: Uint8Array): ChunkHash => asChunkHash(toHex(raw));
 
 /** Groups chunks into batches of about BATCH_TARGET_BYTES each. */
-export function* batchChunks<T extends { bytes: Uint8Array }>(chunks: readonly T[], targetBytes = BATCH_TARGET_BYTES): Generator<T[]> {
+export function* batchChunks<T extends { bytes: Uint8Array }>(chunks: Iterable<T>, targetBytes = BATCH_TARGET_BYTES): Generator<T[]> {
   let batch: T[] = [];
   let size = 0;
   for (const chunk of chunks) {
