@@ -7,7 +7,7 @@
 import { encodeChunkList, HASH_BYTES, splitChunkList } from './chunk-list.js';
 import { bytesEqual, fromHex, toHex } from './bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
-import { forEachLimited, sleep } from './concurrency.js';
+import { forEachLimited, Hedger, sleep } from './concurrency.js';
 import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from './errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, type RawChunk } from './frame.js';
 import type { Hasher } from './hasher.js';
@@ -33,11 +33,12 @@ export const READ_AHEAD_SEGMENTS = 6;
 /** Attempts per segment write; each retry asks the master for a fresh placement. */
 export const WRITE_ATTEMPTS = 4;
 export const WRITE_RETRY_DELAY_MS = 1_000;
-/** A segment read is hedged once it takes this many times the typical time... */
+/** A segment read or write is hedged once it takes this many times the typical time... */
 export const HEDGE_FACTOR = 4;
-/** ...but never sooner than this. */
+/** ...but a read never sooner than this... */
 export const HEDGE_MIN_MS = 750;
-const TYPICAL_SMOOTHING = 0.1;
+/** ...and a write, which waits for a whole replica chain, never sooner than this. */
+export const WRITE_HEDGE_MIN_MS = 2_000;
 /** How long a file's placement is trusted before asking the master again. */
 export const PLACEMENT_TTL_MS = 10_000;
 
@@ -75,7 +76,8 @@ export class MeshClient {
   private readonly layout: Layout;
   private readonly placements = new Map<string, { result: LocateResult; expires: number }>();
   /** Smoothed time to fetch one segment, for deciding when a read is late enough to hedge. */
-  private typicalSegmentMs = 250;
+  private readonly readHedge = new Hedger({ initialMs: 250, minMs: HEDGE_MIN_MS, factor: HEDGE_FACTOR });
+  private readonly writeHedge = new Hedger({ initialMs: 1_000, minMs: WRITE_HEDGE_MIN_MS, factor: HEDGE_FACTOR });
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -104,10 +106,13 @@ export class MeshClient {
         const replicas = place.segments[index] ?? [];
         try {
           if (replicas.length === 0) throw new NoPeersError();
-          const written = await this.writeSegment(replicas, list, listBytes, bytes, layout.chunkSize, options.signal, (moved) => {
+          const onMoved = (moved: number): void => {
             progress.moved += moved;
             options.onProgress?.({ ...progress });
-          });
+          };
+          const writeThrough = (chain: PeerId[]) => () => this.writeSegment(chain, list, listBytes, bytes, layout.chunkSize, options.signal, onMoved);
+          // Hedged like reads: the same replicas, chained in another order, so over other links.
+          const written = await this.writeHedge.run(writeThrough(replicas), replicas.length < 2 ? undefined : writeThrough([...replicas.slice(1), replicas[0]!]));
           chunksMoved += written.chunksMoved;
           records[index] = { listHash: asChunkHash(list), size: bytes.length, holders: written.holders };
           break;
@@ -250,25 +255,12 @@ export class MeshClient {
    * the first holder has not delivered within HEDGE_FACTOR times the recent typical time, the
    * next holder is asked too and the first complete, verified copy wins.
    */
-  private async readSegment(manifest: Manifest, located: LocateResult, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private readSegment(manifest: Manifest, located: LocateResult, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const holders = orderByHealth(manifest.segments[index]!.holders, located.status);
-    const started = Date.now();
-    const first = this.readSegmentFrom(manifest, holders, index, signal);
-    if (holders.length < 2) return first;
-    const hedgeAfterMs = Math.max(HEDGE_MIN_MS, HEDGE_FACTOR * this.typicalSegmentMs);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), hedgeAfterMs)));
-    const early = await Promise.race([first, late]).finally(() => clearTimeout(timer));
-    if (early !== 'late') {
-      this.typicalSegmentMs += (Date.now() - started - this.typicalSegmentMs) * TYPICAL_SMOOTHING;
-      return early;
-    }
-    const second = this.readSegmentFrom(manifest, [...holders.slice(1), holders[0]!], index, signal);
-    try {
-      return await Promise.any([first, second]);
-    } catch (error) {
-      throw error instanceof AggregateError ? (error.errors[0] as Error) : error;
-    }
+    return this.readHedge.run(
+      () => this.readSegmentFrom(manifest, holders, index, signal),
+      holders.length < 2 ? undefined : () => this.readSegmentFrom(manifest, [...holders.slice(1), holders[0]!], index, signal),
+    );
   }
 
   private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {

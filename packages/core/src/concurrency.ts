@@ -17,3 +17,50 @@ export async function forEachLimited(count: number, limit: number, task: (index:
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface HedgeOptions {
+  /** The typical duration assumed before any has been measured. */
+  initialMs: number;
+  /** A hedge is never started sooner than this. */
+  minMs: number;
+  /** ...nor before this many times the typical duration. */
+  factor: number;
+}
+
+const TYPICAL_SMOOTHING = 0.1;
+const LATE = Symbol('late');
+
+/**
+ * Hedged requests (as HDFS reads and Google's "tail at scale" do): runs `first`, and if it has
+ * not finished within `factor` times the typical duration of the recent ones, runs `second`
+ * too and takes whichever succeeds first. Every success updates the typical duration.
+ */
+export class Hedger {
+  private typicalMs: number;
+
+  constructor(private readonly options: HedgeOptions) {
+    this.typicalMs = options.initialMs;
+  }
+
+  async run<T>(first: () => Promise<T>, second: (() => Promise<T>) | undefined): Promise<T> {
+    const started = Date.now();
+    const primary = first();
+    if (!second) return primary;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), Math.max(this.options.minMs, this.options.factor * this.typicalMs))));
+    const early = await Promise.race([primary, late]).finally(() => clearTimeout(timer));
+    if (early !== LATE) return this.measured(started, early);
+    try {
+      // Hedged runs count too: if every run is slow, the typical must catch up, or every run
+      // would be hedged from then on and double the load that made them slow.
+      return this.measured(started, await Promise.any([primary, second()]));
+    } catch (error) {
+      throw error instanceof AggregateError ? (error.errors[0] as Error) : error;
+    }
+  }
+
+  private measured<T>(started: number, value: T): T {
+    this.typicalMs += (Date.now() - started - this.typicalMs) * TYPICAL_SMOOTHING;
+    return value;
+  }
+}

@@ -13,7 +13,7 @@ import { memoryChannelPair } from './transport/memory-channel.js';
 import { RpcConnection } from './transport/rpc.js';
 import { FrameType } from './wire.js';
 
-function mesh(names: string[], now?: () => number) {
+function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> = new Set()) {
   const stores = new Map<PeerId, MemoryStore>();
   const peers = new Map<PeerId, StoragePeer>();
   const links = new Map<string, RpcConnection>();
@@ -30,7 +30,7 @@ function mesh(names: string[], now?: () => number) {
     const id = asPeerId(name);
     const store = new MemoryStore();
     stores.set(id, store);
-    peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => Promise.resolve(link(id, to)), now }));
+    peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => (stalled.has(`${name}>${to}`) ? new Promise<RpcConnection>(() => undefined) : Promise.resolve(link(id, to))), now }));
   }
   const client = asPeerId('client');
   return { stores, peers, connect: (to: string) => link(client, asPeerId(to)) };
@@ -192,6 +192,28 @@ describe('StoragePeer', () => {
     const held = await store.hasMany(one.hashes.map((h) => asChunkHash(toHex(h))));
     expect(held).toEqual([true, false, false, false]);
     expect((await store.hasMany(two.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+  });
+});
+
+describe('StoragePeer hedged writes', () => {
+  it('seals a segment written down a second chain while the first chain is stalled', async () => {
+    const { stores, connect } = mesh(['a', 'b'], undefined, new Set(['a>b'])); // a cannot reach b
+    const seg = segment(40, 41);
+    const batch = encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+    // The first chain, a then b: a stores the pushes but its forwards to b never get through.
+    const first = { list: seg.list, next: ['b'] };
+    void connect('a').notify(FrameType.Push, first, batch);
+    const firstSeal = connect('a').request(FrameType.Seal, first);
+    let firstSettled = false;
+    firstSeal.then(() => (firstSettled = true), () => (firstSettled = true));
+    // The hedge, b then a, over the other direction: it must not wait for the first chain.
+    const second = { list: seg.list, next: ['a'] };
+    await connect('b').request(FrameType.Offer, second, seg.listBytes);
+    await connect('b').notify(FrameType.Push, second, batch);
+    const sealed = (await connect('b').request(FrameType.Seal, second)).meta as { holders: string[] };
+    expect(sealed.holders).toEqual(['b', 'a']);
+    expect(firstSettled).toBe(false);
+    for (const store of stores.values()) expect((await store.hasMany(seg.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
   });
 });
 

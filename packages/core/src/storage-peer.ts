@@ -57,8 +57,15 @@ interface Written {
 }
 
 /**
- * Pushes in progress, the first failure and the chunks written, by segment, until its Seal
- * asks. Entries without pending work are forgotten past MAX_TRACKED_SEGMENTS; a Seal that
+ * One write of a segment: its list and the chain it goes down. A client that hedges writes the
+ * same segment down two chains at once; each Seal must wait only for its own chain's pushes,
+ * not for the other chain's, which may be the stalled one.
+ */
+const writeKey = (request: SegmentRequest): string => `${request.list}>${request.next.join(',')}`;
+
+/**
+ * Pushes in progress, the first failure and the chunks written, by segment write, until its
+ * Seal asks. Entries without pending work are forgotten past MAX_TRACKED_SEGMENTS; a Seal that
  * finds none checks every chunk in the store instead.
  */
 class PushTracker {
@@ -67,8 +74,8 @@ class PushTracker {
   constructor(private readonly now: () => number) {}
 
   /** Returns when the push is over, never rejecting: its failure is kept for the Seal. */
-  track(list: string, forwarded: Promise<unknown>, written: Promise<Written>): Promise<void> {
-    const entry = this.segments.get(list) ?? this.startSegment(list);
+  track(key: string, forwarded: Promise<unknown>, written: Promise<Written>): Promise<void> {
+    const entry = this.segments.get(key) ?? this.startSegment(key);
     entry.touchedAt = this.now();
     const fail = (error: unknown): void => {
       entry.failure ??= error instanceof Error ? error : new Error(String(error));
@@ -88,33 +95,33 @@ class PushTracker {
   }
 
   /** Waits until the segment's pushes have gone on down the chain and are written here. */
-  async arrived(list: string): Promise<{ failure?: Error; written: ReadonlySet<string> }> {
-    const segment = this.segments.get(list);
+  async arrived(key: string): Promise<{ failure?: Error; written: ReadonlySet<string> }> {
+    const segment = this.segments.get(key);
     if (!segment) return { written: new Set() };
     while (segment.arriving.size > 0) await Promise.all(segment.arriving);
     return segment;
   }
 
   /** Waits until the segment's pushes are durable here, and forgets them. */
-  async committed(list: string): Promise<Error | undefined> {
-    const segment = this.segments.get(list);
+  async committed(key: string): Promise<Error | undefined> {
+    const segment = this.segments.get(key);
     if (!segment) return undefined;
     while (segment.committing.size > 0) await Promise.all(segment.committing);
-    this.segments.delete(list);
+    this.segments.delete(key);
     return segment.failure;
   }
 
-  private startSegment(list: string): TrackedSegment {
+  private startSegment(key: string): TrackedSegment {
     this.forgetOldest();
     const segment: TrackedSegment = { arriving: new Set(), committing: new Set(), written: new Set(), touchedAt: this.now() };
-    this.segments.set(list, segment);
+    this.segments.set(key, segment);
     return segment;
   }
 
   /** Forgets segments idle since before `cutoff`; true if none is left in progress. */
   forgetIdleSince(cutoff: number): boolean {
-    for (const [list, segment] of this.segments) {
-      if (segment.arriving.size === 0 && segment.committing.size === 0 && segment.touchedAt < cutoff) this.segments.delete(list);
+    for (const [key, segment] of this.segments) {
+      if (segment.arriving.size === 0 && segment.committing.size === 0 && segment.touchedAt < cutoff) this.segments.delete(key);
     }
     return this.segments.size === 0;
   }
@@ -122,9 +129,9 @@ class PushTracker {
   /** A client that pushes and never seals must not grow this map without bound. */
   private forgetOldest(): void {
     if (this.segments.size < MAX_TRACKED_SEGMENTS) return;
-    for (const [list, segment] of this.segments) {
+    for (const [key, segment] of this.segments) {
       if (segment.arriving.size === 0 && segment.committing.size === 0) {
-        this.segments.delete(list);
+        this.segments.delete(key);
         return;
       }
     }
@@ -183,7 +190,7 @@ export class StoragePeer {
     const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
     // Durable by the segment's Seal, which waits for it like a push.
     const list = { hash: asChunkHash(request.list), bytes: listBytes };
-    void this.pushes.track(request.list, Promise.resolve(), Promise.resolve({ chunks: [], durable: this.options.store.putMany([list], { lazy: true }) }));
+    void this.pushes.track(writeKey(request), Promise.resolve(), Promise.resolve({ chunks: [], durable: this.options.store.putMany([list], { lazy: true }) }));
     const held = await this.options.store.hasMany(hashes);
     const missing = new Set<number>();
     held.forEach((has, index) => { if (!has) missing.add(index); });
@@ -211,7 +218,7 @@ export class StoragePeer {
     const forwarded = verified.then(() => hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body)));
     // Lazy: the Seal commits the whole segment at once, far cheaper than a commit per batch.
     const written = verified.then((chunks) => ({ chunks, durable: this.options.store.putMany(chunks, { lazy: true }) }));
-    return this.pushes.track(request.list, forwarded, written);
+    return this.pushes.track(writeKey(request), forwarded, written);
   }
 
   private async verifyBatch(body: Uint8Array): Promise<StoredChunk[]> {
@@ -228,7 +235,7 @@ export class StoragePeer {
     // Pushes of this segment still being verified or forwarded go first, on this replica and,
     // because the channel keeps order, on the next.
     const store = this.options.store;
-    const arrived = await this.pushes.arrived(request.list);
+    const arrived = await this.pushes.arrived(writeKey(request));
     if (arrived.failure) throw arrived.failure;
     // The next replica's channel now has every push before this Seal; it stores while we do.
     const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
@@ -243,7 +250,7 @@ export class StoragePeer {
     // A failed commit fails the pushes and the pin as well, which report it below.
     pinned.catch(() => undefined);
     store.commit().catch(() => undefined);
-    const failure = await this.pushes.committed(request.list);
+    const failure = await this.pushes.committed(writeKey(request));
     if (failure) throw failure;
     await pinned;
     return { holders: [this.options.selfId, ...((await downstream)?.holders ?? [])] };

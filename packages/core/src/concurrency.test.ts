@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Hedger, sleep } from './concurrency.js';
+
+const hedger = (): Hedger => new Hedger({ initialMs: 10, minMs: 20, factor: 2 });
+
+describe('Hedger', () => {
+  it('does not start the second attempt when the first is on time', async () => {
+    let seconds = 0;
+    const value = await hedger().run(
+      () => sleep(5).then(() => 'first'),
+      () => {
+        seconds++;
+        return Promise.resolve('second');
+      },
+    );
+    expect(value).toBe('first');
+    expect(seconds).toBe(0);
+  });
+
+  it('starts the second attempt once the first is late, and takes whichever succeeds first', async () => {
+    const never = new Promise<string>(() => undefined);
+    const started = Date.now();
+    expect(await hedger().run(() => never, () => sleep(5).then(() => 'second'))).toBe('second');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(20);
+  });
+
+  it('still takes the first attempt if it finishes before the hedge does', async () => {
+    expect(await hedger().run(() => sleep(30).then(() => 'first'), () => sleep(500).then(() => 'second'))).toBe('first');
+  });
+
+  it('fails with the first error when both attempts fail', async () => {
+    const failing = (message: string, ms: number) => () => sleep(ms).then(() => Promise.reject(new Error(message)));
+    await expect(hedger().run(failing('first', 30), failing('second', 1))).rejects.toThrow('first');
+  });
+
+  it('adapts to slower typical durations, so a steady slowdown does not hedge everything', async () => {
+    const adaptive = new Hedger({ initialMs: 0.1, minMs: 1, factor: 10 });
+    const hedged: boolean[] = [];
+    for (let i = 0; i < 40; i++) {
+      let hedgedThis = false;
+      const second = (): Promise<string> => {
+        hedgedThis = true;
+        return new Promise<string>(() => undefined);
+      };
+      await adaptive.run(() => sleep(8).then(() => 'ok'), second);
+      hedged.push(hedgedThis);
+    }
+    // The first runs are hedged (0.1 ms typical); hedged runs raise it too, until none is.
+    expect(hedged[0]).toBe(true);
+    expect(hedged.slice(-10).every((was) => !was)).toBe(true);
+  });
+});
