@@ -1,7 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4
 // The shebang caps V8's young generation at 4 MiB semi-spaces: transfers allocate many
 // short-lived 64 KiB buffers, and the default 16 MiB semi-spaces added ~30 MiB to a 1 GiB
-// transfer's peak RSS for no speed gain (measured with MESHDRIVE_STATS=1).
+// transfer's peak RSS for no speed gain (measured with MESHDRIVE_STATS=1). It also keeps glibc
+// to two malloc arenas: WebRTC's threads allocate what the main thread frees, and with an arena
+// per thread a receive's RSS crept by ~1 MiB per 40 MiB received (125 MiB after 512 MiB, 150
+// after 1 GiB); with two it stayed flat at 110, at the same speed.
 // Starts the CLI from a bundle of its TypeScript sources (apps/cli/dist), rebuilding the bundle
 // with esbuild whenever a source is newer. Running through a TypeScript loader instead costs
 // ~50 MiB of memory per process and a slower start; npm packages stay external.

@@ -4,7 +4,7 @@
  * primary, which pipelines them to the backups; only chunks the replicas lack are sent.
  * Reads try the primary, fail over to backups, then ask the master again.
  */
-import { encodeChunkList, HASH_BYTES, splitChunkList } from './chunk-list.js';
+import { encodeChunkList, HASH_BYTES } from './chunk-list.js';
 import { bytesEqual, fromHex, toHex } from './bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import { forEachLimited, Hedger, sleep } from './concurrency.js';
@@ -110,7 +110,9 @@ export class MeshClient {
             progress.moved += moved;
             options.onProgress?.({ ...progress });
           };
-          const writeThrough = (chain: PeerId[]) => () => this.writeSegment(chain, list, listBytes, bytes, layout.chunkSize, options.signal, onMoved);
+          // A losing write stops pushing: its segment's buffer is reused once the winner is done.
+          const writeThrough = (chain: PeerId[]) => (lost: AbortSignal) =>
+            this.writeSegment(chain, list, listBytes, bytes, layout.chunkSize, options.signal ? AbortSignal.any([options.signal, lost]) : lost, onMoved);
           // Hedged like reads: the same replicas, chained in another order, so over other links.
           const written = await this.writeHedge.run(writeThrough(replicas), replicas.length < 2 ? undefined : writeThrough([...replicas.slice(1), replicas[0]!]));
           chunksMoved += written.chunksMoved;
@@ -125,18 +127,17 @@ export class MeshClient {
       progress.done += bytes.length;
       options.onProgress?.({ ...progress });
     };
-    // One read buffer per segment in flight, reused: a 1 GiB send allocates 4 MiB of them, not
-    // 1 GiB of short-lived ones that linger until a full GC. Frames copy the chunks, so a
-    // segment's buffer is free again once its writes are over.
-    const freeBuffers: Uint8Array[] = [];
+    // One read buffer per segment in flight. Frames copy the chunks, so a segment's buffer is
+    // free again once its writes are over.
+    const buffers = new SegmentBuffers(layout.chunkSize * layout.segmentChunks);
     await forEachLimited(count, SEND_CONCURRENCY, async (index) => {
       options.signal?.throwIfAborted();
       const { start, end } = segmentRange(source.size, index, layout);
-      const buffer = freeBuffers.pop() ?? new Uint8Array(layout.chunkSize * layout.segmentChunks);
+      const buffer = buffers.take(end - start);
       try {
         await writeSegmentAt(index, await source.read(start, end - start, buffer));
       } finally {
-        freeBuffers.push(buffer);
+        buffers.give(buffer);
       }
     });
     const summary = await master.request('commit', {
@@ -165,14 +166,16 @@ export class MeshClient {
     const count = manifest.segments.length;
     const progress: TransferProgress = { done: 0, total: manifest.size, moved: 0 };
     const inFlight = new Map<number, Promise<Uint8Array>>();
+    // Only segments the sink has taken go back: a hedged read's loser may still be filling its own.
+    const buffers = new SegmentBuffers(manifest.chunkSize * manifest.segmentChunks);
     const fetchSegment = async (index: number): Promise<Uint8Array> => {
       try {
-        return await this.readSegment(manifest, located, index, options.signal);
+        return await this.readSegment(manifest, located, index, buffers, options.signal);
       } catch (error) {
         if (options.signal?.aborted || !isRetryable(error)) throw error;
         this.placements.delete(name);
         located = await this.locate(name, manifest.version);
-        return this.readSegment(manifest, located, index, options.signal);
+        return this.readSegment(manifest, located, index, buffers, options.signal);
       }
     };
     const start = (index: number): void => {
@@ -187,6 +190,7 @@ export class MeshClient {
         const bytes = await inFlight.get(index)!;
         inFlight.delete(index);
         await sink.write(bytes);
+        buffers.give(bytes);
         progress.done += bytes.length;
         progress.moved += bytes.length;
         options.onProgress?.({ ...progress });
@@ -255,37 +259,38 @@ export class MeshClient {
    * the first holder has not delivered within HEDGE_FACTOR times the recent typical time, the
    * next holder is asked too and the first complete, verified copy wins.
    */
-  private readSegment(manifest: Manifest, located: LocateResult, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private readSegment(manifest: Manifest, located: LocateResult, index: number, buffers: SegmentBuffers, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const holders = orderByHealth(manifest.segments[index]!.holders, located.status);
     return this.readHedge.run(
-      () => this.readSegmentFrom(manifest, holders, index, signal),
-      holders.length < 2 ? undefined : () => this.readSegmentFrom(manifest, [...holders.slice(1), holders[0]!], index, signal),
+      () => this.readSegmentFrom(manifest, holders, index, buffers, signal),
+      holders.length < 2 ? undefined : () => this.readSegmentFrom(manifest, [...holders.slice(1), holders[0]!], index, buffers, signal),
     );
   }
 
-  private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: SegmentBuffers, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const record = manifest.segments[index]!;
-    const out = new Uint8Array(record.size);
-    let hashes: Uint8Array[] | undefined;
+    if (record.size > manifest.chunkSize * manifest.segmentChunks) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
+    const out = buffers.take(record.size);
+    let list: Uint8Array | undefined;
     let filled = 0; // chunks verified and placed, in order
     let lastError: unknown;
     for (const holder of holders) {
       signal?.throwIfAborted();
       try {
         const connection = await this.options.pool.connect(holder);
-        if (!hashes) {
-          const listBytes = await this.fetchChunks(connection, [fromHex(record.listHash)], undefined);
-          hashes = splitChunkList(listBytes[0]!);
+        if (!list) {
+          const [listBytes] = await this.fetchChunks(connection, fromHex(record.listHash), undefined);
+          if (listBytes!.length % HASH_BYTES !== 0) throw new ChunkCorruptError(record.listHash, 'a list of the wrong length');
+          list = listBytes!;
         }
-        const wanted = hashes.slice(filled);
-        await this.fetchChunks(connection, wanted, (bytes) => {
+        await this.fetchChunks(connection, list.subarray(filled * HASH_BYTES), (bytes) => {
           const offset = filled * manifest.chunkSize;
           if (offset + bytes.length > out.length) throw new FrameError('segment data is longer than its manifest says');
           out.set(bytes, offset);
           filled++;
         });
         const expected = Math.ceil(record.size / manifest.chunkSize);
-        if (hashes.length !== expected) throw new ChunkCorruptError(record.listHash, 'a list of the wrong length');
+        if (list.length / HASH_BYTES !== expected) throw new ChunkCorruptError(record.listHash, 'a list of the wrong length');
         return out;
       } catch (error) {
         lastError = error;
@@ -298,19 +303,21 @@ export class MeshClient {
   }
 
   /**
-   * Gets `hashes` from one peer, verifying each chunk against the name asked for; with
-   * `onChunk` chunks are handed over as they arrive, otherwise they are returned.
+   * Gets the chunks named in `list` (32-byte hashes, back to back) from one peer, verifying
+   * each against its name; with `onChunk` chunks are handed over as they arrive, otherwise
+   * they are returned.
    */
-  private async fetchChunks(connection: RpcConnection, hashes: readonly Uint8Array[], onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
+  private async fetchChunks(connection: RpcConnection, list: Uint8Array, onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
     const collected: Uint8Array[] = [];
+    const count = list.length / HASH_BYTES;
     let position = 0;
-    await connection.request(FrameType.Get, undefined, encodeChunkList(hashes), {
+    await connection.request(FrameType.Get, undefined, list, {
       onData: async (body) => {
         const chunks = decodeChunkBatch(body);
         const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
         chunks.forEach((chunk, i) => {
-          const expected = hashes[position];
-          if (expected === undefined) throw new FrameError('peer sent more chunks than were asked for');
+          if (position >= count) throw new FrameError('peer sent more chunks than were asked for');
+          const expected = list.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES);
           if (!bytesEqual(chunk.hash, expected) || !bytesEqual(digests[i]!, expected)) throw new ChunkCorruptError(toHex(expected), toHex(digests[i]!));
           position++;
           if (onChunk) onChunk(chunk.bytes);
@@ -318,8 +325,27 @@ export class MeshClient {
         });
       },
     });
-    if (position !== hashes.length) throw new FrameError(`peer sent ${position} of ${hashes.length} chunks`);
+    if (position !== count) throw new FrameError(`peer sent ${position} of ${count} chunks`);
     return collected;
+  }
+}
+
+/**
+ * Segment-sized buffers, reused: a transfer of 1 GiB then allocates a few of them rather than
+ * a thousand, which would outlive the young generation and wait for a full GC.
+ */
+class SegmentBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly bytes: number) {}
+
+  take(length: number): Uint8Array {
+    return new Uint8Array(this.free.pop() ?? new ArrayBuffer(this.bytes), 0, length);
+  }
+
+  /** `view` must be one take() returned, and nothing may use it any more. */
+  give(view: Uint8Array): void {
+    if (view.buffer.byteLength === this.bytes && view.byteOffset === 0) this.free.push(view.buffer as ArrayBuffer);
   }
 }
 

@@ -24,6 +24,18 @@ describe('Hedger', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(20);
   });
 
+  it('tells the losing attempt it lost, so it can stop', async () => {
+    let firstSignal: AbortSignal | undefined;
+    await hedger().run(
+      (lost) => {
+        firstSignal = lost;
+        return new Promise<string>(() => undefined);
+      },
+      () => sleep(5).then(() => 'second'),
+    );
+    expect(firstSignal?.aborted).toBe(true);
+  });
+
   it('still takes the first attempt if it finishes before the hedge does', async () => {
     expect(await hedger().run(() => sleep(30).then(() => 'first'), () => sleep(500).then(() => 'second'))).toBe('first');
   });

@@ -42,18 +42,24 @@ export class Hedger {
     this.typicalMs = options.initialMs;
   }
 
-  async run<T>(first: () => Promise<T>, second: (() => Promise<T>) | undefined): Promise<T> {
+  /** Each attempt gets a signal that aborts once the other has won: stop, it is no longer needed. */
+  async run<T>(first: (loser: AbortSignal) => Promise<T>, second: ((loser: AbortSignal) => Promise<T>) | undefined): Promise<T> {
     const started = Date.now();
-    const primary = first();
+    const firstLost = new AbortController();
+    const primary = first(firstLost.signal);
     if (!second) return primary;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), Math.max(this.options.minMs, this.options.factor * this.typicalMs))));
     const early = await Promise.race([primary, late]).finally(() => clearTimeout(timer));
     if (early !== LATE) return this.measured(started, early);
+    const secondLost = new AbortController();
+    const backup = second(secondLost.signal);
     try {
+      const winner = await Promise.any([primary.then((value) => ({ value, loser: secondLost })), backup.then((value) => ({ value, loser: firstLost }))]);
+      winner.loser.abort();
       // Hedged runs count too: if every run is slow, the typical must catch up, or every run
       // would be hedged from then on and double the load that made them slow.
-      return this.measured(started, await Promise.any([primary, second()]));
+      return this.measured(started, winner.value);
     } catch (error) {
       throw error instanceof AggregateError ? (error.errors[0] as Error) : error;
     }
