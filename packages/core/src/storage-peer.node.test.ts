@@ -45,6 +45,18 @@ function segment(count: number, seed: number) {
   return { chunks, hashes, listBytes, list: toHex(sha(listBytes)) };
 }
 
+/** A segment of `count` chunks whose first chunk is `base`'s first chunk. */
+function sharingFirstChunk(base: ReturnType<typeof segment>, count: number, seed: number) {
+  const seg = segment(count, seed);
+  seg.chunks[0] = base.chunks[0]!;
+  seg.hashes[0] = base.hashes[0]!;
+  seg.listBytes = encodeChunkList(seg.hashes);
+  seg.list = toHex(sha(seg.listBytes));
+  return seg;
+}
+
+const batchOf = (seg: ReturnType<typeof segment>): Uint8Array => encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
     await promise;
@@ -175,16 +187,11 @@ describe('StoragePeer', () => {
   it('drops unpinned chunks but keeps those another segment still uses', async () => {
     const { stores, connect, peers } = mesh(['a']);
     const one = segment(4, 11);
-    const two = { ...segment(4, 12) };
-    // Segment two shares its first chunk with segment one.
-    two.chunks[0] = one.chunks[0]!;
-    two.hashes[0] = one.hashes[0]!;
-    two.listBytes = encodeChunkList(two.hashes);
-    two.list = toHex(sha(two.listBytes));
+    const two = sharingFirstChunk(one, 4, 12);
     for (const seg of [one, two]) {
       const request = { list: seg.list, next: [] };
       await connect('a').request(FrameType.Offer, request, seg.listBytes);
-      await connect('a').request(FrameType.Put, request, encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes }))));
+      await connect('a').request(FrameType.Put, request, batchOf(seg));
       await connect('a').request(FrameType.Seal, request);
     }
     await peers.get(asPeerId('a'))!.dropSegments([one.list]);
@@ -199,7 +206,7 @@ describe('StoragePeer hedged writes', () => {
   it('seals a segment written down a second chain while the first chain is stalled', async () => {
     const { stores, connect } = mesh(['a', 'b'], undefined, new Set(['a>b'])); // a cannot reach b
     const seg = segment(40, 41);
-    const batch = encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+    const batch = batchOf(seg);
     // The first chain, a then b: a stores the pushes but its forwards to b never get through.
     const first = { list: seg.list, next: ['b'] };
     void connect('a').notify(FrameType.Push, first, batch);
@@ -218,7 +225,6 @@ describe('StoragePeer hedged writes', () => {
 });
 
 describe('StoragePeer garbage collection', () => {
-  const batchOf = (seg: ReturnType<typeof segment>): Uint8Array => encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
   const held = async (store: MemoryStore, seg: ReturnType<typeof segment>): Promise<boolean[]> =>
     store.hasMany([seg.list, ...seg.hashes.map(toHex)].map(asChunkHash));
 
@@ -228,11 +234,7 @@ describe('StoragePeer garbage collection', () => {
     const peer = peers.get(asPeerId('a'))!;
     const store = stores.get(asPeerId('a'))!;
     const sealed = segment(6, 21);
-    const abandoned = segment(6, 22);
-    abandoned.chunks[0] = sealed.chunks[0]!; // shared with the sealed segment: must stay
-    abandoned.hashes[0] = sealed.hashes[0]!;
-    abandoned.listBytes = encodeChunkList(abandoned.hashes);
-    abandoned.list = toHex(sha(abandoned.listBytes));
+    const abandoned = sharingFirstChunk(sealed, 6, 22); // the shared chunk must stay
     for (const seg of [sealed, abandoned]) {
       const request = { list: seg.list, next: [] };
       await connect('a').request(FrameType.Offer, request, seg.listBytes);
