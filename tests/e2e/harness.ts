@@ -186,8 +186,8 @@ export class TestMesh {
   }
 
   /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. */
-  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`)): Promise<PeerProcess> {
-    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', '1GiB'], this.root));
+  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`), capacity = '1GiB'): Promise<PeerProcess> {
+    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', capacity], this.root));
     const [, id] = await daemon.waitForOutput(/peer ([0-9a-f-]{36}) storing in/);
     await daemon.waitForOutput(/peer [0-9a-f-]{36} joined/);
     const peer = { id: asPeerId(id!), dataDir, daemon };

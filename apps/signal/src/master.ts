@@ -230,7 +230,9 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       }
       const fileId = existing?.fileId ?? asFileId(request.fileId ?? randomId());
       const copies = Math.min(replication, ring.size);
-      const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies));
+      // Peers whose store said it is full are passed over while enough others are online.
+      const full = new Set(membership.online().filter((peer) => peer.stats.full === true).map((peer) => peer.id));
+      const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies, (peer) => full.has(peer)));
       return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments };
     });
     handle(socket, 'commit', async (payload) => {
@@ -339,6 +341,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       chunks: peer.stats.chunks,
       bytes: peer.stats.bytes,
       capacity: peer.capacity,
+      full: peer.stats.full === true,
       label: peer.label,
       lastSeen: peer.lastSeen,
     })),

@@ -363,7 +363,8 @@ function orderByHealth(holders: readonly PeerId[], status: Record<string, PeerSt
 /** Errors another replica or a fresh placement might cure. */
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof MeshError)) return true;
-  return !['ERR_VALIDATION', 'ERR_FILE_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_VERSION_CONFLICT', 'ERR_QUOTA_EXCEEDED'].includes(error.code);
+  // ERR_QUOTA_EXCEEDED is a full peer: the master places around it once the peer says so.
+  return !['ERR_VALIDATION', 'ERR_FILE_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_VERSION_CONFLICT'].includes(error.code);
 }
 
 export type { FileId, PlaceResult };

@@ -82,7 +82,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
   master.socket.on('heartbeat', (_beat, ack) => {
     if (typeof ack !== 'function') return;
     options.store.stats().then(
-      (stats) => ack({ ...stats, capacity: options.capacity }),
+      (stats) => ack({ ...stats, capacity: options.capacity, full: storage.full }),
       () => ack({ chunks: 0, bytes: 0, capacity: 0 }),
     );
   });

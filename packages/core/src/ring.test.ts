@@ -15,6 +15,22 @@ describe('HashRing', () => {
     expect(new HashRing([]).replicaSet('k', 3)).toEqual([]);
   });
 
+  it('passes over full peers while enough others remain, and only then', () => {
+    const ring = new HashRing(peers(4));
+    const full = asPeerId('peer-2');
+    for (const key of ['a', 'b', 'c', 'file/0', 'file/17']) {
+      const usual = ring.replicaSet(key, 3);
+      const placed = ring.replicaSet(key, 3, (peer) => peer === full);
+      expect(placed).toHaveLength(3);
+      expect(placed).not.toContain(full);
+      // The others keep their order: the walk only steps over the full peer.
+      expect(placed.filter((peer) => usual.includes(peer))).toEqual(usual.filter((peer) => peer !== full));
+    }
+    // Two full peers of four leave too few for 3 copies: place as usual, let the peer refuse.
+    const twoFull = (peer: string): boolean => peer === 'peer-0' || peer === 'peer-1';
+    expect(ring.replicaSet('a', 3, twoFull)).toEqual(ring.replicaSet('a', 3));
+  });
+
   it('puts the primary at the first virtual node clockwise from the key, wrapping', () => {
     const ring = new HashRing(peers(4));
     for (const key of ['a', 'b', 'c', 'file/0', 'file/17']) {

@@ -61,8 +61,15 @@ export class HashRing {
     return this.members.length;
   }
 
-  /** The first `count` distinct peers clockwise from `key`: primary, then backups. */
-  replicaSet(key: string, count: number): PeerId[] {
+  /**
+   * The first `count` distinct peers clockwise from `key`: primary, then backups. Peers for
+   * which `passOver` holds (full ones) are skipped while enough others remain.
+   */
+  replicaSet(key: string, count: number, passOver?: (peer: PeerId) => boolean): PeerId[] {
+    const wanted = Math.min(count, this.members.length);
+    if (passOver && this.members.filter((member) => !passOver(member.id)).length >= wanted) {
+      return this.walk(ringPosition(key), wanted, undefined, passOver);
+    }
     return this.walk(ringPosition(key), count);
   }
 
@@ -73,14 +80,14 @@ export class HashRing {
     return this.walk(own.position, 2, peer).find((id) => id !== peer);
   }
 
-  private walk(position: number, count: number, skip?: PeerId): PeerId[] {
+  private walk(position: number, count: number, skip?: PeerId, passOver?: (peer: PeerId) => boolean): PeerId[] {
     const result: PeerId[] = [];
     if (this.vnodes.length === 0) return result;
     const start = lowerBound(this.vnodes, position);
     const wanted = Math.min(count, this.members.length - (skip ? 1 : 0));
     for (let step = 0; step < this.vnodes.length && result.length < wanted; step++) {
       const peer = this.vnodes[(start + step) % this.vnodes.length]!.peer;
-      if (peer !== skip && !result.includes(peer)) result.push(peer);
+      if (peer !== skip && !result.includes(peer) && !passOver?.(peer)) result.push(peer);
     }
     return result;
   }

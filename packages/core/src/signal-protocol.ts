@@ -39,6 +39,8 @@ export const peerStatsSchema = z.object({
   chunks: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
   capacity: z.number().int().nonnegative().optional(),
+  /** The peer's store refused a write for lack of space and has freed none since. */
+  full: z.boolean().optional(),
 });
 export type PeerStats = z.infer<typeof peerStatsSchema>;
 
@@ -98,6 +100,8 @@ export interface PeerView {
   chunks: number;
   bytes: number;
   capacity: number;
+  /** Its store refused a write for lack of space: new writes are placed elsewhere. */
+  full: boolean;
   label?: string;
   lastSeen: number;
 }

@@ -143,6 +143,7 @@ export class StoragePeer {
   private readonly now: () => number;
   private readonly pushes: PushTracker;
   private lastWriteAt = 0;
+  private isFull = false;
   /** Set while collecting garbage: writes wait for it, so none lands on a doomed chunk. */
   private collecting: Promise<void> | undefined;
 
@@ -158,6 +159,26 @@ export class StoragePeer {
       this.lastWriteAt = this.now();
       if (this.collecting) await this.collecting;
     }
+    return this.dispatch(request);
+  };
+
+  /**
+   * A write to this peer's own store: a refusal for lack of space marks the peer full (the
+   * same error relayed from the next replica says nothing about this one).
+   */
+  private spaceWatched(write: Promise<void>): Promise<void> {
+    return write.catch((error: unknown) => {
+      if (error instanceof MeshError && error.code === 'ERR_QUOTA_EXCEEDED') this.isFull = true;
+      throw error;
+    });
+  }
+
+  /** True once the store refused a write for lack of space, until space is freed here. */
+  get full(): boolean {
+    return this.isFull;
+  }
+
+  private async dispatch(request: IncomingRequest): Promise<void> {
     switch (request.type) {
       case FrameType.Offer:
         return request.reply(await this.offer(this.parseChain(request.meta, 'offer'), request.body));
@@ -172,7 +193,7 @@ export class StoragePeer {
       default:
         throw new ValidationError(`unknown request type ${request.type}`);
     }
-  };
+  }
 
   /** A replication chain must not loop back here or name a peer twice: each copy counts once. */
   private parseChain(meta: unknown, what: string): SegmentRequest {
@@ -190,7 +211,7 @@ export class StoragePeer {
     const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
     // Durable by the segment's Seal, which waits for it like a push.
     const list = { hash: asChunkHash(request.list), bytes: listBytes };
-    void this.pushes.track(writeKey(request), Promise.resolve(), Promise.resolve({ chunks: [], durable: this.options.store.putMany([list], { lazy: true }) }));
+    void this.pushes.track(writeKey(request), Promise.resolve(), Promise.resolve({ chunks: [], durable: this.spaceWatched(this.options.store.putMany([list], { lazy: true })) }));
     const held = await this.options.store.hasMany(hashes);
     const missing = new Set<number>();
     held.forEach((has, index) => { if (!has) missing.add(index); });
@@ -202,7 +223,7 @@ export class StoragePeer {
     const verified = await this.verifyBatch(body);
     // Forward first so the next replica works while this one writes.
     const downstream = this.forward(request, FrameType.Put, body, putReplySchema);
-    await this.options.store.putMany(verified);
+    await this.spaceWatched(this.options.store.putMany(verified));
     const replicas = 1 + ((await downstream)?.replicas ?? 0);
     return { stored: verified.length, replicas };
   }
@@ -217,7 +238,7 @@ export class StoragePeer {
     // As in put: the next replica receives while this one writes.
     const forwarded = verified.then(() => hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body)));
     // Lazy: the Seal commits the whole segment at once, far cheaper than a commit per batch.
-    const written = verified.then((chunks) => ({ chunks, durable: this.options.store.putMany(chunks, { lazy: true }) }));
+    const written = verified.then((chunks) => ({ chunks, durable: this.spaceWatched(this.options.store.putMany(chunks, { lazy: true })) }));
     return this.pushes.track(writeKey(request), forwarded, written);
   }
 
@@ -246,7 +267,7 @@ export class StoragePeer {
     const absent = (await store.hasMany(unproven)).filter((has) => !has).length;
     if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
     // The pin shares the segment's commit: one transaction makes both durable, or neither.
-    const pinned = store.setMeta(PIN_PREFIX + request.list, '1', { lazy: true });
+    const pinned = this.spaceWatched(store.setMeta(PIN_PREFIX + request.list, '1', { lazy: true }));
     // A failed commit fails the pushes and the pin as well, which report it below.
     pinned.catch(() => undefined);
     store.commit().catch(() => undefined);
@@ -303,6 +324,7 @@ export class StoragePeer {
       if (bytes) for (const hash of decodeChunkList(bytes)) if (!keep.has(hash)) doomed.add(hash);
     }
     await store.deleteMany([...doomed]);
+    if (doomed.size > 0) this.isFull = false;
     return doomed.size;
   }
 
@@ -352,6 +374,7 @@ export class StoragePeer {
       if (doomed.length >= GC_DELETE_BATCH) await flush();
     }
     await flush();
+    if (deleted > 0) this.isFull = false;
     return deleted;
   }
 

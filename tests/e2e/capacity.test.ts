@@ -1,0 +1,46 @@
+/**
+ * `--capacity` on a disk peer: the peer refuses writes past it with ERR_QUOTA_EXCEEDED and
+ * says it is full on its next heartbeat; the client retries the refused segments and the master
+ * places them on the other peers, so the send still succeeds with every copy.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestMesh, type PeerProcess } from './harness.js';
+
+const MIB = 1024 * 1024;
+
+describe('a peer out of the space it offers', () => {
+  let mesh: TestMesh;
+  let small: PeerProcess;
+
+  beforeAll(async () => {
+    mesh = await TestMesh.start({ peers: 3 });
+    small = await mesh.startPeer(undefined, '1MiB');
+  }, 120_000);
+
+  afterAll(async () => {
+    await mesh?.close();
+  });
+
+  it('stores no more than it offers, and sends are placed around it', async () => {
+    const file = mesh.writeFile(12 * MIB, 'large.bin');
+    const sent = await mesh.cli(['send', file.path]);
+    expect(sent.code, `${sent.stderr}\n${JSON.stringify((await mesh.state()).peers)}`).toBe(0);
+    expect(sent.stdout).toContain('to 3 replicas');
+    const state = await mesh.state();
+    const held = state.peers.find((peer) => peer.id === small.id)!;
+    expect(held.status).toBe('online');
+    expect(held.full).toBe(true);
+    expect(state.peers.filter((peer) => peer.full)).toHaveLength(1); // a relayed refusal marks no one else
+    expect(held.bytes).toBeLessThan(MIB);
+    expect((await mesh.cli(['status'])).stdout).toMatch(new RegExp(`${small.id.slice(0, 8)}\\s+node\\s+online, full`));
+    const others = state.peers.filter((peer) => peer.id !== small.id);
+    // Every segment has 3 copies; those the small peer could not take went to the other three.
+    expect(others.reduce((sum, peer) => sum + peer.bytes, 0) + held.bytes).toBeGreaterThanOrEqual(3 * 12 * MIB);
+
+    const out = mesh.outPath('large.bin');
+    const received = await mesh.cli(['receive', 'large.bin', '--out', out]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(readFileSync(out).equals(file.bytes)).toBe(true);
+  }, 120_000);
+});
