@@ -129,6 +129,7 @@ export class MdNetworkView extends LitElement {
           <span class="label" title=${peer.id}>${labels.get(peer.id)}</span>
           ${peer.id === this.selfId ? html`<span class="you">this tab</span>` : nothing}
           <span class="pill ${STATUS_CLASS[peer.status]}">${peer.status}</span>
+          ${peer.full ? html`<span class="pill warn" title="Its storage refused a write for lack of space; new files go to other peers">full</span>` : nothing}
         </div>
         <dl>
           <dt>Id</dt>
