@@ -79,7 +79,7 @@ export class MeshClient {
   private readonly options: ClientOptions;
   private readonly layout: Layout;
   private readonly placements = new Map<string, { result: LocateResult; expires: number }>();
-  /** Smoothed time to fetch one segment, for deciding when a read is late enough to hedge. */
+  /** When a segment read, or a segment write, is late enough to be tried a second way. */
   private readonly readHedge = new Hedger({ initialMs: 250, minMs: HEDGE_MIN_MS, factor: HEDGE_FACTOR });
   private readonly writeHedge = new Hedger({ initialMs: 1_000, minMs: WRITE_HEDGE_MIN_MS, factor: HEDGE_FACTOR });
 

@@ -66,28 +66,26 @@ export class HashRing {
    * which `passOver` holds (full ones) are skipped while enough others remain.
    */
   replicaSet(key: string, count: number, passOver?: (peer: PeerId) => boolean): PeerId[] {
-    const wanted = Math.min(count, this.members.length);
-    if (passOver && this.members.filter((member) => !passOver(member.id)).length >= wanted) {
-      return this.walk(ringPosition(key), wanted, undefined, passOver);
-    }
-    return this.walk(ringPosition(key), count);
+    const enoughLeft = passOver && this.members.filter((member) => !passOver(member.id)).length >= Math.min(count, this.members.length);
+    return this.walk(ringPosition(key), count, enoughLeft ? passOver : undefined);
   }
 
   /** A peer's backup: the next distinct peer clockwise from the peer's first virtual node. */
   backupOf(peer: PeerId): PeerId | undefined {
     const own = this.vnodes.find((vnode) => vnode.peer === peer);
     if (!own) return undefined;
-    return this.walk(own.position, 2, peer).find((id) => id !== peer);
+    return this.walk(own.position, 1, (id) => id === peer)[0];
   }
 
-  private walk(position: number, count: number, skip?: PeerId, passOver?: (peer: PeerId) => boolean): PeerId[] {
+  /** Up to `count` distinct peers clockwise from `position`, leaving out those `passOver` names. */
+  private walk(position: number, count: number, passOver: (peer: PeerId) => boolean = () => false): PeerId[] {
     const result: PeerId[] = [];
     if (this.vnodes.length === 0) return result;
     const start = lowerBound(this.vnodes, position);
-    const wanted = Math.min(count, this.members.length - (skip ? 1 : 0));
+    const wanted = Math.min(count, this.members.filter((member) => !passOver(member.id)).length);
     for (let step = 0; step < this.vnodes.length && result.length < wanted; step++) {
       const peer = this.vnodes[(start + step) % this.vnodes.length]!.peer;
-      if (peer !== skip && !result.includes(peer) && !passOver?.(peer)) result.push(peer);
+      if (!result.includes(peer) && !passOver(peer)) result.push(peer);
     }
     return result;
   }

@@ -310,12 +310,7 @@ export class StoragePeer {
     const store = this.options.store;
     for (const list of lists) await store.deleteMeta(PIN_PREFIX + list);
     const keep = new Set<string>();
-    for (const key of await store.metaKeys(PIN_PREFIX)) {
-      const list = key.slice(PIN_PREFIX.length);
-      keep.add(list);
-      const [bytes] = await store.getMany([asChunkHash(list)]);
-      if (bytes) for (const hash of decodeChunkList(bytes)) keep.add(hash);
-    }
+    await this.addPinnedChunks(keep);
     const doomed = new Set<ChunkHash>();
     for (const list of lists) {
       if (keep.has(list)) continue;
@@ -353,14 +348,8 @@ export class StoragePeer {
   private async sweep(): Promise<number> {
     const store = this.options.store;
     const keep = new HashBloomFilter((await store.stats()).chunks);
-    for (const key of await store.metaKeys(PIN_PREFIX)) {
-      const list = asChunkHash(key.slice(PIN_PREFIX.length));
-      const [bytes] = await store.getMany([list]);
-      // Without its list a pinned segment's chunks cannot be told apart: delete nothing.
-      if (!bytes) return 0;
-      keep.add(list);
-      for (const hash of decodeChunkList(bytes)) keep.add(hash);
-    }
+    // Without its list a pinned segment's chunks cannot be told apart: delete nothing.
+    if (!(await this.addPinnedChunks(keep))) return 0;
     let deleted = 0;
     let doomed: ChunkHash[] = [];
     const flush = async (): Promise<void> => {
@@ -376,6 +365,23 @@ export class StoragePeer {
     await flush();
     if (deleted > 0) this.isFull = false;
     return deleted;
+  }
+
+  /**
+   * Adds every pinned list, and every chunk it names, to `keep`. False if some pinned list's
+   * own bytes are missing, so its chunks could not be added.
+   */
+  private async addPinnedChunks(keep: { add(hash: string): void }): Promise<boolean> {
+    const store = this.options.store;
+    let complete = true;
+    for (const key of await store.metaKeys(PIN_PREFIX)) {
+      const list = asChunkHash(key.slice(PIN_PREFIX.length));
+      keep.add(list);
+      const [bytes] = await store.getMany([list]);
+      if (bytes) for (const hash of decodeChunkList(bytes)) keep.add(hash);
+      else complete = false;
+    }
+    return complete;
   }
 
   /**
