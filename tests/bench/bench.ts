@@ -135,8 +135,8 @@ function spread(values: number[]): { median: number; text: string } {
   return { median, text: `${median.toFixed(1)}${range} MiB/s` };
 }
 
-async function repeat(runs: number, measure: () => Promise<number>): Promise<number[]> {
-  const values: number[] = [];
+async function repeat<T>(runs: number, measure: () => Promise<T>): Promise<T[]> {
+  const values: T[] = [];
   for (let i = 0; i < runs; i++) values.push(await measure());
   return values;
 }
@@ -187,8 +187,7 @@ async function main(): Promise<void> {
     return { sendMiBs: mib / sent.seconds, receiveMiBs: mib / received.seconds, sendRssMiB: sent.peakRssMiB, receiveRssMiB: received.peakRssMiB, replication };
   };
 
-  const mediums: Awaited<ReturnType<typeof runClient>>[] = [];
-  for (let i = 0; i < RUNS; i++) mediums.push(await runClient(MEDIUM_MIB));
+  const mediums = await repeat(RUNS, () => runClient(MEDIUM_MIB));
   const r = Math.min(...mediums.map((run) => run.replication));
   const sends = spread(mediums.map((run) => run.sendMiBs));
   const receives = spread(mediums.map((run) => run.receiveMiBs));
