@@ -254,7 +254,9 @@ export async function startBrowserMesh(options: { nodePeers: number; tabs: numbe
   };
   try {
     const master = (started.master = await startMaster());
-    started.nodes = await Promise.all(Array.from({ length: options.nodePeers }, () => startNodePeer(master.url)));
+    // Headless peers offer what a tab offers by default (1 GiB), so placement weighs the two
+    // kinds alike; at the CLI's default 10 GiB a tab was primary of a segment half as often.
+    started.nodes = await Promise.all(Array.from({ length: options.nodePeers }, () => startNodePeer(master.url, undefined, ['--capacity', '1GiB'])));
     const browser = (started.browser = await launchChromium());
     const tabs = await Promise.all(Array.from({ length: options.tabs }, () => openTab(browser, `${master.url}/`)));
     await waitForOnlinePeers(tabs[0]!.page, options.nodePeers + options.tabs);
