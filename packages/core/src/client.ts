@@ -60,10 +60,19 @@ export interface StoreOptions {
   signal?: AbortSignal;
 }
 
+/** What one attempt at writing a segment tells the send about it. */
+interface WriteReport {
+  /** Its Offer's answer: how many of the segment's chunks some replica lacks. */
+  offered(missing: number): void;
+  /** Chunk bytes pushed. */
+  moved(bytes: number): void;
+}
+
 export interface StoreResult {
   summary: FileSummary;
-  /** Chunk bytes sent over the network by this client. */
+  /** Chunk bytes sent over the network by this client (a hedged or retried segment counts twice). */
   bytesMoved: number;
+  /** Chunks new to the mesh: those some replica lacked when the send offered them. */
   chunksMoved: number;
   chunksTotal: number;
   replication: number;
@@ -106,20 +115,26 @@ export class MeshClient {
       const [listDigest] = await this.options.hasher.sha256Many([listBytes]);
       const list = toHex(listDigest!);
       chunksTotal += listBytes.length / HASH_BYTES;
+      // Chunks no replica held: the most any Offer of this segment reported. A later attempt
+      // (a hedge or a retry) finds some already pushed by an earlier one, so it reports fewer.
+      let newChunks = 0;
+      const report: WriteReport = {
+        offered: (missing) => (newChunks = Math.max(newChunks, missing)),
+        moved: (moved) => {
+          progress.moved += moved;
+          options.onProgress?.({ ...progress });
+        },
+      };
       for (let attempt = 1; ; attempt++) {
         const replicas = place.segments[index] ?? [];
         try {
           if (replicas.length === 0) throw new NoPeersError();
-          const onMoved = (moved: number): void => {
-            progress.moved += moved;
-            options.onProgress?.({ ...progress });
-          };
           // A losing write stops pushing: its segment's buffer is reused once the winner is done.
           const writeThrough = (chain: PeerId[]) => (lost: AbortSignal) =>
-            this.writeSegment(chain, list, listBytes, bytes, layout.chunkSize, options.signal ? AbortSignal.any([options.signal, lost]) : lost, onMoved);
+            this.writeSegment(chain, list, listBytes, bytes, layout.chunkSize, options.signal ? AbortSignal.any([options.signal, lost]) : lost, report);
           // Hedged like reads: the same replicas, chained in another order, so over other links.
           const written = await this.writeHedge.run(writeThrough(replicas), replicas.length < 2 ? undefined : writeThrough([...replicas.slice(1), replicas[0]!]));
-          chunksMoved += written.chunksMoved;
+          chunksMoved += newChunks;
           records[index] = { listHash: asChunkHash(list), size: bytes.length, holders: written.holders };
           break;
         } catch (error) {
@@ -232,14 +247,15 @@ export class MeshClient {
     bytes: Uint8Array,
     chunkSize: number,
     signal: AbortSignal | undefined,
-    onMoved: (bytes: number) => void,
-  ): Promise<{ holders: PeerId[]; chunksMoved: number }> {
+    report: WriteReport,
+  ): Promise<{ holders: PeerId[] }> {
     const [primary, ...backups] = replicas as [PeerId, ...PeerId[]];
     const connection = await this.options.pool.connect(primary);
     const request = { list, next: backups };
     const offer = parseMeta(offerReplySchema, (await connection.request(FrameType.Offer, request, listBytes)).meta, 'offer reply');
     const count = listBytes.length / HASH_BYTES;
     const missing = offer.missing.filter((index) => index < count);
+    report.offered(missing.length);
     // Views made batch by batch, as they are sent (see store).
     const chunksOf = function* (): Generator<RawChunk> {
       for (const index of missing) {
@@ -250,11 +266,11 @@ export class MeshClient {
     for (const batch of batchChunks(chunksOf())) {
       signal?.throwIfAborted();
       await connection.notify(FrameType.Push, request, chunkBatchWriter(batch));
-      onMoved(batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
+      report.moved(batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
     }
     const seal = parseMeta(sealReplySchema, (await connection.request(FrameType.Seal, request)).meta, 'seal reply');
     if (seal.holders.length < replicas.length) throw new MeshError('ERR_REPLICATION', `only ${seal.holders.length} of ${replicas.length} replicas stored segment ${list.slice(0, 12)}…`);
-    return { holders: seal.holders.map(asPeerId), chunksMoved: missing.length };
+    return { holders: seal.holders.map(asPeerId) };
   }
 
   /**
