@@ -1,7 +1,7 @@
 /** The long-running commands: `meshdrive master` and `meshdrive peer`. They return -1 to keep running. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryStore, nodeHasher, nodeRtcEndpoints, SqliteStore, startMeshPeer } from '@meshdrive/core';
+import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer } from '@meshdrive/core';
 import { startMaster } from '@meshdrive/signal';
 import { signalUrl, token, UsageError, type CliValues } from './options.js';
 import { parseSize } from './sizes.js';
@@ -60,7 +60,7 @@ export async function runPeer(values: CliValues): Promise<number> {
   keepRunningOnErrors();
   const capacity = parseSize(values.capacity ?? DEFAULT_CAPACITY);
   const dataDir = resolve(values.data ?? '.meshdrive/peer');
-  const store = values.volatile ? new MemoryStore() : new SqliteStore(resolve(dataDir, 'chunks.db'), { maxBytes: capacity });
+  const store = values.volatile ? new MemoryStore() : await PackStore.open(dataDir, { maxBytes: capacity });
   const url = signalUrl(values);
   const peer = await startMeshPeer({
     signalUrl: url,

@@ -10,5 +10,6 @@
 export * from './shared-exports.js';
 export { nodeHasher } from './hasher.node.js';
 export { SqliteStore } from './stores/sqlite-store.node.js';
+export { PackStore } from './stores/pack-store.node.js';
 export { nodeRtcEndpoints } from './transport/webrtc.node.js';
 export { connectClient, type ConnectedClient } from './connect.node.js';

@@ -263,6 +263,13 @@ export class SqliteStore implements PeerStore {
     return Promise.resolve(this.statements.metaKeys.all(prefix, prefix) as string[]);
   }
 
+  /** Gives the file's free pages back to the disk (after chunks moved out of it). */
+  vacuum(): void {
+    this.assertOpen();
+    this.commitOpen();
+    this.db.exec('VACUUM');
+  }
+
   close(): Promise<void> {
     if (!this.closed) {
       this.commitOpen();

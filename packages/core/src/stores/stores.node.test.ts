@@ -7,6 +7,7 @@ import { asChunkHash } from '../ids.js';
 import type { StoredChunk } from './chunk-store.js';
 import { chunkStoreAcceptance, type StoreFactory } from './chunk-store-acceptance.js';
 import { MemoryStore } from './memory-store.js';
+import { PackStore } from './pack-store.node.js';
 import { SqliteStore } from './sqlite-store.node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshdrive-store-'));
@@ -29,9 +30,25 @@ const sqlite: StoreFactory = {
     return reopened;
   },
 };
+const packDirs = new WeakMap<object, string>();
+const pack: StoreFactory = {
+  async create() {
+    const path = join(dir, `packs-${files++}`);
+    const store = await PackStore.open(path);
+    packDirs.set(store, path);
+    return store;
+  },
+  async reopen(store) {
+    await store.close();
+    const path = packDirs.get(store)!;
+    const reopened = await PackStore.open(path);
+    packDirs.set(reopened, path);
+    return reopened;
+  },
+};
 const memory: StoreFactory = { create: () => Promise.resolve(new MemoryStore()) };
 
-for (const [name, factory] of [['MemoryStore', memory], ['SqliteStore', sqlite]] as const) {
+for (const [name, factory] of [['MemoryStore', memory], ['SqliteStore', sqlite], ['PackStore', pack]] as const) {
   describe(`${name} acceptance`, () => {
     for (const testCase of chunkStoreAcceptance) it(testCase.name, () => testCase.run(factory));
   });
