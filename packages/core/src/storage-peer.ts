@@ -44,15 +44,12 @@ interface TrackedSegment {
   /** Pushes written here but not yet durable. */
   committing: Set<Promise<void>>;
   failure?: Error;
-  /** Chunks its pushes wrote here, which the Seal need not look up again. */
-  written: Set<string>;
   /** When its last Offer or Push arrived. */
   touchedAt: number;
 }
 
-/** A push's chunks once written (readable), and when they are durable. */
+/** A push once its chunks are written (readable): when they are durable. */
 interface Written {
-  chunks: readonly StoredChunk[];
   durable: Promise<void>;
 }
 
@@ -64,9 +61,8 @@ interface Written {
 const writeKey = (request: SegmentRequest): string => `${request.list}>${request.next.join(',')}`;
 
 /**
- * Pushes in progress, the first failure and the chunks written, by segment write, until its
- * Seal asks. Entries without pending work are forgotten past MAX_TRACKED_SEGMENTS; a Seal that
- * finds none checks every chunk in the store instead.
+ * Pushes in progress and the first failure, by segment write, until its Seal asks. Entries
+ * without pending work are forgotten past MAX_TRACKED_SEGMENTS.
  */
 class PushTracker {
   private readonly segments = new Map<string, TrackedSegment>();
@@ -81,9 +77,7 @@ class PushTracker {
       entry.failure ??= error instanceof Error ? error : new Error(String(error));
     };
     const arriving: Promise<void> = Promise.all([forwarded, written])
-      .then(([, { chunks }]) => {
-        for (const chunk of chunks) entry.written.add(chunk.hash);
-      }, fail)
+      .then(() => undefined, fail)
       .finally(() => entry.arriving.delete(arriving));
     const committing: Promise<void> = written
       .then(({ durable }) => durable)
@@ -95,11 +89,11 @@ class PushTracker {
   }
 
   /** Waits until the segment's pushes have gone on down the chain and are written here. */
-  async arrived(key: string): Promise<{ failure?: Error; written: ReadonlySet<string> }> {
+  async arrived(key: string): Promise<Error | undefined> {
     const segment = this.segments.get(key);
-    if (!segment) return { written: new Set() };
+    if (!segment) return undefined;
     while (segment.arriving.size > 0) await Promise.all(segment.arriving);
-    return segment;
+    return segment.failure;
   }
 
   /** Waits until the segment's pushes are durable here, and forgets them. */
@@ -113,7 +107,7 @@ class PushTracker {
 
   private startSegment(key: string): TrackedSegment {
     this.forgetOldest();
-    const segment: TrackedSegment = { arriving: new Set(), committing: new Set(), written: new Set(), touchedAt: this.now() };
+    const segment: TrackedSegment = { arriving: new Set(), committing: new Set(), touchedAt: this.now() };
     this.segments.set(key, segment);
     return segment;
   }
@@ -211,7 +205,7 @@ export class StoragePeer {
     const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
     // Durable by the segment's Seal, which waits for it like a push.
     const list = { hash: asChunkHash(request.list), bytes: listBytes };
-    void this.pushes.track(writeKey(request), Promise.resolve(), Promise.resolve({ chunks: [], durable: this.spaceWatched(this.options.store.putMany([list], { lazy: true })) }));
+    void this.pushes.track(writeKey(request), Promise.resolve(), Promise.resolve({ durable: this.spaceWatched(this.options.store.putMany([list], { lazy: true })) }));
     const held = await this.options.store.hasMany(hashes);
     const missing = new Set<number>();
     held.forEach((has, index) => { if (!has) missing.add(index); });
@@ -238,7 +232,7 @@ export class StoragePeer {
     // As in put: the next replica receives while this one writes.
     const forwarded = verified.then(() => hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body)));
     // Lazy: the Seal commits the whole segment at once, far cheaper than a commit per batch.
-    const written = verified.then((chunks) => ({ chunks, durable: this.spaceWatched(this.options.store.putMany(chunks, { lazy: true })) }));
+    const written = verified.then((chunks) => ({ durable: this.spaceWatched(this.options.store.putMany(chunks, { lazy: true })) }));
     return this.pushes.track(writeKey(request), forwarded, written);
   }
 
@@ -256,15 +250,15 @@ export class StoragePeer {
     // Pushes of this segment still being verified or forwarded go first, on this replica and,
     // because the channel keeps order, on the next.
     const store = this.options.store;
-    const arrived = await this.pushes.arrived(writeKey(request));
-    if (arrived.failure) throw arrived.failure;
+    const failed = await this.pushes.arrived(writeKey(request));
+    if (failed) throw failed;
     // The next replica's channel now has every push before this Seal; it stores while we do.
     const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
     const [listBytes] = await store.getMany([asChunkHash(request.list)]);
     if (!listBytes) throw new ChunkNotFoundError(request.list);
     const hashes = decodeChunkList(listBytes);
-    const unproven = hashes.filter((hash) => !arrived.written.has(hash));
-    const absent = (await store.hasMany(unproven)).filter((has) => !has).length;
+    // Lazy puts are readable at once, so this sees every push that arrived.
+    const absent = (await store.hasMany(hashes)).filter((has) => !has).length;
     if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
     // The pin shares the segment's commit: one transaction makes both durable, or neither.
     const pinned = this.spaceWatched(store.setMeta(PIN_PREFIX + request.list, '1', { lazy: true }));

@@ -28,8 +28,18 @@ const DELETED = 0xffffffff;
 const MAX_LOAD = 0.7;
 const MIN_SLOTS = 1024;
 
+/** The prefix of a lowercase hex hash (ChunkHash), read without making strings. */
 export function prefixOfHex(hash: string): HashPrefix {
-  return { high: Number.parseInt(hash.slice(0, 8), 16), low: Number.parseInt(hash.slice(8, 16), 16) };
+  return { high: hexWord(hash, 0), low: hexWord(hash, 8) };
+}
+
+function hexWord(hex: string, start: number): number {
+  let word = 0;
+  for (let i = start; i < start + 8; i++) {
+    const code = hex.charCodeAt(i);
+    word = (word << 4) | (code <= 57 ? code - 48 : code - 87); // '0'-'9', 'a'-'f'
+  }
+  return word >>> 0;
 }
 
 export class HashIndex {
