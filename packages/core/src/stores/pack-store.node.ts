@@ -170,23 +170,7 @@ export class PackStore implements PeerStore {
 
   getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
     try {
-      this.assertOpen();
-      const wanted: { index: number; location: Location }[] = [];
-      hashes.forEach((hash, index) => {
-        // The prefix alone picks the record; its hash is checked once read, below.
-        const slot = this.index.find(prefixOfHex(hash));
-        if (slot >= 0) wanted.push({ index, location: this.index.location(slot) });
-      });
-      const found = new Array<Uint8Array | undefined>(hashes.length).fill(undefined);
-      for (const { index, record } of this.readRecords(wanted)) {
-        const hash = hashes[index]!;
-        if (record.subarray(4, HEADER_BYTES).toString('hex') === hash) {
-          found[index] = record.subarray(HEADER_BYTES);
-        } else {
-          found[index] = this.readExact(hash); // another hash shares the prefix
-        }
-      }
-      return Promise.resolve(found);
+      return Promise.resolve(this.records(hashes).map((record) => record?.subarray(HEADER_BYTES)));
     } catch (error) {
       return Promise.reject(translate(error));
     }
@@ -194,11 +178,32 @@ export class PackStore implements PeerStore {
 
   hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
     try {
-      this.assertOpen();
-      return Promise.resolve(hashes.map((hash) => this.find(hash) >= 0));
+      return Promise.resolve(this.records(hashes).map((record) => record !== undefined));
     } catch (error) {
       return Promise.reject(translate(error));
     }
+  }
+
+  /**
+   * The record of each hash, or undefined. Records are read in runs (see readRecords), which
+   * for a segment's chunks, stored together, is one pread for the lot: cheaper than a small
+   * read per chunk even where only the hashes in them are wanted.
+   */
+  private records(hashes: readonly ChunkHash[]): (Buffer | undefined)[] {
+    this.assertOpen();
+    const wanted: { index: number; location: Location }[] = [];
+    hashes.forEach((hash, index) => {
+      // The prefix alone picks the record; its full hash is checked once read, below.
+      const slot = this.index.find(prefixOfHex(hash));
+      if (slot >= 0) wanted.push({ index, location: this.index.location(slot) });
+    });
+    const found = new Array<Buffer | undefined>(hashes.length).fill(undefined);
+    for (const { index, record } of this.readRecords(wanted)) {
+      const hash = hashes[index]!;
+      // Another hash shares the prefix: look again, checking every candidate.
+      found[index] = record.toString('hex', 4, HEADER_BYTES) === hash ? record : this.readExact(hash);
+    }
+    return found;
   }
 
   deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
@@ -300,13 +305,13 @@ export class PackStore implements PeerStore {
     return buffer.toString('hex');
   }
 
-  private readExact(hash: ChunkHash): Uint8Array | undefined {
+  private readExact(hash: ChunkHash): Buffer | undefined {
     const slot = this.find(hash);
     if (slot < 0) return undefined;
     const { pack, offset, length } = this.index.location(slot);
-    const bytes = Buffer.allocUnsafe(length);
-    readAllAt(this.packs.get(pack)!.fd, bytes, offset + HEADER_BYTES);
-    return bytes;
+    const record = Buffer.allocUnsafe(recordBytes(length));
+    readAllAt(this.packs.get(pack)!.fd, record, offset);
+    return record;
   }
 
   /** Whether the index points at this very record. */
