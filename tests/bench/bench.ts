@@ -5,7 +5,8 @@
  * 1 GiB file for peak RSS, and prints a table. BENCH_LARGE_MIB=0 skips the large file.
  * The ceiling and the 64 MiB transfers run BENCH_RUNS times (3) and report the median with the
  * range: on two cores a dropped UDP datagram can stall one run for seconds (see the UDP row).
- * Browser numbers come from browser-bench.ts (BENCH_BROWSER=0 skips them).
+ * Browser numbers come from browser-bench.ts (BENCH_BROWSER=0 skips them), the disk stores'
+ * own costs from store-bench.ts (BENCH_STORE_MIB, 256).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { runBrowserBench } from './browser-bench.js';
+import { runStoreBench } from './store-bench.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'apps/cli/bin/meshdrive.js');
@@ -26,6 +28,7 @@ const TS_NODE = [process.execPath, '--import', 'tsx'] as const;
 const MEDIUM_MIB = Number(process.env.BENCH_MEDIUM_MIB ?? 64);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
 const CEILING_MIB = Number(process.env.BENCH_CEILING_MIB ?? 256);
+const STORE_MIB = Number(process.env.BENCH_STORE_MIB ?? 256);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const PEERS = 3;
 const RSS_LIMIT_MIB = 150;
@@ -145,6 +148,13 @@ interface Row { metric: string; value: string; ratio?: string; target?: string; 
 const rows: Row[] = [];
 
 async function main(): Promise<void> {
+  // First, while nothing else runs: the disk stores alone.
+  for (const result of await runStoreBench(STORE_MIB)) {
+    rows.push({
+      metric: `disk store, ${result.name}: write / read, ${STORE_MIB} MiB of 1 KiB chunks`,
+      value: `${result.writeMsPerMiB.toFixed(1)} / ${result.readMsPerMiB.toFixed(1)} ms CPU per MiB`,
+    });
+  }
   const udpBefore = udpCounters();
   const master = start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(work, 'master')]);
   const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;

@@ -1,7 +1,7 @@
 /**
  * @meshdrive/core: chunking, manifests, the ring, the wire protocol, stores, transport and the
  * client API, shared by the master, the CLI and the web app. This entry adds the Node adapters
- * (node:crypto hashing, SQLite store, @roamhq/wrtc); browsers get index.browser.ts.
+ * (node:crypto hashing, the pack and SQLite stores, @roamhq/wrtc); browsers get index.browser.ts.
  *
  * @example
  * const client = await connectClient({ signalUrl: 'http://127.0.0.1:7070' });
