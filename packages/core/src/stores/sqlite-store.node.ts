@@ -1,4 +1,8 @@
 /**
+ * Disk peers now keep chunks in pack files (PackStore), which uses this store for its settings
+ * and to read the chunks of data directories written before. As a chunk store it is the earlier
+ * format, kept whole so those directories open and the bench can compare the two.
+ *
  * Chunks on disk in one SQLite file (better-sqlite3): one row per chunk in a rowid table with a
  * unique index on the raw 32-byte hash, 16 KiB pages, WAL journal, puts grouped into transactions.
  * Measured here (tests/bench): a WITHOUT ROWID table keyed by hash wrote 13 MiB/s of 1 KiB
