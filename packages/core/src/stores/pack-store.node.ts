@@ -88,12 +88,12 @@ interface ScannedRecord {
 
 const recordBytes = (length: number): number => HEADER_BYTES + length;
 
-
 export class PackStore implements PeerStore {
   private readonly index = new HashIndex();
   private readonly packs = new Map<number, Pack>();
   private current!: Pack;
-  private counts: StoreStats = { chunks: 0, bytes: 0 };
+  /** Kept in step with the index by indexNew, unindex and relocate. */
+  private readonly counts: StoreStats = { chunks: 0, bytes: 0 };
   /** keys() walks in progress; compaction waits for them, so no record is missed or moved under one. */
   private listing = 0;
   private closed = false;
@@ -156,11 +156,36 @@ export class PackStore implements PeerStore {
     const { pack, offset } = this.append(records);
     at = offset;
     for (const { hash, bytes } of fresh) {
-      this.index.insert(prefixOfHex(hash), { pack: pack.id, offset: at, length: bytes.length });
+      this.indexNew(prefixOfHex(hash), { pack: pack.id, offset: at, length: bytes.length });
       at += recordBytes(bytes.length);
     }
-    pack.live += size;
-    this.counts = { chunks: this.counts.chunks + fresh.length, bytes: this.counts.bytes + size - fresh.length * HEADER_BYTES };
+  }
+
+  /** Indexes a record of a hash not indexed yet. */
+  private indexNew(prefix: HashPrefix, location: Location): void {
+    this.index.insert(prefix, location);
+    this.packs.get(location.pack)!.live += recordBytes(location.length);
+    this.counts.chunks++;
+    this.counts.bytes += location.length;
+  }
+
+  /** Forgets an indexed record; returns where it was. */
+  private unindex(slot: number): Location {
+    const location = this.index.location(slot);
+    this.index.remove(slot);
+    this.packs.get(location.pack)!.live -= recordBytes(location.length);
+    this.counts.chunks--;
+    this.counts.bytes -= location.length;
+    return location;
+  }
+
+  /** Points an indexed hash at a later record of it (a copy, or one read later on opening). */
+  private relocate(slot: number, location: Location): void {
+    const old = this.index.location(slot);
+    const oldPack = this.packs.get(old.pack);
+    if (oldPack) oldPack.live -= recordBytes(old.length);
+    this.index.move(slot, location);
+    this.packs.get(location.pack)!.live += recordBytes(location.length);
   }
 
   /** Chunks are written by putMany; only settings wait for a commit. */
@@ -213,11 +238,7 @@ export class PackStore implements PeerStore {
       for (const hash of hashes) {
         const slot = this.find(hash);
         if (slot < 0) continue;
-        const { pack, length } = this.index.location(slot);
-        this.index.remove(slot);
-        this.packs.get(pack)!.live -= recordBytes(length);
-        this.counts = { chunks: this.counts.chunks - 1, bytes: this.counts.bytes - length };
-        gone.push({ hash, pack });
+        gone.push({ hash, pack: this.unindex(slot).pack });
       }
       if (gone.length > 0) {
         const tombstones = Buffer.allocUnsafe(gone.length * TOMBSTONE_BYTES);
@@ -243,7 +264,7 @@ export class PackStore implements PeerStore {
         const pack = this.packs.get(id);
         if (!pack) continue;
         for (const record of this.scan(pack)) {
-          if (record.tombstone === undefined && this.indexedAt(record, pack.id)) yield await Promise.resolve(record.hash);
+          if (record.tombstone === undefined && this.slotOf(record, pack.id) >= 0) yield await Promise.resolve(record.hash);
           this.assertOpen();
         }
       }
@@ -282,14 +303,6 @@ export class PackStore implements PeerStore {
     await this.meta.close();
   }
 
-  /** Where the record of `hash` is: for tests that damage the files. */
-  locate(hash: ChunkHash): { file: string; offset: number; length: number } | undefined {
-    const slot = this.find(hash);
-    if (slot < 0) return undefined;
-    const { pack, offset, length } = this.index.location(slot);
-    return { file: this.packPath(pack), offset: offset + HEADER_BYTES, length };
-  }
-
   /** The index slot of `hash`, its full hash checked on disk; -1 if absent. */
   private find(hash: ChunkHash): number {
     return this.findPrefix(prefixOfHex(hash), hash);
@@ -314,9 +327,9 @@ export class PackStore implements PeerStore {
     return record;
   }
 
-  /** Whether the index points at this very record. */
-  private indexedAt(record: ScannedRecord, pack: number): boolean {
-    return this.index.find(prefixOfHex(record.hash), (location) => location.pack === pack && location.offset === record.offset) >= 0;
+  /** The index slot pointing at this very record, or -1 if its hash is elsewhere or gone. */
+  private slotOf(record: ScannedRecord, pack: number): number {
+    return this.index.find(prefixOfHex(record.hash), (location) => location.pack === pack && location.offset === record.offset);
   }
 
   /** Reads the wanted records, one pread per run of records close together in one pack. */
@@ -378,22 +391,13 @@ export class PackStore implements PeerStore {
       for (const record of this.scan(pack, true)) {
         const prefix = prefixOfHex(record.hash);
         const slot = this.findPrefix(prefix, record.hash);
-        const size = recordBytes(record.length);
+        const location = { pack: id, offset: record.offset, length: record.length };
         if (record.tombstone !== undefined) {
-          if (slot < 0) continue;
-          const old = this.index.location(slot);
-          this.packs.get(old.pack)!.live -= recordBytes(old.length);
-          this.counts = { chunks: this.counts.chunks - 1, bytes: this.counts.bytes - old.length };
-          this.index.remove(slot);
+          if (slot >= 0) this.unindex(slot);
         } else if (slot >= 0) {
-          const old = this.index.location(slot);
-          this.packs.get(old.pack)!.live -= recordBytes(old.length);
-          this.index.move(slot, { pack: id, offset: record.offset, length: record.length });
-          pack.live += size;
+          this.relocate(slot, location);
         } else {
-          this.index.insert(prefix, { pack: id, offset: record.offset, length: record.length });
-          pack.live += size;
-          this.counts = { chunks: this.counts.chunks + 1, bytes: this.counts.bytes + record.length };
+          this.indexNew(prefix, location);
         }
       }
     }
@@ -493,10 +497,7 @@ export class PackStore implements PeerStore {
     const flush = (): void => {
       if (outBytes === 0) return;
       const { pack: target, offset } = this.append(Buffer.concat(out, outBytes));
-      for (const move of moves) {
-        this.index.move(move.slot, { pack: target.id, offset: offset + move.at, length: move.length });
-        target.live += recordBytes(move.length);
-      }
+      for (const move of moves) this.relocate(move.slot, { pack: target.id, offset: offset + move.at, length: move.length });
       out = [];
       moves = [];
       outBytes = 0;
@@ -507,7 +508,7 @@ export class PackStore implements PeerStore {
         // record of its hash (which is after it) makes it moot.
         if (!this.packs.has(record.tombstone) || this.find(record.hash) >= 0) continue;
       } else {
-        const slot = this.index.find(prefixOfHex(record.hash), (location) => location.pack === pack.id && location.offset === record.offset);
+        const slot = this.slotOf(record, pack.id);
         if (slot < 0) continue;
         moves.push({ slot, length: record.length, at: outBytes });
       }
