@@ -2,27 +2,16 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { toHex } from '../bytes.js';
-import { asChunkHash, type ChunkHash } from '../ids.js';
+import type { ChunkHash } from '../ids.js';
 import type { StoredChunk } from './chunk-store.js';
 import { PackStore } from './pack-store.node.js';
 import { SqliteStore } from './sqlite-store.node.js';
+import { chunk, range } from './test-chunks.js';
 
 const root = mkdtempSync(join(tmpdir(), 'meshdrive-packs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = (): string => join(root, `store-${dirs++}`);
-
-/** A chunk whose bytes and hash follow from `seed`; `prefix` fixes the hash's first 8 bytes. */
-function chunk(seed: number, size = 1024, prefix?: string): StoredChunk {
-  const bytes = new Uint8Array(size).map((_, i) => (seed * 13 + i) & 0xff);
-  const hash = new Uint8Array(32);
-  new DataView(hash.buffer).setUint32(8, seed);
-  new DataView(hash.buffer).setUint32(0, Math.imul(seed + 1, 2654435761) >>> 0);
-  const hex = toHex(hash);
-  return { hash: asChunkHash(prefix ? prefix + hex.slice(16) : hex), bytes };
-}
-const range = (from: number, count: number, size = 1024): StoredChunk[] => Array.from({ length: count }, (_, i) => chunk(from + i, size));
 
 async function expectHolds(store: PackStore, chunks: StoredChunk[]): Promise<void> {
   const got = await store.getMany(chunks.map((c) => c.hash));

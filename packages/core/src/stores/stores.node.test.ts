@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { toHex } from '../bytes.js';
-import { asChunkHash } from '../ids.js';
-import type { StoredChunk } from './chunk-store.js';
 import { chunkStoreAcceptance, type StoreFactory } from './chunk-store-acceptance.js';
 import { MemoryStore } from './memory-store.js';
 import { PackStore } from './pack-store.node.js';
 import { SqliteStore } from './sqlite-store.node.js';
+import { range } from './test-chunks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshdrive-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,14 +53,6 @@ for (const [name, factory] of [['MemoryStore', memory], ['SqliteStore', sqlite],
 }
 
 describe('SqliteStore on a full disk', () => {
-  const chunk = (seed: number): StoredChunk => {
-    const bytes = new Uint8Array(1024).fill(seed & 0xff);
-    const hash = new Uint8Array(32);
-    new DataView(hash.buffer).setUint32(0, seed);
-    return { hash: asChunkHash(toHex(hash)), bytes };
-  };
-  const range = (from: number, count: number): StoredChunk[] => Array.from({ length: count }, (_, i) => chunk(from + i));
-
   it('fails plain and lazy puts with ERR_QUOTA_EXCEEDED and keeps every earlier commit', async () => {
     const path = join(dir, 'full.db');
     const store = new SqliteStore(path, { maxBytes: 1024 * 1024 });
