@@ -139,9 +139,10 @@ export class PackStore implements PeerStore {
   private add(chunks: readonly StoredChunk[], withinQuota: boolean): void {
     const fresh: StoredChunk[] = [];
     const seen = new Set<string>();
+    const held = this.records(chunks.map((chunk) => chunk.hash));
     let size = 0;
-    for (const chunk of chunks) {
-      if (seen.has(chunk.hash) || this.find(chunk.hash) >= 0) continue;
+    for (const [i, chunk] of chunks.entries()) {
+      if (held[i] || seen.has(chunk.hash)) continue;
       seen.add(chunk.hash);
       fresh.push(chunk);
       size += recordBytes(chunk.bytes.length);
