@@ -7,7 +7,7 @@ import { HashBloomFilter } from './bloom.js';
 import { decodeChunkList, HASH_BYTES } from './chunk-list.js';
 import { bytesEqual, toHex } from './bytes.js';
 import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
-import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName } from './frame.js';
+import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChunk } from './frame.js';
 import type { ZodType } from 'zod';
 import type { Hasher } from './hasher.js';
 import { asChunkHash, asPeerId, type ChunkHash, type PeerId } from './ids.js';
@@ -17,6 +17,13 @@ import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema
 
 /** At most this many chunks may be asked for in one Get (a full default segment is 1024). */
 export const MAX_GET_CHUNKS = 16384;
+/**
+ * Chunks a Get reads from the store at once, the next slice while this one is sent: a quarter
+ * segment, four IndexedDB transactions per segment where 60-chunk slices took seventeen. A
+ * browser download of 64 MiB cost ~25% less CPU; whole segments (1024) made the first bytes
+ * wait and node receives slower.
+ */
+const GET_SLICE_CHUNKS = 256;
 const PIN_PREFIX = 'pin:';
 /** Segments whose Push outcomes are remembered while awaiting their Seal (~100 KiB each). */
 const MAX_TRACKED_SEGMENTS = 256;
@@ -276,27 +283,34 @@ export class StoragePeer {
     if (body.length % HASH_BYTES !== 0) throw new ValidationError(`get body of ${body.length} bytes is not a list of hashes`);
     if (body.length / HASH_BYTES > MAX_GET_CHUNKS) throw new ValidationError(`at most ${MAX_GET_CHUNKS} chunks per get`);
     const hashes = decodeChunkList(body);
-    if (hashes.length === 0) return request.data(new Uint8Array(0), true);
-    const BATCH_CHUNKS = 60;
-    for (let start = 0; start < hashes.length; start += BATCH_CHUNKS) {
-      const slice = hashes.slice(start, start + BATCH_CHUNKS);
-      const found = await this.options.store.getMany(slice);
-      const missingIndex = found.findIndex((bytes) => bytes === undefined);
-      if (missingIndex >= 0) throw new ChunkNotFoundError(slice[missingIndex]!);
-      const bytes = found as Uint8Array[];
-      const digests = await this.options.hasher.sha256Many(bytes);
-      const chunks = slice.map((hash, i) => {
-        const actual = toHex(digests[i]!);
-        if (actual !== hash) {
-          // A bad replica: forget the chunk so repair can replace it, and tell the reader.
-          void this.options.store.deleteMany([hash]);
-          throw new ChunkCorruptError(hash, actual);
-        }
-        return { hash: digests[i]!, bytes: bytes[i]! };
-      });
+    // The next slice is read (and checked) while this one goes out.
+    let next = hashes.length > 0 ? this.readVerified(hashes.slice(0, GET_SLICE_CHUNKS)) : undefined;
+    for (let start = 0; next; start += GET_SLICE_CHUNKS) {
+      const chunks = await next;
+      const after = start + GET_SLICE_CHUNKS;
+      next = after < hashes.length ? this.readVerified(hashes.slice(after, after + GET_SLICE_CHUNKS)) : undefined;
+      next?.catch(() => undefined); // observed on the next turn, unless this slice's send fails first
       for (const batch of batchChunks(chunks)) await request.data(chunkBatchWriter(batch), false);
     }
     await request.data(new Uint8Array(0), true);
+  }
+
+  /** Reads `hashes` and checks each chunk against its name before it is served. */
+  private async readVerified(hashes: readonly ChunkHash[]): Promise<RawChunk[]> {
+    const found = await this.options.store.getMany(hashes);
+    const missingIndex = found.findIndex((bytes) => bytes === undefined);
+    if (missingIndex >= 0) throw new ChunkNotFoundError(hashes[missingIndex]!);
+    const bytes = found as Uint8Array[];
+    const digests = await this.options.hasher.sha256Many(bytes);
+    return hashes.map((hash, i) => {
+      const actual = toHex(digests[i]!);
+      if (actual !== hash) {
+        // A bad replica: forget the chunk so repair can replace it, and tell the reader.
+        void this.options.store.deleteMany([hash]);
+        throw new ChunkCorruptError(hash, actual);
+      }
+      return { hash: digests[i]!, bytes: bytes[i]! };
+    });
   }
 
   /** Unpins segments the master dropped and deletes chunks no remaining segment uses. */
