@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { runBrowserBench } from './browser-bench.js';
 import { runStoreBench } from './store-bench.js';
+import { repeat, RUNS, spread, type Row } from './stats.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'apps/cli/bin/meshdrive.js');
@@ -29,7 +30,6 @@ const MEDIUM_MIB = Number(process.env.BENCH_MEDIUM_MIB ?? 64);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
 const CEILING_MIB = Number(process.env.BENCH_CEILING_MIB ?? 256);
 const STORE_MIB = Number(process.env.BENCH_STORE_MIB ?? 256);
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const PEERS = 3;
 const RSS_LIMIT_MIB = 150;
 const TARGET_RATIO = 0.7;
@@ -130,21 +130,6 @@ function udpCounters(): { received: number; dropped: number } {
   return { received: field6('Udp6InDatagrams') + (v4.InDatagrams ?? 0), dropped: field6('Udp6RcvbufErrors') + (v4.RcvbufErrors ?? 0) };
 }
 
-/** "median (min–max)" of repeated MiB/s measurements, or the one value. */
-function spread(values: number[]): { median: number; text: string } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  const range = sorted.length > 1 ? ` (${sorted[0]!.toFixed(1)}–${sorted[sorted.length - 1]!.toFixed(1)})` : '';
-  return { median, text: `${median.toFixed(1)}${range} MiB/s` };
-}
-
-async function repeat<T>(runs: number, measure: () => Promise<T>): Promise<T[]> {
-  const values: T[] = [];
-  for (let i = 0; i < runs; i++) values.push(await measure());
-  return values;
-}
-
-interface Row { metric: string; value: string; ratio?: string; target?: string; verdict?: string }
 const rows: Row[] = [];
 
 async function main(): Promise<void> {
@@ -228,7 +213,7 @@ async function main(): Promise<void> {
   rows.push({ metric: 'peer peak RSS (largest of 3)', value: `${peerRss.toFixed(0)} MiB` });
 
   if (process.env.BENCH_BROWSER !== '0') {
-    for (const result of await runBrowserBench()) rows.push({ metric: result.name, value: `${result.value.toFixed(1)} ${result.unit}`, target: result.note });
+    rows.push(...(await runBrowserBench()));
   }
 }
 
