@@ -7,7 +7,7 @@ import { MeshError } from './errors.js';
 import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from './frame.js';
 import { nodeHasher } from './hasher.node.js';
 import { asChunkHash, asPeerId, type PeerId } from './ids.js';
-import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, StoragePeer } from './storage-peer.js';
+import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, GET_SLICE_CHUNKS, StoragePeer } from './storage-peer.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { memoryChannelPair } from './transport/memory-channel.js';
 import { RpcConnection } from './transport/rpc.js';
@@ -163,6 +163,46 @@ describe('StoragePeer', () => {
     await store.putMany([{ hash: victim, bytes: new Uint8Array(1024) }]);
     expect(await codeOf(connect('a').request(FrameType.Get, undefined, encodeChunkList([seg.hashes[7]!]), { onData: () => undefined }))).toBe('ERR_CHUNK_CORRUPT');
     expect((await store.hasMany([victim]))[0]).toBe(false);
+  });
+
+  it('serves a Get of several store slices in order, and stops at a corrupt chunk in a later one', async () => {
+    const { stores, connect } = mesh(['a']);
+    const count = GET_SLICE_CHUNKS * 2 + 100;
+    // segment() repeats its chunks every 256; these are all different.
+    const chunks = Array.from({ length: count }, (_, i) => {
+      const digest = sha(new Uint8Array([i & 0xff, i >> 8]));
+      return new Uint8Array(1024).map((_, j) => (digest[j & 31]! + (j >> 5)) & 0xff);
+    });
+    const seg = { chunks, hashes: chunks.map(sha), listBytes: encodeChunkList(chunks.map(sha)) };
+    const store = stores.get(asPeerId('a'))!;
+    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    const got: string[] = [];
+    const get = () =>
+      connect('a').request(FrameType.Get, undefined, seg.listBytes, {
+        onData: (body) => {
+          for (const chunk of decodeChunkBatch(body)) got.push(toHex(sha(chunk.bytes)));
+        },
+      });
+    await get();
+    expect(got).toEqual(seg.hashes.map(toHex));
+    // A bad chunk in the last slice, which is read while the slices before it are sent.
+    const victimIndex = GET_SLICE_CHUNKS * 2 + 10;
+    const victim = asChunkHash(toHex(seg.hashes[victimIndex]!));
+    await store.deleteMany([victim]);
+    await store.putMany([{ hash: victim, bytes: new Uint8Array(1024) }]);
+    got.length = 0;
+    expect(await codeOf(get())).toBe('ERR_CHUNK_CORRUPT');
+    // Every chunk of the slices before it arrived, in order, before the error.
+    expect(got).toEqual(seg.hashes.slice(0, GET_SLICE_CHUNKS * 2).map(toHex));
+    // The peer forgot the bad chunk and keeps serving the rest.
+    expect((await store.hasMany([victim]))[0]).toBe(false);
+    got.length = 0;
+    await connect('a').request(FrameType.Get, undefined, encodeChunkList(seg.hashes.slice(0, 5)), {
+      onData: (body) => {
+        for (const chunk of decodeChunkBatch(body)) got.push(toHex(sha(chunk.bytes)));
+      },
+    });
+    expect(got).toEqual(seg.hashes.slice(0, 5).map(toHex));
   });
 
   it('answers malformed requests with typed errors and keeps serving', async () => {

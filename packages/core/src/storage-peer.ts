@@ -23,7 +23,7 @@ export const MAX_GET_CHUNKS = 16384;
  * browser download of 64 MiB cost ~25% less CPU; whole segments (1024) made the first bytes
  * wait and node receives slower.
  */
-const GET_SLICE_CHUNKS = 256;
+export const GET_SLICE_CHUNKS = 256;
 const PIN_PREFIX = 'pin:';
 /** Segments whose Push outcomes are remembered while awaiting their Seal (~100 KiB each). */
 const MAX_TRACKED_SEGMENTS = 256;
