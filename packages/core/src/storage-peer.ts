@@ -4,7 +4,7 @@
  * only once the whole chain has answered, so an acknowledged write is on every replica.
  */
 import { HashBloomFilter } from './bloom.js';
-import { decodeChunkList, HASH_BYTES } from './chunk-list.js';
+import { decodeChunkList, HASH_BYTES, splitChunkList } from './chunk-list.js';
 import { bytesEqual, toHex } from './bytes.js';
 import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChunk } from './frame.js';
@@ -282,34 +282,39 @@ export class StoragePeer {
     const body = request.body;
     if (body.length % HASH_BYTES !== 0) throw new ValidationError(`get body of ${body.length} bytes is not a list of hashes`);
     if (body.length / HASH_BYTES > MAX_GET_CHUNKS) throw new ValidationError(`at most ${MAX_GET_CHUNKS} chunks per get`);
-    const hashes = decodeChunkList(body);
-    // The next slice is read (and checked) while this one goes out.
-    let next = hashes.length > 0 ? this.readVerified(hashes.slice(0, GET_SLICE_CHUNKS)) : undefined;
+    // The slice from `start`, read and checked; the next one is read while this one goes out.
+    const readSlice = (start: number): Promise<RawChunk[]> | undefined =>
+      start * HASH_BYTES >= body.length ? undefined : this.readVerified(body.subarray(start * HASH_BYTES, (start + GET_SLICE_CHUNKS) * HASH_BYTES));
+    let next = readSlice(0);
     for (let start = 0; next; start += GET_SLICE_CHUNKS) {
       const chunks = await next;
-      const after = start + GET_SLICE_CHUNKS;
-      next = after < hashes.length ? this.readVerified(hashes.slice(after, after + GET_SLICE_CHUNKS)) : undefined;
+      next = readSlice(start + GET_SLICE_CHUNKS);
       next?.catch(() => undefined); // observed on the next turn, unless this slice's send fails first
       for (const batch of batchChunks(chunks)) await request.data(chunkBatchWriter(batch), false);
     }
     await request.data(new Uint8Array(0), true);
   }
 
-  /** Reads `hashes` and checks each chunk against its name before it is served. */
-  private async readVerified(hashes: readonly ChunkHash[]): Promise<RawChunk[]> {
+  /**
+   * Reads the chunks `list` names (32-byte hashes, back to back) and checks each against its
+   * name, as bytes as verifyBatch does, before it is served.
+   */
+  private async readVerified(list: Uint8Array): Promise<RawChunk[]> {
+    const names = splitChunkList(list);
+    const hashes = names.map((name) => hashName(name));
     const found = await this.options.store.getMany(hashes);
     const missingIndex = found.findIndex((bytes) => bytes === undefined);
     if (missingIndex >= 0) throw new ChunkNotFoundError(hashes[missingIndex]!);
     const bytes = found as Uint8Array[];
     const digests = await this.options.hasher.sha256Many(bytes);
     return hashes.map((hash, i) => {
-      const actual = toHex(digests[i]!);
-      if (actual !== hash) {
+      const digest = digests[i]!;
+      if (!bytesEqual(digest, names[i]!)) {
         // A bad replica: forget the chunk so repair can replace it, and tell the reader.
         void this.options.store.deleteMany([hash]);
-        throw new ChunkCorruptError(hash, actual);
+        throw new ChunkCorruptError(hash, toHex(digest));
       }
-      return { hash: digests[i]!, bytes: bytes[i]! };
+      return { hash: digest, bytes: bytes[i]! };
     });
   }
 
