@@ -1,7 +1,8 @@
 /**
  * Disk chunk stores on their own, for the bench table: a peer's share of a write is storing
  * 1024-chunk segments of 1 KiB chunks (looked up first, as an Offer does, then put in batches
- * of 60, as Pushes arrive) and its share of a read is getting them back in batches of 60.
+ * of 60, as Pushes arrive) and its share of a read is getting them back in slices of
+ * GET_SLICE_CHUNKS, as a Get reads them.
  * Measured as CPU time, the resource the mesh runs short of, for the pack store disk peers use
  * and for SQLite rows, the store it replaced.
  */
@@ -9,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asChunkHash, PackStore, SqliteStore, type ChunkHash, type PeerStore, type StoredChunk } from '@meshdrive/core';
+import { asChunkHash, GET_SLICE_CHUNKS, PackStore, SqliteStore, type ChunkHash, type PeerStore, type StoredChunk } from '@meshdrive/core';
 
 const SEGMENT_CHUNKS = 1024;
 const BATCH_CHUNKS = 60;
@@ -44,7 +45,7 @@ async function measure(store: PeerStore, mib: number): Promise<{ writeMsPerMiB: 
   }
   const started = process.cpuUsage();
   for (const hashes of segments) {
-    for (let i = 0; i < hashes.length; i += BATCH_CHUNKS) await store.getMany(hashes.slice(i, i + BATCH_CHUNKS));
+    for (let i = 0; i < hashes.length; i += GET_SLICE_CHUNKS) await store.getMany(hashes.slice(i, i + GET_SLICE_CHUNKS));
   }
   return { writeMsPerMiB: writeMs / mib, readMsPerMiB: cpuMs(started) / mib };
 }

@@ -19,7 +19,7 @@ export { memoryChannelPair } from './transport/memory-channel.js';
 export { RpcConnection, type IncomingRequest, type RequestHandler } from './transport/rpc.js';
 export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
 export { MasterConnection } from './master-connection.js';
-export { StoragePeer } from './storage-peer.js';
+export { GET_SLICE_CHUNKS, StoragePeer } from './storage-peer.js';
 export { startMeshPeer, loadPeerId, followPeerHealth, type MeshPeer, type MeshPeerOptions } from './mesh-peer.js';
 export { MeshClient, type StoreResult, type StoreOptions, type ReadOptions } from './client.js';
 export { bytesSource, memorySink, type ByteSource, type ByteSink, type TransferProgress } from './byte-io.js';
