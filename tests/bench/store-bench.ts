@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asChunkHash, GET_SLICE_CHUNKS, PackStore, SqliteStore, type ChunkHash, type PeerStore, type StoredChunk } from '@meshdrive/core';
+import { GET_SLICE_CHUNKS, PackStore, SqliteStore, type HashBytes, type PeerStore, type StoredChunk } from '@meshdrive/core';
 
 const SEGMENT_CHUNKS = 1024;
 const BATCH_CHUNKS = 60;
@@ -27,12 +27,12 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 }
 
 async function measure(store: PeerStore, mib: number): Promise<{ writeMsPerMiB: number; readMsPerMiB: number }> {
-  const segments: ChunkHash[][] = [];
+  const segments: HashBytes[][] = [];
   let writeMs = 0;
   for (let s = 0; s < mib; s++) {
     const segment: StoredChunk[] = Array.from({ length: SEGMENT_CHUNKS }, () => {
       const bytes = randomBytes(1024);
-      return { hash: asChunkHash(createHash('sha256').update(bytes).digest('hex')), bytes };
+      return { hash: createHash('sha256').update(bytes).digest(), bytes };
     });
     segments.push(segment.map((chunk) => chunk.hash));
     const started = process.cpuUsage();

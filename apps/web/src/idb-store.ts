@@ -12,7 +12,7 @@
  * every heartbeat) and survives a reload.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { fromHex, QuotaExceededError, StoreClosedError, toHex, HASH_BYTES, type ChunkHash, type PeerStore, type PutOptions, type StoredChunk, type StoreStats } from '@meshdrive/core';
+import { fromHex, QuotaExceededError, StoreClosedError, toHex, HASH_BYTES, type HashBytes, type PeerStore, type PutOptions, type StoredChunk, type StoreStats } from '@meshdrive/core';
 
 export const DEFAULT_DB_NAME = 'meshdrive';
 /** Version 1 kept one record per chunk in 'chunks'; version 2 packs them (migrated on open). */
@@ -73,8 +73,15 @@ interface DecodedPack {
   bytes: Uint8Array;
 }
 
+/** A chunk with its hash in hex, as the index and the staged writes know it. */
+interface NamedChunk extends StoredChunk {
+  name: string;
+}
+
 interface QueuedWrite {
   chunks: readonly StoredChunk[];
+  /** The chunks' hashes in hex, the index's keys. */
+  names: string[];
   bytes: number;
   resolve(): void;
   reject(error: unknown): void;
@@ -166,8 +173,9 @@ export class IdbStore implements PeerStore {
       return Promise.reject(new QuotaExceededError(`this tab offers ${capacity} bytes and already holds ${this.counts.bytes}; raise the space offered`));
     }
     this.queuedBytes += incoming;
+    const names = chunks.map((chunk) => toHex(chunk.hash));
     return new Promise<void>((resolve, reject) => {
-      const write = { chunks, bytes: incoming, resolve, reject };
+      const write = { chunks, names, bytes: incoming, resolve, reject };
       if (!options.lazy) {
         this.writeQueue.push(write);
         this.scheduleFlush();
@@ -175,7 +183,7 @@ export class IdbStore implements PeerStore {
       }
       this.lazyQueue.push(write);
       this.lazyBytes += incoming;
-      for (const chunk of chunks) this.staged.set(chunk.hash, chunk.bytes);
+      chunks.forEach((chunk, i) => this.staged.set(names[i]!, chunk.bytes));
       if (this.lazyBytes >= LAZY_MAX_BYTES) this.scheduleFlush();
       else this.lazyTimer ??= setTimeout(() => this.scheduleFlush(), LAZY_COMMIT_MS);
     });
@@ -202,7 +210,7 @@ export class IdbStore implements PeerStore {
     this.lazyQueue = [];
     this.lazyBytes = 0;
     try {
-      await this.writeChunks(group.flatMap((write) => write.chunks));
+      await this.writeChunks(group.flatMap((write) => write.chunks), group.flatMap((write) => write.names));
       for (const write of group) write.resolve();
     } catch (error) {
       for (const write of group) write.reject(error);
@@ -210,21 +218,27 @@ export class IdbStore implements PeerStore {
       for (const write of group) {
         this.queuedBytes -= write.bytes;
         // Committed (now in the index) or failed; a newer lazy put of the same hash stays.
-        for (const chunk of write.chunks) if (this.staged.get(chunk.hash) === chunk.bytes) this.staged.delete(chunk.hash);
+        write.chunks.forEach((chunk, i) => {
+          if (this.staged.get(write.names[i]!) === chunk.bytes) this.staged.delete(write.names[i]!);
+        });
       }
     }
   }
 
-  /** `alreadyCounted`: the counters include these chunks already (a version-1 migration). */
-  private async writeChunks(chunks: readonly StoredChunk[], alreadyCounted = false): Promise<void> {
+  /**
+   * `names`: the chunks' hex hashes. `alreadyCounted`: the counters include these chunks
+   * already (a version-1 migration).
+   */
+  private async writeChunks(chunks: readonly StoredChunk[], names: readonly string[], alreadyCounted = false): Promise<void> {
     this.assertOpen();
-    const fresh: StoredChunk[] = [];
+    const fresh: NamedChunk[] = [];
     const seen = new Set<string>();
-    for (const chunk of chunks) {
-      if (this.index.has(chunk.hash) || seen.has(chunk.hash)) continue; // storing a held chunk is a no-op
-      seen.add(chunk.hash);
-      fresh.push(chunk);
-    }
+    chunks.forEach((chunk, i) => {
+      const name = names[i]!;
+      if (this.index.has(name) || seen.has(name)) return; // storing a held chunk is a no-op
+      seen.add(name);
+      fresh.push({ ...chunk, name });
+    });
     if (fresh.length === 0) return;
     const packs = packChunks(fresh).map((group) => ({ id: this.nextPackId++, chunks: group }));
     const added = alreadyCounted ? { chunks: 0, bytes: 0 } : { chunks: fresh.length, bytes: fresh.reduce((sum, chunk) => sum + chunk.bytes.length, 0) };
@@ -237,15 +251,16 @@ export class IdbStore implements PeerStore {
     }
     writes.push(tx.objectStore('counters').put(next, STATS_KEY));
     await this.settle(Promise.all([...writes, tx.done]));
-    for (const pack of packs) for (const chunk of pack.chunks) this.index.set(chunk.hash, pack.id);
+    for (const pack of packs) for (const chunk of pack.chunks) this.index.set(chunk.name, pack.id);
     this.counts = next;
   }
 
-  async getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
+  async getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
+    const names = hashes.map(toHex);
     const packs = new Map<number, DecodedPack | undefined>();
     const wanted: number[] = [];
-    for (const hash of hashes) {
+    for (const hash of names) {
       if (this.staged.has(hash)) continue;
       const id = this.index.get(hash);
       if (id === undefined || packs.has(id)) continue;
@@ -265,7 +280,7 @@ export class IdbStore implements PeerStore {
         this.remember(id, pack);
       });
     }
-    return hashes.map((hash) => {
+    return names.map((hash) => {
       const staged = this.staged.get(hash);
       if (staged) return staged.slice();
       const id = this.index.get(hash);
@@ -278,16 +293,19 @@ export class IdbStore implements PeerStore {
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async so a closed store rejects rather than throws
-  async hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
+  async hasMany(hashes: readonly HashBytes[]): Promise<boolean[]> {
     this.assertOpen();
-    return hashes.map((hash) => this.index.has(hash) || this.staged.has(hash));
+    return hashes.map((hash) => {
+      const name = toHex(hash);
+      return this.index.has(name) || this.staged.has(name);
+    });
   }
 
-  deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
+  deleteMany(hashes: readonly HashBytes[]): Promise<void> {
     return this.runExclusive(async () => {
       this.assertOpen();
       const doomedByPack = new Map<number, Set<string>>();
-      for (const hash of new Set(hashes)) {
+      for (const hash of new Set(hashes.map(toHex))) {
         const id = this.index.get(hash);
         if (id === undefined) continue;
         const doomed = doomedByPack.get(id) ?? new Set<string>();
@@ -309,11 +327,11 @@ export class IdbStore implements PeerStore {
         const doomed = doomedByPack.get(id)!;
         const kept: StoredChunk[] = [];
         for (const chunk of unpack(record)) {
-          if (!doomed.has(chunk.hash)) {
+          if (!doomed.has(chunk.name)) {
             kept.push(chunk);
             continue;
           }
-          removed.push(chunk.hash);
+          removed.push(chunk.name);
           next.chunks -= 1;
           next.bytes -= chunk.bytes.length;
         }
@@ -333,11 +351,11 @@ export class IdbStore implements PeerStore {
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the index is in memory; async to fit ChunkStore
-  async *keys(): AsyncIterable<ChunkHash> {
+  async *keys(): AsyncIterable<HashBytes> {
     this.assertOpen();
     // A live Map iterator: chunks added or deleted meanwhile may or may not be listed, as with a cursor.
-    for (const hash of this.index.keys()) {
-      yield hash as ChunkHash;
+    for (const name of this.index.keys()) {
+      yield fromHex(name);
       this.assertOpen();
     }
   }
@@ -398,8 +416,8 @@ export class IdbStore implements PeerStore {
       const [keys, values] = await Promise.all([read.store.getAllKeys(undefined, OPEN_PAGE_RECORDS), read.store.getAll(undefined, OPEN_PAGE_RECORDS)]);
       await read.done;
       if (keys.length === 0) return;
-      const chunks = keys.map((hash, i) => ({ hash: hash as ChunkHash, bytes: new Uint8Array(values[i]!) }));
-      await this.writeChunks(chunks, true);
+      const chunks = keys.map((name, i) => ({ hash: fromHex(name), bytes: new Uint8Array(values[i]!) }));
+      await this.writeChunks(chunks, keys, true);
       const tx = this.db.transaction('chunks', 'readwrite');
       await Promise.all([tx.store.delete(IDBKeyRange.bound(keys[0]!, keys[keys.length - 1]!)), tx.done]);
     }
@@ -423,9 +441,9 @@ export class IdbStore implements PeerStore {
 }
 
 /** Splits chunks into packs of at most PACK_MAX_BYTES (a larger chunk gets a pack of its own). */
-function packChunks(chunks: readonly StoredChunk[]): StoredChunk[][] {
-  const packs: StoredChunk[][] = [];
-  let pack: StoredChunk[] = [];
+function packChunks<T extends StoredChunk>(chunks: readonly T[]): T[][] {
+  const packs: T[][] = [];
+  let pack: T[] = [];
   let size = 0;
   for (const chunk of chunks) {
     if (pack.length > 0 && (size + chunk.bytes.length > PACK_MAX_BYTES || pack.length >= PACK_MAX_CHUNKS)) {
@@ -446,7 +464,7 @@ function encodePack(chunks: readonly StoredChunk[]): PackRecord {
   const ends = new Uint32Array(chunks.length);
   let total = 0;
   chunks.forEach((chunk, i) => {
-    hashes.set(fromHex(chunk.hash), i * HASH_BYTES);
+    hashes.set(chunk.hash, i * HASH_BYTES);
     total += chunk.bytes.length;
     ends[i] = total;
   });
@@ -462,7 +480,12 @@ function decodePack(record: PackRecord): DecodedPack {
   return { slots, ends: new Uint32Array(record.ends), bytes: new Uint8Array(record.bytes) };
 }
 
-function unpack(record: PackRecord): StoredChunk[] {
+function unpack(record: PackRecord): NamedChunk[] {
   const { slots, ends, bytes } = decodePack(record);
-  return [...slots].map(([hash, slot]) => ({ hash: hash as ChunkHash, bytes: bytes.subarray(slot === 0 ? 0 : ends[slot - 1], ends[slot]) }));
+  const hashes = new Uint8Array(record.hashes);
+  return [...slots].map(([name, slot]) => ({
+    name,
+    hash: hashes.subarray(slot * HASH_BYTES, (slot + 1) * HASH_BYTES),
+    bytes: bytes.subarray(slot === 0 ? 0 : ends[slot - 1], ends[slot]),
+  }));
 }

@@ -2,7 +2,7 @@
  * The page behind store-test.html: exposes the chunk-store acceptance cases for the IndexedDB
  * store on `window.storeAcceptance`, so Playwright can run and report each case on its own.
  */
-import { chunkStoreAcceptance, type PeerStore, type StoreFactory, type StoredChunk } from '@meshdrive/core';
+import { chunkStoreAcceptance, fromHex, type PeerStore, type StoreFactory } from '@meshdrive/core';
 import { IdbStore } from './idb-store.js';
 
 let databases = 0;
@@ -57,8 +57,8 @@ window.storeBench = async (chunks, batch, durability) => {
   const all = Array.from({ length: chunks }, (_, i) => {
     const bytes = new Uint8Array(CHUNK_BYTES);
     crypto.getRandomValues(bytes);
-    const hash = Array.from(new Uint8Array(new Uint32Array([i, chunks, 0xbe, 0xef, 1, 2, 3, 4]).buffer), (b) => b.toString(16).padStart(2, '0')).join('');
-    return { hash: hash as StoredChunk['hash'], bytes };
+    const hash = new Uint8Array(new Uint32Array([i, chunks, 0xbe, 0xef, 1, 2, 3, 4]).buffer);
+    return { hash, bytes };
   });
   const mib = (chunks * CHUNK_BYTES) / 1024 / 1024;
   let started = performance.now();
@@ -75,8 +75,8 @@ window.storeMigration = async (chunks) => {
   const name = `migration-${Date.now()}`;
   const written = Array.from({ length: chunks }, (_, i) => {
     const bytes = new Uint8Array(100 + (i % 900)).fill(i & 0xff);
-    const hash = (i.toString(16).padStart(8, '0') + 'ab'.repeat(28)) as StoredChunk['hash'];
-    return { hash, bytes };
+    const name = i.toString(16).padStart(8, '0') + 'ab'.repeat(28);
+    return { name, hash: fromHex(name), bytes };
   });
   // What version 1 of idb-store.ts wrote: 'chunks' keyed by hash, counters, meta.
   await new Promise<void>((resolve, reject) => {
@@ -87,7 +87,7 @@ window.storeMigration = async (chunks) => {
     open.onerror = () => reject(open.error ?? new Error('open failed'));
     open.onsuccess = () => {
       const tx = open.result.transaction(['chunks', 'counters'], 'readwrite');
-      for (const { hash, bytes } of written) tx.objectStore('chunks').put(bytes.buffer, hash);
+      for (const { name, bytes } of written) tx.objectStore('chunks').put(bytes.buffer, name);
       tx.objectStore('counters').put({ chunks, bytes: written.reduce((sum, c) => sum + c.bytes.length, 0) }, 'stats');
       tx.oncomplete = () => {
         open.result.close();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HashBloomFilter } from './bloom.js';
-import { toHex } from './bytes.js';
 
 /** Deterministic stand-ins for SHA-256 names (xorshift bytes): uniform, like real hashes. */
-function names(count: number, seed: number): string[] {
+function names(count: number, seed: number): Uint8Array[] {
   let state = seed;
   const next = (): number => {
     state ^= state << 13;
@@ -11,7 +10,7 @@ function names(count: number, seed: number): string[] {
     state ^= state << 5;
     return state >>> 0;
   };
-  return Array.from({ length: count }, () => toHex(new Uint8Array(32).map(() => next() & 0xff)));
+  return Array.from({ length: count }, () => new Uint8Array(32).map(() => next() & 0xff));
 }
 
 describe('HashBloomFilter', () => {

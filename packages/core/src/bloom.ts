@@ -3,7 +3,7 @@
  * (at ~1% by default) and never a false negative. The items are already uniformly random, so
  * the filter's k probe positions are read straight from the hash instead of hashing again.
  */
-import { fromHex } from './bytes.js';
+import type { HashBytes } from './ids.js';
 
 const DEFAULT_FALSE_POSITIVE_RATE = 0.01;
 /** Probes read 32-bit words from the 32-byte hash, at overlapping 2-byte steps: at most 15. */
@@ -22,20 +22,18 @@ export class HashBloomFilter {
     this.probes = Math.min(MAX_PROBES, Math.max(1, Math.round((this.bitCount / items) * Math.LN2)));
   }
 
-  /** `hash`: 64 hex characters (a chunk or list name). */
-  add(hash: string): void {
-    const bytes = fromHex(hash);
+  /** `hash`: a chunk or list name. */
+  add(hash: HashBytes): void {
     for (let probe = 0; probe < this.probes; probe++) {
-      const bit = this.position(bytes, probe);
+      const bit = this.position(hash, probe);
       this.bits[bit >>> 5]! |= 1 << (bit & 31);
     }
   }
 
   /** False means certainly absent; true means present, or (rarely) a false positive. */
-  mayContain(hash: string): boolean {
-    const bytes = fromHex(hash);
+  mayContain(hash: HashBytes): boolean {
     for (let probe = 0; probe < this.probes; probe++) {
-      const bit = this.position(bytes, probe);
+      const bit = this.position(hash, probe);
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;

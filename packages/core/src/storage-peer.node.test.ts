@@ -1,12 +1,12 @@
 /** The storage protocol between in-memory peers: chain replication, dedup, verification, errors. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { toHex } from './bytes.js';
+import { fromHex, toHex } from './bytes.js';
 import { encodeChunkList } from './chunk-list.js';
 import { MeshError } from './errors.js';
 import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from './frame.js';
 import { nodeHasher } from './hasher.node.js';
-import { asChunkHash, asPeerId, type PeerId } from './ids.js';
+import { asPeerId, type PeerId } from './ids.js';
 import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, GET_SLICE_CHUNKS, StoragePeer } from './storage-peer.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { memoryChannelPair } from './transport/memory-channel.js';
@@ -78,7 +78,7 @@ describe('StoragePeer', () => {
     expect(put.meta).toEqual({ stored: 100, replicas: 3 });
     const seal = await primary.request(FrameType.Seal, request);
     expect((seal.meta as { holders: string[] }).holders).toEqual(['a', 'b', 'c']);
-    for (const store of stores.values()) expect((await store.hasMany(seg.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+    for (const store of stores.values()) expect((await store.hasMany(seg.hashes)).every(Boolean)).toBe(true);
   });
 
   it('replicates pushed batches down the chain; the Seal waits for them and names every holder', async () => {
@@ -107,7 +107,7 @@ describe('StoragePeer', () => {
     // The backup alone got a forged push from a misbehaving primary: its own Seal reports it.
     await connect('b').notify(FrameType.Push, { list: seg.list, next: [] }, forged);
     expect(await codeOf(connect('b').request(FrameType.Seal, { list: seg.list, next: [] }))).toBe('ERR_CHUNK_CORRUPT');
-    for (const store of stores.values()) expect((await store.hasMany([asChunkHash(toHex(seg.hashes[0]!))]))[0]).toBe(false);
+    for (const store of stores.values()) expect((await store.hasMany([seg.hashes[0]!]))[0]).toBe(false);
   });
 
   it('a push to an unreachable backup fails the Seal as retryable, not silently', async () => {
@@ -123,8 +123,8 @@ describe('StoragePeer', () => {
   it('asks only for chunks some replica lacks (differential update)', async () => {
     const { stores, connect } = mesh(['a', 'b']);
     const seg = segment(10, 5);
-    await stores.get(asPeerId('a'))!.putMany(seg.chunks.slice(0, 6).map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
-    await stores.get(asPeerId('b'))!.putMany(seg.chunks.slice(0, 8).map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    await stores.get(asPeerId('a'))!.putMany(seg.chunks.slice(0, 6).map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+    await stores.get(asPeerId('b'))!.putMany(seg.chunks.slice(0, 8).map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
     const offer = await connect('a').request(FrameType.Offer, { list: seg.list, next: ['b'] }, seg.listBytes);
     expect((offer.meta as { missing: number[] }).missing).toEqual([6, 7, 8, 9]);
   });
@@ -148,7 +148,7 @@ describe('StoragePeer', () => {
     const { stores, connect } = mesh(['a']);
     const seg = segment(150, 2);
     const store = stores.get(asPeerId('a'))!;
-    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
     const got: Uint8Array[] = [];
     const wanted = [...seg.hashes].reverse();
     await connect('a').request(FrameType.Get, undefined, encodeChunkList(wanted), {
@@ -158,7 +158,7 @@ describe('StoragePeer', () => {
     });
     expect(got.map((bytes) => toHex(sha(bytes)))).toEqual(wanted.map(toHex));
     // Corrupt one chunk in place: the peer must refuse to serve it and forget it.
-    const victim = asChunkHash(toHex(seg.hashes[7]!));
+    const victim = seg.hashes[7]!;
     await store.deleteMany([victim]);
     await store.putMany([{ hash: victim, bytes: new Uint8Array(1024) }]);
     expect(await codeOf(connect('a').request(FrameType.Get, undefined, encodeChunkList([seg.hashes[7]!]), { onData: () => undefined }))).toBe('ERR_CHUNK_CORRUPT');
@@ -175,7 +175,7 @@ describe('StoragePeer', () => {
     });
     const seg = { chunks, hashes: chunks.map(sha), listBytes: encodeChunkList(chunks.map(sha)) };
     const store = stores.get(asPeerId('a'))!;
-    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: asChunkHash(toHex(seg.hashes[i]!)), bytes })));
+    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
     const got: string[] = [];
     const get = (list = seg.listBytes) =>
       connect('a').request(FrameType.Get, undefined, list, {
@@ -187,7 +187,7 @@ describe('StoragePeer', () => {
     expect(got).toEqual(seg.hashes.map(toHex));
     // A bad chunk in the last slice, which is read while the slices before it are sent.
     const victimIndex = GET_SLICE_CHUNKS * 2 + 10;
-    const victim = asChunkHash(toHex(seg.hashes[victimIndex]!));
+    const victim = seg.hashes[victimIndex]!;
     await store.deleteMany([victim]);
     await store.putMany([{ hash: victim, bytes: new Uint8Array(1024) }]);
     got.length = 0;
@@ -232,9 +232,9 @@ describe('StoragePeer', () => {
     }
     await peers.get(asPeerId('a'))!.dropSegments([one.list]);
     const store = stores.get(asPeerId('a'))!;
-    const held = await store.hasMany(one.hashes.map((h) => asChunkHash(toHex(h))));
+    const held = await store.hasMany(one.hashes);
     expect(held).toEqual([true, false, false, false]);
-    expect((await store.hasMany(two.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+    expect((await store.hasMany(two.hashes)).every(Boolean)).toBe(true);
   });
 });
 
@@ -256,13 +256,13 @@ describe('StoragePeer hedged writes', () => {
     const sealed = (await connect('b').request(FrameType.Seal, second)).meta as { holders: string[] };
     expect(sealed.holders).toEqual(['b', 'a']);
     expect(firstSettled).toBe(false);
-    for (const store of stores.values()) expect((await store.hasMany(seg.hashes.map((h) => asChunkHash(toHex(h))))).every(Boolean)).toBe(true);
+    for (const store of stores.values()) expect((await store.hasMany(seg.hashes)).every(Boolean)).toBe(true);
   });
 });
 
 describe('StoragePeer garbage collection', () => {
   const held = async (store: MemoryStore, seg: ReturnType<typeof segment>): Promise<boolean[]> =>
-    store.hasMany([seg.list, ...seg.hashes.map(toHex)].map(asChunkHash));
+    store.hasMany([fromHex(seg.list), ...seg.hashes]);
 
   it('deletes the chunks of a send abandoned before its Seal, and only those', async () => {
     let clock = 1_000_000;

@@ -4,13 +4,13 @@
  * only once the whole chain has answered, so an acknowledged write is on every replica.
  */
 import { HashBloomFilter } from './bloom.js';
-import { decodeChunkList, HASH_BYTES, splitChunkList } from './chunk-list.js';
-import { bytesEqual, toHex } from './bytes.js';
+import { HASH_BYTES, splitChunkList } from './chunk-list.js';
+import { bytesEqual, fromHex, toHex } from './bytes.js';
 import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChunk } from './frame.js';
 import type { ZodType } from 'zod';
 import type { Hasher } from './hasher.js';
-import { asChunkHash, asPeerId, type ChunkHash, type PeerId } from './ids.js';
+import { asPeerId, type HashBytes, type PeerId } from './ids.js';
 import type { PeerStore, StoredChunk } from './stores/chunk-store.js';
 import type { IncomingRequest, RpcConnection } from './transport/rpc.js';
 import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema, segmentRequestSchema, type SegmentRequest } from './wire.js';
@@ -208,10 +208,10 @@ export class StoragePeer {
   async offer(request: SegmentRequest, listBytes: Uint8Array): Promise<{ missing: number[] }> {
     const [digest] = await this.options.hasher.sha256Many([listBytes]);
     if (toHex(digest!) !== request.list) throw new ChunkCorruptError(request.list, toHex(digest!));
-    const hashes = decodeChunkList(listBytes);
+    const hashes = splitChunkList(listBytes);
     const downstream = this.forward(request, FrameType.Offer, listBytes, offerReplySchema);
     // Durable by the segment's Seal, which waits for it like a push.
-    const list = { hash: asChunkHash(request.list), bytes: listBytes };
+    const list = { hash: digest!, bytes: listBytes };
     void this.pushes.track(writeKey(request), Promise.resolve(), Promise.resolve({ durable: this.spaceWatched(this.options.store.putMany([list], { lazy: true })) }));
     const held = await this.options.store.hasMany(hashes);
     const missing = new Set<number>();
@@ -246,11 +246,10 @@ export class StoragePeer {
   private async verifyBatch(body: Uint8Array): Promise<StoredChunk[]> {
     const chunks = decodeChunkBatch(body);
     const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
-    return chunks.map((chunk, i) => {
-      const digest = digests[i]!;
-      if (!bytesEqual(chunk.hash, digest)) throw new ChunkCorruptError(hashName(chunk.hash), toHex(digest));
-      return { hash: hashName(digest), bytes: chunk.bytes };
+    chunks.forEach((chunk, i) => {
+      if (!bytesEqual(chunk.hash, digests[i]!)) throw new ChunkCorruptError(hashName(chunk.hash), toHex(digests[i]!));
     });
+    return chunks;
   }
 
   async seal(request: SegmentRequest): Promise<{ holders: string[] }> {
@@ -261,9 +260,9 @@ export class StoragePeer {
     if (failed) throw failed;
     // The next replica's channel now has every push before this Seal; it stores while we do.
     const downstream = this.forward(request, FrameType.Seal, undefined, sealReplySchema);
-    const [listBytes] = await store.getMany([asChunkHash(request.list)]);
+    const [listBytes] = await store.getMany([fromHex(request.list)]);
     if (!listBytes) throw new ChunkNotFoundError(request.list);
-    const hashes = decodeChunkList(listBytes);
+    const hashes = splitChunkList(listBytes);
     // Lazy puts are readable at once, so this sees every push that arrived.
     const absent = (await store.hasMany(hashes)).filter((has) => !has).length;
     if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
@@ -301,18 +300,17 @@ export class StoragePeer {
    */
   private async readVerified(list: Uint8Array): Promise<RawChunk[]> {
     const names = splitChunkList(list);
-    const hashes = names.map((name) => hashName(name));
-    const found = await this.options.store.getMany(hashes);
+    const found = await this.options.store.getMany(names);
     const missingIndex = found.findIndex((bytes) => bytes === undefined);
-    if (missingIndex >= 0) throw new ChunkNotFoundError(hashes[missingIndex]!);
+    if (missingIndex >= 0) throw new ChunkNotFoundError(hashName(names[missingIndex]!));
     const bytes = found as Uint8Array[];
     const digests = await this.options.hasher.sha256Many(bytes);
-    return hashes.map((hash, i) => {
+    return names.map((name, i) => {
       const digest = digests[i]!;
-      if (!bytesEqual(digest, names[i]!)) {
+      if (!bytesEqual(digest, name)) {
         // A bad replica: forget the chunk so repair can replace it, and tell the reader.
-        void this.options.store.deleteMany([hash]);
-        throw new ChunkCorruptError(hash, toHex(digest));
+        void this.options.store.deleteMany([name]);
+        throw new ChunkCorruptError(hashName(name), toHex(digest));
       }
       return { hash: digest, bytes: bytes[i]! };
     });
@@ -322,16 +320,22 @@ export class StoragePeer {
   async dropSegments(lists: readonly string[]): Promise<number> {
     const store = this.options.store;
     for (const list of lists) await store.deleteMeta(PIN_PREFIX + list);
+    // By hex name: a Set compares strings by value, byte arrays by identity.
     const keep = new Set<string>();
-    await this.addPinnedChunks(keep);
-    const doomed = new Set<ChunkHash>();
+    await this.addPinnedChunks({ add: (hash) => keep.add(toHex(hash)) });
+    const doomed = new Map<string, HashBytes>();
+    const doom = (hash: HashBytes): void => {
+      const name = toHex(hash);
+      if (!keep.has(name)) doomed.set(name, hash);
+    };
     for (const list of lists) {
       if (keep.has(list)) continue;
-      const [bytes] = await store.getMany([asChunkHash(list)]);
-      doomed.add(asChunkHash(list));
-      if (bytes) for (const hash of decodeChunkList(bytes)) if (!keep.has(hash)) doomed.add(hash);
+      const listHash = fromHex(list);
+      const [bytes] = await store.getMany([listHash]);
+      doom(listHash);
+      if (bytes) splitChunkList(bytes).forEach(doom);
     }
-    await store.deleteMany([...doomed]);
+    await store.deleteMany([...doomed.values()]);
     if (doomed.size > 0) this.isFull = false;
     return doomed.size;
   }
@@ -364,7 +368,7 @@ export class StoragePeer {
     // Without its list a pinned segment's chunks cannot be told apart: delete nothing.
     if (!(await this.addPinnedChunks(keep))) return 0;
     let deleted = 0;
-    let doomed: ChunkHash[] = [];
+    let doomed: HashBytes[] = [];
     const flush = async (): Promise<void> => {
       await store.deleteMany(doomed);
       deleted += doomed.length;
@@ -384,14 +388,14 @@ export class StoragePeer {
    * Adds every pinned list, and every chunk it names, to `keep`. False if some pinned list's
    * own bytes are missing, so its chunks could not be added.
    */
-  private async addPinnedChunks(keep: { add(hash: string): void }): Promise<boolean> {
+  private async addPinnedChunks(keep: { add(hash: HashBytes): void }): Promise<boolean> {
     const store = this.options.store;
     let complete = true;
     for (const key of await store.metaKeys(PIN_PREFIX)) {
-      const list = asChunkHash(key.slice(PIN_PREFIX.length));
+      const list = fromHex(key.slice(PIN_PREFIX.length));
       keep.add(list);
       const [bytes] = await store.getMany([list]);
-      if (bytes) for (const hash of decodeChunkList(bytes)) keep.add(hash);
+      if (bytes) for (const hash of splitChunkList(bytes)) keep.add(hash);
       else complete = false;
     }
     return complete;

@@ -6,7 +6,7 @@
  */
 import { toHex } from '../bytes.js';
 import { MeshError } from '../errors.js';
-import { asChunkHash, type ChunkHash } from '../ids.js';
+import type { HashBytes } from '../ids.js';
 import type { PeerStore } from './chunk-store.js';
 
 export interface StoreFactory {
@@ -26,14 +26,14 @@ function check(condition: boolean, message: string): asserts condition {
 
 let counter = 0;
 /** A deterministic chunk: the hash is a stand-in (stores do not verify). */
-function chunk(size: number, seed = counter++): { hash: ChunkHash; bytes: Uint8Array } {
+function chunk(size: number, seed = counter++): { hash: HashBytes; bytes: Uint8Array } {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (seed * 31 + i * 7) & 0xff;
   const id = new Uint8Array(32);
   new DataView(id.buffer).setUint32(0, seed);
   new DataView(id.buffer).setUint32(4, size);
   id[31] = 0xee;
-  return { hash: asChunkHash(toHex(id)), bytes };
+  return { hash: id, bytes };
 }
 
 const same = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
@@ -99,6 +99,25 @@ export const chunkStoreAcceptance: AcceptanceCase[] = [
     },
   },
   {
+    name: 'knows a hash by its bytes, not by the array holding them, and stores a repeat once',
+    async run(factory) {
+      const store = await factory.create();
+      const original = chunk(100);
+      // A frame's hashes are views into a larger message: the same bytes at another offset.
+      const framed = new Uint8Array(64);
+      framed.set(original.hash, 32);
+      const view = framed.subarray(32);
+      await store.putMany([original, { hash: view, bytes: original.bytes }]);
+      check((await store.stats()).chunks === 1, 'a hash put twice in one batch is stored once');
+      const [got] = await store.getMany([Uint8Array.from(original.hash)]);
+      check(same(got, original.bytes), 'a copy of the hash finds the chunk');
+      check((await store.hasMany([view])).join() === 'true', 'a view of the hash finds the chunk');
+      await store.deleteMany([Uint8Array.from(original.hash)]);
+      check((await store.stats()).chunks === 0, 'a copy of the hash deletes the chunk');
+      await store.close();
+    },
+  },
+  {
     name: 'deletes chunks and keeps stats exact',
     async run(factory) {
       const store = await factory.create();
@@ -119,8 +138,8 @@ export const chunkStoreAcceptance: AcceptanceCase[] = [
       const chunks = Array.from({ length: 5000 }, () => chunk(8));
       await store.putMany(chunks);
       const seen = new Set<string>();
-      for await (const key of store.keys()) seen.add(key);
-      check(seen.size === chunks.length && chunks.every((c) => seen.has(c.hash)), `keys listed ${seen.size} of ${chunks.length}`);
+      for await (const key of store.keys()) seen.add(toHex(key));
+      check(seen.size === chunks.length && chunks.every((c) => seen.has(toHex(c.hash))), `keys listed ${seen.size} of ${chunks.length}`);
       await store.close();
     },
   },

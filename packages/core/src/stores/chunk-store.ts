@@ -1,12 +1,17 @@
 /**
  * Where a peer keeps chunks: a handful of async batch methods, implemented in memory, on disk
- * (SQLite) and in IndexedDB. Stores do not verify hashes; the peer does, before put and after
- * get, so every implementation gets the same checks. `putMany` resolves only once durable.
+ * (pack files, SQLite) and in IndexedDB. Stores do not verify hashes; the peer does, before put
+ * and after get, so every implementation gets the same checks. `putMany` resolves only once
+ * durable.
+ *
+ * Chunks are named by their raw 32-byte SHA-256 (HashBytes), as they travel in frames and chunk
+ * lists: a 64 MiB write names 65,536 chunks, and turning each name into hex and back cost a
+ * storage peer more CPU than hashing the chunks did.
  */
-import type { ChunkHash } from '../ids.js';
+import type { HashBytes } from '../ids.js';
 
 export interface StoredChunk {
-  hash: ChunkHash;
+  hash: HashBytes;
   bytes: Uint8Array;
 }
 
@@ -29,11 +34,11 @@ export interface ChunkStore {
   /** Commits lazy puts now; resolves once every put made before the call is durable. */
   commit(): Promise<void>;
   /** Bytes for each hash, in order; undefined where absent. */
-  getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]>;
-  hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]>;
-  deleteMany(hashes: readonly ChunkHash[]): Promise<void>;
+  getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]>;
+  hasMany(hashes: readonly HashBytes[]): Promise<boolean[]>;
+  deleteMany(hashes: readonly HashBytes[]): Promise<void>;
   /** Every hash held, in no particular order. */
-  keys(): AsyncIterable<ChunkHash>;
+  keys(): AsyncIterable<HashBytes>;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HashIndex, prefixOfHex, type Location } from './hash-index.js';
+import { fromHex } from '../bytes.js';
+import { HashIndex, prefixOf, type Location } from './hash-index.js';
 
 const at = (n: number): Location => ({ pack: 1 + (n % 7), offset: n * 1060, length: 1024 });
 
@@ -21,7 +22,7 @@ describe('HashIndex', () => {
 
   it('keeps entries whose prefixes collide apart through confirm', () => {
     const index = new HashIndex();
-    const prefix = prefixOfHex('0123456789abcdef' + '0'.repeat(48));
+    const prefix = prefixOf(fromHex('0123456789abcdef' + '0'.repeat(48)));
     index.insert(prefix, at(1));
     index.insert(prefix, at(2));
     const is = (n: number) => (location: Location) => location.offset === at(n).offset;
@@ -31,7 +32,7 @@ describe('HashIndex', () => {
     expect(index.location(index.find(prefix, is(2)))).toEqual(at(2));
   });
 
-  it('reads the prefix as the first 64 bits of a hex hash', () => {
-    expect(prefixOfHex('ffffffff00000001' + 'ab'.repeat(24))).toEqual({ high: 0xffffffff, low: 1 });
+  it('reads the prefix as the first 64 bits of a hash, big-endian', () => {
+    expect(prefixOf(fromHex('ffffffff00000001' + 'ab'.repeat(24)))).toEqual({ high: 0xffffffff, low: 1 });
   });
 });

@@ -7,6 +7,8 @@
  * candidate against the full hash (the pack file holds it beside the chunk), so prefixes that
  * collide, even ones crafted to, cost an extra probe and never a wrong answer.
  */
+import type { HashBytes } from '../ids.js';
+
 export interface Location {
   /** Pack file number, from 1. */
   pack: number;
@@ -28,18 +30,13 @@ const DELETED = 0xffffffff;
 const MAX_LOAD = 0.7;
 const MIN_SLOTS = 1024;
 
-/** The prefix of a lowercase hex hash (ChunkHash), read without making strings. */
-export function prefixOfHex(hash: string): HashPrefix {
-  return { high: hexWord(hash, 0), low: hexWord(hash, 8) };
+/** The prefix a hash is indexed by: its first eight bytes. */
+export function prefixOf(hash: HashBytes): HashPrefix {
+  return { high: wordAt(hash, 0), low: wordAt(hash, 4) };
 }
 
-function hexWord(hex: string, start: number): number {
-  let word = 0;
-  for (let i = start; i < start + 8; i++) {
-    const code = hex.charCodeAt(i);
-    word = (word << 4) | (code <= 57 ? code - 48 : code - 87); // '0'-'9', 'a'-'f'
-  }
-  return word >>> 0;
+function wordAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 export class HashIndex {

@@ -1,10 +1,12 @@
 /** Chunks in a Map: unit tests and volatile peers, which forget everything on exit by design. */
+import { fromHex, toHex } from '../bytes.js';
 import { StoreClosedError } from '../errors.js';
-import type { ChunkHash } from '../ids.js';
+import type { HashBytes } from '../ids.js';
 import type { PeerStore, StoredChunk, StoreStats } from './chunk-store.js';
 
 export class MemoryStore implements PeerStore {
-  private readonly chunks = new Map<ChunkHash, Uint8Array>();
+  /** By hex hash: a Map compares strings by value, byte arrays by identity. */
+  private readonly chunks = new Map<string, Uint8Array>();
   private readonly meta = new Map<string, string>();
   private bytes = 0;
   private closed = false;
@@ -12,9 +14,10 @@ export class MemoryStore implements PeerStore {
   putMany(chunks: readonly StoredChunk[]): Promise<void> {
     this.assertOpen();
     for (const { hash, bytes } of chunks) {
-      if (this.chunks.has(hash)) continue;
+      const key = toHex(hash);
+      if (this.chunks.has(key)) continue;
       // new Uint8Array(view) copies; Buffer#slice (what simple-peer hands out) would not.
-      this.chunks.set(hash, new Uint8Array(bytes));
+      this.chunks.set(key, new Uint8Array(bytes));
       this.bytes += bytes.length;
     }
     return Promise.resolve();
@@ -25,32 +28,33 @@ export class MemoryStore implements PeerStore {
     return Promise.resolve();
   }
 
-  getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
+  getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]> {
     this.assertOpen();
-    return Promise.resolve(hashes.map((hash) => this.chunks.get(hash)?.slice()));
+    return Promise.resolve(hashes.map((hash) => this.chunks.get(toHex(hash))?.slice()));
   }
 
-  hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
+  hasMany(hashes: readonly HashBytes[]): Promise<boolean[]> {
     this.assertOpen();
-    return Promise.resolve(hashes.map((hash) => this.chunks.has(hash)));
+    return Promise.resolve(hashes.map((hash) => this.chunks.has(toHex(hash))));
   }
 
-  deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
+  deleteMany(hashes: readonly HashBytes[]): Promise<void> {
     this.assertOpen();
     for (const hash of hashes) {
-      const bytes = this.chunks.get(hash);
+      const key = toHex(hash);
+      const bytes = this.chunks.get(key);
       if (!bytes) continue;
       this.bytes -= bytes.length;
-      this.chunks.delete(hash);
+      this.chunks.delete(key);
     }
     return Promise.resolve();
   }
 
-  keys(): AsyncIterable<ChunkHash> {
+  keys(): AsyncIterable<HashBytes> {
     this.assertOpen();
     const snapshot = [...this.chunks.keys()];
     return (async function* () {
-      for (const hash of snapshot) yield await Promise.resolve(hash);
+      for (const key of snapshot) yield await Promise.resolve(fromHex(key));
     })();
   }
 

@@ -30,10 +30,11 @@
  */
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { bytesEqual } from '../bytes.js';
 import { MeshError, QuotaExceededError, StoreClosedError } from '../errors.js';
-import { asChunkHash, type ChunkHash } from '../ids.js';
+import type { HashBytes } from '../ids.js';
 import type { PeerStore, PutOptions, StoredChunk, StoreStats } from './chunk-store.js';
-import { HashIndex, prefixOfHex, type HashPrefix, type Location } from './hash-index.js';
+import { HashIndex, prefixOf, type HashPrefix, type Location } from './hash-index.js';
 import { SqliteStore } from './sqlite-store.node.js';
 
 /** A pack takes no more records once it holds this much. */
@@ -81,7 +82,8 @@ interface ScannedRecord {
   /** For a tombstone, the pack whose record of `hash` it removes. */
   tombstone: number | undefined;
   length: number;
-  hash: ChunkHash;
+  /** A view into `bytes`. */
+  hash: HashBytes;
   /** The whole record, valid until the scan moves on. */
   bytes: Buffer;
 }
@@ -138,12 +140,16 @@ export class PackStore implements PeerStore {
   /** Appends the chunks not held yet and indexes them. */
   private add(chunks: readonly StoredChunk[], withinQuota: boolean): void {
     const fresh: StoredChunk[] = [];
-    const seen = new Set<string>();
+    // A hash twice in one batch: its second copy is dropped. The set holds prefix words, so a
+    // match is confirmed against the chunks taken so far (rare: 1 in ~8 million per pair).
+    const seen = new Set<number>();
     const held = this.records(chunks.map((chunk) => chunk.hash));
     let size = 0;
     for (const [i, chunk] of chunks.entries()) {
-      if (held[i] || seen.has(chunk.hash)) continue;
-      seen.add(chunk.hash);
+      if (held[i]) continue;
+      const word = prefixOf(chunk.hash).low;
+      if (seen.has(word) && fresh.some((taken) => bytesEqual(taken.hash, chunk.hash))) continue;
+      seen.add(word);
       fresh.push(chunk);
       size += recordBytes(chunk.bytes.length);
     }
@@ -157,7 +163,7 @@ export class PackStore implements PeerStore {
     const { pack, offset } = this.append(records);
     at = offset;
     for (const { hash, bytes } of fresh) {
-      this.indexNew(prefixOfHex(hash), { pack: pack.id, offset: at, length: bytes.length });
+      this.indexNew(prefixOf(hash), { pack: pack.id, offset: at, length: bytes.length });
       at += recordBytes(bytes.length);
     }
   }
@@ -194,7 +200,7 @@ export class PackStore implements PeerStore {
     return this.closed ? Promise.resolve() : this.meta.commit();
   }
 
-  getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
+  getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]> {
     try {
       return Promise.resolve(this.records(hashes).map((record) => record?.subarray(HEADER_BYTES)));
     } catch (error) {
@@ -202,7 +208,7 @@ export class PackStore implements PeerStore {
     }
   }
 
-  hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
+  hasMany(hashes: readonly HashBytes[]): Promise<boolean[]> {
     try {
       return Promise.resolve(this.records(hashes).map((record) => record !== undefined));
     } catch (error) {
@@ -215,27 +221,27 @@ export class PackStore implements PeerStore {
    * for a segment's chunks, stored together, is one pread for the lot: cheaper than a small
    * read per chunk even where only the hashes in them are wanted.
    */
-  private records(hashes: readonly ChunkHash[]): (Buffer | undefined)[] {
+  private records(hashes: readonly HashBytes[]): (Buffer | undefined)[] {
     this.assertOpen();
     const wanted: { index: number; location: Location }[] = [];
     hashes.forEach((hash, index) => {
       // The prefix alone picks the record; its full hash is checked once read, below.
-      const slot = this.index.find(prefixOfHex(hash));
+      const slot = this.index.find(prefixOf(hash));
       if (slot >= 0) wanted.push({ index, location: this.index.location(slot) });
     });
     const found = new Array<Buffer | undefined>(hashes.length).fill(undefined);
     for (const { index, record } of this.readRecords(wanted)) {
       const hash = hashes[index]!;
       // Another hash shares the prefix: look again, checking every candidate.
-      found[index] = record.toString('hex', 4, HEADER_BYTES) === hash ? record : this.readExact(hash);
+      found[index] = recordHashEquals(record, hash) ? record : this.readExact(hash);
     }
     return found;
   }
 
-  deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
+  deleteMany(hashes: readonly HashBytes[]): Promise<void> {
     try {
       this.assertOpen();
-      const gone: { hash: ChunkHash; pack: number }[] = [];
+      const gone: { hash: HashBytes; pack: number }[] = [];
       for (const hash of hashes) {
         const slot = this.find(hash);
         if (slot < 0) continue;
@@ -257,7 +263,7 @@ export class PackStore implements PeerStore {
     }
   }
 
-  async *keys(): AsyncIterable<ChunkHash> {
+  async *keys(): AsyncIterable<HashBytes> {
     this.assertOpen();
     this.listing++;
     try {
@@ -265,7 +271,7 @@ export class PackStore implements PeerStore {
         const pack = this.packs.get(id);
         if (!pack) continue;
         for (const record of this.scan(pack)) {
-          if (record.tombstone === undefined && this.slotOf(record, pack.id) >= 0) yield await Promise.resolve(record.hash);
+          if (record.tombstone === undefined && this.slotOf(record, pack.id) >= 0) yield await Promise.resolve(new Uint8Array(record.hash));
           this.assertOpen();
         }
       }
@@ -305,21 +311,21 @@ export class PackStore implements PeerStore {
   }
 
   /** The index slot of `hash`, its full hash checked on disk; -1 if absent. */
-  private find(hash: ChunkHash): number {
-    return this.findPrefix(prefixOfHex(hash), hash);
+  private find(hash: HashBytes): number {
+    return this.findPrefix(prefixOf(hash), hash);
   }
 
-  private findPrefix(prefix: HashPrefix, hash: ChunkHash): number {
-    return this.index.find(prefix, (location) => this.hashAt(location) === hash);
+  private findPrefix(prefix: HashPrefix, hash: HashBytes): number {
+    return this.index.find(prefix, (location) => this.holdsHash(location, hash));
   }
 
-  private hashAt(location: Location): string {
-    const buffer = Buffer.allocUnsafe(HASH_BYTES);
-    readAllAt(this.packs.get(location.pack)!.fd, buffer, location.offset + 4);
-    return buffer.toString('hex');
+  private holdsHash(location: Location, hash: HashBytes): boolean {
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    readAllAt(this.packs.get(location.pack)!.fd, header, location.offset);
+    return recordHashEquals(header, hash);
   }
 
-  private readExact(hash: ChunkHash): Buffer | undefined {
+  private readExact(hash: HashBytes): Buffer | undefined {
     const slot = this.find(hash);
     if (slot < 0) return undefined;
     const { pack, offset, length } = this.index.location(slot);
@@ -330,7 +336,7 @@ export class PackStore implements PeerStore {
 
   /** The index slot pointing at this very record, or -1 if its hash is elsewhere or gone. */
   private slotOf(record: ScannedRecord, pack: number): number {
-    return this.index.find(prefixOfHex(record.hash), (location) => location.pack === pack && location.offset === record.offset);
+    return this.index.find(prefixOf(record.hash), (location) => location.pack === pack && location.offset === record.offset);
   }
 
   /** Reads the wanted records, one pread per run of records close together in one pack. */
@@ -390,7 +396,7 @@ export class PackStore implements PeerStore {
     for (const id of ids) {
       const pack = this.openPack(id);
       for (const record of this.scan(pack, true)) {
-        const prefix = prefixOfHex(record.hash);
+        const prefix = prefixOf(record.hash);
         const slot = this.findPrefix(prefix, record.hash);
         const location = { pack: id, offset: record.offset, length: record.length };
         if (record.tombstone !== undefined) {
@@ -408,7 +414,7 @@ export class PackStore implements PeerStore {
   /** Moves the chunks of an older, SQLite-held store into packs, a batch at a time. */
   private async migrate(): Promise<void> {
     for (;;) {
-      const batch: ChunkHash[] = [];
+      const batch: HashBytes[] = [];
       for await (const hash of this.meta.keys()) {
         batch.push(hash);
         if (batch.length === MIGRATE_BATCH) break;
@@ -453,7 +459,7 @@ export class PackStore implements PeerStore {
       const at = offset - blockStart; // hold() may have moved the block
       const tombstone = isTombstone ? block.readUInt32LE(at + HEADER_BYTES) : undefined;
       const bytes = block.subarray(at, at + HEADER_BYTES + length);
-      yield { offset, tombstone, length, hash: asChunkHash(block.toString('hex', at + 4, at + HEADER_BYTES)), bytes };
+      yield { offset, tombstone, length, hash: bytes.subarray(4, HEADER_BYTES), bytes };
       offset += HEADER_BYTES + length;
     }
   }
@@ -556,11 +562,17 @@ export class PackStore implements PeerStore {
   }
 }
 
-function writeRecord(target: Buffer, at: number, hash: ChunkHash, bytes: Uint8Array, tombstone: boolean): number {
+function writeRecord(target: Buffer, at: number, hash: HashBytes, bytes: Uint8Array, tombstone: boolean): number {
   target.writeUInt32LE(((tombstone ? TOMBSTONE : 0) | bytes.length) >>> 0, at);
-  target.write(hash, at + 4, HASH_BYTES, 'hex');
+  target.set(hash, at + 4);
   target.set(bytes, at + HEADER_BYTES);
   return at + HEADER_BYTES + bytes.length;
+}
+
+/** Whether `record` (from its header on) is a record of `hash`. */
+function recordHashEquals(record: Uint8Array, hash: HashBytes): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (record[4 + i] !== hash[i]) return false;
+  return true;
 }
 
 /** A tombstone's body: the pack that held the record it removes. */

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MeshError, QuotaExceededError, StoreClosedError } from '../errors.js';
-import { asChunkHash, type ChunkHash } from '../ids.js';
+import type { HashBytes } from '../ids.js';
 import type { PeerStore, PutOptions, StoredChunk, StoreStats } from './chunk-store.js';
 
 const KEYS_PAGE_ROWS = 4096;
@@ -43,7 +43,9 @@ interface OpenTransaction {
   staged: number;
 }
 
-const key = (hash: ChunkHash): Buffer => Buffer.from(hash, 'hex');
+/** A Buffer view of the hash: better-sqlite3 binds Buffers, not plain byte arrays, as BLOBs. */
+const key = (hash: HashBytes): Buffer => Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength);
+const hexKey = (hash: HashBytes): string => key(hash).toString('hex');
 /** Hashes per IN (...) query: well under SQLite's variable limit, and few distinct statements. */
 const LOOKUP_SLICE = 256;
 
@@ -179,21 +181,21 @@ export class SqliteStore implements PeerStore {
     for (const waiter of transaction.waiters) waiter.reject(failure);
   }
 
-  getMany(hashes: readonly ChunkHash[]): Promise<(Uint8Array | undefined)[]> {
+  getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]> {
     const found = this.findRows(hashes, true);
     return Promise.resolve(hashes.map((hash) => {
-      const bytes = found.get(hash);
+      const bytes = found.get(hexKey(hash));
       return bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
     }));
   }
 
-  hasMany(hashes: readonly ChunkHash[]): Promise<boolean[]> {
+  hasMany(hashes: readonly HashBytes[]): Promise<boolean[]> {
     const found = this.findRows(hashes, false);
-    return Promise.resolve(hashes.map((hash) => found.has(hash)));
+    return Promise.resolve(hashes.map((hash) => found.has(hexKey(hash))));
   }
 
   /** The rows held of `hashes`, keyed by hex hash, one IN (...) query per LOOKUP_SLICE hashes. */
-  private findRows(hashes: readonly ChunkHash[], withBytes: boolean): Map<string, Buffer | undefined> {
+  private findRows(hashes: readonly HashBytes[], withBytes: boolean): Map<string, Buffer | undefined> {
     this.assertOpen();
     const found = new Map<string, Buffer | undefined>();
     for (const slice of slices(hashes)) {
@@ -215,7 +217,7 @@ export class SqliteStore implements PeerStore {
     return statement;
   }
 
-  deleteMany(hashes: readonly ChunkHash[]): Promise<void> {
+  deleteMany(hashes: readonly HashBytes[]): Promise<void> {
     this.assertOpen();
     const removed = this.db.transaction(() => {
       const gone = { chunks: 0, bytes: 0 };
@@ -233,12 +235,12 @@ export class SqliteStore implements PeerStore {
     return this.commit();
   }
 
-  async *keys(): AsyncIterable<ChunkHash> {
+  async *keys(): AsyncIterable<HashBytes> {
     let after: Buffer = Buffer.alloc(0);
     for (;;) {
       this.assertOpen();
       const page = this.statements.page.all(after, KEYS_PAGE_ROWS) as Buffer[];
-      for (const row of page) yield await Promise.resolve(asChunkHash(row.toString('hex')));
+      for (const row of page) yield await Promise.resolve(row);
       if (page.length < KEYS_PAGE_ROWS) return;
       after = page[page.length - 1]!;
     }

@@ -1,6 +1,5 @@
 /** Chunks for store tests: bytes and a stand-in hash that follow from a seed (stores do not verify). */
-import { toHex } from '../bytes.js';
-import { asChunkHash } from '../ids.js';
+import { fromHex, toHex } from '../bytes.js';
 import type { StoredChunk } from './chunk-store.js';
 
 /** The chunk of `seed`; `prefix` (16 hex digits) fixes the hash's first 8 bytes. */
@@ -9,8 +8,7 @@ export function chunk(seed: number, size = 1024, prefix?: string): StoredChunk {
   const hash = new Uint8Array(32);
   new DataView(hash.buffer).setUint32(8, seed);
   new DataView(hash.buffer).setUint32(0, Math.imul(seed + 1, 2654435761) >>> 0);
-  const hex = toHex(hash);
-  return { hash: asChunkHash(prefix ? prefix + hex.slice(16) : hex), bytes };
+  return { hash: prefix ? fromHex(prefix + toHex(hash).slice(16)) : hash, bytes };
 }
 
 /** The chunks of seeds from, from + 1, … */
