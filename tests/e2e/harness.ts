@@ -225,9 +225,10 @@ export class TestMesh {
   }
 
   /** Runs a one-shot CLI command against this mesh's master. */
-  cli(args: string[], options: { signal?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
+  /** `env`: variables added to the CLI's environment. */
+  cli(args: string[], options: { signal?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
     const full = options.signal === false ? args : [...args, '--signal', this.url];
-    return runCli(full, this.root, options.timeoutMs);
+    return runCli(full, this.root, options.timeoutMs, options.env);
   }
 
   /** Writes a local file of `size` random bytes (or the given bytes) and returns its path and contents. */
@@ -297,9 +298,9 @@ export class TestMesh {
   }
 }
 
-export function runCli(args: string[], cwd: string, timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
+export function runCli(args: string[], cwd: string, timeoutMs = CLI_TIMEOUT_MS, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: { ...cliEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     allChildren.add(child);
     let stdout = '';
     let stderr = '';

@@ -126,6 +126,23 @@ describe('round trips through a master and 3 peers', () => {
     expect(ls.stdout).toMatch(/^update\.bin\s+3\.00 MiB\s+v2/m);
   }, 120_000);
 
+  it('MESHDRIVE_STATS reports the client\'s own peak RSS, not its parent\'s', async () => {
+    const { path } = mesh.writeFile(MIB, 'stats.bin');
+    // Linux starts a spawned process's getrusage maxRSS at its parent's RSS: grow the parent
+    // (this test process) well past what a client of a 1 MiB send ever uses.
+    const ballast = Buffer.alloc(512 * MIB, 1);
+    const sent = await mesh.cli(['send', path], { env: { MESHDRIVE_STATS: '1' } });
+    // The premise: the parent was that large while the client ran (and held it until now).
+    expect(process.memoryUsage().rss).toBeGreaterThan(512 * MIB);
+    expect(ballast.at(-1)).toBe(1);
+    expect(sent.code, sent.stderr).toBe(0);
+    const stats = /^\{.*"peakRssMiB".*\}$/m.exec(sent.stderr);
+    expect(stats, sent.stderr).not.toBeNull();
+    const { peakRssMiB } = JSON.parse(stats![0]) as { peakRssMiB: number };
+    expect(peakRssMiB).toBeGreaterThan(20);
+    expect(peakRssMiB).toBeLessThan(300);
+  }, 120_000);
+
   it('two sends of one new name at once: each makes its own version or fails with a version conflict', async () => {
     const name = 'race.bin';
     const contents = [mesh.writeFile(200 * KIB, 'race-a.bin'), mesh.writeFile(200 * KIB, 'race-b.bin')];
