@@ -3,9 +3,7 @@
  * It is stored on the segment's replicas like any other blob (named by its own hash), and the
  * manifest keeps only that one hash per segment: a two-level Merkle tree.
  */
-import { toHex } from './bytes.js';
 import { FrameError } from './errors.js';
-import { asChunkHash, type ChunkHash } from './ids.js';
 
 export const HASH_BYTES = 32;
 
@@ -21,8 +19,4 @@ export function splitChunkList(bytes: Uint8Array): Uint8Array[] {
   const hashes: Uint8Array[] = [];
   for (let offset = 0; offset < bytes.length; offset += HASH_BYTES) hashes.push(bytes.subarray(offset, offset + HASH_BYTES));
   return hashes;
-}
-
-export function decodeChunkList(bytes: Uint8Array): ChunkHash[] {
-  return splitChunkList(bytes).map((hash) => asChunkHash(toHex(hash)));
 }

@@ -5,7 +5,7 @@ export { toHex, fromHex, concatBytes, bytesEqual, utf8, fromUtf8 } from './bytes
 export type { Hasher } from './hasher.js';
 export { sha256 } from './hasher.js';
 export * from './layout.js';
-export { encodeChunkList, decodeChunkList, HASH_BYTES } from './chunk-list.js';
+export { encodeChunkList, splitChunkList, HASH_BYTES } from './chunk-list.js';
 export type { Manifest, SegmentRecord, FileSummary } from './manifest.js';
 export { HashRing, ringPosition, segmentKey, vnodeCount, type RingMember, type VirtualNode } from './ring.js';
 export * from './frame.js';
