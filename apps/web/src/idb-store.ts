@@ -79,9 +79,7 @@ interface NamedChunk extends StoredChunk {
 }
 
 interface QueuedWrite {
-  chunks: readonly StoredChunk[];
-  /** The chunks' hashes in hex, the index's keys. */
-  names: string[];
+  chunks: readonly NamedChunk[];
   bytes: number;
   resolve(): void;
   reject(error: unknown): void;
@@ -173,9 +171,9 @@ export class IdbStore implements PeerStore {
       return Promise.reject(new QuotaExceededError(`this tab offers ${capacity} bytes and already holds ${this.counts.bytes}; raise the space offered`));
     }
     this.queuedBytes += incoming;
-    const names = chunks.map((chunk) => toHex(chunk.hash));
+    const named = chunks.map((chunk) => ({ ...chunk, name: toHex(chunk.hash) }));
     return new Promise<void>((resolve, reject) => {
-      const write = { chunks, names, bytes: incoming, resolve, reject };
+      const write = { chunks: named, bytes: incoming, resolve, reject };
       if (!options.lazy) {
         this.writeQueue.push(write);
         this.scheduleFlush();
@@ -183,7 +181,7 @@ export class IdbStore implements PeerStore {
       }
       this.lazyQueue.push(write);
       this.lazyBytes += incoming;
-      chunks.forEach((chunk, i) => this.staged.set(names[i]!, chunk.bytes));
+      for (const chunk of named) this.staged.set(chunk.name, chunk.bytes);
       if (this.lazyBytes >= LAZY_MAX_BYTES) this.scheduleFlush();
       else this.lazyTimer ??= setTimeout(() => this.scheduleFlush(), LAZY_COMMIT_MS);
     });
@@ -210,7 +208,7 @@ export class IdbStore implements PeerStore {
     this.lazyQueue = [];
     this.lazyBytes = 0;
     try {
-      await this.writeChunks(group.flatMap((write) => write.chunks), group.flatMap((write) => write.names));
+      await this.writeChunks(group.flatMap((write) => write.chunks));
       for (const write of group) write.resolve();
     } catch (error) {
       for (const write of group) write.reject(error);
@@ -218,27 +216,21 @@ export class IdbStore implements PeerStore {
       for (const write of group) {
         this.queuedBytes -= write.bytes;
         // Committed (now in the index) or failed; a newer lazy put of the same hash stays.
-        write.chunks.forEach((chunk, i) => {
-          if (this.staged.get(write.names[i]!) === chunk.bytes) this.staged.delete(write.names[i]!);
-        });
+        for (const chunk of write.chunks) if (this.staged.get(chunk.name) === chunk.bytes) this.staged.delete(chunk.name);
       }
     }
   }
 
-  /**
-   * `names`: the chunks' hex hashes. `alreadyCounted`: the counters include these chunks
-   * already (a version-1 migration).
-   */
-  private async writeChunks(chunks: readonly StoredChunk[], names: readonly string[], alreadyCounted = false): Promise<void> {
+  /** `alreadyCounted`: the counters include these chunks already (a version-1 migration). */
+  private async writeChunks(chunks: readonly NamedChunk[], alreadyCounted = false): Promise<void> {
     this.assertOpen();
     const fresh: NamedChunk[] = [];
     const seen = new Set<string>();
-    chunks.forEach((chunk, i) => {
-      const name = names[i]!;
-      if (this.index.has(name) || seen.has(name)) return; // storing a held chunk is a no-op
-      seen.add(name);
-      fresh.push({ ...chunk, name });
-    });
+    for (const chunk of chunks) {
+      if (this.index.has(chunk.name) || seen.has(chunk.name)) continue; // storing a held chunk is a no-op
+      seen.add(chunk.name);
+      fresh.push(chunk);
+    }
     if (fresh.length === 0) return;
     const packs = packChunks(fresh).map((group) => ({ id: this.nextPackId++, chunks: group }));
     const added = alreadyCounted ? { chunks: 0, bytes: 0 } : { chunks: fresh.length, bytes: fresh.reduce((sum, chunk) => sum + chunk.bytes.length, 0) };
@@ -416,8 +408,8 @@ export class IdbStore implements PeerStore {
       const [keys, values] = await Promise.all([read.store.getAllKeys(undefined, OPEN_PAGE_RECORDS), read.store.getAll(undefined, OPEN_PAGE_RECORDS)]);
       await read.done;
       if (keys.length === 0) return;
-      const chunks = keys.map((name, i) => ({ hash: fromHex(name), bytes: new Uint8Array(values[i]!) }));
-      await this.writeChunks(chunks, keys, true);
+      const chunks = keys.map((name, i) => ({ name, hash: fromHex(name), bytes: new Uint8Array(values[i]!) }));
+      await this.writeChunks(chunks, true);
       const tx = this.db.transaction('chunks', 'readwrite');
       await Promise.all([tx.store.delete(IDBKeyRange.bound(keys[0]!, keys[keys.length - 1]!)), tx.done]);
     }
