@@ -224,8 +224,7 @@ export class TestMesh {
       state.peers.some((peer) => peer.id === id && peer.status === status) ? state : undefined, timeoutMs);
   }
 
-  /** Runs a one-shot CLI command against this mesh's master. */
-  /** `env`: variables added to the CLI's environment. */
+  /** Runs a one-shot CLI command against this mesh's master; `env` adds to its environment. */
   cli(args: string[], options: { signal?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
     const full = options.signal === false ? args : [...args, '--signal', this.url];
     return runCli(full, this.root, options.timeoutMs, options.env);

@@ -22,24 +22,19 @@ function residentMiB(): { anon: number; file: number; peak: number } | undefined
   }
 }
 
-/**
- * This process's peak RSS. Not getrusage's maxRSS where /proc has VmHWM: Linux starts a spawned
- * process's maxRSS at its parent's RSS at the fork (checked: a child of a 343 MiB process
- * reported 304 MiB with VmHWM at 40), so the bench's clients showed the bench's own size.
- */
-function peakRssMiB(): number {
-  const peak = residentMiB()?.peak;
-  return peak !== undefined && Number.isFinite(peak) ? peak : process.resourceUsage().maxRSS / 1024;
-}
-
 /** The largest anonymous RSS sampled while stats are on. */
 let peakAnonMiB = 0;
 
 /** With MESHDRIVE_STATS=1, one JSON line on stderr for benchmarks: transfer time and peak memory. */
 function reportStats(seconds: number, bytes: number): void {
   if (process.env.MESHDRIVE_STATS !== '1') return;
-  peakAnonMiB = Math.max(peakAnonMiB, residentMiB()?.anon ?? 0);
-  process.stderr.write(`${JSON.stringify({ seconds, bytes, peakRssMiB: peakRssMiB(), peakAnonMiB })}\n`);
+  const resident = residentMiB();
+  peakAnonMiB = Math.max(peakAnonMiB, resident?.anon ?? 0);
+  // VmHWM, not getrusage's maxRSS where /proc has it: Linux starts a spawned process's maxRSS at
+  // its parent's RSS at the fork (a child of a 343 MiB process reported 304 MiB with VmHWM at
+  // 40), so the bench's clients showed the bench's own size.
+  const peakRssMiB = resident && Number.isFinite(resident.peak) ? resident.peak : process.resourceUsage().maxRSS / 1024;
+  process.stderr.write(`${JSON.stringify({ seconds, bytes, peakRssMiB, peakAnonMiB })}\n`);
 }
 
 /** Bytes done so far, for the stats samples. */
