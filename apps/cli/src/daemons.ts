@@ -49,6 +49,7 @@ export async function runMaster(values: CliValues): Promise<number> {
     heartbeatMs: integer(values['heartbeat-ms'], 'heartbeat-ms'),
     staleAfterMs: integer(values['stale-ms'], 'stale-ms'),
     deadAfterMs: integer(values['dead-ms'], 'dead-ms'),
+    abandonAfterMs: integer(values['abandon-ms'], 'abandon-ms'),
     log: (line) => process.stdout.write(`${line}\n`),
   });
   stopOnSignals(() => master.close());

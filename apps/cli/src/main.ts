@@ -24,6 +24,8 @@ Options:
                  (defaults: ./.meshdrive/master and ./.meshdrive/peer)
   --volatile     keep chunks in memory only; they are gone when the peer exits
   --capacity     disk space a peer offers, index included, e.g. 10GiB (default 10GiB)
+  --abandon-ms   the master frees segments of sends that never finished this long
+                 after they were written (default 3600000, an hour)
   -h, --help     this help;  --version  the version
 
 Examples:

@@ -21,6 +21,7 @@ const OPTIONS = {
   'heartbeat-ms': { type: 'string' },
   'stale-ms': { type: 'string' },
   'dead-ms': { type: 'string' },
+  'abandon-ms': { type: 'string' },
   name: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },

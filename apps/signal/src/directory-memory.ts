@@ -53,6 +53,12 @@ export class MemoryDirectory implements Directory {
     return Promise.resolve({ versions, orphanLists: [...lists] });
   }
 
+  usedLists(lists: readonly string[]): Promise<Set<string>> {
+    const all = new Set<string>();
+    for (const manifest of this.manifests.values()) for (const segment of manifest.segments) all.add(segment.listHash);
+    return Promise.resolve(new Set(lists.filter((list) => all.has(list))));
+  }
+
   queueDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
     const queue = this.drops.get(peer) ?? new Set<string>();
     for (const list of lists) queue.add(list);

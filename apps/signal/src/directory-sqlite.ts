@@ -88,6 +88,11 @@ export class SqliteDirectory implements Directory {
     return Promise.resolve(remove());
   }
 
+  usedLists(lists: readonly string[]): Promise<Set<string>> {
+    const used = this.db.prepare('SELECT 1 FROM segment_lists WHERE list_hash = ? LIMIT 1').pluck();
+    return Promise.resolve(new Set(lists.filter((list) => used.get(list) !== undefined)));
+  }
+
   queueDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
     const insert = this.db.prepare('INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) VALUES (?, ?)');
     this.db.transaction(() => lists.forEach((list) => insert.run(peer, list)))();

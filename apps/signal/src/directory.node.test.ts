@@ -60,6 +60,19 @@ for (const [name, create] of factories) {
       await directory.close();
     });
 
+    it('says which segment lists some file version uses', async () => {
+      const directory = create();
+      await directory.commitVersion(manifest('a', 'f1', ['1']), 0);
+      await directory.commitVersion(manifest('a', 'f1', ['2']), 1);
+      await directory.commitVersion(manifest('b', 'f2', ['3']), 0);
+      const [one, two, three, four] = ['1', '2', '3', '4'].map((digit) => digit.repeat(64));
+      expect([...(await directory.usedLists([one!, two!, three!, four!]))].sort()).toEqual([one, two, three]);
+      await directory.removeFile('public', 'b');
+      expect([...(await directory.usedLists([three!, one!]))]).toEqual([one]);
+      expect((await directory.usedLists([])).size).toBe(0);
+      await directory.close();
+    });
+
     it('keeps drop orders per peer until they are cleared', async () => {
       const directory = create();
       await directory.queueDrops(asPeerId('p1'), ['a', 'b']);

@@ -37,6 +37,8 @@ export interface Directory {
    * other file version still uses: the segments peers may now drop.
    */
   removeFile(owner: string, name: string): Promise<{ versions: number; orphanLists: string[] }>;
+  /** Which of `lists` (segment list hashes) some file version names. */
+  usedLists(lists: readonly string[]): Promise<Set<string>>;
   /** Segments a peer must drop, kept until it confirms (it may be offline when a file is removed). */
   queueDrops(peer: PeerId, lists: readonly string[]): Promise<void>;
   pendingDrops(peer: PeerId): Promise<string[]>;

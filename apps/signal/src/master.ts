@@ -21,8 +21,10 @@ import {
   nameSchema,
   parseMeta,
   peerStatsSchema,
+  pinReportSchema,
   placeSchema,
   randomId,
+  SendExpiredError,
   segmentCount,
   segmentKey,
   signalRelaySchema,
@@ -45,6 +47,7 @@ import type { Directory } from './directory.js';
 import { MemoryDirectory } from './directory-memory.js';
 import { SqliteDirectory } from './directory-sqlite.js';
 import { DEAD_AFTER_MS, HEARTBEAT_MS, Membership, STALE_AFTER_MS, type StatusChange } from './membership.js';
+import { SendLeases } from './orphans.js';
 import { placeholderPage } from './placeholder.js';
 
 export const DEFAULT_REPLICATION = 3;
@@ -54,6 +57,12 @@ export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_OWNER = 'public';
 /** A peer that does not confirm a drop in this time gets it again when it next joins. */
 const DROP_ACK_TIMEOUT_MS = 30_000;
+/** Sealed segments no file uses are dropped this long after their seal, once no open send may commit them. */
+export const ABANDON_AFTER_MS = 60 * 60_000;
+/** A send still open after this long is taken for dead, and its commit refused. */
+const MAX_OPEN_SEND_MS = 24 * 60 * 60_000;
+/** How long a peer has to answer the master's question about its old pins. */
+const PIN_REPORT_TIMEOUT_MS = 30_000;
 
 export interface MasterOptions {
   port?: number;
@@ -66,6 +75,8 @@ export interface MasterOptions {
   heartbeatMs?: number;
   staleAfterMs?: number;
   deadAfterMs?: number;
+  /** Segments sealed by sends that never committed are dropped this long after (ABANDON_AFTER_MS). */
+  abandonAfterMs?: number;
   /** Maps a handshake token to the owner it acts for; the seam for accounts. */
   authenticate?: (token: string | undefined) => Promise<string>;
   log?: (line: string) => void;
@@ -96,6 +107,8 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
   for (const peer of await directory.knownPeers()) membership.remember(peer);
 
   const sockets = new Map<string, MasterSocket>();
+  const abandonAfterMs = options.abandonAfterMs ?? ABANDON_AFTER_MS;
+  const leases = new SendLeases({ graceMs: abandonAfterMs, maxOpenMs: Math.max(MAX_OPEN_SEND_MS, abandonAfterMs), startedAt: Date.now() });
   let ring = new HashRing([]);
 
   // Looked up per request, so a web app built after the master started is served at once.
@@ -197,6 +210,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       io.emit('peer-status', { id, status: membership.status(id), connected: false });
     }
     sockets.set(id, socket);
+    leases.connected(id);
     if (join.role === 'peer') {
       const info = { id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label };
       void directory.rememberPeer({ ...info, lastSeen: Date.now() });
@@ -207,6 +221,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
     socket.on('disconnect', () => {
       if (sockets.get(id) !== socket) return;
       sockets.delete(id);
+      leases.disconnected(id, Date.now());
       if (join.role === 'peer') {
         membership.disconnect(id);
         // Tell everyone now, not after the stale timeout: their WebRTC links to it are probably dead.
@@ -233,6 +248,8 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       // Peers whose store said it is full are passed over while enough others are online.
       const full = new Set(membership.online().filter((peer) => peer.stats.full === true).map((peer) => peer.id));
       const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies, (peer) => full.has(peer)));
+      // A send's first placement has no fileId; retries carry the one it was given.
+      leases.placed(id, fileId, request.fileId === undefined, Date.now());
       return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments };
     });
     handle(socket, 'commit', async (payload) => {
@@ -251,6 +268,9 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
         createdAt: Date.now(),
         segments: request.segments.map((segment) => ({ ...segment, listHash: segment.listHash as Manifest['segments'][number]['listHash'], holders: segment.holders.map(asPeerId) })),
       };
+      if (!leases.committed(id, request.fileId)) {
+        throw new SendExpiredError(request.name);
+      }
       if (!(await directory.commitVersion(manifest, request.baseVersion))) {
         const current = await directory.findFile(socket.data.owner, request.name);
         throw new VersionConflictError(request.name, request.baseVersion, current?.version ?? 0);
@@ -303,6 +323,40 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       return meshState(socket.data.owner);
     });
   });
+
+  /**
+   * Asks each peer for the segments it sealed at least abandonAfterMs ago, page by page, and
+   * tells it which of them no file uses and no open send can still commit.
+   */
+  let sweeping = false;
+  const dropAbandoned = async (): Promise<void> => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const [peer, socket] of sockets) {
+        if (socket.data.join.role !== 'peer') continue;
+        for (let after: string | undefined; ;) {
+          const answer: unknown = await socket.timeout(PIN_REPORT_TIMEOUT_MS).emitWithAck('pins', { olderThanMs: abandonAfterMs, after }).catch(() => undefined);
+          const report = pinReportSchema.safeParse(answer);
+          if (!report.success) break;
+          const { pins, more } = report.data;
+          const used = await directory.usedLists(pins.map((pin) => pin.list));
+          const lists = leases.abandoned(pins, used, Date.now());
+          if (lists.length > 0) {
+            socket.emit('abandoned', { lists, olderThanMs: abandonAfterMs });
+            log(`peer ${peer.slice(0, 8)}: dropping ${lists.length} segments of sends that never committed`);
+          }
+          if (!more || pins.length === 0) break;
+          after = pins.at(-1)!.list;
+        }
+      }
+    } finally {
+      sweeping = false;
+    }
+  };
+  const abandonSweep = setInterval(() => {
+    dropAbandoned().catch((error: unknown) => log(`could not look for abandoned segments: ${String(error)}`));
+  }, Math.max(heartbeatMs, abandonAfterMs / 4));
 
   /** Sends a peer the drops queued for it; they are forgotten only once it confirms. */
   const deliverDrops = async (peer: PeerId): Promise<void> => {
@@ -365,6 +419,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
     state: () => meshState(),
     async close() {
       clearInterval(heartbeat);
+      clearInterval(abandonSweep);
       await io.close();
       await directory.close();
     },

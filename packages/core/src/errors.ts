@@ -69,6 +69,12 @@ export class UnauthorizedError extends MeshError {
 }
 
 /** Wire form of an error: what crosses socket.io and data channels. */
+export class SendExpiredError extends MeshError {
+  constructor(name: string) {
+    super('ERR_SEND_EXPIRED', `the send of "${name}" was interrupted for too long and its segments may have been freed; send it again`);
+  }
+}
+
 export interface ErrorPayload { code: string; message: string }
 
 export function toErrorPayload(error: unknown): ErrorPayload {

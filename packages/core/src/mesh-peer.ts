@@ -58,6 +58,11 @@ export function followPeerHealth(master: MasterConnection, pool: ConnectionPool)
   });
 }
 
+/** The well-formed segment names (64 hex digits) in a list from the master. */
+function listHashes(lists: unknown[]): string[] {
+  return lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list));
+}
+
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
   const id = await loadPeerId(options.store);
   const master = new MasterConnection(options.signalUrl, {
@@ -94,9 +99,21 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
   master.socket.on('drop', (order, ack) => {
     const done = typeof ack === 'function' ? ack : () => undefined;
     if (!Array.isArray(order?.lists)) return done(false);
-    const lists = order.lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list));
+    const lists = listHashes(order.lists);
     // Unacknowledged, the master keeps the order and sends it again when this peer rejoins.
     storage.dropSegments(lists).then(() => done(true), () => done(false));
+  });
+  master.socket.on('pins', (question, ack) => {
+    if (typeof ack !== 'function') return;
+    const olderThanMs = Number(question?.olderThanMs);
+    const after = typeof question?.after === 'string' ? question.after : undefined;
+    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) return ack({ pins: [], more: false });
+    storage.oldPins(olderThanMs, after).then(ack, () => ack({ pins: [], more: false }));
+  });
+  master.socket.on('abandoned', (order) => {
+    const olderThanMs = Number(order?.olderThanMs);
+    if (!Array.isArray(order?.lists) || !Number.isFinite(olderThanMs)) return;
+    storage.dropAbandoned(listHashes(order.lists), olderThanMs).catch(() => undefined); // judged again at the next report
   });
 
   const collector = setInterval(() => {

@@ -44,6 +44,16 @@ export const peerStatsSchema = z.object({
 });
 export type PeerStats = z.infer<typeof peerStatsSchema>;
 
+/** Pins a peer reports in one answer to the master's `pins` question. */
+export const MAX_PIN_REPORT = 4096;
+/** A peer's answer to `pins`: segments it sealed at least that long ago, and their ages. */
+export const pinReportSchema = z.object({
+  pins: z.array(z.object({ list: hex64, ageMs: z.number().int().nonnegative() })).max(MAX_PIN_REPORT),
+  /** More pins follow the last one in list order: ask again from there. */
+  more: z.boolean(),
+});
+export type PinReport = z.infer<typeof pinReportSchema>;
+
 export const signalRelaySchema = z.object({
   to: idSchema,
   connectionId: z.string().min(1).max(64),
@@ -120,6 +130,17 @@ export interface ServerToClientEvents {
   ring: (info: { backup: PeerId | null; peers: number }) => void;
   /** Unpin these segments; the ack tells the master the order can be forgotten. */
   drop: (order: { lists: string[] }, ack: (done: boolean) => void) => void;
+  /**
+   * Which segments did you seal at least `olderThanMs` ago? In list order, starting after
+   * `after`. The master drops those no file uses and no open send can still commit (HDFS's
+   * block reports, asked for by the master).
+   */
+  pins: (question: { olderThanMs: number; after?: string }, ack: (report: PinReport) => void) => void;
+  /**
+   * Drop these segments, from a `pins` report, unless sealed again since: their pins must still
+   * be `olderThanMs` old. Not acknowledged: the next report is judged afresh.
+   */
+  abandoned: (order: { lists: string[]; olderThanMs: number }) => void;
   /** `connected: false` means its socket to the master closed: its process is likely gone. */
   'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
 }

@@ -315,6 +315,63 @@ describe('StoragePeer garbage collection', () => {
   });
 });
 
+describe('StoragePeer abandoned sends', () => {
+  const write = async (connect: (to: string) => RpcConnection, seg: ReturnType<typeof segment>): Promise<void> => {
+    const request = { list: seg.list, next: [] };
+    await connect('a').request(FrameType.Offer, request, seg.listBytes);
+    await connect('a').request(FrameType.Put, request, batchOf(seg));
+    await connect('a').request(FrameType.Seal, request);
+  };
+
+  it('reports old pins in list order, page by page, with their ages', async () => {
+    let clock = 1_000_000;
+    const { peers, connect } = mesh(['a'], () => clock);
+    const peer = peers.get(asPeerId('a'))!;
+    const old = [segment(2, 41), segment(2, 42), segment(2, 43)];
+    for (const seg of old) await write(connect, seg);
+    clock += 5_000;
+    await write(connect, segment(2, 44));
+    clock += 1_000;
+    const report = await peer.oldPins(6_000);
+    expect(report).toEqual({ pins: old.map((seg) => seg.list).sort().map((list) => ({ list, ageMs: 6_000 })), more: false });
+    const sorted = old.map((seg) => seg.list).sort();
+    expect((await peer.oldPins(6_000, sorted[0])).pins.map((pin) => pin.list)).toEqual(sorted.slice(1));
+    expect((await peer.oldPins(0)).pins).toHaveLength(4);
+  });
+
+  it('drops an abandoned segment but keeps a chunk another pin uses, and one sealed again since', async () => {
+    let clock = 1_000_000;
+    const { stores, peers, connect } = mesh(['a'], () => clock);
+    const peer = peers.get(asPeerId('a'))!;
+    const store = stores.get(asPeerId('a'))!;
+    const kept = segment(4, 51);
+    const abandoned = sharingFirstChunk(kept, 4, 52);
+    const resealed = segment(4, 53);
+    for (const seg of [kept, abandoned, resealed]) await write(connect, seg);
+    clock += 10_000;
+    await write(connect, resealed); // sealed again after the master's verdict was formed
+    clock += 1;
+    expect(await peer.dropAbandoned([abandoned.list, resealed.list], 10_000)).toBe(4); // its list and 3 chunks
+    expect(await store.hasMany([fromHex(abandoned.list), ...abandoned.hashes])).toEqual([false, true, false, false, false]);
+    expect((await store.hasMany([fromHex(kept.list), ...kept.hashes])).every(Boolean)).toBe(true);
+    expect((await store.hasMany([fromHex(resealed.list), ...resealed.hashes])).every(Boolean)).toBe(true);
+    expect((await peer.oldPins(0)).pins.map((pin) => pin.list).sort()).toEqual([kept.list, resealed.list].sort());
+  });
+
+  it('skips its turn while a segment is being written', async () => {
+    let clock = 1_000_000;
+    const { stores, peers, connect } = mesh(['a'], () => clock);
+    const peer = peers.get(asPeerId('a'))!;
+    const seg = segment(3, 61);
+    await write(connect, seg);
+    clock += 10_000;
+    const pending = segment(3, 62);
+    await connect('a').request(FrameType.Offer, { list: pending.list, next: [] }, pending.listBytes);
+    expect(await peer.dropAbandoned([seg.list], 10_000)).toBeUndefined();
+    expect((await stores.get(asPeerId('a'))!.hasMany(seg.hashes)).every(Boolean)).toBe(true);
+  });
+});
+
 describe('StoragePeer chain validation', () => {
   it('refuses a chain that names itself or repeats a peer, so one copy is never counted twice', async () => {
     const { connect } = mesh(['a', 'b']);

@@ -11,6 +11,7 @@ import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChun
 import type { ZodType } from 'zod';
 import type { Hasher } from './hasher.js';
 import { asPeerId, type HashBytes, type PeerId } from './ids.js';
+import { MAX_PIN_REPORT, type PinReport } from './signal-protocol.js';
 import type { PeerStore, StoredChunk } from './stores/chunk-store.js';
 import type { IncomingRequest, RpcConnection } from './transport/rpc.js';
 import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema, segmentRequestSchema, type SegmentRequest } from './wire.js';
@@ -147,6 +148,8 @@ export class StoragePeer {
   private isFull = false;
   /** Set while collecting garbage: writes wait for it, so none lands on a doomed chunk. */
   private collecting: Promise<void> | undefined;
+  /** Seals in progress: a segment between its chunk check and its pin must not be collected. */
+  private sealing = 0;
 
   constructor(options: StoragePeerOptions) {
     this.options = options;
@@ -253,6 +256,15 @@ export class StoragePeer {
   }
 
   async seal(request: SegmentRequest): Promise<{ holders: string[] }> {
+    this.sealing++;
+    try {
+      return await this.sealCounted(request);
+    } finally {
+      this.sealing--;
+    }
+  }
+
+  private async sealCounted(request: SegmentRequest): Promise<{ holders: string[] }> {
     // Pushes of this segment still being verified or forwarded go first, on this replica and,
     // because the channel keeps order, on the next.
     const store = this.options.store;
@@ -267,7 +279,8 @@ export class StoragePeer {
     const absent = (await store.hasMany(hashes)).filter((has) => !has).length;
     if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
     // The pin shares the segment's commit: one transaction makes both durable, or neither.
-    const pinned = this.spaceWatched(store.setMeta(PIN_PREFIX + request.list, '1', { lazy: true }));
+    // Its value is when: the master asks for old pins to find those of abandoned sends.
+    const pinned = this.spaceWatched(store.setMeta(PIN_PREFIX + request.list, String(this.now()), { lazy: true }));
     // A failed commit fails the pushes and the pin as well, which report it below.
     pinned.catch(() => undefined);
     store.commit().catch(() => undefined);
@@ -316,6 +329,24 @@ export class StoragePeer {
     });
   }
 
+  /**
+   * Segments pinned at least `olderThanMs` ago, in list order after `after`, at most
+   * MAX_PIN_REPORT of them. Pins made before pins held their time count as oldest.
+   */
+  async oldPins(olderThanMs: number, after = ''): Promise<PinReport> {
+    const store = this.options.store;
+    const now = this.now();
+    const lists = (await store.metaKeys(PIN_PREFIX)).map((key) => key.slice(PIN_PREFIX.length)).filter((list) => list > after).sort();
+    const pins: PinReport['pins'] = [];
+    for (const list of lists) {
+      if (pins.length === MAX_PIN_REPORT) return { pins, more: true };
+      const pinnedAt = Number(await store.getMeta(PIN_PREFIX + list));
+      const ageMs = Math.max(0, Math.floor(now - (Number.isFinite(pinnedAt) ? pinnedAt : 0)));
+      if (ageMs >= olderThanMs) pins.push({ list, ageMs });
+    }
+    return { pins, more: false };
+  }
+
   /** Unpins segments the master dropped and deletes chunks no remaining segment uses. */
   async dropSegments(lists: readonly string[]): Promise<number> {
     const store = this.options.store;
@@ -349,13 +380,39 @@ export class StoragePeer {
    * there are no false negatives, so a pinned chunk is never deleted.
    */
   async collectGarbage(): Promise<number | undefined> {
-    const now = this.now();
-    if (this.collecting || now - this.lastWriteAt < GC_QUIET_MS) return undefined;
-    if (!this.pushes.forgetIdleSince(now - ABANDONED_SEGMENT_MS)) return undefined;
+    if (this.now() - this.lastWriteAt < GC_QUIET_MS) return undefined;
+    return this.exclusive(() => this.sweep());
+  }
+
+  /**
+   * Drops segments the master judged abandoned (sealed, yet used by no file and no open send),
+   * except any sealed again since: its pin is younger than `olderThanMs` now. Runs as a
+   * collection does, and skips its turn (undefined) while a segment is being written.
+   */
+  async dropAbandoned(lists: readonly string[], olderThanMs: number): Promise<number | undefined> {
+    return this.exclusive(async () => {
+      const store = this.options.store;
+      const now = this.now();
+      const stillOld: string[] = [];
+      for (const list of lists) {
+        const pinnedAt = await store.getMeta(PIN_PREFIX + list);
+        if (pinnedAt !== undefined && now - (Number(pinnedAt) || 0) >= olderThanMs) stillOld.push(list);
+      }
+      return this.dropSegments(stillOld);
+    });
+  }
+
+  /**
+   * Runs `work` with writes held off (they wait in `handle`), unless a segment is between Offer
+   * and Seal, a Seal is running or another collection is: then it skips its turn (undefined).
+   */
+  private async exclusive(work: () => Promise<number>): Promise<number | undefined> {
+    if (this.collecting || this.sealing > 0) return undefined;
+    if (!this.pushes.forgetIdleSince(this.now() - ABANDONED_SEGMENT_MS)) return undefined;
     let finish = (): void => undefined;
     this.collecting = new Promise((resolve) => (finish = resolve));
     try {
-      return await this.sweep();
+      return await work();
     } finally {
       this.collecting = undefined;
       finish();
