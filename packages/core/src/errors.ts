@@ -68,13 +68,13 @@ export class UnauthorizedError extends MeshError {
   constructor(message = 'not authorized') { super('ERR_UNAUTHORIZED', message); }
 }
 
-/** Wire form of an error: what crosses socket.io and data channels. */
 export class SendExpiredError extends MeshError {
   constructor(name: string) {
     super('ERR_SEND_EXPIRED', `the send of "${name}" was interrupted for too long and its segments may have been freed; send it again`);
   }
 }
 
+/** Wire form of an error: what crosses socket.io and data channels. */
 export interface ErrorPayload { code: string; message: string }
 
 export function toErrorPayload(error: unknown): ErrorPayload {
