@@ -331,20 +331,29 @@ export class StoragePeer {
 
   /**
    * Segments pinned at least `olderThanMs` ago, in list order after `after`, at most
-   * MAX_PIN_REPORT of them. Pins made before pins held their time count as oldest.
+   * MAX_PIN_REPORT of them.
    */
   async oldPins(olderThanMs: number, after = ''): Promise<PinReport> {
-    const store = this.options.store;
     const now = this.now();
-    const lists = (await store.metaKeys(PIN_PREFIX)).map((key) => key.slice(PIN_PREFIX.length)).filter((list) => list > after).sort();
+    const lists = (await this.options.store.metaKeys(PIN_PREFIX)).map((key) => key.slice(PIN_PREFIX.length)).filter((list) => list > after).sort();
     const pins: PinReport['pins'] = [];
     for (const list of lists) {
       if (pins.length === MAX_PIN_REPORT) return { pins, more: true };
-      const pinnedAt = Number(await store.getMeta(PIN_PREFIX + list));
-      const ageMs = Math.max(0, Math.floor(now - (Number.isFinite(pinnedAt) ? pinnedAt : 0)));
-      if (ageMs >= olderThanMs) pins.push({ list, ageMs });
+      const ageMs = await this.pinAgeMs(list, now);
+      if (ageMs !== undefined && ageMs >= olderThanMs) pins.push({ list, ageMs });
     }
     return { pins, more: false };
+  }
+
+  /**
+   * How long ago segment `list` was pinned (undefined if it is not). Pins made before pins held
+   * their time count as oldest.
+   */
+  private async pinAgeMs(list: string, now: number): Promise<number | undefined> {
+    const value = await this.options.store.getMeta(PIN_PREFIX + list);
+    if (value === undefined) return undefined;
+    const pinnedAt = Number(value);
+    return Math.max(0, Math.floor(now - (Number.isFinite(pinnedAt) ? pinnedAt : 0)));
   }
 
   /** Unpins segments the master dropped and deletes chunks no remaining segment uses. */
@@ -391,12 +400,11 @@ export class StoragePeer {
    */
   async dropAbandoned(lists: readonly string[], olderThanMs: number): Promise<number | undefined> {
     return this.exclusive(async () => {
-      const store = this.options.store;
       const now = this.now();
       const stillOld: string[] = [];
       for (const list of lists) {
-        const pinnedAt = await store.getMeta(PIN_PREFIX + list);
-        if (pinnedAt !== undefined && now - (Number(pinnedAt) || 0) >= olderThanMs) stillOld.push(list);
+        const ageMs = await this.pinAgeMs(list, now);
+        if (ageMs !== undefined && ageMs >= olderThanMs) stillOld.push(list);
       }
       return this.dropSegments(stillOld);
     });
