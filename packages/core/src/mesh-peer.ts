@@ -63,6 +63,12 @@ function listHashes(lists: unknown[]): string[] {
   return lists.filter((list): list is string => typeof list === 'string' && /^[0-9a-f]{64}$/.test(list));
 }
 
+/** A pin age from the master, if it is one (a finite number of milliseconds, not negative). */
+function ageOf(value: unknown): number | undefined {
+  const ms = Number(value);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
   const id = await loadPeerId(options.store);
   const master = new MasterConnection(options.signalUrl, {
@@ -105,14 +111,14 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
   });
   master.socket.on('pins', (question, ack) => {
     if (typeof ack !== 'function') return;
-    const olderThanMs = Number(question?.olderThanMs);
+    const olderThanMs = ageOf(question?.olderThanMs);
     const after = typeof question?.after === 'string' ? question.after : undefined;
-    if (!Number.isFinite(olderThanMs) || olderThanMs < 0) return ack({ pins: [], more: false });
+    if (olderThanMs === undefined) return ack({ pins: [], more: false });
     storage.oldPins(olderThanMs, after).then(ack, () => ack({ pins: [], more: false }));
   });
   master.socket.on('abandoned', (order) => {
-    const olderThanMs = Number(order?.olderThanMs);
-    if (!Array.isArray(order?.lists) || !Number.isFinite(olderThanMs)) return;
+    const olderThanMs = ageOf(order?.olderThanMs);
+    if (!Array.isArray(order?.lists) || olderThanMs === undefined) return;
     storage.dropAbandoned(listHashes(order.lists), olderThanMs).catch(() => undefined); // judged again at the next report
   });
 
