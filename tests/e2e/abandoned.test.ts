@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeChunkBatch, encodeChunkList, FrameType, toHex, type RpcConnection } from '@meshdrive/core';
+import { encodeChunkBatch, encodeChunkList, FrameType, toHex, type MeshState, type RpcConnection } from '@meshdrive/core';
 import { TestMesh } from './harness.js';
 
 const KIB = 1024;
@@ -44,7 +44,7 @@ describe('segments of sends that never committed', () => {
     const target = mesh.peers[0]!;
     const { rpc, master } = await mesh.dialPeer(target.id);
     await sealWithoutCommit(rpc, 40);
-    const chunksOf = (state: Awaited<ReturnType<TestMesh['state']>>): number | undefined => state.peers.find((peer) => peer.id === target.id)?.chunks;
+    const chunksOf = (state: MeshState): number | undefined => state.peers.find((peer) => peer.id === target.id)?.chunks;
     // The heartbeat shows the sealed segment (its list and 40 chunks) before it is judged.
     await mesh.waitForState('the sealed segment on its peer', (state) => (chunksOf(state) === 301 + 41 ? state : undefined));
     master.close();
