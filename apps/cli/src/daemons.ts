@@ -27,8 +27,14 @@ function stopOnSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', onSignal);
 }
 
-/** Daemons log failures and keep serving: one bad request must not take the process down. */
+/**
+ * Daemons log failures and keep serving: one bad request must not take the process down. A log
+ * line that cannot be written (the terminal or supervisor reading the pipe went away) is
+ * dropped: reported as an error, on the same closed pipes, each report failed again, and the
+ * daemon spun at a whole core doing nothing else.
+ */
 function keepRunningOnErrors(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   process.removeAllListeners('uncaughtException');
   process.removeAllListeners('unhandledRejection');
   const report = (error: unknown): void => {
