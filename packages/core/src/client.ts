@@ -204,25 +204,21 @@ export class MeshClient {
     let stopped = false;
     let wake: (() => void) | undefined;
     // A peer's count drops when its own attempt ends: one a hedge overtook still occupies it.
-    const fetchSegment = async (index: number, peer: PeerId | undefined): Promise<Uint8Array> => {
-      const first = peer && {
-        peer,
-        settled: () => {
-          queued.set(peer, queued.get(peer)! - 1);
+    const fetchSegment = async (index: number, holders: readonly PeerId[], first: PeerId | undefined): Promise<Uint8Array> => {
+      const settled =
+        first &&
+        ((): void => {
+          queued.set(first, queued.get(first)! - 1);
           startMore();
           wake?.();
-        },
-      };
+        });
       try {
-        return await this.readSegment(manifest, located, index, buffers, options.signal, first);
+        return await this.readSegment(manifest, holders, index, buffers, options.signal, settled);
       } catch (error) {
         if (options.signal?.aborted || !isRetryable(error)) throw error;
         this.placements.delete(name);
         located = await this.locate(name, manifest.version);
-        return this.readSegment(manifest, located, index, buffers, options.signal);
-      } finally {
-        startMore();
-        wake?.();
+        return this.readSegment(manifest, orderByHealth(manifest.segments[index]!.holders, located.status), index, buffers, options.signal);
       }
     };
     // Starts the window's next segments while a holder of each has room, on the holder with the
@@ -234,7 +230,8 @@ export class MeshClient {
         const first = leastQueued(holders, located.status, queued, READS_PER_PEER);
         if (first === undefined && holders.length > 0) return;
         if (first !== undefined) queued.set(first, (queued.get(first) ?? 0) + 1);
-        const pending = fetchSegment(started, first);
+        const order = first === undefined ? holders : [first, ...holders.filter((holder) => holder !== first)];
+        const pending = fetchSegment(started, order, first);
         pending.catch(() => undefined); // observed below, in order
         inFlight.set(started++, pending);
       }
@@ -242,7 +239,7 @@ export class MeshClient {
     try {
       for (let index = 0; index < count; index++) {
         startMore();
-        // Only while every holder of this segment is busy with the segments before it.
+        // Only while every holder of this segment has its fill of earlier reads.
         while (!inFlight.has(index)) await new Promise<void>((resolve) => (wake = resolve));
         const bytes = await inFlight.get(index)!;
         inFlight.delete(index);
@@ -319,14 +316,11 @@ export class MeshClient {
    * the first holder has not delivered within HEDGE_FACTOR times the recent typical time, the
    * next holder is asked too and the first complete, verified copy wins.
    */
-  private readSegment(manifest: Manifest, located: LocateResult, index: number, buffers: SegmentBuffers, signal: AbortSignal | undefined, first?: FirstHolder): Promise<Uint8Array> {
-    const ordered = orderByHealth(manifest.segments[index]!.holders, located.status);
-    const holders = first && ordered.includes(first.peer) ? [first.peer, ...ordered.filter((holder) => holder !== first.peer)] : ordered;
+  private readSegment(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: SegmentBuffers, signal: AbortSignal | undefined, firstSettled?: () => void): Promise<Uint8Array> {
     return this.readHedge.run(
       () => {
         const attempt = this.readSegmentFrom(manifest, holders, index, buffers, signal);
-        const settled = (): void => first?.settled();
-        attempt.then(settled, settled);
+        if (firstSettled) attempt.then(firstSettled, firstSettled);
         return attempt;
       },
       holders.length < 2 ? undefined : () => this.readSegmentFrom(manifest, [...holders.slice(1), holders[0]!], index, buffers, signal),
@@ -413,12 +407,6 @@ class SegmentBuffers {
   give(view: Uint8Array): void {
     if (view.buffer.byteLength === this.bytes && view.byteOffset === 0) this.free.push(view.buffer as ArrayBuffer);
   }
-}
-
-/** The holder a segment read goes to first, and what to tell once that attempt has ended. */
-interface FirstHolder {
-  peer: PeerId;
-  settled(): void;
 }
 
 /** Errors another replica or a fresh placement might cure. */

@@ -17,9 +17,10 @@ export function orderByHealth(holders: readonly PeerId[], status: Record<string,
 export function leastQueued(holders: readonly PeerId[], status: Record<string, PeerStatus>, queued: ReadonlyMap<PeerId, number>, limit: number): PeerId | undefined {
   const online = holders.filter((holder) => status[holder] === 'online');
   let best: PeerId | undefined;
+  let bestLoad = limit;
   for (const holder of online.length > 0 ? online : holders) {
     const load = queued.get(holder) ?? 0;
-    if (load < limit && (best === undefined || load < (queued.get(best) ?? 0))) best = holder;
+    if (load < bestLoad) [best, bestLoad] = [holder, load];
   }
   return best;
 }
