@@ -1,7 +1,7 @@
 /** The long-running commands: `meshdrive master` and `meshdrive peer`. They return -1 to keep running. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer } from '@meshdrive/core';
+import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
 import { startMaster } from '@meshdrive/signal';
 import { signalUrl, token, UsageError, type CliValues } from './options.js';
 import { parseSize } from './sizes.js';
@@ -44,6 +44,25 @@ function keepRunningOnErrors(): void {
   process.on('unhandledRejection', report);
 }
 
+/**
+ * Says once if this peer's UDP receive buffers could not be enlarged: under load it will then
+ * drop datagrams and stall (see udp-buffers.node.ts in packages/core).
+ */
+function warnOfSmallUdpBuffers(): NodeRtcOptions['onUdpBuffers'] {
+  let warned = false;
+  return (result, supported) => {
+    if (warned || process.platform !== 'linux') return;
+    if (supported && (result.smallestBytes ?? 0) >= UDP_RECEIVE_BUFFER_BYTES) return;
+    warned = true;
+    const wanted = `${UDP_RECEIVE_BUFFER_BYTES / 1048576} MiB`;
+    process.stderr.write(
+      result.smallestBytes === undefined
+        ? `meshdrive: warning: UDP receive buffers cannot be enlarged to ${wanted} here (the koffi package did not load); transfers may stall under load. Raise the default with: sysctl -w net.core.rmem_default=${UDP_RECEIVE_BUFFER_BYTES}\n`
+        : `meshdrive: warning: UDP receive buffers are ${Math.round(result.smallestBytes / 1024)} KiB, not ${wanted}; transfers may stall under load. Raise the limit with: sysctl -w net.core.rmem_max=${UDP_RECEIVE_BUFFER_BYTES}\n`,
+    );
+  };
+}
+
 export async function runMaster(values: CliValues): Promise<number> {
   keepRunningOnErrors();
   const master = await startMaster({
@@ -73,7 +92,7 @@ export async function runPeer(values: CliValues): Promise<number> {
     signalUrl: url,
     store,
     hasher: nodeHasher,
-    createEndpoint: nodeRtcEndpoints(),
+    createEndpoint: nodeRtcEndpoints({ onUdpBuffers: warnOfSmallUdpBuffers() }),
     kind: 'node',
     capacity,
     token: token(values),

@@ -3,15 +3,36 @@ import { createRequire } from 'node:module';
 import Peer from 'simple-peer';
 import type { RtcEndpointFactory } from './pool.js';
 import { simplePeerEndpoints } from './simple-peer-endpoint.js';
+import { UdpReceiveBuffers, type UdpBufferResult } from './udp-buffers.node.js';
 
 const require = createRequire(import.meta.url);
 
-export function nodeRtcEndpoints(): RtcEndpointFactory {
+/** One per process: every endpoint's sockets are found by scanning the process's files. */
+const udpBuffers = new UdpReceiveBuffers();
+
+export interface NodeRtcOptions {
+  /** Told, after each connection opens, about the UDP sockets it enlarged (if any). */
+  onUdpBuffers?: (result: UdpBufferResult, supported: boolean) => void;
+}
+
+export function nodeRtcEndpoints(options: NodeRtcOptions = {}): RtcEndpointFactory {
   // Loaded lazily: the native module costs ~100 ms and processes that never dial skip it.
   const wrtc = require('@roamhq/wrtc') as NonNullable<Peer.Options['wrtc']>;
-  return simplePeerEndpoints({
+  const create = simplePeerEndpoints({
     Peer,
     wrtc,
     yieldToLoop: () => new Promise((resolve) => setImmediate(resolve)),
   });
+  return (request) => {
+    const endpoint = create(request);
+    // The connection's sockets exist once it opens, before any data: enlarge them now.
+    endpoint.connected.then(
+      () => {
+        const result = udpBuffers.enlarge();
+        if (result.sockets > 0 || !udpBuffers.supported) options.onUdpBuffers?.(result, udpBuffers.supported);
+      },
+      () => undefined,
+    );
+    return endpoint;
+  };
 }
