@@ -1,12 +1,13 @@
 /** The storage protocol between in-memory peers: chain replication, dedup, verification, errors. */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from './bytes.js';
 import { encodeChunkList } from './chunk-list.js';
 import { MeshError } from './errors.js';
 import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from './frame.js';
 import { nodeHasher } from './hasher.node.js';
 import { asPeerId, type PeerId } from './ids.js';
+import { MAX_PIN_REPORT } from './signal-protocol.js';
 import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, GET_SLICE_CHUNKS, StoragePeer } from './storage-peer.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { memoryChannelPair } from './transport/memory-channel.js';
@@ -337,6 +338,26 @@ describe('StoragePeer abandoned sends', () => {
     const sorted = old.map((seg) => seg.list).sort();
     expect((await peer.oldPins(6_000, sorted[0])).pins.map((pin) => pin.list)).toEqual(sorted.slice(1));
     expect((await peer.oldPins(0)).pins).toHaveLength(4);
+  });
+
+  it('lists and sorts the pins once per scan, however many pages the master asks for', async () => {
+    let clock = 1_000_000;
+    const { stores, peers } = mesh(['a'], () => clock);
+    const peer = peers.get(asPeerId('a'))!;
+    const store = stores.get(asPeerId('a'))!;
+    const lists = Array.from({ length: MAX_PIN_REPORT + 10 }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (const list of lists.toReversed()) await store.setMeta(`pin:${list}`, String(clock));
+    clock += 10_000;
+    const listed = vi.spyOn(store, 'metaKeys');
+    const first = await peer.oldPins(5_000);
+    expect(first.more).toBe(true);
+    expect(first.pins.map((pin) => pin.list)).toEqual(lists.slice(0, MAX_PIN_REPORT));
+    await store.deleteMeta(`pin:${lists.at(-1)!}`); // dropped between two pages
+    const second = await peer.oldPins(5_000, first.pins.at(-1)!.list);
+    expect(second).toEqual({ pins: lists.slice(MAX_PIN_REPORT, -1).map((list) => ({ list, ageMs: 10_000 })), more: false });
+    expect(listed).toHaveBeenCalledTimes(1);
+    expect((await peer.oldPins(5_000)).pins).toHaveLength(MAX_PIN_REPORT); // a new scan lists them again
+    expect(listed).toHaveBeenCalledTimes(2);
   });
 
   it('drops an abandoned segment but keeps a chunk another pin uses, and one sealed again since', async () => {

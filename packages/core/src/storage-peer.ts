@@ -34,6 +34,8 @@ export const GC_QUIET_MS = 60_000;
 export const ABANDONED_SEGMENT_MS = 10 * 60_000;
 /** Chunks deleted per store call while collecting. */
 const GC_DELETE_BATCH = 4096;
+/** A scan's sorted pins serve its later pages for this long; a scan past it lists them again. */
+const PIN_SCAN_REUSE_MS = 10 * 60_000;
 const WRITE_TYPES: ReadonlySet<number> = new Set([FrameType.Offer, FrameType.Put, FrameType.Push, FrameType.Seal]);
 
 export interface StoragePeerOptions {
@@ -59,6 +61,18 @@ interface TrackedSegment {
 /** A push once its chunks are written (readable): when they are durable. */
 interface Written {
   durable: Promise<void>;
+}
+
+/** The index of the first string in `sorted` greater than `after`. */
+function firstAfter(sorted: readonly string[], after: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle]! > after) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 /**
@@ -150,6 +164,8 @@ export class StoragePeer {
   private collecting: Promise<void> | undefined;
   /** Seals in progress: a segment between its chunk check and its pin must not be collected. */
   private sealing = 0;
+  /** The sorted pins of the master's scan in progress, and when they were listed. */
+  private pinScan: { lists: string[]; at: number } | undefined;
 
   constructor(options: StoragePeerOptions) {
     this.options = options;
@@ -331,17 +347,25 @@ export class StoragePeer {
 
   /**
    * Segments pinned at least `olderThanMs` ago, in list order after `after`, at most
-   * MAX_PIN_REPORT of them.
+   * MAX_PIN_REPORT of them. The master pages through them from `after` = '': the pins are
+   * listed and sorted once per scan, not once per page, which for a peer holding a million
+   * segments made each scan sort them 245 times.
    */
   async oldPins(olderThanMs: number, after = ''): Promise<PinReport> {
     const now = this.now();
-    const lists = (await this.options.store.metaKeys(PIN_PREFIX)).map((key) => key.slice(PIN_PREFIX.length)).filter((list) => list > after).sort();
-    const pins: PinReport['pins'] = [];
-    for (const list of lists) {
-      if (pins.length === MAX_PIN_REPORT) return { pins, more: true };
-      const ageMs = await this.pinAgeMs(list, now);
-      if (ageMs !== undefined && ageMs >= olderThanMs) pins.push({ list, ageMs });
+    if (after === '' || !this.pinScan || now - this.pinScan.at > PIN_SCAN_REUSE_MS) {
+      const lists = (await this.options.store.metaKeys(PIN_PREFIX)).map((key) => key.slice(PIN_PREFIX.length)).sort();
+      this.pinScan = { lists, at: now };
     }
+    const lists = this.pinScan.lists;
+    const pins: PinReport['pins'] = [];
+    // Pins dropped since the listing have no age and are skipped; newer ones are too young.
+    for (let i = firstAfter(lists, after); i < lists.length; i++) {
+      if (pins.length === MAX_PIN_REPORT) return { pins, more: true };
+      const ageMs = await this.pinAgeMs(lists[i]!, now);
+      if (ageMs !== undefined && ageMs >= olderThanMs) pins.push({ list: lists[i]!, ageMs });
+    }
+    this.pinScan = undefined;
     return { pins, more: false };
   }
 
