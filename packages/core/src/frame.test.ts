@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeshError } from './errors.js';
-import { batchChunks, decodeChunkBatch, decodeFrame, encodeChunkBatch, encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame.js';
+import { batchChunks, chunkBatchWriter, decodeChunkBatch, decodeFrame, encodeChunkBatch, encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame.js';
 
 const codeOf = (run: () => unknown): string | undefined => {
   try {
@@ -50,6 +50,18 @@ describe('frame codec', () => {
     expect(decoded).toHaveLength(200);
     expect(decoded[123]!.bytes[0]).toBe(123);
     expect(decoded[123]!.hash[5]).toBe(123);
+  });
+
+  it('encodes into a reused buffer exactly as into a new one, whatever the buffer held', () => {
+    const chunks = [0, 1, 2].map((i) => ({ hash: new Uint8Array(32).fill(i + 1), bytes: new Uint8Array(1000 + i).fill(i + 7) }));
+    const frame = { type: 5, flags: 1, requestId: 77, meta: { list: 'ab', next: ['x'] }, body: chunkBatchWriter(chunks) };
+    const dirty = new Uint8Array(70_000).fill(0xff);
+    const reused = encodeFrame(frame, (size) => dirty.subarray(0, size));
+    expect(reused.buffer).toBe(dirty.buffer);
+    expect(reused).toEqual(encodeFrame(frame));
+    const decoded = decodeFrame(reused);
+    expect(decoded.meta).toEqual(frame.meta);
+    expect(decodeChunkBatch(decoded.body).map((chunk) => chunk.bytes.length)).toEqual([1000, 1001, 1002]);
   });
 
   it('rejects a chunk batch whose entry lengths run past the end', () => {

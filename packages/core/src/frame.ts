@@ -39,13 +39,20 @@ export interface BodyWriter {
 }
 export type FrameBody = Uint8Array | BodyWriter;
 
-export function encodeFrame(frame: { type: number; flags?: number; requestId: number; meta?: unknown; body?: FrameBody }): Uint8Array {
+/**
+ * Encodes a frame into `allocate(size)`'s bytes (a new array by default): every byte of them is
+ * written, so a reused buffer may be passed.
+ */
+export function encodeFrame(
+  frame: { type: number; flags?: number; requestId: number; meta?: unknown; body?: FrameBody },
+  allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+): Uint8Array {
   const meta = frame.meta === undefined ? new Uint8Array(0) : utf8(JSON.stringify(frame.meta));
   const body = frame.body ?? new Uint8Array(0);
   const total = FRAME_HEADER_BYTES + meta.length + body.length;
   if (total > MAX_FRAME_BYTES) throw new FrameTooLargeError(total, MAX_FRAME_BYTES);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+  const out = allocate(total);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint8(0, FRAME_MAGIC);
   view.setUint8(1, FRAME_VERSION);
   view.setUint8(2, frame.type);

@@ -8,7 +8,10 @@ import type { PeerId } from '../ids.js';
 export interface FrameChannel {
   readonly remoteId: PeerId;
   readonly closed: boolean;
-  /** Sends one message; resolves once it is queued and the send buffer is below its high-water mark. */
+  /**
+   * Sends one message; resolves once it is queued and the send buffer is below its high-water
+   * mark. The channel is done with `message` once this settles: the caller may reuse it.
+   */
   send(message: Uint8Array): Promise<void>;
   onMessage(listener: (message: Uint8Array) => void): void;
   onClose(listener: (reason: string) => void): void;
