@@ -102,6 +102,8 @@ export class PackStore implements PeerStore {
   private listing = 0;
   private closed = false;
   private writeBuffer: Buffer | undefined;
+  /** Runs read only to see which records exist go here (see records). */
+  private readBuffer: Buffer | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -146,7 +148,7 @@ export class PackStore implements PeerStore {
     // A hash twice in one batch: its second copy is dropped. The set holds prefix words, so a
     // match is confirmed against the chunks taken so far (rare: 1 in ~8 million per pair).
     const seen = new Set<number>();
-    const held = this.records(chunks.map((chunk) => chunk.hash));
+    const held = this.records(chunks.map((chunk) => chunk.hash), true);
     let size = 0;
     for (const [i, chunk] of chunks.entries()) {
       if (held[i]) continue;
@@ -225,7 +227,7 @@ export class PackStore implements PeerStore {
 
   hasMany(hashes: readonly HashBytes[]): Promise<boolean[]> {
     try {
-      return Promise.resolve(this.records(hashes).map((record) => record !== undefined));
+      return Promise.resolve(this.records(hashes, true).map((record) => record !== undefined));
     } catch (error) {
       return Promise.reject(translate(error));
     }
@@ -234,9 +236,11 @@ export class PackStore implements PeerStore {
   /**
    * The record of each hash, or undefined. Records are read in runs (see readRecords), which
    * for a segment's chunks, stored together, is one pread for the lot: cheaper than a small
-   * read per chunk even where only the hashes in them are wanted.
+   * read per chunk even where only the hashes in them are wanted. With `glance`, runs are read
+   * into one reused buffer, so the records are only good until the next read: for callers that
+   * only ask whether they exist (a seal checks a whole segment, 1 MiB, that way).
    */
-  private records(hashes: readonly HashBytes[]): (Buffer | undefined)[] {
+  private records(hashes: readonly HashBytes[], glance = false): (Buffer | undefined)[] {
     this.assertOpen();
     const wanted: { index: number; location: Location }[] = [];
     hashes.forEach((hash, index) => {
@@ -245,7 +249,7 @@ export class PackStore implements PeerStore {
       if (slot >= 0) wanted.push({ index, location: this.index.location(slot) });
     });
     const found = new Array<Buffer | undefined>(hashes.length).fill(undefined);
-    for (const { index, record } of this.readRecords(wanted)) {
+    for (const { index, record } of this.readRecords(wanted, glance)) {
       const hash = hashes[index]!;
       // Another hash shares the prefix: look again, checking every candidate.
       found[index] = recordHashEquals(record, hash) ? record : this.readExact(hash);
@@ -355,7 +359,7 @@ export class PackStore implements PeerStore {
   }
 
   /** Reads the wanted records, one pread per run of records close together in one pack. */
-  private *readRecords(wanted: { index: number; location: Location }[]): Generator<{ index: number; record: Buffer }> {
+  private *readRecords(wanted: { index: number; location: Location }[], reuse = false): Generator<{ index: number; record: Buffer }> {
     wanted.sort((a, b) => a.location.pack - b.location.pack || a.location.offset - b.location.offset);
     let start = 0;
     while (start < wanted.length) {
@@ -369,7 +373,14 @@ export class PackStore implements PeerStore {
         runEnd = Math.max(runEnd, nextEnd);
         end++;
       }
-      const run = Buffer.allocUnsafe(runEnd - first.offset);
+      const size = runEnd - first.offset;
+      let run: Buffer;
+      if (reuse && size <= READ_RUN_BYTES) {
+        this.readBuffer ??= Buffer.allocUnsafeSlow(READ_RUN_BYTES);
+        run = this.readBuffer.subarray(0, size);
+      } else {
+        run = Buffer.allocUnsafe(size);
+      }
       readAllAt(this.packs.get(first.pack)!.fd, run, first.offset);
       for (let i = start; i < end; i++) {
         const { index, location } = wanted[i]!;
