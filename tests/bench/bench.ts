@@ -3,8 +3,9 @@
  * Starts a master and three disk-backed peers as real processes, measures raw node-to-node
  * data-channel MiB/s (the ceiling), then sends and receives a 64 MiB file with R = 3 and a
  * 1 GiB file for peak RSS, and prints a table. BENCH_LARGE_MIB=0 skips the large file.
- * The ceiling and the 64 MiB transfers run BENCH_RUNS times (3) and report the median with the
- * range: on two cores a dropped UDP datagram can stall one run for seconds (see the UDP row).
+ * The ceiling and the 64 MiB transfers take turns, BENCH_RUNS rounds (5), and report the median
+ * with the range: on two cores a dropped UDP datagram can stall one run for seconds (see the UDP
+ * row), and the machine's own speed drifts.
  * Browser numbers come from browser-bench.ts (BENCH_BROWSER=0 skips them), the disk stores'
  * own costs from store-bench.ts (BENCH_STORE_MIB, 256).
  */
@@ -146,17 +147,6 @@ async function main(): Promise<void> {
   const peers = Array.from({ length: PEERS }, (_, i) => start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(work, `peer-${i}`)]));
   await Promise.all(peers.map((peer) => peer.line(/joined/)));
 
-  // The ceiling: the same transport between two bare processes.
-  const ceilings = spread(await repeat(RUNS, () => rawChannel(url, 0, 1, CEILING_MIB)));
-  const ceiling = ceilings.median;
-  rows.push({ metric: `raw data channel node→node, 64 KiB messages (${CEILING_MIB} MiB)`, value: ceilings.text, ratio: '1.00', target: 'ceiling' });
-  // What the same transport allows in the shapes of a write (3 hops in a chain) and a read
-  // (3 senders into 1): on two cores these already cost more than one pair does.
-  const chain = await rawChannel(url, 2, 1, CEILING_MIB / 4);
-  rows.push({ metric: 'raw chain send→relay→relay→receive (× 3 hops)', value: `${chain.toFixed(1)} MiB/s`, ratio: ((chain * 3) / ceiling).toFixed(2), target: 'bound for send × R' });
-  const fanIn = await rawChannel(url, 0, 3, CEILING_MIB / 2);
-  rows.push({ metric: 'raw fan-in, 3 senders → 1 receiver', value: `${fanIn.toFixed(1)} MiB/s`, ratio: (fanIn / ceiling).toFixed(2), target: 'bound for receive' });
-
   /** Runs the real CLI; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
   const cli = async (args: string[]): Promise<{ seconds: number; peakRssMiB: number; peakAnonMiB: number; stdout: string }> => {
     // Executed as users run it (`meshdrive ...`), so its shebang's Node flags apply.
@@ -184,7 +174,21 @@ async function main(): Promise<void> {
     return { sendMiBs: mib / sent.seconds, receiveMiBs: mib / received.seconds, sendRssMiB: sent.peakRssMiB, receiveRssMiB: received.peakRssMiB, sendAnonMiB: sent.peakAnonMiB, receiveAnonMiB: received.peakAnonMiB, replication };
   };
 
-  const mediums = await repeat(RUNS, () => runClient(MEDIUM_MIB));
+  // The ceiling and the 64 MiB transfers take turns, one of each per round: this machine's speed
+  // drifts by a third and more within minutes (ceilings of 51-91 MiB/s in one evening), and a
+  // ceiling measured only before the transfers compared them with another moment's machine.
+  const rounds = await repeat(RUNS, async () => ({ ceiling: await rawChannel(url, 0, 1, CEILING_MIB), medium: await runClient(MEDIUM_MIB) }));
+  const mediums = rounds.map((round) => round.medium);
+  const ceilings = spread(rounds.map((round) => round.ceiling));
+  const ceiling = ceilings.median;
+  rows.push({ metric: `raw data channel node→node, 64 KiB messages (${CEILING_MIB} MiB)`, value: ceilings.text, ratio: '1.00', target: 'ceiling' });
+  // What the same transport allows in the shapes of a write (3 hops in a chain) and a read
+  // (3 senders into 1): on two cores these already cost more than one pair does.
+  const chain = await rawChannel(url, 2, 1, CEILING_MIB / 4);
+  rows.push({ metric: 'raw chain send→relay→relay→receive (× 3 hops)', value: `${chain.toFixed(1)} MiB/s`, ratio: ((chain * 3) / ceiling).toFixed(2), target: 'bound for send × R' });
+  const fanIn = await rawChannel(url, 0, 3, CEILING_MIB / 2);
+  rows.push({ metric: 'raw fan-in, 3 senders → 1 receiver', value: `${fanIn.toFixed(1)} MiB/s`, ratio: (fanIn / ceiling).toFixed(2), target: 'bound for receive' });
+
   const r = Math.min(...mediums.map((run) => run.replication));
   const sends = spread(mediums.map((run) => run.sendMiBs));
   const receives = spread(mediums.map((run) => run.receiveMiBs));

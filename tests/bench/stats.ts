@@ -21,5 +21,5 @@ export async function repeat<T>(runs: number, measure: (run: number) => Promise<
   return values;
 }
 
-/** Runs of each noisy measurement: BENCH_RUNS, 3 by default. */
-export const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+/** Runs of each noisy measurement: BENCH_RUNS, 5 by default. */
+export const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
