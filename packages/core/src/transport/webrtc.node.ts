@@ -7,8 +7,8 @@ import { UdpReceiveBuffers, type UdpBufferResult } from './udp-buffers.node.js';
 
 const require = createRequire(import.meta.url);
 
-/** One per process: every endpoint's sockets are found by scanning the process's files. */
-const udpBuffers = new UdpReceiveBuffers();
+/** One per process (every endpoint's sockets are found by scanning its files), made on first use. */
+let udpBuffers: UdpReceiveBuffers | undefined;
 
 export interface NodeRtcOptions {
   /** Told, after each connection opens, about the UDP sockets it enlarged (if any). */
@@ -18,6 +18,7 @@ export interface NodeRtcOptions {
 export function nodeRtcEndpoints(options: NodeRtcOptions = {}): RtcEndpointFactory {
   // Loaded lazily: the native module costs ~100 ms and processes that never dial skip it.
   const wrtc = require('@roamhq/wrtc') as NonNullable<Peer.Options['wrtc']>;
+  const buffers = (udpBuffers ??= new UdpReceiveBuffers());
   const create = simplePeerEndpoints({
     Peer,
     wrtc,
@@ -28,8 +29,8 @@ export function nodeRtcEndpoints(options: NodeRtcOptions = {}): RtcEndpointFacto
     // The connection's sockets exist once it opens, before any data: enlarge them now.
     endpoint.connected.then(
       () => {
-        const result = udpBuffers.enlarge();
-        if (result.sockets > 0 || !udpBuffers.supported) options.onUdpBuffers?.(result, udpBuffers.supported);
+        const result = buffers.enlarge();
+        if (result.sockets > 0 || !buffers.supported) options.onUdpBuffers?.(result, buffers.supported);
       },
       () => undefined,
     );
