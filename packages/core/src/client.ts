@@ -5,6 +5,7 @@
  * Reads try the primary, fail over to backups, then ask the master again.
  */
 import { encodeChunkList, HASH_BYTES } from './chunk-list.js';
+import { BufferPool } from './buffer-pool.js';
 import { bytesEqual, fromHex, toHex } from './bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import { forEachLimited, Hedger, sleep } from './concurrency.js';
@@ -159,7 +160,7 @@ export class MeshClient {
     };
     // One read buffer per segment in flight. Frames copy the chunks, so a segment's buffer is
     // free again once its writes are over.
-    const buffers = new SegmentBuffers(layout.chunkSize * layout.segmentChunks);
+    const buffers = new BufferPool(layout.chunkSize * layout.segmentChunks);
     await forEachLimited(count, SEND_CONCURRENCY, async (index) => {
       options.signal?.throwIfAborted();
       const { start, end } = segmentRange(source.size, index, layout);
@@ -197,7 +198,7 @@ export class MeshClient {
     const progress: TransferProgress = { done: 0, total: manifest.size, moved: 0 };
     const inFlight = new Map<number, Promise<Uint8Array>>();
     // Only segments the sink has taken go back: a hedged read's loser may still be filling its own.
-    const buffers = new SegmentBuffers(manifest.chunkSize * manifest.segmentChunks);
+    const buffers = new BufferPool(manifest.chunkSize * manifest.segmentChunks);
     const queued = new Map<PeerId, number>();
     let started = 0;
     let written = 0;
@@ -316,7 +317,7 @@ export class MeshClient {
    * the first holder has not delivered within HEDGE_FACTOR times the recent typical time, the
    * next holder is asked too and the first complete, verified copy wins.
    */
-  private readSegment(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: SegmentBuffers, signal: AbortSignal | undefined, firstSettled?: () => void): Promise<Uint8Array> {
+  private readSegment(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: BufferPool, signal: AbortSignal | undefined, firstSettled?: () => void): Promise<Uint8Array> {
     return this.readHedge.run(
       () => {
         const attempt = this.readSegmentFrom(manifest, holders, index, buffers, signal);
@@ -327,7 +328,7 @@ export class MeshClient {
     );
   }
 
-  private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: SegmentBuffers, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: BufferPool, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const record = manifest.segments[index]!;
     if (record.size > manifest.chunkSize * manifest.segmentChunks) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
     const out = buffers.take(record.size);
@@ -387,25 +388,6 @@ export class MeshClient {
     });
     if (position !== count) throw new FrameError(`peer sent ${position} of ${count} chunks`);
     return collected;
-  }
-}
-
-/**
- * Segment-sized buffers, reused: a transfer of 1 GiB then allocates a few of them rather than
- * a thousand, which would outlive the young generation and wait for a full GC.
- */
-class SegmentBuffers {
-  private readonly free: ArrayBuffer[] = [];
-
-  constructor(private readonly bytes: number) {}
-
-  take(length: number): Uint8Array {
-    return new Uint8Array(this.free.pop() ?? new ArrayBuffer(this.bytes), 0, length);
-  }
-
-  /** `view` must be one take() returned, and nothing may use it any more. */
-  give(view: Uint8Array): void {
-    if (view.buffer.byteLength === this.bytes && view.byteOffset === 0) this.free.push(view.buffer as ArrayBuffer);
   }
 }
 

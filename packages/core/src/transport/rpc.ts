@@ -3,6 +3,7 @@
  * id; replies are an Ok, an Error, or a stream of Data frames ending with FLAG_FINAL. Malformed
  * input is answered with an Error frame and never throws out of the message listener.
  */
+import { BufferPool } from '../buffer-pool.js';
 import { MeshError, FrameError, PeerUnavailableError, TimeoutError, toErrorPayload, fromErrorPayload } from '../errors.js';
 import { BATCH_TARGET_BYTES, decodeFrame, encodeFrame, FLAG_FINAL, peekRequestId, type Frame, type FrameBody } from '../frame.js';
 import type { PeerId } from '../ids.js';
@@ -19,26 +20,12 @@ export const NOTIFY_ID = 0;
 /**
  * Buffers for outgoing frames, shared by every connection of the process and reused once a
  * channel is done with a frame (a data channel copies a message when it takes it). A new
- * 64 KiB array per batch was memory outside V8's heap that V8 collects with full collections:
- * ~10 per 64 MiB a storage peer received and forwarded.
+ * 64 KiB array per batch made a storage peer run ~10 full collections per 64 MiB it received
+ * and forwarded. Each holds a chunk batch with its header and metadata; at most 32 are kept,
+ * about one per frame a process has waiting to be sent.
  */
-class FrameBuffers {
-  /** Room for a chunk batch with its frame header and metadata; larger frames are not pooled. */
-  static readonly BYTES = BATCH_TARGET_BYTES + 4096;
-  /** Buffers kept for reuse at most: one per frame a process has waiting to be sent, usually. */
-  static readonly KEPT = 32;
-  private readonly free: ArrayBuffer[] = [];
-
-  readonly take = (size: number): Uint8Array =>
-    size > FrameBuffers.BYTES ? new Uint8Array(size) : new Uint8Array(this.free.pop() ?? new ArrayBuffer(FrameBuffers.BYTES), 0, size);
-
-  /** `frame` must be one take() returned that nothing uses any more. */
-  give(frame: Uint8Array): void {
-    if (frame.buffer.byteLength === FrameBuffers.BYTES && this.free.length < FrameBuffers.KEPT) this.free.push(frame.buffer as ArrayBuffer);
-  }
-}
-
-const frameBuffers = new FrameBuffers();
+const frameBuffers = new BufferPool(BATCH_TARGET_BYTES + 4096, 32);
+const takeFrameBuffer = (size: number): Uint8Array => frameBuffers.take(size);
 
 export interface IncomingRequest {
   readonly from: PeerId;
@@ -129,7 +116,7 @@ export class RpcConnection {
 
   /** Sends a frame encoded into a pooled buffer, returned to the pool once the channel took it. */
   private async sendFrame(frame: Parameters<typeof encodeFrame>[0]): Promise<void> {
-    const bytes = encodeFrame(frame, frameBuffers.take);
+    const bytes = encodeFrame(frame, takeFrameBuffer);
     try {
       await this.channel.send(bytes);
     } finally {
