@@ -92,6 +92,20 @@ interface ScannedRecord {
 
 const recordBytes = (length: number): number => HEADER_BYTES + length;
 
+/** One buffer, made on first use and lent again and again, for bytes no caller keeps past its call. */
+class LentBuffer {
+  private buffer: Buffer | undefined;
+
+  constructor(private readonly capacity: number) {}
+
+  /** `size` bytes of the shared buffer, or a new buffer where it is too small (rare). */
+  take(size: number): Buffer {
+    if (size > this.capacity) return Buffer.allocUnsafe(size);
+    this.buffer ??= Buffer.allocUnsafeSlow(this.capacity);
+    return this.buffer.subarray(0, size);
+  }
+}
+
 export class PackStore implements PeerStore {
   private readonly index = new HashIndex();
   private readonly packs = new Map<number, Pack>();
@@ -101,9 +115,14 @@ export class PackStore implements PeerStore {
   /** keys() walks in progress; compaction waits for them, so no record is missed or moved under one. */
   private listing = 0;
   private closed = false;
-  private writeBuffer: Buffer | undefined;
-  /** Runs read only to see which records exist go here (see records). */
-  private readBuffer: Buffer | undefined;
+  /**
+   * Records about to be written: the write is synchronous, so nothing holds them after. A fresh
+   * 64 KiB buffer per batch was 64 MiB of short-lived memory outside V8's heap per 64 MiB stored,
+   * and V8 answers such memory with full collections.
+   */
+  private readonly writeBuffer = new LentBuffer(WRITE_BUFFER_BYTES);
+  /** Runs read only to see which records exist (see records). */
+  private readonly readBuffer = new LentBuffer(READ_RUN_BYTES);
 
   private constructor(
     private readonly dir: string,
@@ -162,7 +181,7 @@ export class PackStore implements PeerStore {
     if (withinQuota && this.diskBytes() + size > this.maxBytes) {
       throw new QuotaExceededError(`this peer's store is full: ${this.diskBytes()} of ${this.maxBytes} bytes used`);
     }
-    const records = this.scratch(size);
+    const records = this.writeBuffer.take(size);
     let at = 0;
     for (const { hash, bytes } of fresh) at = writeRecord(records, at, hash, bytes, false);
     const { pack, offset } = this.append(records);
@@ -171,18 +190,6 @@ export class PackStore implements PeerStore {
       this.indexNew(prefixOf(hash), { pack: pack.id, offset: at, length: bytes.length });
       at += recordBytes(bytes.length);
     }
-  }
-
-  /**
-   * A buffer of `size` bytes for records about to be written, reused from write to write: the
-   * write is synchronous, so nothing holds it after. A fresh 64 KiB buffer per batch was 64 MiB
-   * of short-lived memory outside V8's heap per 64 MiB stored, and V8 answers such memory with
-   * full collections.
-   */
-  private scratch(size: number): Buffer {
-    if (size > WRITE_BUFFER_BYTES) return Buffer.allocUnsafe(size); // rare: kept only while written
-    this.writeBuffer ??= Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
-    return this.writeBuffer.subarray(0, size);
   }
 
   /** Indexes a record of a hash not indexed yet. */
@@ -374,13 +381,7 @@ export class PackStore implements PeerStore {
         end++;
       }
       const size = runEnd - first.offset;
-      let run: Buffer;
-      if (reuse && size <= READ_RUN_BYTES) {
-        this.readBuffer ??= Buffer.allocUnsafeSlow(READ_RUN_BYTES);
-        run = this.readBuffer.subarray(0, size);
-      } else {
-        run = Buffer.allocUnsafe(size);
-      }
+      const run = reuse ? this.readBuffer.take(size) : Buffer.allocUnsafe(size);
       readAllAt(this.packs.get(first.pack)!.fd, run, first.offset);
       for (let i = start; i < end; i++) {
         const { index, location } = wanted[i]!;
