@@ -65,7 +65,7 @@ export interface UdpBufferResult {
 
 /** Enlarges the UDP sockets of this process, each once. */
 export class UdpReceiveBuffers {
-  /** Sockets done, by inode; sockets closed since are forgotten at each pass. */
+  /** Sockets done, by inode: those open at the last pass. */
   private done = new Set<string>();
 
   constructor(
@@ -111,7 +111,7 @@ export class UdpReceiveBuffers {
       result.sockets++;
       result.smallestBytes = Math.min(result.smallestBytes ?? size, size);
     }
-    this.done = new Set([...this.done].filter((inode) => open.has(inode)));
+    this.done = open; // every open socket is done by now; closed ones drop out
     return result;
   }
 }
