@@ -8,6 +8,7 @@ import {
   asPeerId,
   browserHasher,
   browserRtcEndpoints,
+  IdbStore,
   ConnectionPool,
   followPeerHealth,
   loadPeerId,
@@ -21,7 +22,6 @@ import {
   type PeerId,
   type StoreStats,
 } from '@meshdrive/core';
-import { IdbStore } from './idb-store.js';
 import { describeError } from './messages.js';
 
 export const STATUS_POLL_MS = 1_000;

@@ -2,8 +2,7 @@
  * The page behind store-test.html: exposes the chunk-store acceptance cases for the IndexedDB
  * store on `window.storeAcceptance`, so Playwright can run and report each case on its own.
  */
-import { chunkStoreAcceptance, fromHex, type PeerStore, type StoreFactory } from '@meshdrive/core';
-import { IdbStore } from './idb-store.js';
+import { chunkStoreAcceptance, fromHex, IdbStore, type PeerStore, type StoreFactory } from '@meshdrive/core';
 
 let databases = 0;
 

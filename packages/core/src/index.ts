@@ -8,9 +8,9 @@
  * await client.store('notes.txt', bytesSource(new TextEncoder().encode('hello')));
  */
 export * from './shared-exports.js';
-export { nodeHasher } from './hasher.node.js';
+export { nodeHasher } from './codec/hasher.node.js';
 export { SqliteStore } from './stores/sqlite-store.node.js';
 export { PackStore } from './stores/pack-store.node.js';
 export { nodeRtcEndpoints, type NodeRtcOptions } from './transport/webrtc.node.js';
 export { UDP_RECEIVE_BUFFER_BYTES, UdpReceiveBuffers, type UdpBufferResult } from './transport/udp-buffers.node.js';
-export { connectClient, type ConnectedClient } from './connect.node.js';
+export { connectClient, type ConnectedClient } from './client/connect.node.js';

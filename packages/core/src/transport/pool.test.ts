@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MeshError, PeerUnavailableError } from '../errors.js';
 import { asPeerId, randomId, type PeerId } from '../ids.js';
-import { FrameType } from '../wire.js';
+import { FrameType } from '../wire/peer-protocol.js';
 import type { FrameChannel } from './frame-channel.js';
 import { memoryChannelPair } from './memory-channel.js';
 import { ConnectionPool, type RtcEndpoint, type Signaling } from './pool.js';

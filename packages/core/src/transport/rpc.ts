@@ -5,9 +5,9 @@
  */
 import { BufferPool } from '../buffer-pool.js';
 import { MeshError, FrameError, PeerUnavailableError, TimeoutError, toErrorPayload, fromErrorPayload } from '../errors.js';
-import { BATCH_TARGET_BYTES, decodeFrame, encodeFrame, FLAG_FINAL, peekRequestId, type Frame, type FrameBody } from '../frame.js';
+import { BATCH_TARGET_BYTES, decodeFrame, encodeFrame, FLAG_FINAL, peekRequestId, type Frame, type FrameBody } from '../wire/frame.js';
 import type { PeerId } from '../ids.js';
-import { FrameType, errorReplySchema } from '../wire.js';
+import { FrameType, errorReplySchema } from '../wire/peer-protocol.js';
 import type { FrameChannel } from './frame-channel.js';
 
 /** A request that neither answers nor streams for this long is abandoned. */

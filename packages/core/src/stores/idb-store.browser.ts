@@ -12,7 +12,11 @@
  * every heartbeat) and survives a reload.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { fromHex, QuotaExceededError, StoreClosedError, toHex, HASH_BYTES, type HashBytes, type PeerStore, type PutOptions, type StoredChunk, type StoreStats } from '@meshdrive/core';
+import { fromHex, toHex } from '../bytes.js';
+import { HASH_BYTES } from '../chunking/chunk-list.js';
+import { QuotaExceededError, StoreClosedError } from '../errors.js';
+import type { HashBytes } from '../ids.js';
+import type { PeerStore, PutOptions, StoredChunk, StoreStats } from './chunk-store.js';
 
 export const DEFAULT_DB_NAME = 'meshdrive';
 /** Version 1 kept one record per chunk in 'chunks'; version 2 packs them (migrated on open). */

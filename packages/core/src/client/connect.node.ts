@@ -1,12 +1,12 @@
 /** Wires a MeshClient for a Node process: master connection, connection pool, node:crypto. */
-import { MeshClient } from './client.js';
-import { nodeHasher } from './hasher.node.js';
-import { asPeerId, randomId } from './ids.js';
-import type { Layout } from './layout.js';
-import { MasterConnection } from './master-connection.js';
-import { followPeerHealth } from './mesh-peer.js';
-import { ConnectionPool } from './transport/pool.js';
-import { nodeRtcEndpoints } from './transport/webrtc.node.js';
+import { MeshClient } from './mesh-client.js';
+import { nodeHasher } from '../codec/hasher.node.js';
+import { asPeerId, randomId } from '../ids.js';
+import type { Layout } from '../chunking/layout.js';
+import { MasterConnection } from '../transport/master-connection.js';
+import { followPeerHealth } from '../peer/mesh-peer.js';
+import { ConnectionPool } from '../transport/pool.js';
+import { nodeRtcEndpoints } from '../transport/webrtc.node.js';
 
 export interface ConnectedClient {
   client: MeshClient;

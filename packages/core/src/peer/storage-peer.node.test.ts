@@ -1,18 +1,18 @@
 /** The storage protocol between in-memory peers: chain replication, dedup, verification, errors. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { fromHex, toHex } from './bytes.js';
-import { encodeChunkList } from './chunk-list.js';
-import { MeshError } from './errors.js';
-import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from './frame.js';
-import { nodeHasher } from './hasher.node.js';
-import { asPeerId, type PeerId } from './ids.js';
-import { MAX_PIN_REPORT } from './signal-protocol.js';
+import { fromHex, toHex } from '../bytes.js';
+import { encodeChunkList } from '../chunking/chunk-list.js';
+import { MeshError } from '../errors.js';
+import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from '../wire/frame.js';
+import { nodeHasher } from '../codec/hasher.node.js';
+import { asPeerId, type PeerId } from '../ids.js';
+import { MAX_PIN_REPORT } from '../wire/signal-protocol.js';
 import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, GET_SLICE_CHUNKS, StoragePeer } from './storage-peer.js';
-import { MemoryStore } from './stores/memory-store.js';
-import { memoryChannelPair } from './transport/memory-channel.js';
-import { RpcConnection } from './transport/rpc.js';
-import { FrameType } from './wire.js';
+import { MemoryStore } from '../stores/memory-store.js';
+import { memoryChannelPair } from '../transport/memory-channel.js';
+import { RpcConnection } from '../transport/rpc.js';
+import { FrameType } from '../wire/peer-protocol.js';
 
 function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> = new Set()) {
   const stores = new Map<PeerId, MemoryStore>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toHex } from './bytes.js';
+import { toHex } from '../bytes.js';
 import { encodeChunkList, splitChunkList } from './chunk-list.js';
-import { MeshError } from './errors.js';
+import { MeshError } from '../errors.js';
 import { segmentCount, segmentRange, splitChunks } from './layout.js';
 
 const layout = { chunkSize: 1024, segmentChunks: 1024 };

@@ -1,6 +1,6 @@
 /** Which holder of a segment a client reads from: pure, over the master's view of peer health. */
-import type { PeerId } from './ids.js';
-import type { PeerStatus } from './signal-protocol.js';
+import type { PeerId } from '../ids.js';
+import type { PeerStatus } from '../wire/signal-protocol.js';
 
 const HEALTH_ORDER: Record<PeerStatus, number> = { online: 0, stale: 1, dead: 2 };
 

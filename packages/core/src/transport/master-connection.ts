@@ -4,15 +4,15 @@
  * connection pool, and reconnects by itself (the master may restart; peers rejoin unaided).
  */
 import { io, type Socket } from 'socket.io-client';
-import { fromErrorPayload, MasterUnreachableError, MeshError } from './errors.js';
-import type { PeerId } from './ids.js';
+import { fromErrorPayload, MasterUnreachableError, MeshError } from '../errors.js';
+import type { PeerId } from '../ids.js';
 import type {
   ClientToServerEvents,
   JoinRequest,
   Reply,
   ServerToClientEvents,
-} from './signal-protocol.js';
-import type { Signaling } from './transport/pool.js';
+} from '../wire/signal-protocol.js';
+import type { Signaling } from './pool.js';
 
 export const MASTER_REQUEST_TIMEOUT_MS = 20_000;
 /** How long a command waits for the first connection before reporting the master unreachable. */

@@ -5,7 +5,8 @@
  * HDFS does), so a client talks to the primary only.
  */
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
+import type { FrameBody } from './frame.js';
 
 export const FrameType = {
   /** Offer a segment's chunk list; reply: indexes of chunks missing on any replica. */
@@ -52,6 +53,49 @@ export const sealReplySchema = z.object({ holders: z.array(peerIdSchema) });
 export type SealReply = z.infer<typeof sealReplySchema>;
 
 export const errorReplySchema = z.object({ code: z.string().max(64), message: z.string().max(2000) });
+
+/**
+ * The protocol map: for each request type, the schema of its metadata and of its reply. A Push
+ * is never answered (Seal reports it); a Get is answered with a stream of Data frames.
+ */
+export const peerProtocol = {
+  [FrameType.Offer]: { meta: segmentRequestSchema, reply: offerReplySchema },
+  [FrameType.Put]: { meta: segmentRequestSchema, reply: putReplySchema },
+  [FrameType.Seal]: { meta: segmentRequestSchema, reply: sealReplySchema },
+  [FrameType.Push]: { meta: segmentRequestSchema, reply: undefined },
+  [FrameType.Get]: { meta: z.undefined(), reply: undefined },
+} as const;
+export type PeerProtocol = typeof peerProtocol;
+export type RequestType = keyof PeerProtocol;
+/** Request types answered with one Ok reply. */
+export type RepliedType = { [T in RequestType]: PeerProtocol[T]['reply'] extends z.ZodType ? T : never }[RequestType];
+export type MetaOf<T extends RequestType> = z.infer<PeerProtocol[T]['meta']>;
+export type ReplyOf<T extends RepliedType> = z.infer<NonNullable<PeerProtocol[T]['reply']>>;
+
+/** A request as a handler sees it, its metadata already checked against its type's schema. */
+export type PeerRequest = { [T in RequestType]: { type: T; meta: MetaOf<T>; body: Uint8Array } }[RequestType];
+
+/** Checks an incoming request's type and metadata: an unknown type or bad metadata is a ValidationError. */
+export function parsePeerRequest(type: number, meta: unknown, body: Uint8Array): PeerRequest {
+  if (!Object.hasOwn(peerProtocol, type)) throw new ValidationError(`unknown request type ${type}`);
+  const known = type as RequestType;
+  return { type: known, meta: parseMeta(peerProtocol[known].meta as z.ZodType<unknown>, meta, requestName(known)), body } as PeerRequest;
+}
+
+/** What sends a request and waits for its reply: an RpcConnection, or a stand-in in tests. */
+export interface RequestSender {
+  request(type: number, meta: unknown, body?: FrameBody): Promise<{ meta: unknown; body: Uint8Array }>;
+}
+
+/** Sends a request that is answered once, and checks the reply against its type's schema. */
+export async function callPeer<T extends RepliedType>(connection: RequestSender, type: T, meta: MetaOf<T>, body?: FrameBody): Promise<ReplyOf<T>> {
+  const reply = await connection.request(type, meta, body);
+  return parseMeta(peerProtocol[type].reply as unknown as z.ZodType<ReplyOf<T>>, reply.meta, `${requestName(type)} reply`);
+}
+
+function requestName(type: RequestType): string {
+  return Object.entries(FrameType).find(([, value]) => value === type)![0].toLowerCase();
+}
 
 /** Parses untrusted metadata, turning a schema failure into a ValidationError with one line. */
 export function parseMeta<T>(schema: z.ZodType<T>, meta: unknown, what: string): T {

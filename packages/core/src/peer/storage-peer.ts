@@ -4,17 +4,17 @@
  * only once the whole chain has answered, so an acknowledged write is on every replica.
  */
 import { HashBloomFilter } from './bloom.js';
-import { HASH_BYTES, splitChunkList } from './chunk-list.js';
-import { bytesEqual, fromHex, toHex } from './bytes.js';
-import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from './errors.js';
-import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChunk } from './frame.js';
+import { HASH_BYTES, splitChunkList } from '../chunking/chunk-list.js';
+import { bytesEqual, fromHex, toHex } from '../bytes.js';
+import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from '../errors.js';
+import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChunk } from '../wire/frame.js';
 import type { ZodType } from 'zod';
-import type { Hasher } from './hasher.js';
-import { asPeerId, type HashBytes, type PeerId } from './ids.js';
-import { MAX_PIN_REPORT, type PinReport } from './signal-protocol.js';
-import type { PeerStore, StoredChunk } from './stores/chunk-store.js';
-import type { IncomingRequest, RpcConnection } from './transport/rpc.js';
-import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema, segmentRequestSchema, type SegmentRequest } from './wire.js';
+import type { Hasher } from '../codec/hasher.js';
+import { asPeerId, type HashBytes, type PeerId } from '../ids.js';
+import { MAX_PIN_REPORT, type PinReport } from '../wire/signal-protocol.js';
+import type { PeerStore, StoredChunk } from '../stores/chunk-store.js';
+import type { IncomingRequest, RpcConnection } from '../transport/rpc.js';
+import { FrameType, offerReplySchema, parseMeta, putReplySchema, sealReplySchema, segmentRequestSchema, type SegmentRequest } from '../wire/peer-protocol.js';
 
 /** At most this many chunks may be asked for in one Get (a full default segment is 1024). */
 export const MAX_GET_CHUNKS = 16384;

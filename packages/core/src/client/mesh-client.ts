@@ -4,23 +4,23 @@
  * primary, which pipelines them to the backups; only chunks the replicas lack are sent.
  * Reads try the primary, fail over to backups, then ask the master again.
  */
-import { encodeChunkList, HASH_BYTES } from './chunk-list.js';
-import { BufferPool } from './buffer-pool.js';
-import { bytesEqual, fromHex, toHex } from './bytes.js';
+import { encodeChunkList, HASH_BYTES } from '../chunking/chunk-list.js';
+import { BufferPool } from '../buffer-pool.js';
+import { bytesEqual, fromHex, toHex } from '../bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
-import { forEachLimited, Hedger, sleep } from './concurrency.js';
+import { forEachLimited, Hedger, sleep } from '../concurrency.js';
 import { leastQueued, orderByHealth } from './holders.js';
-import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from './errors.js';
-import { batchChunks, chunkBatchWriter, decodeChunkBatch, type RawChunk } from './frame.js';
-import type { Hasher } from './hasher.js';
-import { asChunkHash, asPeerId, type FileId, type PeerId } from './ids.js';
-import { DEFAULT_LAYOUT, segmentCount, segmentRange, splitChunks, type Layout } from './layout.js';
-import type { FileSummary, Manifest, SegmentRecord } from './manifest.js';
-import type { MasterConnection } from './master-connection.js';
-import type { LocateResult, MeshState, PlaceResult } from './signal-protocol.js';
-import type { ConnectionPool } from './transport/pool.js';
-import type { RpcConnection } from './transport/rpc.js';
-import { FrameType, offerReplySchema, parseMeta, sealReplySchema } from './wire.js';
+import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from '../errors.js';
+import { batchChunks, chunkBatchWriter, decodeChunkBatch, type RawChunk } from '../wire/frame.js';
+import type { Hasher } from '../codec/hasher.js';
+import { asChunkHash, asPeerId, type FileId, type PeerId } from '../ids.js';
+import { DEFAULT_LAYOUT, segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
+import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
+import type { MasterConnection } from '../transport/master-connection.js';
+import type { LocateResult, MeshState, PlaceResult } from '../wire/signal-protocol.js';
+import type { ConnectionPool } from '../transport/pool.js';
+import type { RpcConnection } from '../transport/rpc.js';
+import { FrameType, offerReplySchema, parseMeta, sealReplySchema } from '../wire/peer-protocol.js';
 
 /**
  * Segments written at once. A write waits for two trips down the replica chain and back (Offer,

@@ -4,10 +4,10 @@
  * Requests use acknowledgements that carry a Reply: a value, or an error with a stable code.
  */
 import { z } from 'zod';
-import type { ErrorPayload } from './errors.js';
-import type { FileId, PeerId } from './ids.js';
-import type { FileSummary, Manifest } from './manifest.js';
-import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS } from './layout.js';
+import type { ErrorPayload } from '../errors.js';
+import type { FileId, PeerId } from '../ids.js';
+import type { FileSummary, Manifest } from '../chunking/manifest.js';
+import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS } from '../chunking/layout.js';
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 export type Ack<T> = (reply: Reply<T>) => void;

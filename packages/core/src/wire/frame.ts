@@ -8,10 +8,10 @@
  * peer never trusts a length field. Chunk batches put many chunks in one body so one message
  * carries up to BATCH_TARGET_BYTES (sending 1 KiB messages one by one is ~7x slower).
  */
-import { fromUtf8, toHex, utf8 } from './bytes.js';
-import { HASH_BYTES } from './chunk-list.js';
-import { FrameError, FrameTooLargeError } from './errors.js';
-import { asChunkHash, type ChunkHash } from './ids.js';
+import { fromUtf8, toHex, utf8 } from '../bytes.js';
+import { HASH_BYTES } from '../chunking/chunk-list.js';
+import { FrameError, FrameTooLargeError } from '../errors.js';
+import { asChunkHash, type ChunkHash } from '../ids.js';
 
 export const FRAME_MAGIC = 0x4d;
 export const FRAME_VERSION = 1;

@@ -3,7 +3,7 @@
  * (at ~1% by default) and never a false negative. The items are already uniformly random, so
  * the filter's k probe positions are read straight from the hash instead of hashing again.
  */
-import type { HashBytes } from './ids.js';
+import type { HashBytes } from '../ids.js';
 
 const DEFAULT_FALSE_POSITIVE_RATE = 0.01;
 /** Probes read 32-bit words from the 32-byte hash, at overlapping 2-byte steps: at most 15. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MeshError } from './errors.js';
+import { MeshError } from '../errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, decodeFrame, encodeChunkBatch, encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame.js';
 
 const codeOf = (run: () => unknown): string | undefined => {

@@ -3,7 +3,7 @@
  * It is stored on the segment's replicas like any other blob (named by its own hash), and the
  * manifest keeps only that one hash per segment: a two-level Merkle tree.
  */
-import { FrameError } from './errors.js';
+import { FrameError } from '../errors.js';
 
 export const HASH_BYTES = 32;
 

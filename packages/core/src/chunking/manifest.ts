@@ -2,7 +2,7 @@
  * A manifest describes one version of one file. The master keeps it; it holds one hash per
  * segment (the hash of that segment's chunk list), so the master's state is O(files + segments).
  */
-import type { ChunkHash, FileId, PeerId } from './ids.js';
+import type { ChunkHash, FileId, PeerId } from '../ids.js';
 import type { Layout } from './layout.js';
 
 export interface SegmentRecord {

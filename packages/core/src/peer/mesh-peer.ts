@@ -3,13 +3,13 @@
  * heartbeats with its holdings, serves and forwards chunks over pooled WebRTC connections, and
  * drops segments when told. Used unchanged by the Node daemon and by the browser tab.
  */
-import type { Hasher } from './hasher.js';
-import { asPeerId, randomId, type PeerId } from './ids.js';
-import { MasterConnection } from './master-connection.js';
-import type { PeerKind } from './signal-protocol.js';
+import type { Hasher } from '../codec/hasher.js';
+import { asPeerId, randomId, type PeerId } from '../ids.js';
+import { MasterConnection } from '../transport/master-connection.js';
+import type { PeerKind } from '../wire/signal-protocol.js';
 import { StoragePeer } from './storage-peer.js';
-import type { PeerStore } from './stores/chunk-store.js';
-import { ConnectionPool, type RtcEndpointFactory } from './transport/pool.js';
+import type { PeerStore } from '../stores/chunk-store.js';
+import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
 
 const PEER_ID_META_KEY = 'peer-id';
 /** How often a peer looks for chunks of abandoned sends (it skips the turn while busy). */

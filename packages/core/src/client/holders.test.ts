@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { leastQueued, orderByHealth } from './holders.js';
-import { asPeerId, type PeerId } from './ids.js';
-import type { PeerStatus } from './signal-protocol.js';
+import { asPeerId, type PeerId } from '../ids.js';
+import type { PeerStatus } from '../wire/signal-protocol.js';
 
 const [a, b, c] = ['a', 'b', 'c'].map((id) => asPeerId(`${id}0000000-0000-4000-8000-000000000000`)) as [PeerId, PeerId, PeerId];
 const allOnline: Record<string, PeerStatus> = { [a]: 'online', [b]: 'online', [c]: 'online' };
