@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { MeshError, type ByteSink, type ByteSource } from '@meshdrive/core';
 
 export class LocalFileError extends MeshError {
-  constructor(message: string) { super('ERR_LOCAL_FILE', message); }
+  static override readonly code = 'ERR_LOCAL_FILE';
 }
 
 export async function openSource(path: string): Promise<ByteSource & { close(): Promise<void> }> {

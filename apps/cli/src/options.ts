@@ -5,7 +5,7 @@ import { MeshError } from '@meshdrive/core';
 export const DEFAULT_SIGNAL_URL = 'http://127.0.0.1:7070';
 
 export class UsageError extends MeshError {
-  constructor(message: string) { super('ERR_USAGE', message); }
+  static override readonly code = 'ERR_USAGE';
 }
 
 const OPTIONS = {

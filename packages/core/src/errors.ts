@@ -1,88 +1,182 @@
 /**
- * Every failure Meshdrive reports is a MeshError with a stable `code`, so tests assert on the
- * code, the CLI and the web app show `message` as one clear sentence, and the wire carries both.
+ * Every failure Meshdrive reports is a MeshError subclass with a stable `code` (its class's
+ * `static readonly code`), so tests assert on the code, the CLI and the web app show one clear
+ * sentence per code, and the wire carries both. An error payload turns back into its own class
+ * on the other side (fromErrorPayload), so `instanceof` works across peers and the master.
  */
 export class MeshError extends Error {
+  static readonly code: string = 'ERR_MESH';
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = code;
+    this.code = new.target.code;
     this.name = new.target.name;
   }
 }
 
+/** Anything unexpected: a bug or a failure no other class names. */
+export class InternalError extends MeshError {
+  static override readonly code = 'ERR_INTERNAL';
+}
 export class ValidationError extends MeshError {
-  constructor(message: string) { super('ERR_VALIDATION', message); }
+  static override readonly code = 'ERR_VALIDATION';
+}
+/** The other side broke the protocol: a malformed reply or an answer that makes no sense. */
+export class ProtocolError extends MeshError {
+  static override readonly code = 'ERR_PROTOCOL';
 }
 export class FrameError extends MeshError {
-  constructor(message: string) { super('ERR_FRAME', message); }
+  static override readonly code = 'ERR_FRAME';
 }
 export class FrameTooLargeError extends MeshError {
+  static override readonly code = 'ERR_FRAME_TOO_LARGE';
   constructor(size: number, max: number) {
-    super('ERR_FRAME_TOO_LARGE', `frame of ${size} bytes exceeds the ${max}-byte limit`);
+    super(`frame of ${size} bytes exceeds the ${max}-byte limit`);
   }
 }
 export class ChunkCorruptError extends MeshError {
+  static override readonly code = 'ERR_CHUNK_CORRUPT';
   constructor(expected: string, actual: string) {
-    super('ERR_CHUNK_CORRUPT', `chunk bytes hash to ${actual.slice(0, 12)}… but were named ${expected.slice(0, 12)}…`);
+    super(`chunk bytes hash to ${actual.slice(0, 12)}… but were named ${expected.slice(0, 12)}…`);
   }
 }
 export class ChunkNotFoundError extends MeshError {
-  constructor(hash: string) { super('ERR_CHUNK_NOT_FOUND', `chunk ${hash.slice(0, 12)}… is not held here`); }
+  static override readonly code = 'ERR_CHUNK_NOT_FOUND';
+  constructor(hash: string) {
+    super(`chunk ${hash.slice(0, 12)}… is not held here`);
+  }
+}
+/** A Seal found chunks of its segment missing: some Push never arrived. */
+export class SegmentIncompleteError extends MeshError {
+  static override readonly code = 'ERR_SEGMENT_INCOMPLETE';
+  constructor(list: string, absent: number, total: number) {
+    super(`segment ${list.slice(0, 12)}… is missing ${absent} of ${total} chunks`);
+  }
 }
 export class FileNotFoundError extends MeshError {
-  constructor(name: string) { super('ERR_FILE_NOT_FOUND', `no file named "${name}" in the mesh`); }
+  static override readonly code = 'ERR_FILE_NOT_FOUND';
+  constructor(name: string) {
+    super(`no file named "${name}" in the mesh`);
+  }
 }
 export class NoPeersError extends MeshError {
-  constructor() { super('ERR_NO_PEERS', 'no storage peers are online: start one with `meshdrive peer` or open the web app'); }
+  static override readonly code = 'ERR_NO_PEERS';
+  constructor() {
+    super('no storage peers are online: start one with `meshdrive peer` or open the web app');
+  }
 }
 export class PeerUnavailableError extends MeshError {
-  constructor(peerId: string, why: string) { super('ERR_PEER_UNAVAILABLE', `peer ${peerId.slice(0, 8)} is unavailable: ${why}`); }
+  static override readonly code = 'ERR_PEER_UNAVAILABLE';
+  constructor(peerId: string, why: string) {
+    super(`peer ${peerId.slice(0, 8)} is unavailable: ${why}`);
+  }
 }
 export class ReplicasUnavailableError extends MeshError {
-  constructor(what: string) { super('ERR_REPLICAS_UNAVAILABLE', `every replica of ${what} failed; the data may return when its peers do`); }
+  static override readonly code = 'ERR_REPLICAS_UNAVAILABLE';
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`every replica of ${what} failed; the data may return when its peers do`, options);
+  }
 }
-export class InsufficientReplicasError extends MeshError {
-  constructor(got: number, wanted: number) {
-    super('ERR_INSUFFICIENT_REPLICAS', `only ${got} of ${wanted} required replicas confirmed the write`);
+/** A segment's Seal came back from fewer replicas than it was sent to. */
+export class ReplicationError extends MeshError {
+  static override readonly code = 'ERR_REPLICATION';
+  constructor(list: string, got: number, wanted: number) {
+    super(`only ${got} of ${wanted} replicas stored segment ${list.slice(0, 12)}…`);
   }
 }
 export class VersionConflictError extends MeshError {
+  static override readonly code = 'ERR_VERSION_CONFLICT';
   constructor(name: string, expected: number, actual: number) {
-    super('ERR_VERSION_CONFLICT', `"${name}" changed while you were writing it (expected version ${expected}, found ${actual}); send again`);
+    super(`"${name}" changed while you were writing it (expected version ${expected}, found ${actual}); send again`);
   }
 }
 export class TimeoutError extends MeshError {
-  constructor(what: string, ms: number) { super('ERR_TIMEOUT', `${what} did not answer within ${ms} ms`); }
-}
-export class MasterUnreachableError extends MeshError {
-  constructor(url: string, why: string) { super('ERR_MASTER_UNREACHABLE', `cannot reach the master at ${url}: ${why}`); }
-}
-export class StoreClosedError extends MeshError {
-  constructor() { super('ERR_STORE_CLOSED', 'the chunk store is closed'); }
-}
-export class QuotaExceededError extends MeshError {
-  constructor(message: string) { super('ERR_QUOTA_EXCEEDED', message); }
-}
-export class UnauthorizedError extends MeshError {
-  constructor(message = 'not authorized') { super('ERR_UNAUTHORIZED', message); }
-}
-
-export class SendExpiredError extends MeshError {
-  constructor(name: string) {
-    super('ERR_SEND_EXPIRED', `the send of "${name}" was interrupted for too long and its segments may have been freed; send it again`);
+  static override readonly code = 'ERR_TIMEOUT';
+  constructor(what: string, ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
   }
 }
+export class MasterUnreachableError extends MeshError {
+  static override readonly code = 'ERR_MASTER_UNREACHABLE';
+  constructor(url: string, why: string) {
+    super(`cannot reach the master at ${url}: ${why}`);
+  }
+}
+/** A request reached an endpoint that only makes requests (a client, not a storage peer). */
+export class NotServingError extends MeshError {
+  static override readonly code = 'ERR_NOT_SERVING';
+  constructor() {
+    super('this endpoint does not serve requests');
+  }
+}
+/** A request handler finished without answering: a bug on the serving side. */
+export class NoReplyError extends MeshError {
+  static override readonly code = 'ERR_NO_REPLY';
+  constructor() {
+    super('request handled without a reply');
+  }
+}
+export class StoreClosedError extends MeshError {
+  static override readonly code = 'ERR_STORE_CLOSED';
+  constructor() {
+    super('the chunk store is closed');
+  }
+}
+/** The chunk store failed to read or write: a damaged pack, a failed disk write. */
+export class StoreError extends MeshError {
+  static override readonly code = 'ERR_STORE';
+}
+export class QuotaExceededError extends MeshError {
+  static override readonly code = 'ERR_QUOTA_EXCEEDED';
+}
+export class UnauthorizedError extends MeshError {
+  static override readonly code = 'ERR_UNAUTHORIZED';
+  constructor(message = 'not authorized') {
+    super(message);
+  }
+}
+export class SendExpiredError extends MeshError {
+  static override readonly code = 'ERR_SEND_EXPIRED';
+  constructor(name: string) {
+    super(`the send of "${name}" was interrupted for too long and its segments may have been freed; send it again`);
+  }
+}
+
+/** Every class whose errors may cross the wire, by code. */
+type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
+const ERROR_CLASSES: readonly ErrorClass[] = [
+  InternalError, ValidationError, ProtocolError, FrameError, FrameTooLargeError, ChunkCorruptError, ChunkNotFoundError,
+  SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
+  VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
+  QuotaExceededError, UnauthorizedError, SendExpiredError,
+];
+const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 
 /** Wire form of an error: what crosses socket.io and data channels. */
 export interface ErrorPayload { code: string; message: string }
 
 export function toErrorPayload(error: unknown): ErrorPayload {
   if (error instanceof MeshError) return { code: error.code, message: error.message };
-  return { code: 'ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  return { code: InternalError.code, message: error instanceof Error ? error.message : String(error) };
 }
 
-/** Rebuilds an error that crossed the wire; the code survives, the class becomes MeshError. */
+/**
+ * Rebuilds an error that crossed the wire as an instance of its own class, with the sender's
+ * message; an unknown code (a newer peer's) becomes an InternalError that keeps the message.
+ */
 export function fromErrorPayload(payload: ErrorPayload): MeshError {
-  return new MeshError(payload.code, payload.message);
+  const type = BY_CODE.get(payload.code) ?? InternalError;
+  const error = Object.create(type.prototype) as MeshError & { code: string; message: string; name: string };
+  Object.defineProperties(error, {
+    code: { value: type.code, enumerable: true },
+    message: { value: payload.message, writable: true, configurable: true },
+    name: { value: type.name, writable: true, configurable: true },
+    stack: { value: `${type.name}: ${payload.message}`, writable: true, configurable: true },
+  });
+  return error;
+}
+
+/** True when `error` is a MeshError of one of `types`. */
+export function isErrorOf(error: unknown, ...types: ErrorClass[]): error is MeshError {
+  return error instanceof MeshError && types.some((type) => error.code === type.code);
 }

@@ -10,7 +10,7 @@ import { bytesEqual, fromHex, toHex } from '../bytes.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import { forEachLimited, Hedger, sleep } from '../concurrency.js';
 import { leastQueued, orderByHealth } from './holders.js';
-import { ChunkCorruptError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError } from '../errors.js';
+import { ChunkCorruptError, FileNotFoundError, FrameError, MeshError, NoPeersError, ReplicasUnavailableError, ReplicationError, UnauthorizedError, ValidationError, VersionConflictError, isErrorOf } from '../errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, type RawChunk } from '../wire/frame.js';
 import type { Hasher } from '../codec/hasher.js';
 import { asChunkHash, asPeerId, type FileId, type PeerId } from '../ids.js';
@@ -307,7 +307,7 @@ export class MeshClient {
       report.moved(batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
     }
     const seal = parseMeta(sealReplySchema, (await connection.request(FrameType.Seal, request)).meta, 'seal reply');
-    if (seal.holders.length < replicas.length) throw new MeshError('ERR_REPLICATION', `only ${seal.holders.length} of ${replicas.length} replicas stored segment ${list.slice(0, 12)}…`);
+    if (seal.holders.length < replicas.length) throw new ReplicationError(list, seal.holders.length, replicas.length);
     return { holders: seal.holders.map(asPeerId) };
   }
 
@@ -359,8 +359,8 @@ export class MeshClient {
       }
     }
     const what = `segment ${index} of "${manifest.name}"`;
-    if (lastError instanceof MeshError && lastError.code === 'ERR_NO_PEERS') throw lastError;
-    throw Object.assign(new ReplicasUnavailableError(what), { cause: lastError });
+    if (lastError instanceof NoPeersError) throw lastError;
+    throw new ReplicasUnavailableError(what, { cause: lastError });
   }
 
   /**
@@ -395,7 +395,7 @@ export class MeshClient {
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof MeshError)) return true;
   // ERR_QUOTA_EXCEEDED is a full peer: the master places around it once the peer says so.
-  return !['ERR_VALIDATION', 'ERR_FILE_NOT_FOUND', 'ERR_UNAUTHORIZED', 'ERR_VERSION_CONFLICT'].includes(error.code);
+  return !isErrorOf(error, ValidationError, FileNotFoundError, UnauthorizedError, VersionConflictError);
 }
 
 export type { FileId, PlaceResult };

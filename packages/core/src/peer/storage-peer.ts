@@ -6,7 +6,7 @@
 import { HashBloomFilter } from './bloom.js';
 import { HASH_BYTES, splitChunkList } from '../chunking/chunk-list.js';
 import { bytesEqual, fromHex, toHex } from '../bytes.js';
-import { ChunkCorruptError, ChunkNotFoundError, MeshError, ValidationError } from '../errors.js';
+import { ChunkCorruptError, ChunkNotFoundError, QuotaExceededError, SegmentIncompleteError, ValidationError } from '../errors.js';
 import { batchChunks, chunkBatchWriter, decodeChunkBatch, hashName, type RawChunk } from '../wire/frame.js';
 import type { ZodType } from 'zod';
 import type { Hasher } from '../codec/hasher.js';
@@ -188,7 +188,7 @@ export class StoragePeer {
    */
   private spaceWatched(write: Promise<void>): Promise<void> {
     return write.catch((error: unknown) => {
-      if (error instanceof MeshError && error.code === 'ERR_QUOTA_EXCEEDED') this.isFull = true;
+      if (error instanceof QuotaExceededError) this.isFull = true;
       throw error;
     });
   }
@@ -293,7 +293,7 @@ export class StoragePeer {
     const hashes = splitChunkList(listBytes);
     // Lazy puts are readable at once, so this sees every push that arrived.
     const absent = (await store.hasMany(hashes)).filter((has) => !has).length;
-    if (absent > 0) throw new MeshError('ERR_SEGMENT_INCOMPLETE', `segment ${request.list.slice(0, 12)}… is missing ${absent} of ${hashes.length} chunks`);
+    if (absent > 0) throw new SegmentIncompleteError(request.list, absent, hashes.length);
     // The pin shares the segment's commit: one transaction makes both durable, or neither.
     // Its value is when: the master asks for old pins to find those of abandoned sends.
     const pinned = this.spaceWatched(store.setMeta(PIN_PREFIX + request.list, String(this.now()), { lazy: true }));

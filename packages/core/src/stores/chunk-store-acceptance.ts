@@ -5,7 +5,7 @@
  * the same data.
  */
 import { toHex } from '../bytes.js';
-import { MeshError } from '../errors.js';
+import { MeshError, StoreClosedError } from '../errors.js';
 import type { HashBytes } from '../ids.js';
 import type { PeerStore } from './chunk-store.js';
 
@@ -183,7 +183,7 @@ export const chunkStoreAcceptance: AcceptanceCase[] = [
       } catch (error) {
         code = error instanceof MeshError ? error.code : 'not a MeshError';
       }
-      check(code === 'ERR_STORE_CLOSED', `closed store error code: ${code}`);
+      check(code === StoreClosedError.code, `closed store error code: ${code}`);
     },
   },
   {

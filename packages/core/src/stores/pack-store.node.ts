@@ -31,7 +31,7 @@
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesEqual } from '../bytes.js';
-import { MeshError, QuotaExceededError, StoreClosedError } from '../errors.js';
+import { MeshError, QuotaExceededError, StoreClosedError, StoreError } from '../errors.js';
 import type { HashBytes } from '../ids.js';
 import type { PeerStore, PutOptions, StoredChunk, StoreStats } from './chunk-store.js';
 import { HashIndex, prefixOf, type HashPrefix, type Location } from './hash-index.js';
@@ -493,7 +493,7 @@ export class PackStore implements PeerStore {
 
   /** Ends a pack at a damaged record: cut off when opening, an error otherwise. */
   private cut(pack: Pack, offset: number, repair: boolean, why: string): void {
-    if (!repair) throw new MeshError('ERR_STORE', `pack ${pack.id} is damaged at byte ${offset}: ${why}`);
+    if (!repair) throw new StoreError(`pack ${pack.id} is damaged at byte ${offset}: ${why}`);
     ftruncateSync(pack.fd, offset);
     pack.size = offset;
   }
@@ -575,7 +575,7 @@ export class PackStore implements PeerStore {
       writeAllAt(fd, MAGIC, 0); // created, then killed before its magic was written
       pack.size = MAGIC.length;
     } else if (!magic.equals(MAGIC)) {
-      throw new MeshError('ERR_STORE', `${this.packPath(id)} is not a meshdrive pack file`);
+      throw new StoreError(`${this.packPath(id)} is not a meshdrive pack file`);
     }
     return pack;
   }
@@ -616,7 +616,7 @@ function writeAllAt(fd: number, buffer: Uint8Array, position: number): void {
 function readAllAt(fd: number, buffer: Uint8Array, position: number): void {
   for (let done = 0; done < buffer.length;) {
     const read = readSync(fd, buffer, done, buffer.length - done, position + done);
-    if (read === 0) throw new MeshError('ERR_STORE', 'a pack file is shorter than its index says');
+    if (read === 0) throw new StoreError('a pack file is shorter than its index says');
     done += read;
   }
 }
@@ -625,5 +625,5 @@ function translate(error: unknown): Error {
   const code = (error as { code?: string }).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new QuotaExceededError('the disk holding this peer\'s store is full');
   if (error instanceof MeshError) return error;
-  return new MeshError('ERR_STORE', `chunk store failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new StoreError(`chunk store failed: ${error instanceof Error ? error.message : String(error)}`);
 }

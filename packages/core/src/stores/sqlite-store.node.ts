@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MeshError, QuotaExceededError, StoreClosedError } from '../errors.js';
+import { MeshError, QuotaExceededError, StoreClosedError, StoreError } from '../errors.js';
 import type { HashBytes } from '../ids.js';
 import type { PeerStore, PutOptions, StoredChunk, StoreStats } from './chunk-store.js';
 
@@ -294,5 +294,5 @@ function translate(error: unknown): Error {
   const code = (error as { code?: string }).code;
   if (code === 'SQLITE_FULL') return new QuotaExceededError('the disk holding this peer\'s store is full');
   if (error instanceof MeshError) return error;
-  return new MeshError('ERR_STORE', `chunk store write failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new StoreError(`chunk store write failed: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -4,7 +4,7 @@
  * connection pool, and reconnects by itself (the master may restart; peers rejoin unaided).
  */
 import { io, type Socket } from 'socket.io-client';
-import { fromErrorPayload, MasterUnreachableError, MeshError } from '../errors.js';
+import { fromErrorPayload, MasterUnreachableError, ProtocolError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type {
   ClientToServerEvents,
@@ -76,7 +76,7 @@ export class MasterConnection implements Signaling {
     } catch {
       throw new MasterUnreachableError(this.url, `no answer to "${event}" within ${timeoutMs} ms`);
     }
-    if (!reply || typeof reply !== 'object') throw new MeshError('ERR_PROTOCOL', `master sent a malformed reply to "${event}"`);
+    if (!reply || typeof reply !== 'object') throw new ProtocolError(`master sent a malformed reply to "${event}"`);
     if (!reply.ok) throw fromErrorPayload(reply.error);
     return reply.value;
   }

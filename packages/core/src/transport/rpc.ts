@@ -4,7 +4,7 @@
  * input is answered with an Error frame and never throws out of the message listener.
  */
 import { BufferPool } from '../buffer-pool.js';
-import { MeshError, FrameError, PeerUnavailableError, TimeoutError, toErrorPayload, fromErrorPayload } from '../errors.js';
+import { FrameError, NoReplyError, NotServingError, PeerUnavailableError, TimeoutError, toErrorPayload, fromErrorPayload } from '../errors.js';
 import { BATCH_TARGET_BYTES, decodeFrame, encodeFrame, FLAG_FINAL, peekRequestId, type Frame, type FrameBody } from '../wire/frame.js';
 import type { PeerId } from '../ids.js';
 import { FrameType, errorReplySchema } from '../wire/peer-protocol.js';
@@ -192,7 +192,7 @@ export class RpcConnection {
     const { requestId } = frame;
     if (requestId === NOTIFY_ID) return this.serveNotification(frame);
     if (!this.handler) {
-      this.sendError(requestId, new MeshError('ERR_NOT_SERVING', 'this endpoint does not serve requests'));
+      this.sendError(requestId, new NotServingError());
       return;
     }
     let answered = false;
@@ -212,7 +212,7 @@ export class RpcConnection {
     };
     try {
       await this.handler(request);
-      if (!answered) this.sendError(requestId, new MeshError('ERR_NO_REPLY', 'request handled without a reply'));
+      if (!answered) this.sendError(requestId, new NoReplyError());
     } catch (error) {
       this.sendError(requestId, error);
     }
