@@ -80,8 +80,13 @@ describe('round trips through a master and 3 peers', () => {
     for (const peer of state.peers) {
       expect(ids).toContain(peer.id);
       expect(peer).toMatchObject({ kind: 'node', status: 'online' });
-      expect(ids).toContain(peer.backup);
-      expect(peer.backup).not.toBe(peer.id);
+      // Its backups are the peers that hold copies of the segments it is primary for.
+      expect(peer.backups.length).toBeGreaterThan(0);
+      for (const backup of peer.backups) {
+        expect(ids).toContain(backup.peer);
+        expect(backup.peer).not.toBe(peer.id);
+        expect(backup.segments).toBeGreaterThan(0);
+      }
       // Every peer holds every chunk (R = 3 of 3), plus one chunk list per segment.
       const dataChunks = SIZES.reduce((sum, [, size]) => sum + Math.ceil(size / KIB), 0);
       expect(peer.chunks).toBeGreaterThanOrEqual(dataChunks);

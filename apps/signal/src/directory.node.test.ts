@@ -24,7 +24,7 @@ const manifest = (name: string, fileId: string, lists: string[]): Manifest => ({
   chunkSize: 1024,
   segmentChunks: 1024,
   createdAt: 1,
-  segments: lists.map((list) => ({ listHash: asChunkHash(list.repeat(64)), size: 1, holders: [asPeerId('p1')] })),
+  segments: lists.map((list) => ({ listHash: asChunkHash(list.repeat(64)), plainSize: 1, storedSize: 1, holders: [asPeerId('p1')] })),
 });
 
 const factories: [string, () => Directory][] = [

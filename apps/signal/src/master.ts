@@ -170,10 +170,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
     const next = new HashRing(membership.online().map((peer) => ({ id: peer.id, capacity: peer.capacity })));
     const changed = next.members.map((m) => m.id).join() !== ring.members.map((m) => m.id).join();
     ring = next;
-    if (!changed) return;
-    for (const member of ring.members) {
-      sockets.get(member.id)?.emit('ring', { backup: ring.backupOf(member.id) ?? null, peers: ring.size });
-    }
+    void changed;
   };
 
   const announce = (changes: (StatusChange | undefined)[]): void => {
@@ -215,7 +212,6 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       const info = { id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label };
       void directory.rememberPeer({ ...info, lastSeen: Date.now() });
       announce([membership.join(info, Date.now())]);
-      socket.emit('ring', { backup: ring.backupOf(id) ?? null, peers: ring.size });
       void deliverDrops(id);
     }
     socket.on('disconnect', () => {
@@ -265,6 +261,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
         size: request.size,
         chunkSize: request.chunkSize,
         segmentChunks: request.segmentChunks,
+        ...(request.codec === undefined ? {} : { codec: request.codec }),
         createdAt: Date.now(),
         segments: request.segments.map((segment) => ({ ...segment, listHash: segment.listHash as Manifest['segments'][number]['listHash'], holders: segment.holders.map(asPeerId) })),
       };
@@ -391,7 +388,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<Master> 
       id: peer.id,
       kind: peer.kind,
       status: peer.status,
-      backup: ring.backupOf(peer.id) ?? null,
+      backups: [],
       chunks: peer.stats.chunks,
       bytes: peer.stats.bytes,
       capacity: peer.capacity,

@@ -134,8 +134,10 @@ export class MdNetworkView extends LitElement {
         <dl>
           <dt>Id</dt>
           <dd class="mono">${shortId(peer.id)} · ${peer.kind === 'browser' ? 'browser tab' : 'headless'}</dd>
-          <dt>Backup</dt>
-          <dd>${peer.backup ? (labels.get(peer.backup) ?? shortId(peer.backup)) : html`<span class="muted">none</span>`}</dd>
+          <dt>Backups</dt>
+          <dd>${peer.backups.length === 0
+            ? html`<span class="muted">none</span>`
+            : peer.backups.map((backup, i) => html`${i > 0 ? ', ' : nothing}${labels.get(backup.peer) ?? shortId(backup.peer)} <span class="muted">(${backup.segments} ${backup.segments === 1 ? 'segment' : 'segments'})</span>`)}</dd>
           <dt>Holds</dt>
           <dd>${formatBytes(peer.bytes)} in ${peer.chunks.toLocaleString()} chunks</dd>
           <dt>Offers</dt>

@@ -8,8 +8,13 @@ import type { Layout } from './layout.js';
 export interface SegmentRecord {
   /** Hash of the segment's chunk list (see chunk-list.ts). */
   listHash: ChunkHash;
-  /** Bytes of file data in this segment. */
-  size: number;
+  /** Bytes of file data in this segment, as the reader gets them back. */
+  plainSize: number;
+  /**
+   * Bytes the segment's chunks hold on the peers, after the segment codec (compression,
+   * encryption); the chunk list covers these. Equal to plainSize under the identity codec.
+   */
+  storedSize: number;
   /** Peers that confirmed a verified, durable copy, primary first. */
   holders: PeerId[];
 }
@@ -22,8 +27,8 @@ export interface Manifest extends Layout {
   size: number;
   createdAt: number;
   segments: SegmentRecord[];
-  /** Encryption and compression parameters arrive with their issues; absent means plain bytes. */
-  encryption?: { scheme: string; params: Record<string, string> };
+  /** The segment codec the chunks were written with (see codec/segment-codec.ts); absent means identity. */
+  codec?: string;
 }
 
 export interface FileSummary {

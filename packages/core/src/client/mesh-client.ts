@@ -147,7 +147,7 @@ export class MeshClient {
           // Hedged like reads: the same replicas, chained in another order, so over other links.
           const written = await this.writeHedge.run(writeThrough(replicas), replicas.length < 2 ? undefined : writeThrough([...replicas.slice(1), replicas[0]!]));
           chunksMoved += newChunks;
-          records[index] = { listHash: asChunkHash(list), size: bytes.length, holders: written.holders };
+          records[index] = { listHash: asChunkHash(list), plainSize: bytes.length, storedSize: bytes.length, holders: written.holders };
           break;
         } catch (error) {
           if (attempt >= WRITE_ATTEMPTS || options.signal?.aborted || !isRetryable(error)) throw error;
@@ -330,8 +330,8 @@ export class MeshClient {
 
   private async readSegmentFrom(manifest: Manifest, holders: readonly PeerId[], index: number, buffers: BufferPool, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const record = manifest.segments[index]!;
-    if (record.size > manifest.chunkSize * manifest.segmentChunks) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
-    const out = buffers.take(record.size);
+    if (record.storedSize > manifest.chunkSize * manifest.segmentChunks) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
+    const out = buffers.take(record.storedSize);
     let list: Uint8Array | undefined;
     let filled = 0; // chunks verified and placed, in order
     let lastError: unknown;
@@ -350,7 +350,7 @@ export class MeshClient {
           out.set(bytes, offset);
           filled++;
         });
-        const expected = Math.ceil(record.size / manifest.chunkSize);
+        const expected = Math.ceil(record.storedSize / manifest.chunkSize);
         if (list.length / HASH_BYTES !== expected) throw new ChunkCorruptError(record.listHash, 'a list of the wrong length');
         return out;
       } catch (error) {

@@ -32,9 +32,6 @@ export interface MeshPeer {
   readonly master: MasterConnection;
   readonly pool: ConnectionPool;
   readonly storage: StoragePeer;
-  /** The peer this one's writes are backed up to, as the master last said. */
-  readonly backup: PeerId | null;
-  onRingChange(listener: (backup: PeerId | null) => void): void;
   close(): Promise<void>;
 }
 
@@ -88,18 +85,12 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
   });
   const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer) });
 
-  let backup: PeerId | null = null;
-  const ringListeners: ((backup: PeerId | null) => void)[] = [];
   master.socket.on('heartbeat', (_beat, ack) => {
     if (typeof ack !== 'function') return;
     options.store.stats().then(
       (stats) => ack({ ...stats, capacity: options.capacity, full: storage.full }),
       () => ack({ chunks: 0, bytes: 0, capacity: 0 }),
     );
-  });
-  master.socket.on('ring', (info) => {
-    backup = info?.backup ?? null;
-    for (const listener of ringListeners) listener(backup);
   });
   followPeerHealth(master, pool);
   master.socket.on('drop', (order, ack) => {
@@ -131,10 +122,6 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     master,
     pool,
     storage,
-    get backup() {
-      return backup;
-    },
-    onRingChange: (listener) => ringListeners.push(listener),
     async close() {
       clearInterval(collector);
       pool.close();

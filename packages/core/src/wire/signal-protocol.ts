@@ -89,7 +89,10 @@ export const commitSchema = z.object({
   baseVersion: z.number().int().nonnegative(),
   size: z.number().int().nonnegative().max(2 ** 50),
   ...layoutFields,
-  segments: z.array(z.object({ listHash: hex64, size: z.number().int().nonnegative(), holders: z.array(idSchema).min(1).max(16) })).max(2 ** 20),
+  codec: z.string().min(1).max(64).optional(),
+  segments: z
+    .array(z.object({ listHash: hex64, plainSize: z.number().int().nonnegative(), storedSize: z.number().int().nonnegative(), holders: z.array(idSchema).min(1).max(16) }))
+    .max(2 ** 20),
 });
 export type CommitRequest = z.infer<typeof commitSchema>;
 
@@ -106,7 +109,11 @@ export interface PeerView {
   id: PeerId;
   kind: PeerKind;
   status: PeerStatus;
-  backup: PeerId | null;
+  /**
+   * The peers holding copies of the segments this peer is primary for, and how many segments
+   * each holds: its backups in fact, from the directory's holder rows.
+   */
+  backups: { peer: PeerId; segments: number }[];
   chunks: number;
   bytes: number;
   capacity: number;
@@ -127,7 +134,6 @@ export interface MeshState {
 export interface ServerToClientEvents {
   heartbeat: (beat: { seq: number }, ack: (stats: PeerStats) => void) => void;
   signal: (relay: { from: PeerId; connectionId: string; data: unknown }) => void;
-  ring: (info: { backup: PeerId | null; peers: number }) => void;
   /** Unpin these segments; the ack tells the master the order can be forgotten. */
   drop: (order: { lists: string[] }, ack: (done: boolean) => void) => void;
   /**
