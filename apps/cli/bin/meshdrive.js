@@ -9,7 +9,7 @@
 // with esbuild whenever a source is newer. Running through a TypeScript loader instead costs
 // ~50 MiB of memory per process and a slower start; npm packages stay external.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -45,6 +45,32 @@ function externalPackages() {
   }
   return [...names];
 }
+
+/**
+ * `meshdrive master` serves the web app from apps/web/dist. On a fresh clone it has not been
+ * built yet, so the master builds it first (Vite, ~15 s, once) instead of serving a page that
+ * asks for a build. Built beside the target and renamed, as the bundle is.
+ */
+async function buildWebAppIfMissing() {
+  const dist = join(root, 'apps/web/dist');
+  if (existsSync(join(dist, 'index.html'))) return;
+  let vite;
+  try {
+    vite = await import('vite');
+  } catch {
+    return; // installed without dev dependencies: the master says how to build it
+  }
+  process.stderr.write('meshdrive: building the web app (first start only)...\n');
+  const temporary = `${dist}.${process.pid}.tmp`;
+  await vite.build({ configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir: temporary, emptyOutDir: true } });
+  if (existsSync(join(dist, 'index.html'))) rmSync(temporary, { recursive: true, force: true });
+  else {
+    rmSync(dist, { recursive: true, force: true });
+    renameSync(temporary, dist);
+  }
+}
+
+if (process.argv[2] === 'master') await buildWebAppIfMissing();
 
 if (!bundleIsFresh()) {
   mkdirSync(dirname(bundle), { recursive: true });
