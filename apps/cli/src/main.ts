@@ -5,6 +5,7 @@
 import { runMaster, runPeer } from './daemons.js';
 import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
 import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
+import { explain } from './messages.js';
 
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
@@ -62,8 +63,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function fail(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`meshdrive: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`meshdrive: ${explain(error)}\n`);
   process.exit(error instanceof UsageError ? 2 : 1);
 }
 

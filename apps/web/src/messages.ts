@@ -2,7 +2,12 @@
  * One clear sentence per failure, keyed by the stable error codes from @meshdrive/core, and
  * whether trying again could help. The UI never shows a stack trace.
  */
-import { MeshError } from '@meshdrive/core';
+import {
+  ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, FrameError, FrameTooLargeError, InternalError, MasterUnreachableError,
+  MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
+  ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
+  UnauthorizedError, ValidationError, VersionConflictError,
+} from '@meshdrive/core';
 
 export interface Explained {
   code: string;
@@ -11,26 +16,37 @@ export interface Explained {
   retryable: boolean;
 }
 
-const EXPLANATIONS: Record<string, (error: MeshError) => Omit<Explained, 'code'>> = {
-  ERR_NO_PEERS: () => ({
-    message: 'No storage peers are online. Keep this tab open and contributing, open Meshdrive in another browser, or start one with `meshdrive peer`.',
-    retryable: true,
-  }),
-  ERR_MASTER_UNREACHABLE: (error) => ({ message: `${capitalize(error.message)}. Meshdrive keeps trying to reconnect.`, retryable: true }),
-  ERR_QUOTA_EXCEEDED: (error) => ({ message: `Out of space: ${error.message}.`, retryable: false }),
-  ERR_REPLICAS_UNAVAILABLE: () => ({
-    message: 'Every peer holding part of this file is offline right now. It comes back when one of them does: retry in a moment.',
-    retryable: true,
-  }),
-  ERR_PEER_UNAVAILABLE: (error) => ({ message: `A peer was lost mid-transfer (${error.message}). Retrying finds another replica.`, retryable: true }),
-  ERR_TIMEOUT: (error) => ({ message: `A peer stopped answering (${error.message}). Retrying finds another replica.`, retryable: true }),
-  ERR_REPLICATION: () => ({ message: 'Not enough peers confirmed the write, so it was not committed. Retry when more peers are online.', retryable: true }),
-  ERR_INSUFFICIENT_REPLICAS: () => ({ message: 'Not enough peers confirmed the write, so it was not committed. Retry when more peers are online.', retryable: true }),
-  ERR_VERSION_CONFLICT: (error) => ({ message: capitalize(error.message), retryable: true }),
-  ERR_FILE_NOT_FOUND: (error) => ({ message: `${capitalize(error.message)}; it may have just been deleted.`, retryable: false }),
-  ERR_VALIDATION: (error) => ({ message: capitalize(error.message), retryable: false }),
-  ERR_STORE_CLOSED: () => ({ message: 'This tab’s storage was closed (stopping or resuming contribution). Retry.', retryable: true }),
+const again = (message: string): Omit<Explained, 'code'> => ({ message, retryable: true });
+const final = (message: string): Omit<Explained, 'code'> => ({ message, retryable: false });
+
+const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained, 'code'>>> = {
+  [InternalError.code]: (error) => again(`Something unexpected went wrong: ${error.message}.`),
+  [ValidationError.code]: (error) => final(capitalize(error.message)),
+  [ProtocolError.code]: (error) => again(`${capitalize(error.message)}. Reload the page: the master may have been updated.`),
+  [FrameError.code]: (error) => again(`A peer sent a malformed message (${error.message}). Retrying asks another replica.`),
+  [FrameTooLargeError.code]: (error) => again(`A peer sent an oversized message (${error.message}). Retrying asks another replica.`),
+  [ChunkCorruptError.code]: () => final('The data came back corrupt from every replica tried, so nothing was saved.'),
+  [ChunkNotFoundError.code]: () => again('A peer no longer holds part of this file. Retry once its other replicas are online.'),
+  [SegmentIncompleteError.code]: () => again('Part of the upload did not reach a peer, so it was not committed. Retry.'),
+  [NoPeersError.code]: () => again('No storage peers are online. Keep this tab open and contributing, open Meshdrive in another browser, or start one with `meshdrive peer`.'),
+  [MasterUnreachableError.code]: (error) => again(`${capitalize(error.message)}. Meshdrive keeps trying to reconnect.`),
+  [QuotaExceededError.code]: (error) => final(`Out of space: ${error.message}.`),
+  [ReplicasUnavailableError.code]: () => again('Every peer holding part of this file is offline right now. It comes back when one of them does: retry in a moment.'),
+  [PeerUnavailableError.code]: (error) => again(`A peer was lost mid-transfer (${error.message}). Retrying finds another replica.`),
+  [TimeoutError.code]: (error) => again(`A peer stopped answering (${error.message}). Retrying finds another replica.`),
+  [ReplicationError.code]: () => again('Not enough peers confirmed the write, so it was not committed. Retry when more peers are online.'),
+  [VersionConflictError.code]: (error) => again(capitalize(error.message)),
+  [FileNotFoundError.code]: (error) => final(`${capitalize(error.message)}; it may have just been deleted.`),
+  [NotServingError.code]: () => again('A transfer reached a device that does not store data. Retry.'),
+  [NoReplyError.code]: () => again('A peer failed to answer a request. Retry.'),
+  [StoreClosedError.code]: () => again('This tab’s storage was closed (stopping or resuming contribution). Retry.'),
+  [StoreError.code]: (error) => again(`A peer’s storage failed (${error.message}). Retry.`),
+  [UnauthorizedError.code]: (error) => final(`${capitalize(error.message)}.`),
+  [SendExpiredError.code]: (error) => again(capitalize(error.message)),
 };
+
+/** Codes the table explains, so a test can check every error class has its sentence. */
+export const EXPLAINED_CODES: readonly string[] = Object.keys(EXPLANATIONS);
 
 export function describeError(error: unknown): Explained {
   if (isAbort(error)) return { code: 'ABORTED', message: 'Cancelled.', retryable: true };
@@ -39,10 +55,10 @@ export function describeError(error: unknown): Explained {
     return explain ? { code: error.code, ...explain(error) } : { code: error.code, message: capitalize(error.message), retryable: true };
   }
   if (error instanceof DOMException && error.name === 'QuotaExceededError') {
-    return { code: 'ERR_QUOTA_EXCEEDED', message: 'Out of space: the browser refused to store more for this site.', retryable: false };
+    return { code: QuotaExceededError.code, message: 'Out of space: the browser refused to store more for this site.', retryable: false };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'ERR_INTERNAL', message: capitalize(message), retryable: true };
+  return { code: InternalError.code, message: capitalize(message), retryable: true };
 }
 
 export function isAbort(error: unknown): boolean {

@@ -142,9 +142,9 @@ export class SendExpiredError extends MeshError {
   }
 }
 
-/** Every class whose errors may cross the wire, by code. */
-type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
-const ERROR_CLASSES: readonly ErrorClass[] = [
+export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
+/** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
+export const ERROR_CLASSES: readonly ErrorClass[] = [
   InternalError, ValidationError, ProtocolError, FrameError, FrameTooLargeError, ChunkCorruptError, ChunkNotFoundError,
   SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,

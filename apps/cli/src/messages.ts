@@ -1,0 +1,47 @@
+/**
+ * One clear line per failure, keyed by the error classes of @meshdrive/core: the error's own
+ * message says what happened, and where a next step exists the line says it too. main.ts
+ * prints it after "meshdrive: " and exits non-zero.
+ */
+import {
+  ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, FrameError, FrameTooLargeError, InternalError, MasterUnreachableError,
+  MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
+  ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
+  UnauthorizedError, ValidationError, VersionConflictError,
+} from '@meshdrive/core';
+
+type Sentence = (message: string) => string;
+const asIs: Sentence = (message) => message;
+
+export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
+  [InternalError.code]: (message) => `unexpected error: ${message}`,
+  [ValidationError.code]: asIs,
+  [ProtocolError.code]: (message) => `${message} (is the master the same Meshdrive version as this CLI?)`,
+  [FrameError.code]: (message) => `a peer sent a malformed message: ${message}; try again`,
+  [FrameTooLargeError.code]: (message) => `a peer sent an oversized message: ${message}`,
+  [ChunkCorruptError.code]: (message) => `${message}: the data is corrupt on every replica tried`,
+  [ChunkNotFoundError.code]: (message) => `${message}; try again once its other replicas are online`,
+  [SegmentIncompleteError.code]: (message) => `${message}; send again`,
+  [FileNotFoundError.code]: (message) => `${message} (see \`meshdrive ls\`)`,
+  [NoPeersError.code]: asIs,
+  [PeerUnavailableError.code]: (message) => `${message}; try again`,
+  [ReplicasUnavailableError.code]: asIs,
+  [ReplicationError.code]: (message) => `${message}, so nothing was committed; try again when more peers are online`,
+  [VersionConflictError.code]: asIs,
+  [TimeoutError.code]: (message) => `${message}; try again`,
+  [MasterUnreachableError.code]: (message) => `${message} (is \`meshdrive master\` running? set --signal or MESHDRIVE_SIGNAL)`,
+  [NotServingError.code]: (message) => `a peer refused a request: ${message}`,
+  [NoReplyError.code]: (message) => `a peer failed to answer: ${message}; try again`,
+  [StoreClosedError.code]: asIs,
+  [StoreError.code]: asIs,
+  [QuotaExceededError.code]: (message) => `out of space: ${message}`,
+  [UnauthorizedError.code]: (message) => `${message} (check --token or MESHDRIVE_TOKEN)`,
+  [SendExpiredError.code]: asIs,
+};
+
+/** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */
+export function explain(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  if (!(error instanceof MeshError)) return message;
+  return (CLI_SENTENCES[error.code] ?? asIs)(message);
+}
