@@ -22,7 +22,7 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [ChunkCorruptError.code]: (message) => `${message}: the data is corrupt on every replica tried`,
   [ChunkNotFoundError.code]: (message) => `${message}; try again once its other replicas are online`,
   [SegmentIncompleteError.code]: (message) => `${message}; send again`,
-  [FileNotFoundError.code]: (message) => `${message} (see \`meshdrive ls\`)`,
+  [FileNotFoundError.code]: asIs,
   [NoPeersError.code]: asIs,
   [PeerUnavailableError.code]: (message) => `${message}; try again`,
   [ReplicasUnavailableError.code]: asIs,
