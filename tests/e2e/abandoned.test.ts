@@ -32,7 +32,7 @@ describe('segments of sends that never committed', () => {
     const listBytes = encodeChunkList(hashes);
     const request = { list: toHex(sha256(listBytes)), next: [] };
     await rpc.request(FrameType.Offer, request, listBytes);
-    await rpc.request(FrameType.Put, request, encodeChunkBatch(chunks.map((bytes, i) => ({ hash: hashes[i]!, bytes }))));
+    await rpc.notify(FrameType.Push, request, encodeChunkBatch(chunks.map((bytes, i) => ({ hash: hashes[i]!, bytes }))));
     await rpc.request(FrameType.Seal, request);
   }
 

@@ -261,17 +261,24 @@ describe('bad input', () => {
       return (error as MeshError).code;
     }
 
-    const putMeta = (): { list: string; next: string[] } => ({ list: hex(sha256(Buffer.from(randomId()))), next: [] });
+    const segmentMeta = (): { list: string; next: string[] } => ({ list: hex(sha256(Buffer.from(randomId()))), next: [] });
+
+    /** Pushes `batch` (never answered) and returns the error code of the Seal that reports it. */
+    async function pushError(batch: Uint8Array): Promise<string> {
+      const meta = segmentMeta();
+      await rpc.notify(FrameType.Push, meta, batch);
+      return requestError(FrameType.Seal, meta);
+    }
 
     it('a frame whose length field lies gets ERR_FRAME', async () => {
       const body = encodeChunkBatch([{ hash: sha256(Buffer.from('hello')), bytes: Buffer.from('hello') }]);
-      const longer = encodeFrame({ type: FrameType.Put, requestId: 0x7001, meta: putMeta(), body });
+      const longer = encodeFrame({ type: FrameType.Offer, requestId: 0x7001, meta: segmentMeta(), body });
       new DataView(longer.buffer).setUint32(12, body.length + 1000);
       const error = await sendRaw(longer, 0x7001);
       expect(error.code).toBe('ERR_FRAME');
       expect(error.message).toMatch(/length fields/);
 
-      const shorter = encodeFrame({ type: FrameType.Put, requestId: 0x7002, meta: putMeta(), body });
+      const shorter = encodeFrame({ type: FrameType.Offer, requestId: 0x7002, meta: segmentMeta(), body });
       new DataView(shorter.buffer).setUint32(12, body.length - 1);
       expect((await sendRaw(shorter, 0x7002)).code).toBe('ERR_FRAME');
 
@@ -292,7 +299,7 @@ describe('bad input', () => {
       const shortHeader = encodeFrame({ type: FrameType.Get, requestId: 0x7103 }).subarray(0, 10);
       expect((await sendRaw(shortHeader, 0x7103)).code).toBe('ERR_FRAME');
 
-      const notJson = encodeFrame({ type: FrameType.Put, requestId: 0x7104, meta: 'x' });
+      const notJson = encodeFrame({ type: FrameType.Offer, requestId: 0x7104, meta: 'x' });
       notJson.set(Buffer.from('{x'), 16);
       new DataView(notJson.buffer).setUint32(8, 2);
       expect((await sendRaw(notJson.subarray(0, 18), 0x7104)).code).toBe('ERR_FRAME');
@@ -301,30 +308,30 @@ describe('bad input', () => {
     it('a chunk whose bytes do not match its hash gets ERR_CHUNK_CORRUPT and is not stored', async () => {
       const claimed = sha256(Buffer.from('what the hash says'));
       const body = encodeChunkBatch([{ hash: claimed, bytes: Buffer.from('what the bytes are') }]);
-      expect(await requestError(FrameType.Put, putMeta(), body)).toBe('ERR_CHUNK_CORRUPT');
+      expect(await pushError(body)).toBe('ERR_CHUNK_CORRUPT');
       // A good chunk batched with a bad one: the batch is refused as a whole.
       const good = Buffer.from('an honest chunk');
       const mixed = encodeChunkBatch([{ hash: sha256(good), bytes: good }, { hash: claimed, bytes: Buffer.from('liar') }]);
-      expect(await requestError(FrameType.Put, putMeta(), mixed)).toBe('ERR_CHUNK_CORRUPT');
+      expect(await pushError(mixed)).toBe('ERR_CHUNK_CORRUPT');
       expect(await requestError(FrameType.Get, undefined, encodeChunkList([claimed]))).toBe('ERR_CHUNK_NOT_FOUND');
       expect(await requestError(FrameType.Get, undefined, encodeChunkList([sha256(Buffer.from('what the bytes are'))]))).toBe('ERR_CHUNK_NOT_FOUND');
     });
 
     it('an offered chunk list that does not match its name gets ERR_CHUNK_CORRUPT', async () => {
       const list = encodeChunkList([sha256(Buffer.from('a')), sha256(Buffer.from('b'))]);
-      expect(await requestError(FrameType.Offer, putMeta(), list)).toBe('ERR_CHUNK_CORRUPT');
+      expect(await requestError(FrameType.Offer, segmentMeta(), list)).toBe('ERR_CHUNK_CORRUPT');
     });
 
     it('requests with bad metadata or bodies get ERR_VALIDATION or ERR_FRAME', async () => {
       expect(await requestError(99, {}, new Uint8Array(0))).toBe('ERR_VALIDATION');
       expect(await requestError(FrameType.Get, undefined, new Uint8Array(33))).toBe('ERR_VALIDATION');
-      expect(await requestError(FrameType.Put, { list: '../../etc/passwd', next: [] }, new Uint8Array(0))).toBe('ERR_VALIDATION');
-      expect(await requestError(FrameType.Put, { list: 'a'.repeat(64), next: Array.from({ length: 9 }, () => 'p') }, new Uint8Array(0))).toBe('ERR_VALIDATION');
+      expect(await requestError(FrameType.Seal, { list: '../../etc/passwd', next: [] })).toBe('ERR_VALIDATION');
+      expect(await requestError(FrameType.Seal, { list: 'a'.repeat(64), next: Array.from({ length: 9 }, () => 'p') })).toBe('ERR_VALIDATION');
       expect(await requestError(FrameType.Seal, 'not an object')).toBe('ERR_VALIDATION');
       // A batch entry whose own length field runs past the batch.
       const entry = encodeChunkBatch([{ hash: sha256(Buffer.from('x')), bytes: Buffer.from('x') }]);
       new DataView(entry.buffer).setUint32(32, 5000);
-      expect(await requestError(FrameType.Put, putMeta(), entry)).toBe('ERR_FRAME');
+      expect(await pushError(entry)).toBe('ERR_FRAME');
     });
 
     it('the same connection still serves good requests afterwards', async () => {

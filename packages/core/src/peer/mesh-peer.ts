@@ -4,16 +4,16 @@
  * drops segments when told. Used unchanged by the Node daemon and by the browser tab.
  */
 import type { Hasher } from '../codec/hasher.js';
-import { asPeerId, randomId, type PeerId } from '../ids.js';
+import type { PeerId } from '../ids.js';
 import { MasterConnection } from '../transport/master-connection.js';
 import type { PeerKind } from '../wire/signal-protocol.js';
+import { loadPeerId } from './identity.js';
 import { StoragePeer } from './storage-peer.js';
 import type { PeerStore } from '../stores/chunk-store.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
 
-const PEER_ID_META_KEY = 'peer-id';
 /** How often a peer looks for chunks of abandoned sends (it skips the turn while busy). */
-export const GC_INTERVAL_MS = 5 * 60_000;
+const GC_INTERVAL_MS = 5 * 60_000;
 
 export interface MeshPeerOptions {
   signalUrl: string;
@@ -33,15 +33,6 @@ export interface MeshPeer {
   readonly pool: ConnectionPool;
   readonly storage: StoragePeer;
   close(): Promise<void>;
-}
-
-/** The peer's identity, created once and kept with its store so a restart is the same peer. */
-export async function loadPeerId(store: PeerStore): Promise<PeerId> {
-  const existing = await store.getMeta(PEER_ID_META_KEY);
-  if (existing) return asPeerId(existing);
-  const id = randomId();
-  await store.setMeta(PEER_ID_META_KEY, id);
-  return asPeerId(id);
 }
 
 /**
@@ -98,23 +89,23 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     if (!Array.isArray(order?.lists)) return done(false);
     const lists = listHashes(order.lists);
     // Unacknowledged, the master keeps the order and sends it again when this peer rejoins.
-    storage.dropSegments(lists).then(() => done(true), () => done(false));
+    storage.collection.dropSegments(lists).then(() => done(true), () => done(false));
   });
   master.socket.on('pins', (question, ack) => {
     if (typeof ack !== 'function') return;
     const olderThanMs = ageOf(question?.olderThanMs);
     const after = typeof question?.after === 'string' ? question.after : undefined;
     if (olderThanMs === undefined) return ack({ pins: [], more: false });
-    storage.oldPins(olderThanMs, after).then(ack, () => ack({ pins: [], more: false }));
+    storage.pins.oldPins(olderThanMs, after).then(ack, () => ack({ pins: [], more: false }));
   });
   master.socket.on('abandoned', (order) => {
     const olderThanMs = ageOf(order?.olderThanMs);
     if (!Array.isArray(order?.lists) || olderThanMs === undefined) return;
-    storage.dropAbandoned(listHashes(order.lists), olderThanMs).catch(() => undefined); // judged again at the next report
+    storage.collection.dropAbandoned(listHashes(order.lists), olderThanMs).catch(() => undefined); // judged again at the next report
   });
 
   const collector = setInterval(() => {
-    storage.collectGarbage().catch(() => undefined); // a failed sweep is retried next interval
+    storage.collection.collectGarbage().catch(() => undefined); // a failed sweep is retried next interval
   }, GC_INTERVAL_MS);
 
   return {

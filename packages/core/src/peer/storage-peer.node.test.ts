@@ -8,7 +8,9 @@ import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from '../wire/frame.j
 import { nodeHasher } from '../codec/hasher.node.js';
 import { asPeerId, type PeerId } from '../ids.js';
 import { MAX_PIN_REPORT } from '../wire/signal-protocol.js';
-import { ABANDONED_SEGMENT_MS, GC_QUIET_MS, GET_SLICE_CHUNKS, StoragePeer } from './storage-peer.js';
+import { ABANDONED_SEGMENT_MS, GC_QUIET_MS } from './collection.js';
+import { GET_SLICE_CHUNKS } from './reads.js';
+import { StoragePeer } from './storage-peer.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { memoryChannelPair } from '../transport/memory-channel.js';
 import { RpcConnection } from '../transport/rpc.js';
@@ -58,6 +60,14 @@ function sharingFirstChunk(base: ReturnType<typeof segment>, count: number, seed
 
 const batchOf = (seg: ReturnType<typeof segment>): Uint8Array => encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
 
+/** Waits until `store` holds all of `seg`'s chunks. */
+async function storedAll(store: MemoryStore, seg: ReturnType<typeof segment>): Promise<void> {
+  await vi.waitFor(async () => expect((await store.hasMany(seg.hashes)).every(Boolean)).toBe(true));
+}
+
+/** The frame type of Put, a replied batch, which the protocol retired in favour of Push + Seal. */
+const RETIRED_PUT_TYPE = 2;
+
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
     await promise;
@@ -75,11 +85,12 @@ describe('StoragePeer', () => {
     const primary = connect('a');
     const offer = await primary.request(FrameType.Offer, request, seg.listBytes);
     expect((offer.meta as { missing: number[] }).missing).toHaveLength(100);
-    const put = await primary.request(FrameType.Put, request, encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes }))));
-    expect(put.meta).toEqual({ stored: 100, replicas: 3 });
+    await primary.notify(FrameType.Push, request, batchOf(seg));
     const seal = await primary.request(FrameType.Seal, request);
     expect((seal.meta as { holders: string[] }).holders).toEqual(['a', 'b', 'c']);
     for (const store of stores.values()) expect((await store.hasMany(seg.hashes)).every(Boolean)).toBe(true);
+    // Every replica stored all 100: offered again, nothing is missing anywhere down the chain.
+    expect((await primary.request(FrameType.Offer, request, seg.listBytes)).meta).toEqual({ missing: [] });
   });
 
   it('replicates pushed batches down the chain; the Seal waits for them and names every holder', async () => {
@@ -134,7 +145,9 @@ describe('StoragePeer', () => {
     const { stores, connect } = mesh(['a']);
     const seg = segment(2, 9);
     const forged = encodeChunkBatch([{ hash: seg.hashes[0]!, bytes: seg.chunks[1]! }]);
-    expect(await codeOf(connect('a').request(FrameType.Put, { list: seg.list, next: [] }, forged))).toBe('ERR_CHUNK_CORRUPT');
+    const request = { list: seg.list, next: [] };
+    await connect('a').notify(FrameType.Push, request, forged);
+    expect(await codeOf(connect('a').request(FrameType.Seal, request))).toBe('ERR_CHUNK_CORRUPT');
     expect((await stores.get(asPeerId('a'))!.stats()).chunks).toBe(0);
   });
 
@@ -205,8 +218,9 @@ describe('StoragePeer', () => {
   it('answers malformed requests with typed errors and keeps serving', async () => {
     const { connect } = mesh(['a']);
     const connection = connect('a');
-    expect(await codeOf(connection.request(FrameType.Put, { list: 'nope', next: [] }, new Uint8Array(0)))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connection.request(FrameType.Seal, { list: 'nope', next: [] }))).toBe('ERR_VALIDATION');
     expect(await codeOf(connection.request(99, {}, new Uint8Array(0)))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connection.request(RETIRED_PUT_TYPE, { list: segment(1, 1).list, next: [] }, new Uint8Array(0)))).toBe('ERR_VALIDATION');
     expect(await codeOf(connection.request(FrameType.Get, undefined, new Uint8Array(33)))).toBe('ERR_VALIDATION');
     expect(await codeOf(connection.request(FrameType.Get, undefined, encodeChunkList([new Uint8Array(32)]), { onData: () => undefined }))).toBe('ERR_CHUNK_NOT_FOUND');
     // A raw frame whose length field lies gets an error frame back under its request id.
@@ -228,10 +242,10 @@ describe('StoragePeer', () => {
     for (const seg of [one, two]) {
       const request = { list: seg.list, next: [] };
       await connect('a').request(FrameType.Offer, request, seg.listBytes);
-      await connect('a').request(FrameType.Put, request, batchOf(seg));
+      await connect('a').notify(FrameType.Push, request, batchOf(seg));
       await connect('a').request(FrameType.Seal, request);
     }
-    await peers.get(asPeerId('a'))!.dropSegments([one.list]);
+    await peers.get(asPeerId('a'))!.collection.dropSegments([one.list]);
     const store = stores.get(asPeerId('a'))!;
     const held = await store.hasMany(one.hashes);
     expect(held).toEqual([true, false, false, false]);
@@ -275,16 +289,17 @@ describe('StoragePeer garbage collection', () => {
     for (const seg of [sealed, abandoned]) {
       const request = { list: seg.list, next: [] };
       await connect('a').request(FrameType.Offer, request, seg.listBytes);
-      await connect('a').request(FrameType.Put, request, batchOf(seg));
+      await connect('a').notify(FrameType.Push, request, batchOf(seg));
     }
     await connect('a').request(FrameType.Seal, { list: sealed.list, next: [] });
+    await storedAll(store, abandoned); // a Push is never answered: wait until it is written
 
     clock += GC_QUIET_MS; // quiet, but the abandoned segment could still be sealed: hands off
-    expect(await peer.collectGarbage()).toBeUndefined();
+    expect(await peer.collection.collectGarbage()).toBeUndefined();
     expect((await held(store, abandoned)).every(Boolean)).toBe(true);
 
     clock += ABANDONED_SEGMENT_MS;
-    expect(await peer.collectGarbage()).toBe(6); // its list and 5 chunks of its own
+    expect(await peer.collection.collectGarbage()).toBe(6); // its list and 5 chunks of its own
     expect((await held(store, sealed)).every(Boolean)).toBe(true);
     expect(await held(store, abandoned)).toEqual([false, true, false, false, false, false, false]);
   });
@@ -300,14 +315,14 @@ describe('StoragePeer garbage collection', () => {
     const recent = segment(1, 32);
     await connect('a').request(FrameType.Offer, { list: recent.list, next: [] }, recent.listBytes);
     clock += 1;
-    expect(await peer.collectGarbage()).toBeUndefined(); // a write a moment ago
+    expect(await peer.collection.collectGarbage()).toBeUndefined(); // a write a moment ago
 
     clock += ABANDONED_SEGMENT_MS;
-    const sweeping = peer.collectGarbage();
+    const sweeping = peer.collection.collectGarbage();
     // A whole segment written while the sweep runs lands after it, and survives it.
     const writing = (async () => {
       await connect('a').request(FrameType.Offer, request, seg.listBytes);
-      await connect('a').request(FrameType.Put, request, batchOf(seg));
+      await connect('a').notify(FrameType.Push, request, batchOf(seg));
       await connect('a').request(FrameType.Seal, request);
     })();
     expect(await sweeping).toBe(2); // the two lists offered long ago
@@ -320,7 +335,7 @@ describe('StoragePeer abandoned sends', () => {
   const write = async (connect: (to: string) => RpcConnection, seg: ReturnType<typeof segment>): Promise<void> => {
     const request = { list: seg.list, next: [] };
     await connect('a').request(FrameType.Offer, request, seg.listBytes);
-    await connect('a').request(FrameType.Put, request, batchOf(seg));
+    await connect('a').notify(FrameType.Push, request, batchOf(seg));
     await connect('a').request(FrameType.Seal, request);
   };
 
@@ -333,11 +348,11 @@ describe('StoragePeer abandoned sends', () => {
     clock += 5_000;
     await write(connect, segment(2, 44));
     clock += 1_000;
-    const report = await peer.oldPins(6_000);
+    const report = await peer.pins.oldPins(6_000);
     expect(report).toEqual({ pins: old.map((seg) => seg.list).sort().map((list) => ({ list, ageMs: 6_000 })), more: false });
     const sorted = old.map((seg) => seg.list).sort();
-    expect((await peer.oldPins(6_000, sorted[0])).pins.map((pin) => pin.list)).toEqual(sorted.slice(1));
-    expect((await peer.oldPins(0)).pins).toHaveLength(4);
+    expect((await peer.pins.oldPins(6_000, sorted[0])).pins.map((pin) => pin.list)).toEqual(sorted.slice(1));
+    expect((await peer.pins.oldPins(0)).pins).toHaveLength(4);
   });
 
   it('lists and sorts the pins once per scan, however many pages the master asks for', async () => {
@@ -349,14 +364,14 @@ describe('StoragePeer abandoned sends', () => {
     for (const list of lists.toReversed()) await store.setMeta(`pin:${list}`, String(clock));
     clock += 10_000;
     const listed = vi.spyOn(store, 'metaKeys');
-    const first = await peer.oldPins(5_000);
+    const first = await peer.pins.oldPins(5_000);
     expect(first.more).toBe(true);
     expect(first.pins.map((pin) => pin.list)).toEqual(lists.slice(0, MAX_PIN_REPORT));
     await store.deleteMeta(`pin:${lists.at(-1)!}`); // dropped between two pages
-    const second = await peer.oldPins(5_000, first.pins.at(-1)!.list);
+    const second = await peer.pins.oldPins(5_000, first.pins.at(-1)!.list);
     expect(second).toEqual({ pins: lists.slice(MAX_PIN_REPORT, -1).map((list) => ({ list, ageMs: 10_000 })), more: false });
     expect(listed).toHaveBeenCalledTimes(1);
-    expect((await peer.oldPins(5_000)).pins).toHaveLength(MAX_PIN_REPORT); // a new scan lists them again
+    expect((await peer.pins.oldPins(5_000)).pins).toHaveLength(MAX_PIN_REPORT); // a new scan lists them again
     expect(listed).toHaveBeenCalledTimes(2);
   });
 
@@ -372,11 +387,11 @@ describe('StoragePeer abandoned sends', () => {
     clock += 10_000;
     await write(connect, resealed); // sealed again after the master's verdict was formed
     clock += 1;
-    expect(await peer.dropAbandoned([abandoned.list, resealed.list], 10_000)).toBe(4); // its list and 3 chunks
+    expect(await peer.collection.dropAbandoned([abandoned.list, resealed.list], 10_000)).toBe(4); // its list and 3 chunks
     expect(await store.hasMany([fromHex(abandoned.list), ...abandoned.hashes])).toEqual([false, true, false, false, false]);
     expect((await store.hasMany([fromHex(kept.list), ...kept.hashes])).every(Boolean)).toBe(true);
     expect((await store.hasMany([fromHex(resealed.list), ...resealed.hashes])).every(Boolean)).toBe(true);
-    expect((await peer.oldPins(0)).pins.map((pin) => pin.list).sort()).toEqual([kept.list, resealed.list].sort());
+    expect((await peer.pins.oldPins(0)).pins.map((pin) => pin.list).sort()).toEqual([kept.list, resealed.list].sort());
   });
 
   it('skips its turn while a segment is being written', async () => {
@@ -388,7 +403,7 @@ describe('StoragePeer abandoned sends', () => {
     clock += 10_000;
     const pending = segment(3, 62);
     await connect('a').request(FrameType.Offer, { list: pending.list, next: [] }, pending.listBytes);
-    expect(await peer.dropAbandoned([seg.list], 10_000)).toBeUndefined();
+    expect(await peer.collection.dropAbandoned([seg.list], 10_000)).toBeUndefined();
     expect((await stores.get(asPeerId('a'))!.hasMany(seg.hashes)).every(Boolean)).toBe(true);
   });
 });

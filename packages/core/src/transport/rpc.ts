@@ -11,11 +11,11 @@ import { FrameType, errorReplySchema } from '../wire/peer-protocol.js';
 import type { FrameChannel } from './frame-channel.js';
 
 /** A request that neither answers nor streams for this long is abandoned. */
-export const REQUEST_IDLE_TIMEOUT_MS = 30_000;
+const REQUEST_IDLE_TIMEOUT_MS = 30_000;
 /** Request ids above this belong to the remote side's replies and are never ours. */
 const MAX_REQUEST_ID = 0xffffffff;
 /** The request id of a notification: never used by a request, never answered. */
-export const NOTIFY_ID = 0;
+const NOTIFY_ID = 0;
 
 /**
  * Buffers for outgoing frames, shared by every connection of the process and reused once a
@@ -32,9 +32,10 @@ export interface IncomingRequest {
   readonly type: number;
   readonly meta: unknown;
   readonly body: Uint8Array;
-  reply(meta: unknown): Promise<void>;
+  /** Answers with an Ok frame. A function, not a method: handlers may pass it on unbound. */
+  readonly reply: (meta: unknown) => Promise<void>;
   /** Streams one Data frame; pass final on the last one. */
-  data(body: FrameBody, final: boolean): Promise<void>;
+  readonly data: (body: FrameBody, final: boolean) => Promise<void>;
 }
 
 export type RequestHandler = (request: IncomingRequest) => Promise<void>;

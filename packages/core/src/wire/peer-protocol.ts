@@ -11,16 +11,16 @@ import type { FrameBody } from './frame.js';
 export const FrameType = {
   /** Offer a segment's chunk list; reply: indexes of chunks missing on any replica. */
   Offer: 1,
-  /** Store a batch of chunks (body: chunk batch); reply once every replica stored it durably. */
-  Put: 2,
   /** Check the segment is complete and pin it; reply: the replicas that hold all of it. */
   Seal: 3,
   /** Read chunks by hash (body: concatenated raw hashes); reply: Data frames, the last FINAL. */
   Get: 4,
   /**
-   * Put without a reply (request id 0): the client streams a segment's batches and the Seal that
-   * follows reports whether every replica stored them, and the first failure if not. Half the
-   * messages of Put on a replica chain, where a reply costs a data-channel send like a batch does.
+   * Store a batch of chunks (body: chunk batch), without a reply (request id 0): the client
+   * streams a segment's batches and the Seal that follows reports whether every replica stored
+   * them, and the first failure if not. On a replica chain a reply costs a data-channel send
+   * like a batch does, so batches are never answered one by one. (Type 2, a replied batch, is
+   * retired: a peer refuses it as an unknown type.)
    */
   Push: 5,
   /** Success reply with JSON metadata. */
@@ -35,22 +35,17 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-digit lower-case hex SHA-256');
 const peerIdSchema = z.string().min(1).max(64);
 /** A chain longer than this is not replication, it is abuse. */
-export const MAX_CHAIN_LENGTH = 8;
+const MAX_CHAIN_LENGTH = 8;
 
-export const segmentRequestSchema = z.object({
+const segmentRequestSchema = z.object({
   list: hex64,
   next: z.array(peerIdSchema).max(MAX_CHAIN_LENGTH),
 });
 export type SegmentRequest = z.infer<typeof segmentRequestSchema>;
 
 export const offerReplySchema = z.object({ missing: z.array(z.number().int().nonnegative()) });
-export type OfferReply = z.infer<typeof offerReplySchema>;
-
-export const putReplySchema = z.object({ stored: z.number().int().nonnegative(), replicas: z.number().int().nonnegative() });
-export type PutReply = z.infer<typeof putReplySchema>;
 
 export const sealReplySchema = z.object({ holders: z.array(peerIdSchema) });
-export type SealReply = z.infer<typeof sealReplySchema>;
 
 export const errorReplySchema = z.object({ code: z.string().max(64), message: z.string().max(2000) });
 
@@ -60,12 +55,11 @@ export const errorReplySchema = z.object({ code: z.string().max(64), message: z.
  */
 export const peerProtocol = {
   [FrameType.Offer]: { meta: segmentRequestSchema, reply: offerReplySchema },
-  [FrameType.Put]: { meta: segmentRequestSchema, reply: putReplySchema },
   [FrameType.Seal]: { meta: segmentRequestSchema, reply: sealReplySchema },
   [FrameType.Push]: { meta: segmentRequestSchema, reply: undefined },
   [FrameType.Get]: { meta: z.undefined(), reply: undefined },
 } as const;
-export type PeerProtocol = typeof peerProtocol;
+type PeerProtocol = typeof peerProtocol;
 export type RequestType = keyof PeerProtocol;
 /** Request types answered with one Ok reply. */
 export type RepliedType = { [T in RequestType]: PeerProtocol[T]['reply'] extends z.ZodType ? T : never }[RequestType];
@@ -75,11 +69,18 @@ export type ReplyOf<T extends RepliedType> = z.infer<NonNullable<PeerProtocol[T]
 /** A request as a handler sees it, its metadata already checked against its type's schema. */
 export type PeerRequest = { [T in RequestType]: { type: T; meta: MetaOf<T>; body: Uint8Array } }[RequestType];
 
+/** Each request type's name for error messages, worked out once: every batch that arrives is parsed. */
+const REQUEST_NAMES = Object.fromEntries(
+  Object.entries(FrameType)
+    .filter(([, type]) => Object.hasOwn(peerProtocol, type))
+    .map(([name, type]) => [type, name.toLowerCase()]),
+) as Record<RequestType, string>;
+
 /** Checks an incoming request's type and metadata: an unknown type or bad metadata is a ValidationError. */
 export function parsePeerRequest(type: number, meta: unknown, body: Uint8Array): PeerRequest {
   if (!Object.hasOwn(peerProtocol, type)) throw new ValidationError(`unknown request type ${type}`);
   const known = type as RequestType;
-  return { type: known, meta: parseMeta(peerProtocol[known].meta as z.ZodType<unknown>, meta, requestName(known)), body } as PeerRequest;
+  return { type: known, meta: parseMeta(peerProtocol[known].meta as z.ZodType<unknown>, meta, REQUEST_NAMES[known]), body } as PeerRequest;
 }
 
 /** What sends a request and waits for its reply: an RpcConnection, or a stand-in in tests. */
@@ -90,11 +91,7 @@ export interface RequestSender {
 /** Sends a request that is answered once, and checks the reply against its type's schema. */
 export async function callPeer<T extends RepliedType>(connection: RequestSender, type: T, meta: MetaOf<T>, body?: FrameBody): Promise<ReplyOf<T>> {
   const reply = await connection.request(type, meta, body);
-  return parseMeta(peerProtocol[type].reply as unknown as z.ZodType<ReplyOf<T>>, reply.meta, `${requestName(type)} reply`);
-}
-
-function requestName(type: RequestType): string {
-  return Object.entries(FrameType).find(([, value]) => value === type)![0].toLowerCase();
+  return parseMeta(peerProtocol[type].reply as unknown as z.ZodType<ReplyOf<T>>, reply.meta, `${REQUEST_NAMES[type]} reply`);
 }
 
 /** Parses untrusted metadata, turning a schema failure into a ValidationError with one line. */
