@@ -10,12 +10,13 @@ import {
   browserRtcEndpoints,
   IdbStore,
   ConnectionPool,
+  createClient,
   followPeerHealth,
   loadPeerId,
   MasterConnection,
-  MeshClient,
   randomId,
   startMeshPeer,
+  type MeshClient,
   type MeshPeerOptions,
   type MeshPeer,
   type MeshState,
@@ -207,7 +208,7 @@ export class MeshSession extends EventTarget {
     Object.defineProperty(options, 'capacity', { get: () => this.peerOptions.capacity, enumerable: true });
     const peer = await startMeshPeer(options);
     this.peer = peer;
-    this.client = new MeshClient({ master: peer.master, pool: peer.pool, hasher: browserHasher });
+    this.client = createClient({ master: peer.master, connect: (remote) => peer.pool.connect(remote), hasher: browserHasher });
     this.watch(peer.master);
     this.link = {
       master: peer.master,
@@ -224,7 +225,7 @@ export class MeshSession extends EventTarget {
     const master = new MasterConnection(this.state.masterUrl, { role: 'client', id, kind: 'browser', label: browserLabel() });
     const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: browserRtcEndpoints() });
     followPeerHealth(master, pool);
-    this.client = new MeshClient({ master, pool, hasher: browserHasher });
+    this.client = createClient({ master, connect: (remote) => pool.connect(remote), hasher: browserHasher });
     this.watch(master);
     this.link = {
       master,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Hedger, sleep } from './concurrency.js';
+import { ManualClock } from './test-clock.js';
 
 const hedger = (): Hedger => new Hedger({ initialMs: 10, minMs: 20, factor: 2 });
 
@@ -60,5 +61,29 @@ describe('Hedger', () => {
     // The first runs are hedged (0.1 ms typical); hedged runs raise it too, until none is.
     expect(hedged[0]).toBe(true);
     expect(hedged.slice(-10).every((was) => !was)).toBe(true);
+  });
+
+  it('runs on an injected clock: the second attempt starts when the clock passes the delay, not before', async () => {
+    const clock = new ManualClock();
+    const fake = new Hedger({ initialMs: 100, minMs: 50, factor: 3 }, clock);
+    expect(fake.delayMs).toBe(300);
+    let seconds = 0;
+    const result = fake.run(
+      () => new Promise<string>(() => undefined),
+      () => {
+        seconds++;
+        return Promise.resolve('second');
+      },
+    );
+    await sleep(5);
+    clock.advance(299);
+    await sleep(5);
+    expect(seconds).toBe(0);
+    clock.advance(1);
+    expect(await result).toBe('second');
+    expect(seconds).toBe(1);
+    // The hedged run took 300 ms on that clock: the typical moves a tenth of the way there.
+    expect(fake.delayMs).toBe(3 * (100 + (300 - 100) * 0.1));
+    expect(clock.pending).toBe(0);
   });
 });

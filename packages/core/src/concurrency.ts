@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from './clock.js';
+
 /** Runs `task` over 0..count-1 with at most `limit` in flight; stops at the first failure. */
 export async function forEachLimited(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -31,26 +33,56 @@ const TYPICAL_SMOOTHING = 0.1;
 const LATE = Symbol('late');
 
 /**
- * Hedged requests (as HDFS reads and Google's "tail at scale" do): runs `first`, and if it has
- * not finished within `factor` times the typical duration of the recent ones, runs `second`
- * too and takes whichever succeeds first. Every success updates the typical duration.
+ * When an attempt is late enough to be tried a second way: `factor` times the typical duration
+ * of the recent successful ones, never sooner than `minMs`. Pure: the caller measures.
  */
-export class Hedger {
+export class HedgePolicy {
   private typicalMs: number;
 
   constructor(private readonly options: HedgeOptions) {
     this.typicalMs = options.initialMs;
   }
 
+  /** How long an attempt runs alone before a second one starts. */
+  get delayMs(): number {
+    return Math.max(this.options.minMs, this.options.factor * this.typicalMs);
+  }
+
+  /** A run succeeded after `elapsedMs`, hedged or not. */
+  record(elapsedMs: number): void {
+    this.typicalMs += (elapsedMs - this.typicalMs) * TYPICAL_SMOOTHING;
+  }
+}
+
+/**
+ * Hedged requests (as HDFS reads and Google's "tail at scale" do): runs `first`, and if it has
+ * not finished within the policy's delay, runs `second` too and takes whichever succeeds
+ * first. Every success updates the typical duration. Time comes from the injected clock.
+ */
+export class Hedger {
+  private readonly policy: HedgePolicy;
+
+  constructor(
+    options: HedgeOptions,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.policy = new HedgePolicy(options);
+  }
+
+  /** How long the next run's first attempt runs alone. */
+  get delayMs(): number {
+    return this.policy.delayMs;
+  }
+
   /** Each attempt gets a signal that aborts once the other has won: stop, it is no longer needed. */
   async run<T>(first: (loser: AbortSignal) => Promise<T>, second: ((loser: AbortSignal) => Promise<T>) | undefined): Promise<T> {
-    const started = Date.now();
+    const started = this.clock.now();
     const firstLost = new AbortController();
     const primary = first(firstLost.signal);
     if (!second) return primary;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), Math.max(this.options.minMs, this.options.factor * this.typicalMs))));
-    const early = await Promise.race([primary, late]).finally(() => clearTimeout(timer));
+    let cancel: (() => void) | undefined;
+    const late = new Promise<typeof LATE>((resolve) => (cancel = this.clock.after(this.policy.delayMs, () => resolve(LATE))));
+    const early = await Promise.race([primary, late]).finally(() => cancel?.());
     if (early !== LATE) return this.measured(started, early);
     const secondLost = new AbortController();
     const backup = second(secondLost.signal);
@@ -66,7 +98,7 @@ export class Hedger {
   }
 
   private measured<T>(started: number, value: T): T {
-    this.typicalMs += (Date.now() - started - this.typicalMs) * TYPICAL_SMOOTHING;
+    this.policy.record(this.clock.now() - started);
     return value;
   }
 }

@@ -1,5 +1,6 @@
-/** Wires a MeshClient for a Node process: master connection, connection pool, node:crypto. */
-import { MeshClient } from './mesh-client.js';
+/** A client for a Node process: the socket.io master connection, a WebRTC connection pool, node:crypto. */
+import { createClient } from './create-client.js';
+import type { MeshClient } from './mesh-client.js';
 import { nodeHasher } from '../codec/hasher.node.js';
 import { asPeerId, randomId } from '../ids.js';
 import type { Layout } from '../chunking/layout.js';
@@ -25,7 +26,7 @@ export async function connectClient(options: { signalUrl: string; token?: string
     master.close();
     throw error;
   }
-  const client = new MeshClient({ master, pool, hasher: nodeHasher, layout: options.layout });
+  const client = createClient({ master, connect: (peer) => pool.connect(peer), hasher: nodeHasher, layout: options.layout });
   return {
     client,
     master,

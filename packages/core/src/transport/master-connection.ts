@@ -2,13 +2,21 @@
  * A peer's or client's line to the master: a typed socket.io client that joins with its id and
  * token, turns acknowledgements into promises with timeouts, relays WebRTC signaling for the
  * connection pool, and reconnects by itself (the master may restart; peers rejoin unaided).
+ * It is the client's MasterPort.
  */
 import { io, type Socket } from 'socket.io-client';
+import type { FileSummary } from '../chunking/manifest.js';
+import type { MasterPort } from '../client/master-port.js';
 import { fromErrorPayload, MasterUnreachableError, ProtocolError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type {
   ClientToServerEvents,
+  CommitRequest,
   JoinRequest,
+  LocateResult,
+  MeshState,
+  PlaceRequest,
+  PlaceResult,
   Reply,
   ServerToClientEvents,
 } from '../wire/signal-protocol.js';
@@ -22,7 +30,7 @@ type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal'>;
 type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
 type ValueOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Reply<infer T> ? T : never;
 
-export class MasterConnection implements Signaling {
+export class MasterConnection implements Signaling, MasterPort {
   readonly url: string;
   readonly selfId: PeerId;
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -79,6 +87,30 @@ export class MasterConnection implements Signaling {
     if (!reply || typeof reply !== 'object') throw new ProtocolError(`master sent a malformed reply to "${event}"`);
     if (!reply.ok) throw fromErrorPayload(reply.error);
     return reply.value;
+  }
+
+  place(request: PlaceRequest): Promise<PlaceResult> {
+    return this.request('place', request);
+  }
+
+  commit(request: CommitRequest): Promise<FileSummary> {
+    return this.request('commit', request);
+  }
+
+  locate(request: { name: string; version?: number }): Promise<LocateResult> {
+    return this.request('locate', request);
+  }
+
+  list(): Promise<FileSummary[]> {
+    return this.request('list', {});
+  }
+
+  remove(request: { name: string }): Promise<{ removed: number }> {
+    return this.request('remove', request);
+  }
+
+  status(): Promise<MeshState> {
+    return this.request('status', {});
   }
 
   sendSignal(to: PeerId, connectionId: string, data: unknown): Promise<void> {

@@ -1,0 +1,99 @@
+/**
+ * Reads one segment's stored bytes from its holders: the chunk list first (checked against the
+ * manifest's list hash), then the chunks, each checked against its name as it arrives and
+ * placed after the previous one. A holder that fails or serves corrupt bytes is left for the
+ * next, which carries on from the first chunk still missing.
+ */
+import { HASH_BYTES } from '../chunking/chunk-list.js';
+import { bytesEqual, fromHex, toHex } from '../bytes.js';
+import type { Hasher } from '../codec/hasher.js';
+import { ChunkCorruptError, FrameError, NoPeersError, ReplicasUnavailableError } from '../errors.js';
+import type { PeerId } from '../ids.js';
+import { decodeChunkBatch } from '../wire/frame.js';
+import { FrameType } from '../wire/peer-protocol.js';
+import { isRetryable } from './retryable.js';
+import type { ConnectPeer, PeerConnection } from './peer-connection.js';
+
+/** The segment to read, as its manifest records it. */
+export interface SegmentToRead {
+  /** Hex SHA-256 of the segment's chunk list. */
+  listHash: string;
+  /** Bytes its chunks hold: what is read, before the codec decodes it. */
+  storedSize: number;
+  chunkSize: number;
+  /** For error messages: `segment 3 of "notes.txt"`. */
+  what: string;
+}
+
+export interface SegmentReaderOptions {
+  connect: ConnectPeer;
+  hasher: Hasher;
+}
+
+export class SegmentReader {
+  constructor(private readonly options: SegmentReaderOptions) {}
+
+  /**
+   * Fills `out` (storedSize bytes) with the segment's verified stored bytes, trying `holders`
+   * in order; resolves with `out`. Every holder failing is a ReplicasUnavailableError.
+   */
+  async read(segment: SegmentToRead, holders: readonly PeerId[], out: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    let list: Uint8Array | undefined;
+    let filled = 0; // chunks verified and placed, in order
+    let filledBytes = 0; // where the next chunk goes
+    let lastError: unknown;
+    for (const holder of holders) {
+      signal?.throwIfAborted();
+      try {
+        const connection = await this.options.connect(holder);
+        if (!list) {
+          const [listBytes] = await this.fetchChunks(connection, fromHex(segment.listHash), undefined);
+          if (listBytes!.length % HASH_BYTES !== 0 || listBytes!.length / HASH_BYTES !== Math.ceil(segment.storedSize / segment.chunkSize)) {
+            throw new ChunkCorruptError(segment.listHash, 'a list of the wrong length');
+          }
+          list = listBytes!;
+        }
+        await this.fetchChunks(connection, list.subarray(filled * HASH_BYTES), (bytes) => {
+          if (filledBytes + bytes.length > out.length) throw new FrameError('segment data is longer than its manifest says');
+          out.set(bytes, filledBytes);
+          filledBytes += bytes.length;
+          filled++;
+        });
+        if (filledBytes !== segment.storedSize) throw new ChunkCorruptError(segment.listHash, `a segment of ${filledBytes} bytes, not ${segment.storedSize}`);
+        return out;
+      } catch (error) {
+        lastError = error;
+        if (!isRetryable(error)) throw error;
+      }
+    }
+    if (lastError instanceof NoPeersError) throw lastError;
+    throw new ReplicasUnavailableError(segment.what, { cause: lastError });
+  }
+
+  /**
+   * Gets the chunks named in `list` (32-byte hashes, back to back) from one peer, verifying
+   * each against its name; with `onChunk` chunks are handed over as they arrive, otherwise
+   * they are returned.
+   */
+  private async fetchChunks(connection: PeerConnection, list: Uint8Array, onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
+    const collected: Uint8Array[] = [];
+    const count = list.length / HASH_BYTES;
+    let position = 0;
+    await connection.request(FrameType.Get, undefined, list, {
+      onData: async (body) => {
+        const chunks = decodeChunkBatch(body);
+        const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));
+        chunks.forEach((chunk, i) => {
+          if (position >= count) throw new FrameError('peer sent more chunks than were asked for');
+          const expected = list.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES);
+          if (!bytesEqual(chunk.hash, expected) || !bytesEqual(digests[i]!, expected)) throw new ChunkCorruptError(toHex(expected), toHex(digests[i]!));
+          position++;
+          if (onChunk) onChunk(chunk.bytes);
+          else collected.push(chunk.bytes.slice());
+        });
+      },
+    });
+    if (position !== count) throw new FrameError(`peer sent ${position} of ${count} chunks`);
+    return collected;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * A mesh in one process for the client's unit tests: real StoragePeers on MemoryStores, joined
+ * by in-memory channels, and a master port that places segments round-robin and keeps
+ * manifests in a Map. Links to the client can be made to fail in the ways real ones do: a peer
+ * that is gone, one that never answers, one whose bytes arrive corrupt.
+ */
+import type { FileSummary, Manifest } from '../chunking/manifest.js';
+import { segmentCount } from '../chunking/layout.js';
+import { nodeHasher } from '../codec/hasher.node.js';
+import type { SegmentCodec } from '../codec/segment-codec.js';
+import type { Clock } from '../clock.js';
+import { FileNotFoundError, PeerUnavailableError, VersionConflictError } from '../errors.js';
+import { asChunkHash, asFileId, asPeerId, randomId, type PeerId } from '../ids.js';
+import { StoragePeer } from '../peer/storage-peer.js';
+import { MemoryStore } from '../stores/memory-store.js';
+import type { FrameChannel } from '../transport/frame-channel.js';
+import { memoryChannelPair } from '../transport/memory-channel.js';
+import { RpcConnection } from '../transport/rpc.js';
+import { decodeFrame } from '../wire/frame.js';
+import { FrameType } from '../wire/peer-protocol.js';
+import type { CommitRequest, LocateResult, MeshState, PeerStatus, PlaceRequest, PlaceResult } from '../wire/signal-protocol.js';
+import { createClient } from './create-client.js';
+import type { MasterPort } from './master-port.js';
+import type { MeshClient } from './mesh-client.js';
+
+export const CLIENT_ID = asPeerId('client');
+
+export class TestMesh {
+  readonly ids: PeerId[];
+  readonly stores = new Map<PeerId, MemoryStore>();
+  readonly master: TestMaster;
+  /** Peers whose process is gone: connections to them fail and open ones close. */
+  readonly gone = new Set<PeerId>();
+  /** Peers that never answer the client's requests of these types: their frames are lost on the way. */
+  readonly unanswered = new Map<PeerId, ReadonlySet<number>>();
+  /** Peers whose chunks reach the client corrupt (the last byte of every Data frame flipped). */
+  readonly corrupting = new Set<PeerId>();
+  /** Connections the client opened, by peer: how often it tried each. */
+  readonly clientDials = new Map<PeerId, number>();
+  private readonly peers = new Map<PeerId, StoragePeer>();
+  private readonly links = new Map<string, RpcConnection>();
+  private readonly channels: FrameChannel[] = [];
+
+  constructor(names: readonly string[], replication = 3) {
+    this.ids = names.map(asPeerId);
+    for (const id of this.ids) {
+      const store = new MemoryStore();
+      this.stores.set(id, store);
+      this.peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => this.link(id, to) }));
+    }
+    this.master = new TestMaster(this, replication);
+  }
+
+  /** A client of this mesh through its master port. */
+  client(options: { layout?: { chunkSize: number; segmentChunks: number }; clock?: Clock; codec?: SegmentCodec } = {}): MeshClient {
+    return createClient({ master: this.master, connect: (peer) => this.link(CLIENT_ID, peer), hasher: nodeHasher, ...options });
+  }
+
+  /** Ends `peer`'s process: its links close and new ones fail. The master hears of it only with `masterKnows`. */
+  kill(peer: PeerId, options: { masterKnows?: boolean } = {}): void {
+    this.gone.add(peer);
+    if (options.masterKnows) this.master.dead.add(peer);
+    for (const [key, link] of this.links) {
+      if (key.split('>').includes(peer)) link.close('process gone');
+    }
+  }
+
+  close(): void {
+    for (const channel of this.channels) channel.close('test over');
+  }
+
+  /** The connection from `from` to `to`, opened on first use and again after it closed. */
+  link(from: PeerId, to: PeerId): Promise<RpcConnection> {
+    if (from === CLIENT_ID) this.clientDials.set(to, (this.clientDials.get(to) ?? 0) + 1);
+    if (this.gone.has(to) || this.gone.has(from)) return Promise.reject(new PeerUnavailableError(to, 'process gone'));
+    const key = `${from}>${to}`;
+    const open = this.links.get(key);
+    if (open && !open.closed) return Promise.resolve(open);
+    const [fromSide, toSide] = memoryChannelPair(from, to);
+    this.channels.push(fromSide, toSide);
+    const connection = new RpcConnection(from === CLIENT_ID ? this.faulty(fromSide, to) : fromSide, this.peers.get(from)?.handle);
+    new RpcConnection(toSide, this.peers.get(to)!.handle);
+    this.links.set(key, connection);
+    return Promise.resolve(connection);
+  }
+
+  /** The client's side of a channel to `peer`, failing as the test asks at the time of each frame. */
+  private faulty(channel: FrameChannel, peer: PeerId): FrameChannel {
+    return {
+      get remoteId() {
+        return channel.remoteId;
+      },
+      get closed() {
+        return channel.closed;
+      },
+      send: (message) => (this.unanswered.get(peer)?.has(decodeFrame(message).type) ? Promise.resolve() : channel.send(message)),
+      onMessage: (listener) =>
+        channel.onMessage((message) => {
+          if (!this.corrupting.has(peer)) return listener(message);
+          const frame = decodeFrame(message);
+          if (frame.type !== FrameType.Data || frame.body.length === 0) return listener(message);
+          const corrupt = message.slice();
+          corrupt[corrupt.length - 1]! ^= 0xff;
+          listener(corrupt);
+        }),
+      onClose: (listener) => channel.onClose(listener),
+      close: (reason) => channel.close(reason),
+    };
+  }
+}
+
+/** The master as a client sees it: round-robin placement over the peers it thinks alive, manifests in a Map. */
+export class TestMaster implements MasterPort {
+  /** Peers the master has declared dead: placed around, and reported dead to readers. */
+  readonly dead = new Set<PeerId>();
+  readonly files = new Map<string, Manifest[]>();
+  locates = 0;
+
+  constructor(
+    private readonly mesh: TestMesh,
+    private readonly replication: number,
+  ) {}
+
+  place(request: PlaceRequest): Promise<PlaceResult> {
+    const alive = this.mesh.ids.filter((id) => !this.dead.has(id));
+    const versions = this.files.get(request.name) ?? [];
+    const replication = Math.min(this.replication, alive.length);
+    const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) =>
+      Array.from({ length: replication }, (_, k) => alive[(index + k) % alive.length]!),
+    );
+    const fileId = asFileId(request.fileId ?? versions[0]?.fileId ?? randomId());
+    return Promise.resolve({ fileId, baseVersion: versions.at(-1)?.version ?? 0, replication, segments });
+  }
+
+  commit(request: CommitRequest): Promise<FileSummary> {
+    const versions = this.files.get(request.name) ?? [];
+    const current = versions.at(-1)?.version ?? 0;
+    if (current !== request.baseVersion) return Promise.reject(new VersionConflictError(request.name, request.baseVersion, current));
+    const manifest: Manifest = {
+      fileId: asFileId(request.fileId),
+      name: request.name,
+      owner: 'test',
+      version: current + 1,
+      size: request.size,
+      createdAt: 0,
+      chunkSize: request.chunkSize,
+      segmentChunks: request.segmentChunks,
+      segments: request.segments.map((segment) => ({ ...segment, listHash: asChunkHash(segment.listHash), holders: segment.holders.map(asPeerId) })),
+      ...(request.codec === undefined ? {} : { codec: request.codec }),
+    };
+    this.files.set(request.name, [...versions, manifest]);
+    return Promise.resolve(summaryOf(manifest));
+  }
+
+  locate(request: { name: string; version?: number }): Promise<LocateResult> {
+    this.locates++;
+    const versions = this.files.get(request.name) ?? [];
+    const manifest = request.version === undefined ? versions.at(-1) : versions.find((candidate) => candidate.version === request.version);
+    if (!manifest) return Promise.reject(new FileNotFoundError(request.name));
+    const status: Record<string, PeerStatus> = {};
+    for (const id of this.mesh.ids) status[id] = this.dead.has(id) ? 'dead' : 'online';
+    return Promise.resolve({ manifest, status });
+  }
+
+  list(): Promise<FileSummary[]> {
+    return Promise.resolve([...this.files.values()].map((versions) => summaryOf(versions.at(-1)!)));
+  }
+
+  remove(request: { name: string }): Promise<{ removed: number }> {
+    const removed = this.files.get(request.name)?.length ?? 0;
+    this.files.delete(request.name);
+    return Promise.resolve({ removed });
+  }
+
+  status(): Promise<MeshState> {
+    return Promise.resolve({ peers: [], files: [], ring: [], replication: this.replication });
+  }
+}
+
+function summaryOf(manifest: Manifest): FileSummary {
+  const replicas = manifest.segments.length === 0 ? 0 : Math.min(...manifest.segments.map((segment) => segment.holders.length));
+  return { fileId: manifest.fileId, name: manifest.name, size: manifest.size, version: manifest.version, createdAt: manifest.createdAt, replicas, wanted: replicas };
+}
