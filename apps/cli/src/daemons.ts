@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
-import { startMaster } from '@meshdrive/signal';
+import { createMaster, MemoryDirectory, SqliteDirectory } from '@meshdrive/signal';
 import { signalUrl, token, UsageError, type CliValues } from './options.js';
 import { parseSize } from './sizes.js';
 
@@ -64,11 +64,11 @@ function warnOfSmallUdpBuffers(): NodeRtcOptions['onUdpBuffers'] {
 }
 
 export async function runMaster(values: CliValues): Promise<number> {
+  if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
   keepRunningOnErrors();
-  const master = await startMaster({
+  const master = await createMaster({
     port: integer(values.port, 'port') ?? 7070,
     host: values.host ?? '127.0.0.1',
-    dataDir: resolve(values.data ?? '.meshdrive/master'),
     webRoot: WEB_ROOT,
     replication: integer(values.replication, 'replication'),
     heartbeatMs: integer(values['heartbeat-ms'], 'heartbeat-ms'),
@@ -76,6 +76,8 @@ export async function runMaster(values: CliValues): Promise<number> {
     deadAfterMs: integer(values['dead-ms'], 'dead-ms'),
     abandonAfterMs: integer(values['abandon-ms'], 'abandon-ms'),
     log: (line) => process.stdout.write(`${line}\n`),
+    // Last, so bad options are refused before the directory is opened.
+    directory: values.volatile ? new MemoryDirectory() : new SqliteDirectory(resolve(values.data ?? '.meshdrive/master')),
   });
   stopOnSignals(() => master.close());
   return -1;

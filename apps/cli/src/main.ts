@@ -10,7 +10,7 @@ import { explain } from './messages.js';
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
 Usage:
-  meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR] [--replication 3]
+  meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
   meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
   meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default ./NAME)
@@ -23,7 +23,8 @@ Options:
   --token TOKEN  access token (else $MESHDRIVE_TOKEN)
   --data DIR     where the master keeps its directory / a peer keeps its chunks
                  (defaults: ./.meshdrive/master and ./.meshdrive/peer)
-  --volatile     keep chunks in memory only; they are gone when the peer exits
+  --volatile     keep chunks (peer) or the directory (master) in memory only; they
+                 are gone when the process exits
   --capacity     disk space a peer offers, index included, e.g. 10GiB (default 10GiB)
   --abandon-ms   the master frees segments of sends that never finished this long
                  after they were written (default 3600000, an hour)

@@ -1,9 +1,15 @@
 /**
- * @meshdrive/signal: the master. Start one with `startMaster({ port, dataDir })`; it serves
- * socket.io, `/healthz`, `/api/state` and the web app.
+ * @meshdrive/signal: the master. It serves socket.io, `/healthz`, `/api/state` and the web app,
+ * keeps the directory, places segments and drives heartbeats; file bytes never pass through it.
+ * The directory acceptance suite and test helpers are in the `testing` entry.
+ *
+ * @example
+ * const master = await createMaster({ directory: new SqliteDirectory('.meshdrive/master'), port: 7070 });
+ * console.log(master.url);
+ * await master.close();
  */
-export { startMaster, DEFAULT_REPLICATION, type Master, type MasterOptions } from './master.js';
-export { HEARTBEAT_MS, STALE_AFTER_MS, DEAD_AFTER_MS, Membership } from './membership.js';
-export type { Directory, FileRecord, KnownPeer } from './directory.js';
-export { SqliteDirectory } from './directory-sqlite.js';
-export { MemoryDirectory } from './directory-memory.js';
+export { createMaster, type Master, type MasterOptions } from './create-master.js';
+export type { Clock } from './clock.js';
+export type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory/directory.js';
+export { MemoryDirectory } from './directory/memory-directory.js';
+export { SqliteDirectory } from './directory/sqlite-directory.js';

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { randomId } from '@meshdrive/core';
-import { startMaster, type Master } from './master.js';
+import { createMaster, type Master } from './create-master.js';
+import { MemoryDirectory } from './directory/memory-directory.js';
 
 const ACK_TIMEOUT_MS = 2_000;
 
@@ -14,7 +15,7 @@ describe('master request handlers', () => {
   let socket: Socket;
 
   beforeAll(async () => {
-    master = await startMaster({ port: 0, host: '127.0.0.1' });
+    master = await createMaster({ directory: new MemoryDirectory(), port: 0, host: '127.0.0.1' });
     socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node' }, transports: ['websocket'], reconnection: false, forceNew: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

@@ -79,14 +79,4 @@ describe('HashRing', () => {
     expect(counts.get('big')!).toBeGreaterThan(counts.get('peer-0')!);
     expect(vnodeCount(16 * GiB)).toBeGreaterThan(vnodeCount(GiB));
   });
-
-  it('names each peer\'s backup as another peer', () => {
-    const ring = new HashRing(peers(3));
-    for (const member of ring.members) {
-      const backup = ring.backupOf(member.id);
-      expect(backup).toBeDefined();
-      expect(backup).not.toBe(member.id);
-    }
-    expect(new HashRing(peers(1)).backupOf(asPeerId('peer-0'))).toBeUndefined();
-  });
 });

@@ -70,13 +70,6 @@ export class HashRing {
     return this.walk(ringPosition(key), count, enoughLeft ? passOver : undefined);
   }
 
-  /** A peer's backup: the next distinct peer clockwise from the peer's first virtual node. */
-  backupOf(peer: PeerId): PeerId | undefined {
-    const own = this.vnodes.find((vnode) => vnode.peer === peer);
-    if (!own) return undefined;
-    return this.walk(own.position, 1, (id) => id === peer)[0];
-  }
-
   /** Up to `count` distinct peers clockwise from `position`, leaving out those `passOver` names. */
   private walk(position: number, count: number, passOver: (peer: PeerId) => boolean = () => false): PeerId[] {
     const result: PeerId[] = [];

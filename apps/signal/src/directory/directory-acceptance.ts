@@ -1,0 +1,181 @@
+/**
+ * The acceptance suite every Directory passes: memory and SQLite here, PostgreSQL later. It
+ * depends on the Directory interface alone. Call it from a test file:
+ *
+ * @example
+ * runDirectoryTests('SqliteDirectory', () => new SqliteDirectory(tempDir()));
+ */
+import { describe, expect, it } from 'vitest';
+import { asChunkHash, asFileId, asPeerId, type Manifest } from '@meshdrive/core';
+import type { Directory } from './directory.js';
+
+export type DirectoryFactory = () => Directory | Promise<Directory>;
+
+/** A list hash made of one repeated character. */
+const list = (digit: string): string => digit.repeat(64);
+
+/** A manifest of `lists` (one segment each), every segment held by `holders`. */
+function manifest(name: string, fileId: string, lists: string[], holders: string[] = ['p1'], owner = 'public'): Manifest {
+  return {
+    fileId: asFileId(fileId),
+    name,
+    owner,
+    version: 0,
+    size: lists.length,
+    chunkSize: 1024,
+    segmentChunks: 1024,
+    createdAt: 1,
+    segments: lists.map((digit) => ({ listHash: asChunkHash(list(digit)), plainSize: 1, storedSize: 1, holders: holders.map(asPeerId) })),
+  };
+}
+
+export function runDirectoryTests(name: string, factory: DirectoryFactory): void {
+  describe(`${name} (directory acceptance)`, () => {
+    async function withDirectory(test: (directory: Directory) => Promise<void>): Promise<void> {
+      const directory = await factory();
+      try {
+        await test(directory);
+      } finally {
+        await directory.close();
+      }
+    }
+
+    it('commits versions with compare-and-set', () => withDirectory(async (directory) => {
+      expect(await directory.commitVersion(manifest('a.txt', 'f1', ['a']), 0)).toBe(true);
+      expect(await directory.commitVersion(manifest('a.txt', 'f1', ['b']), 0)).toBe(false);
+      expect(await directory.commitVersion(manifest('a.txt', 'f1', ['b']), 1)).toBe(true);
+      expect(await directory.commitVersion(manifest('a.txt', 'other', ['c']), 2)).toBe(false);
+      expect(await directory.findFile('public', 'a.txt')).toMatchObject({ fileId: 'f1', version: 2 });
+      expect((await directory.getManifest(asFileId('f1'), 1))?.segments[0]?.listHash).toBe('a'.repeat(64));
+      expect((await directory.getManifest(asFileId('f1'), 2))?.version).toBe(2);
+      expect(await directory.getManifest(asFileId('f1'), 3)).toBeUndefined();
+    }));
+
+    it('gives back a manifest as committed: layout, codec, plain and stored sizes, holders primary first', () => withDirectory(async (directory) => {
+      const written: Manifest = {
+        ...manifest('c.bin', 'f1', []),
+        size: 3000,
+        chunkSize: 512,
+        segmentChunks: 4,
+        createdAt: 1234,
+        codec: 'zstd',
+        segments: [
+          { listHash: asChunkHash(list('1')), plainSize: 2048, storedSize: 1500, holders: [asPeerId('p2'), asPeerId('p1'), asPeerId('p3')] },
+          { listHash: asChunkHash(list('2')), plainSize: 952, storedSize: 952, holders: [asPeerId('p3'), asPeerId('p2')] },
+        ],
+      };
+      expect(await directory.commitVersion(written, 0)).toBe(true);
+      expect(await directory.getManifest(asFileId('f1'), 1)).toEqual({ ...written, version: 1 });
+      const plain = { ...manifest('d.bin', 'f2', ['3']) };
+      await directory.commitVersion(plain, 0);
+      expect(await directory.getManifest(asFileId('f2'), 1)).not.toHaveProperty('codec');
+    }));
+
+    it('lists files with their latest version\'s size, time and holders, per owner or all', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('b', 'f2', ['1', '2'], ['p1', 'p2']), 0);
+      await directory.commitVersion({ ...manifest('a', 'f1', ['3']), size: 10, createdAt: 5 }, 0);
+      await directory.commitVersion({ ...manifest('a', 'f1', ['4', '5', '6'], ['p3']), size: 20, createdAt: 7 }, 1);
+      await directory.commitVersion(manifest('z', 'f3', [], [], 'alice'), 0);
+      expect(await directory.listFiles('public')).toEqual([
+        { fileId: 'f1', name: 'a', owner: 'public', version: 2, size: 20, createdAt: 7, holders: [['p3'], ['p3'], ['p3']] },
+        { fileId: 'f2', name: 'b', owner: 'public', version: 1, size: 2, createdAt: 1, holders: [['p1', 'p2'], ['p1', 'p2']] },
+      ]);
+      expect((await directory.listFiles()).map((file) => `${file.owner}/${file.name}`)).toEqual(['alice/z', 'public/a', 'public/b']);
+      expect((await directory.listFiles('alice'))[0]).toMatchObject({ name: 'z', holders: [] });
+      expect(await directory.listFiles('nobody')).toEqual([]);
+    }));
+
+    it('keeps one row per holder of a segment, shared by every version that names it', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2']), 0);
+      // Version 2 keeps segment 1 but found it on p3 and p1 (the ring changed): p3 joins its holders.
+      await directory.commitVersion(manifest('a', 'f1', ['1', '3'], ['p3', 'p1']), 1);
+      const holders = async (version: number) => (await directory.getManifest(asFileId('f1'), version))?.segments.map((segment) => segment.holders);
+      expect(await holders(1)).toEqual([['p1', 'p2', 'p3'], ['p1', 'p2']]);
+      expect(await holders(2)).toEqual([['p1', 'p2', 'p3'], ['p3', 'p1']]);
+      expect(await directory.segmentsHeldBy(asPeerId('p1'))).toEqual([list('1'), list('2'), list('3')]);
+      expect(await directory.segmentsHeldBy(asPeerId('p3'))).toEqual([list('1'), list('3')]);
+      expect(await directory.segmentsHeldBy(asPeerId('nobody'))).toEqual([]);
+    }));
+
+    it('replaces one holder of a segment in place, in every version that names it', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2', 'p3']), 0);
+      await directory.commitVersion(manifest('b', 'f2', ['1'], ['p1', 'p2', 'p3']), 0);
+      expect(await directory.replaceHolder(list('1'), asPeerId('p1'), asPeerId('p4'))).toBe(true);
+      expect((await directory.getManifest(asFileId('f1'), 1))?.segments.map((segment) => segment.holders)).toEqual([['p4', 'p2', 'p3'], ['p1', 'p2', 'p3']]);
+      expect((await directory.getManifest(asFileId('f2'), 1))?.segments[0]?.holders).toEqual(['p4', 'p2', 'p3']);
+      expect(await directory.segmentsHeldBy(asPeerId('p1'))).toEqual([list('2')]);
+      expect(await directory.segmentsHeldBy(asPeerId('p4'))).toEqual([list('1')]);
+      // A peer that does not hold the segment cannot be replaced; one that holds it already is not added twice.
+      expect(await directory.replaceHolder(list('1'), asPeerId('p1'), asPeerId('p5'))).toBe(false);
+      expect(await directory.replaceHolder(list('2'), asPeerId('p3'), asPeerId('p1'))).toBe(true);
+      expect((await directory.getManifest(asFileId('f1'), 1))?.segments[1]?.holders).toEqual(['p1', 'p2']);
+      expect((await directory.listFiles()).map((file) => file.holders)).toEqual([[['p4', 'p2', 'p3'], ['p1', 'p2']], [['p4', 'p2', 'p3']]]);
+    }));
+
+    it('counts, for each primary, the segments each other holder keeps a copy of', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2', 'p3']), 0);
+      await directory.commitVersion(manifest('b', 'f2', ['3'], ['p2', 'p1']), 0);
+      await directory.commitVersion(manifest('c', 'f3', ['1'], ['p3', 'p1']), 0); // segment 1 again: p1 stays its primary
+      const counts = (await directory.backupCounts()).sort((a, b) => `${a.primary}${a.backup}`.localeCompare(`${b.primary}${b.backup}`));
+      expect(counts).toEqual([
+        { primary: 'p1', backup: 'p2', segments: 2 },
+        { primary: 'p1', backup: 'p3', segments: 2 },
+        { primary: 'p2', backup: 'p1', segments: 1 },
+      ]);
+    }));
+
+    it('removes every version and orders drops only of lists no other file uses, from every holder', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2']), 0);
+      await directory.commitVersion(manifest('a', 'f1', ['1', '3'], ['p3']), 1);
+      await directory.commitVersion(manifest('b', 'f2', ['2'], ['p1']), 0);
+      const removed = await directory.removeFile('public', 'a');
+      expect(removed.versions).toBe(2);
+      expect([...new Set(removed.drops.flatMap((drop) => drop.lists))].sort()).toEqual(['1'.repeat(64), '3'.repeat(64)]);
+      const plan = Object.fromEntries(removed.drops.map((drop) => [drop.peer, [...drop.lists].sort()]));
+      expect(plan).toEqual({ p1: [list('1')], p2: [list('1')], p3: [list('1'), list('3')] });
+      expect(await directory.findFile('public', 'a')).toBeUndefined();
+      expect((await directory.listFiles('public')).map((f) => f.name)).toEqual(['b']);
+      expect(await directory.getManifest(asFileId('f1'), 1)).toBeUndefined();
+      // The lists still used keep their holders; the dropped ones have none left.
+      expect(await directory.segmentsHeldBy(asPeerId('p1'))).toEqual([list('2')]);
+      expect(await directory.segmentsHeldBy(asPeerId('p3'))).toEqual([]);
+      expect(await directory.removeFile('public', 'a')).toEqual({ versions: 0, drops: [] });
+    }));
+
+    it('says which segment lists some file version uses', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1']), 0);
+      await directory.commitVersion(manifest('a', 'f1', ['2']), 1);
+      await directory.commitVersion(manifest('b', 'f2', ['3']), 0);
+      const [one, two, three, four] = ['1', '2', '3', '4'].map((digit) => digit.repeat(64));
+      expect([...(await directory.usedLists([one!, two!, three!, four!]))].sort()).toEqual([one, two, three]);
+      await directory.removeFile('public', 'b');
+      expect([...(await directory.usedLists([three!, one!]))]).toEqual([one]);
+      expect((await directory.usedLists([])).size).toBe(0);
+    }));
+
+    it('keeps drop orders per peer until they are cleared', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['a', 'b'], ['p1']), 0);
+      await directory.commitVersion(manifest('b', 'f2', ['c'], ['p1']), 0);
+      await directory.commitVersion(manifest('z', 'f3', ['z'], ['p2']), 0);
+      await directory.removeFile('public', 'a');
+      await directory.removeFile('public', 'b');
+      await directory.removeFile('public', 'z');
+      const [a, b, c, z] = ['a', 'b', 'c', 'z'].map(list);
+      expect((await directory.pendingDrops(asPeerId('p1'))).sort()).toEqual([a, b, c]);
+      await directory.clearDrops(asPeerId('p1'), [a!, c!]);
+      expect(await directory.pendingDrops(asPeerId('p1'))).toEqual([b]);
+      expect(await directory.pendingDrops(asPeerId('p2'))).toEqual([z]);
+      await directory.clearDrops(asPeerId('p2'), []);
+      expect(await directory.pendingDrops(asPeerId('p2'))).toEqual([z]);
+      expect(await directory.pendingDrops(asPeerId('p3'))).toEqual([]);
+    }));
+
+    it('remembers peers', () => withDirectory(async (directory) => {
+      await directory.rememberPeer({ id: asPeerId('p1'), kind: 'node', capacity: 5, lastSeen: 9 });
+      await directory.rememberPeer({ id: asPeerId('p1'), kind: 'node', capacity: 7, lastSeen: 10 });
+      expect(await directory.knownPeers()).toEqual([{ id: 'p1', kind: 'node', capacity: 7, lastSeen: 10, label: undefined }]);
+      await directory.rememberPeer({ id: asPeerId('p2'), kind: 'browser', capacity: 1, label: 'tab', lastSeen: 11 });
+      expect((await directory.knownPeers()).find((peer) => peer.id === 'p2')).toEqual({ id: 'p2', kind: 'browser', capacity: 1, label: 'tab', lastSeen: 11 });
+    }));
+  });
+}

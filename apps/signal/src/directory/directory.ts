@@ -1,0 +1,94 @@
+/**
+ * The master's durable directory: files, their versions, which peers hold each segment, the drop
+ * orders peers have yet to confirm, and the peers it has seen. Memory (unit tests, --volatile),
+ * SQLite (one master) and later PostgreSQL implement it; directory-acceptance.ts is the suite
+ * every one of them passes. Writes are compare-and-set on the file's version.
+ *
+ * A segment is named by its chunk-list hash. Its holders are rows (list hash → peer, by
+ * position, primary first), shared by every version and file that names the segment: peers pin
+ * segments by list hash, so a peer that holds one holds it for all of them.
+ */
+import type { FileId, Manifest, PeerId, PeerKind } from '@meshdrive/core';
+
+export interface FileRecord {
+  fileId: FileId;
+  name: string;
+  owner: string;
+  /** Latest committed version; versions start at 1. */
+  version: number;
+}
+
+/** A file as listings show it: its latest version's size and time, and who holds each segment. */
+export interface FileListing extends FileRecord {
+  size: number;
+  createdAt: number;
+  /** Per segment of the latest version, its holders, primary first. */
+  holders: PeerId[][];
+}
+
+export interface KnownPeer {
+  id: PeerId;
+  kind: PeerKind;
+  capacity: number;
+  label?: string;
+  lastSeen: number;
+}
+
+/** One peer's share of a removal: the segments (list hashes) it must unpin. */
+export interface DropOrder {
+  peer: PeerId;
+  lists: string[];
+}
+
+export interface RemovedFile {
+  /** Versions removed; 0 when there was no such file. */
+  versions: number;
+  /** Every holder of every segment no remaining file version names; also queued as pending drops. */
+  drops: DropOrder[];
+}
+
+/** `backup` holds copies of `segments` of the segments `primary` is first holder of. */
+export interface BackupCount {
+  primary: PeerId;
+  backup: PeerId;
+  segments: number;
+}
+
+export interface Directory {
+  findFile(owner: string, name: string): Promise<FileRecord | undefined>;
+  /**
+   * Files with their latest version's summary, by owner then name; every owner's when `owner`
+   * is undefined. A constant number of queries, however many files.
+   */
+  listFiles(owner?: string): Promise<FileListing[]>;
+  /** One version's manifest, its segments' holders read from the holder rows. */
+  getManifest(fileId: FileId, version: number): Promise<Manifest | undefined>;
+  /**
+   * Records `manifest` as version baseVersion + 1 if the file is still at baseVersion (0 for a
+   * new name), adding its holders to each segment's rows; false when another write got there first.
+   */
+  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean>;
+  /**
+   * Removes a file with every version, forgets the segments no other file version names, and
+   * queues their drops for every holder, atomically. A constant number of queries, however many
+   * versions.
+   */
+  removeFile(owner: string, name: string): Promise<RemovedFile>;
+  /** Which of `lists` (segment list hashes) some file version names. */
+  usedLists(lists: readonly string[]): Promise<Set<string>>;
+  /** The segments (list hashes) `peer` holds a copy of. */
+  segmentsHeldBy(peer: PeerId): Promise<string[]>;
+  /**
+   * `to` now holds `list` in place of `from` (a repair copied it): at `from`'s position, or once
+   * if `to` held it already. False when `from` did not hold it.
+   */
+  replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean>;
+  /** For every primary, which peers hold copies of its segments and how many. */
+  backupCounts(): Promise<BackupCount[]>;
+  /** Segments a peer must drop, kept until it confirms (it may be offline when a file is removed). */
+  pendingDrops(peer: PeerId): Promise<string[]>;
+  clearDrops(peer: PeerId, lists: readonly string[]): Promise<void>;
+  rememberPeer(peer: KnownPeer): Promise<void>;
+  knownPeers(): Promise<KnownPeer[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,155 @@
+/** The directory in memory: unit tests, and a master started with --volatile. */
+import type { FileId, Manifest, PeerId } from '@meshdrive/core';
+import type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory.js';
+
+type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
+type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
+
+export class MemoryDirectory implements Directory {
+  private readonly files = new Map<string, FileRecord>();
+  private readonly versions = new Map<string, StoredVersion>();
+  /** Holders of each segment list, primary first. */
+  private readonly holders = new Map<string, PeerId[]>();
+  /** How many (version, segment) entries name each list. */
+  private readonly uses = new Map<string, number>();
+  private readonly peers = new Map<string, KnownPeer>();
+  private readonly drops = new Map<string, Set<string>>();
+
+  findFile(owner: string, name: string): Promise<FileRecord | undefined> {
+    const file = this.files.get(fileKey(owner, name));
+    return Promise.resolve(file && { ...file });
+  }
+
+  listFiles(owner?: string): Promise<FileListing[]> {
+    const listings: FileListing[] = [];
+    for (const file of this.files.values()) {
+      if (owner !== undefined && file.owner !== owner) continue;
+      const latest = this.versions.get(versionKey(file.fileId, file.version));
+      if (!latest) continue;
+      listings.push({ ...file, size: latest.size, createdAt: latest.createdAt, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)) });
+    }
+    return Promise.resolve(listings.sort((a, b) => compare(a.owner, b.owner) || compare(a.name, b.name)));
+  }
+
+  getManifest(fileId: FileId, version: number): Promise<Manifest | undefined> {
+    const stored = this.versions.get(versionKey(fileId, version));
+    if (!stored) return Promise.resolve(undefined);
+    return Promise.resolve({ ...stored, segments: stored.segments.map((segment) => ({ ...segment, holders: this.holdersOf(segment.listHash) })) });
+  }
+
+  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean> {
+    const key = fileKey(manifest.owner, manifest.name);
+    const current = this.files.get(key);
+    if ((current?.version ?? 0) !== baseVersion) return Promise.resolve(false);
+    if (current && current.fileId !== manifest.fileId) return Promise.resolve(false);
+    const version = baseVersion + 1;
+    this.files.set(key, { fileId: manifest.fileId, name: manifest.name, owner: manifest.owner, version });
+    const segments = manifest.segments.map(({ listHash, plainSize, storedSize }) => ({ listHash, plainSize, storedSize }));
+    this.versions.set(versionKey(manifest.fileId, version), { ...manifest, version, segments });
+    for (const segment of manifest.segments) {
+      this.uses.set(segment.listHash, (this.uses.get(segment.listHash) ?? 0) + 1);
+      const holders = this.holders.get(segment.listHash) ?? [];
+      for (const holder of segment.holders) if (!holders.includes(holder)) holders.push(holder);
+      this.holders.set(segment.listHash, holders);
+    }
+    return Promise.resolve(true);
+  }
+
+  removeFile(owner: string, name: string): Promise<RemovedFile> {
+    const key = fileKey(owner, name);
+    const file = this.files.get(key);
+    if (!file) return Promise.resolve({ versions: 0, drops: [] });
+    this.files.delete(key);
+    const orphans = new Set<string>();
+    let versions = 0;
+    for (let version = 1; version <= file.version; version++) {
+      const stored = this.versions.get(versionKey(file.fileId, version));
+      if (!stored) continue;
+      versions++;
+      this.versions.delete(versionKey(file.fileId, version));
+      for (const { listHash } of stored.segments) {
+        const left = (this.uses.get(listHash) ?? 1) - 1;
+        if (left > 0) {
+          this.uses.set(listHash, left);
+          continue;
+        }
+        this.uses.delete(listHash);
+        orphans.add(listHash);
+      }
+    }
+    const byPeer = new Map<PeerId, string[]>();
+    for (const list of orphans) {
+      for (const holder of this.holdersOf(list)) byPeer.set(holder, [...(byPeer.get(holder) ?? []), list]);
+      this.holders.delete(list);
+    }
+    const drops: DropOrder[] = [...byPeer].map(([peer, lists]) => ({ peer, lists }));
+    for (const { peer, lists } of drops) {
+      const queue = this.drops.get(peer) ?? new Set<string>();
+      for (const list of lists) queue.add(list);
+      this.drops.set(peer, queue);
+    }
+    return Promise.resolve({ versions, drops });
+  }
+
+  usedLists(lists: readonly string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(lists.filter((list) => this.uses.has(list))));
+  }
+
+  segmentsHeldBy(peer: PeerId): Promise<string[]> {
+    return Promise.resolve([...this.holders].filter(([, holders]) => holders.includes(peer)).map(([list]) => list).sort(compare));
+  }
+
+  replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean> {
+    const holders = this.holders.get(list);
+    const at = holders?.indexOf(from) ?? -1;
+    if (!holders || at < 0) return Promise.resolve(false);
+    if (holders.includes(to)) holders.splice(at, 1);
+    else holders[at] = to;
+    return Promise.resolve(true);
+  }
+
+  backupCounts(): Promise<BackupCount[]> {
+    const counts = new Map<string, BackupCount>();
+    for (const [primary, ...backups] of this.holders.values()) {
+      if (primary === undefined) continue;
+      for (const backup of backups) {
+        const key = `${primary}\u0000${backup}`;
+        const count = counts.get(key) ?? { primary, backup, segments: 0 };
+        count.segments++;
+        counts.set(key, count);
+      }
+    }
+    return Promise.resolve([...counts.values()]);
+  }
+
+  pendingDrops(peer: PeerId): Promise<string[]> {
+    return Promise.resolve([...(this.drops.get(peer) ?? [])]);
+  }
+
+  clearDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
+    const queue = this.drops.get(peer);
+    for (const list of lists) queue?.delete(list);
+    return Promise.resolve();
+  }
+
+  rememberPeer(peer: KnownPeer): Promise<void> {
+    this.peers.set(peer.id, { ...peer });
+    return Promise.resolve();
+  }
+
+  knownPeers(): Promise<KnownPeer[]> {
+    return Promise.resolve([...this.peers.values()].map((peer) => ({ ...peer })));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private holdersOf(list: string): PeerId[] {
+    return [...(this.holders.get(list) ?? [])];
+  }
+}
+
+const fileKey = (owner: string, name: string): string => `${owner}\u0000${name}`;
+const versionKey = (fileId: string, version: number): string => `${fileId}@${version}`;
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

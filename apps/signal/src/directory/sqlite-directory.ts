@@ -1,0 +1,277 @@
+/**
+ * The directory in SQLite under the master's data directory, so a restarted master knows every
+ * file, version, holder and peer. One row per version and per segment, one per segment holder:
+ * the master holds O(files + segments), never a row per chunk. Listing files and removing one
+ * take a fixed number of statements, however many files, versions or segments.
+ *
+ * Schema versions (PRAGMA user_version): 0 is the layout before holders were rows (manifests
+ * as JSON with their holders inside); it is migrated to 1 when the directory opens.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { asChunkHash, asFileId, asPeerId, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
+import type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory.js';
+
+export const DIRECTORY_FILE = 'directory.db';
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS files (
+    owner TEXT NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL,
+    PRIMARY KEY (owner, name));
+  CREATE TABLE IF NOT EXISTS versions (
+    file_id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
+    chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, created_at INTEGER NOT NULL,
+    PRIMARY KEY (file_id, version));
+  CREATE TABLE IF NOT EXISTS segments (
+    file_id TEXT NOT NULL, version INTEGER NOT NULL, idx INTEGER NOT NULL, list_hash TEXT NOT NULL,
+    plain_size INTEGER NOT NULL, stored_size INTEGER NOT NULL,
+    PRIMARY KEY (file_id, version, idx));
+  CREATE INDEX IF NOT EXISTS segments_by_list ON segments (list_hash);
+  CREATE TABLE IF NOT EXISTS segment_holders (
+    list_hash TEXT NOT NULL, peer_id TEXT NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (list_hash, peer_id));
+  CREATE INDEX IF NOT EXISTS segment_holders_by_peer ON segment_holders (peer_id);
+  CREATE TABLE IF NOT EXISTS pending_drops (
+    peer_id TEXT NOT NULL, list_hash TEXT NOT NULL, PRIMARY KEY (peer_id, list_hash));
+  CREATE TABLE IF NOT EXISTS peers (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, capacity INTEGER NOT NULL, label TEXT, last_seen INTEGER NOT NULL);
+`;
+
+/** Holder rows of the segments `@file` names that no other file names: what its removal orphans. */
+const ORPHAN_HOLDERS = `
+  FROM segment_holders h
+  WHERE h.list_hash IN (SELECT list_hash FROM segments WHERE file_id = @file)
+    AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND o.file_id <> @file)`;
+
+interface FileRow { file_id: string; name: string; owner: string; version: number }
+interface ListingRow extends FileRow { size: number; created_at: number }
+interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number }
+interface SegmentHolderRow { idx: number; list_hash: string; plain_size: number; stored_size: number; peer_id: string | null }
+interface PeerRow { id: string; kind: string; capacity: number; label: string | null; last_seen: number }
+/** A segment as today's master before schema 1 wrote it inside its manifest JSON. */
+interface LegacySegment { listHash: string; size?: number; plainSize?: number; storedSize?: number; holders: string[] }
+
+export class SqliteDirectory implements Directory {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, DIRECTORY_FILE));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.transaction(() => this.migrate())();
+  }
+
+  findFile(owner: string, name: string): Promise<FileRecord | undefined> {
+    const row = this.sql('SELECT * FROM files WHERE owner = ? AND name = ?').get(owner, name) as FileRow | undefined;
+    return Promise.resolve(row && toFile(row));
+  }
+
+  listFiles(owner?: string): Promise<FileListing[]> {
+    const where = owner === undefined ? '' : 'WHERE f.owner = @owner';
+    const args = owner === undefined ? [] : [{ owner }];
+    const read = this.db.transaction((): FileListing[] => {
+      const files = this.sql(`SELECT f.*, v.size, v.created_at FROM files f
+        JOIN versions v ON v.file_id = f.file_id AND v.version = f.version ${where} ORDER BY f.owner, f.name`).all(...args) as ListingRow[];
+      const rows = this.sql(`SELECT s.file_id, s.idx, h.peer_id FROM files f
+        JOIN segments s ON s.file_id = f.file_id AND s.version = f.version
+        LEFT JOIN segment_holders h ON h.list_hash = s.list_hash ${where}
+        ORDER BY s.file_id, s.idx, h.position`).all(...args) as { file_id: string; idx: number; peer_id: string | null }[];
+      const holders = new Map<string, PeerId[][]>();
+      for (const row of rows) {
+        const segments = holders.get(row.file_id) ?? [];
+        holders.set(row.file_id, segments);
+        const segment = (segments[row.idx] ??= []);
+        if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
+      }
+      return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, holders: holders.get(file.file_id) ?? [] }));
+    });
+    return Promise.resolve(read());
+  }
+
+  getManifest(fileId: FileId, version: number): Promise<Manifest | undefined> {
+    const read = this.db.transaction((): Manifest | undefined => {
+      const row = this.sql('SELECT * FROM versions WHERE file_id = ? AND version = ?').get(fileId, version) as VersionRow | undefined;
+      if (!row) return undefined;
+      const rows = this.sql(`SELECT s.idx, s.list_hash, s.plain_size, s.stored_size, h.peer_id FROM segments s
+        LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
+        WHERE s.file_id = ? AND s.version = ? ORDER BY s.idx, h.position`).all(fileId, version) as SegmentHolderRow[];
+      const segments: Manifest['segments'] = [];
+      for (const segment of rows) {
+        const record = (segments[segment.idx] ??= { listHash: asChunkHash(segment.list_hash), plainSize: segment.plain_size, storedSize: segment.stored_size, holders: [] });
+        if (segment.peer_id !== null) record.holders.push(asPeerId(segment.peer_id));
+      }
+      return {
+        fileId: asFileId(row.file_id),
+        name: row.name,
+        owner: row.owner,
+        version: row.version,
+        size: row.size,
+        chunkSize: row.chunk_size,
+        segmentChunks: row.segment_chunks,
+        ...(row.codec === null ? {} : { codec: row.codec }),
+        createdAt: row.created_at,
+        segments,
+      };
+    });
+    return Promise.resolve(read());
+  }
+
+  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean> {
+    const commit = this.db.transaction((): boolean => {
+      const current = this.sql('SELECT * FROM files WHERE owner = ? AND name = ?').get(manifest.owner, manifest.name) as FileRow | undefined;
+      if ((current?.version ?? 0) !== baseVersion) return false;
+      if (current && current.file_id !== manifest.fileId) return false;
+      const version = baseVersion + 1;
+      if (current) this.sql('UPDATE files SET version = ? WHERE file_id = ?').run(version, manifest.fileId);
+      else this.sql('INSERT INTO files (owner, name, file_id, version) VALUES (?, ?, ?, ?)').run(manifest.owner, manifest.name, manifest.fileId, version);
+      this.insertVersion({ ...manifest, version });
+      return true;
+    });
+    return Promise.resolve(commit());
+  }
+
+  removeFile(owner: string, name: string): Promise<RemovedFile> {
+    const remove = this.db.transaction((): RemovedFile => {
+      const file = this.sql('SELECT file_id FROM files WHERE owner = ? AND name = ?').get(owner, name) as { file_id: string } | undefined;
+      if (!file) return { versions: 0, drops: [] };
+      const at = { file: file.file_id };
+      const orphaned = this.sql(`SELECT h.peer_id, h.list_hash ${ORPHAN_HOLDERS} ORDER BY h.peer_id, h.list_hash`).all(at) as { peer_id: string; list_hash: string }[];
+      this.sql(`INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) SELECT h.peer_id, h.list_hash ${ORPHAN_HOLDERS}`).run(at);
+      this.sql(`DELETE FROM segment_holders WHERE rowid IN (SELECT h.rowid ${ORPHAN_HOLDERS})`).run(at);
+      this.sql('DELETE FROM segments WHERE file_id = @file').run(at);
+      const versions = this.sql('DELETE FROM versions WHERE file_id = @file').run(at).changes;
+      this.sql('DELETE FROM files WHERE file_id = @file').run(at);
+      const drops: DropOrder[] = [];
+      for (const row of orphaned) {
+        if (drops.at(-1)?.peer !== row.peer_id) drops.push({ peer: asPeerId(row.peer_id), lists: [] });
+        drops.at(-1)!.lists.push(row.list_hash);
+      }
+      return { versions, drops };
+    });
+    return Promise.resolve(remove());
+  }
+
+  usedLists(lists: readonly string[]): Promise<Set<string>> {
+    const rows = this.sql('SELECT DISTINCT list_hash FROM segments WHERE list_hash IN (SELECT value FROM json_each(?))').all(JSON.stringify(lists)) as { list_hash: string }[];
+    return Promise.resolve(new Set(rows.map((row) => row.list_hash)));
+  }
+
+  segmentsHeldBy(peer: PeerId): Promise<string[]> {
+    const rows = this.sql('SELECT list_hash FROM segment_holders WHERE peer_id = ? ORDER BY list_hash').all(peer) as { list_hash: string }[];
+    return Promise.resolve(rows.map((row) => row.list_hash));
+  }
+
+  replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean> {
+    const replace = this.db.transaction((): boolean => {
+      const args = { list, from, to };
+      const moved = this.sql(`UPDATE OR IGNORE segment_holders SET peer_id = @to WHERE list_hash = @list AND peer_id = @from`).run(args).changes;
+      // Unchanged while the row exists: `to` held it already, so `from` just goes.
+      const dropped = this.sql('DELETE FROM segment_holders WHERE list_hash = @list AND peer_id = @from').run(args).changes;
+      return moved + dropped > 0;
+    });
+    return Promise.resolve(replace());
+  }
+
+  backupCounts(): Promise<BackupCount[]> {
+    const rows = this.sql(`SELECT p.peer_id AS primary_id, h.peer_id AS backup_id, COUNT(*) AS segments
+      FROM segment_holders p
+      JOIN (SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash) f
+        ON f.list_hash = p.list_hash AND f.first = p.position
+      JOIN segment_holders h ON h.list_hash = p.list_hash AND h.peer_id <> p.peer_id
+      GROUP BY p.peer_id, h.peer_id`).all() as { primary_id: string; backup_id: string; segments: number }[];
+    return Promise.resolve(rows.map((row) => ({ primary: asPeerId(row.primary_id), backup: asPeerId(row.backup_id), segments: row.segments })));
+  }
+
+  pendingDrops(peer: PeerId): Promise<string[]> {
+    const rows = this.sql('SELECT list_hash FROM pending_drops WHERE peer_id = ?').all(peer) as { list_hash: string }[];
+    return Promise.resolve(rows.map((row) => row.list_hash));
+  }
+
+  clearDrops(peer: PeerId, lists: readonly string[]): Promise<void> {
+    this.sql('DELETE FROM pending_drops WHERE peer_id = ? AND list_hash IN (SELECT value FROM json_each(?))').run(peer, JSON.stringify(lists));
+    return Promise.resolve();
+  }
+
+  rememberPeer(peer: KnownPeer): Promise<void> {
+    this.sql(`INSERT INTO peers (id, kind, capacity, label, last_seen) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, capacity = excluded.capacity, label = excluded.label, last_seen = excluded.last_seen`)
+      .run(peer.id, peer.kind, peer.capacity, peer.label ?? null, peer.lastSeen);
+    return Promise.resolve();
+  }
+
+  knownPeers(): Promise<KnownPeer[]> {
+    const rows = this.sql('SELECT * FROM peers').all() as PeerRow[];
+    return Promise.resolve(rows.map((row) => ({
+      id: asPeerId(row.id),
+      kind: row.kind as PeerKind,
+      capacity: row.capacity,
+      label: row.label ?? undefined,
+      lastSeen: row.last_seen,
+    })));
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+
+  /** A prepared statement, prepared once per directory. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Writes one version's row, its segment rows, and adds its holders after each segment's existing ones. */
+  private insertVersion(manifest: Manifest): void {
+    this.sql(`INSERT INTO versions (file_id, version, owner, name, size, chunk_size, segment_chunks, codec, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(manifest.fileId, manifest.version, manifest.owner, manifest.name, manifest.size, manifest.chunkSize, manifest.segmentChunks, manifest.codec ?? null, manifest.createdAt);
+    const addSegment = this.sql('INSERT INTO segments (file_id, version, idx, list_hash, plain_size, stored_size) VALUES (?, ?, ?, ?, ?, ?)');
+    const addHolder = this.sql(`INSERT OR IGNORE INTO segment_holders (list_hash, peer_id, position)
+      SELECT @list, @peer, COALESCE(MAX(position) + 1, 0) FROM segment_holders WHERE list_hash = @list`);
+    manifest.segments.forEach((segment, index) => {
+      addSegment.run(manifest.fileId, manifest.version, index, segment.listHash, segment.plainSize, segment.storedSize);
+      for (const holder of segment.holders) addHolder.run({ list: segment.listHash, peer: holder });
+    });
+  }
+
+  /** Brings the schema to SCHEMA_VERSION; runs inside one transaction, so a failed migration changes nothing. */
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new StoreError(`the master's directory.db has schema ${version}, newer than this master's ${SCHEMA_VERSION}: run a newer Meshdrive`);
+    const legacy = version === 0 && this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== undefined;
+    if (legacy) this.db.exec('ALTER TABLE versions RENAME TO legacy_versions');
+    this.db.exec(SCHEMA);
+    if (legacy) {
+      // Holders join their segments' rows in commit order, as if each version had been committed now.
+      const rows = this.db.prepare('SELECT manifest, created_at FROM legacy_versions ORDER BY created_at, file_id, version').all() as { manifest: string; created_at: number }[];
+      for (const row of rows) {
+        const old = JSON.parse(row.manifest) as Omit<Manifest, 'segments'> & { segments: LegacySegment[] };
+        this.insertVersion({
+          ...old,
+          createdAt: old.createdAt ?? row.created_at,
+          segments: old.segments.map((segment) => ({
+            listHash: asChunkHash(segment.listHash),
+            plainSize: segment.plainSize ?? segment.size ?? 0,
+            storedSize: segment.storedSize ?? segment.size ?? 0,
+            holders: segment.holders.map(asPeerId),
+          })),
+        });
+      }
+      this.db.exec('DROP TABLE legacy_versions; DROP TABLE IF EXISTS segment_lists;');
+    }
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+}
+
+function toFile(row: FileRow): FileRecord {
+  return { fileId: asFileId(row.file_id), name: row.name, owner: row.owner, version: row.version };
+}

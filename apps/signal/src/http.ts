@@ -1,0 +1,53 @@
+/**
+ * The master's HTTP routes: `/healthz`, `/api/state` (the mesh view as JSON), and the built web
+ * app at every other path, or a placeholder page while it is not built.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import sirv from 'sirv';
+import { toErrorPayload, type MeshState } from '@meshdrive/core';
+import { placeholderPage } from './placeholder.js';
+
+export interface HttpRoutesOptions {
+  /** Built web app to serve at `/`; a placeholder page is served while it is absent. */
+  webRoot?: string;
+  onlinePeers: () => Promise<number>;
+  state: () => Promise<MeshState>;
+}
+
+export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  // Looked up per request, so a web app built after the master started is served at once.
+  let serveWeb: ReturnType<typeof sirv> | undefined;
+  const webApp = (): ReturnType<typeof sirv> | undefined => {
+    if (!serveWeb && options.webRoot && existsSync(options.webRoot)) serveWeb = sirv(options.webRoot, { single: true, dev: false });
+    return serveWeb;
+  };
+
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ ok: true, peers: await options.onlinePeers() }));
+      return;
+    }
+    if (path === '/api/state') {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify(await options.state()));
+      return;
+    }
+    const web = webApp();
+    if (web) {
+      web(request, response);
+      return;
+    }
+    response.writeHead(path === '/' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(placeholderPage());
+  };
+
+  return (request, response) => {
+    route(request, response).catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(toErrorPayload(error)));
+    });
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Which sealed segments belong to sends that will never commit. A client that dies after some
+ * of its segments were sealed leaves them pinned on their replicas, and no file names them, so
+ * no removal will ever drop them. The master asks peers for their old pins (as an HDFS
+ * NameNode reads block reports) and judges them here: a segment is abandoned when no file uses
+ * it, it was sealed at least `abandonAfterMs` ago, and no send that began before it was sealed
+ * is still open.
+ */
+import type { Clock } from '../clock.js';
+import type { Directory } from '../directory/directory.js';
+import type { SendLeases } from '../state/send-leases.js';
+import type { PeerLink } from './peer-link.js';
+
+export interface AbandonedSweepOptions {
+  directory: Directory;
+  leases: SendLeases;
+  clock: Clock;
+  /** How old an unused segment must be to count as abandoned. */
+  abandonAfterMs: number;
+  /** When the master started: sends begun before then are unknown to it. */
+  startedAt: number;
+  log: (line: string) => void;
+}
+
+export class AbandonedSweep {
+  private sweeping = false;
+
+  constructor(private readonly options: AbandonedSweepOptions) {}
+
+  /**
+   * Asks each peer for the segments it sealed at least abandonAfterMs ago, page by page, and
+   * tells it which of them no file uses and no open send can still commit. A sweep asked for
+   * while one runs does nothing.
+   */
+  async sweep(links: readonly PeerLink[]): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    const olderThanMs = this.options.abandonAfterMs;
+    try {
+      for (const link of links) {
+        for (let after: string | undefined; ;) {
+          const report = await link.pins({ olderThanMs, after });
+          if (!report) break;
+          const { pins, more } = report;
+          const used = await this.options.directory.usedLists(pins.map((pin) => pin.list));
+          const lists = await this.judge(pins, used);
+          if (lists.length > 0) {
+            link.abandoned({ lists, olderThanMs });
+            this.options.log(`peer ${link.id.slice(0, 8)}: dropping ${lists.length} segments of sends that never committed`);
+          }
+          if (!more || pins.length === 0) break;
+          after = pins.at(-1)!.list;
+        }
+      }
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /**
+   * The lists among `pins` (each with how long ago its peer sealed it) that may be dropped now;
+   * `used` holds those some file version names.
+   */
+  async judge(pins: readonly { list: string; ageMs: number }[], used: ReadonlySet<string>): Promise<string[]> {
+    const { abandonAfterMs, startedAt, clock, leases } = this.options;
+    const now = clock.now();
+    // Sends from before a restart are unknown: wait until any of them would have ended.
+    if (now - startedAt < abandonAfterMs) return [];
+    const oldestOpen = await leases.oldestOpenSend(now);
+    return pins.filter((pin) => pin.ageMs >= abandonAfterMs && !used.has(pin.list) && now - pin.ageMs < oldestOpen).map((pin) => pin.list);
+  }
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { asChunkHash, asFileId, asPeerId, FileNotFoundError, type Manifest } from '@meshdrive/core';
+import { MemoryDirectory } from '../directory/memory-directory.js';
+import { MemoryMembership } from '../state/memory-membership.js';
+import { Catalogue } from './catalogue.js';
+import { PeerRegistry } from './peer-registry.js';
+import { FakeClock, FakeLink } from './test-fakes.js';
+
+const STALE_MS = 1_000;
+const DEAD_MS = 5_000;
+const list = (digit: string): string => digit.repeat(64);
+
+function manifest(name: string, fileId: string, segments: [string, string[]][], createdAt = 7): Manifest {
+  return {
+    fileId: asFileId(fileId), name, owner: 'public', version: 0, size: segments.length * 10, chunkSize: 1024, segmentChunks: 1024, createdAt,
+    segments: segments.map(([digit, holders]) => ({ listHash: asChunkHash(list(digit)), plainSize: 10, storedSize: 10, holders: holders.map(asPeerId) })),
+  };
+}
+
+async function setUp() {
+  const clock = new FakeClock(0);
+  const directory = new MemoryDirectory();
+  const registry = new PeerRegistry({
+    membership: new MemoryMembership({ staleAfterMs: STALE_MS, deadAfterMs: DEAD_MS }),
+    directory,
+    clock,
+    isConnected: () => true,
+    announce: () => undefined,
+    log: () => undefined,
+  });
+  for (const id of ['p1', 'p2', 'p3']) await registry.joined({ id: asPeerId(id), kind: 'node', capacity: 1 });
+  const lines: string[] = [];
+  const catalogue = new Catalogue({ directory, registry, log: (line) => lines.push(line) });
+  return { clock, directory, registry, catalogue, lines };
+}
+
+describe('Catalogue', () => {
+  it('lists files with the fewest live holders over their segments', async () => {
+    const { catalogue, directory, registry, clock } = await setUp();
+    await directory.commitVersion(manifest('a', 'f1', [['1', ['p1', 'p2', 'p3']], ['2', ['p2', 'p3']]]), 0);
+    await directory.commitVersion(manifest('empty', 'f2', []), 0);
+    expect(await catalogue.list('public')).toEqual([
+      { fileId: 'f1', name: 'a', owner: 'public', size: 20, version: 1, createdAt: 7, replicas: 2, wanted: 3 },
+      { fileId: 'f2', name: 'empty', owner: 'public', size: 0, version: 1, createdAt: 7, replicas: 0, wanted: 0 },
+    ]);
+    // p3 falls silent: stale still counts, dead does not.
+    const answering = [new FakeLink('p1'), new FakeLink('p2')];
+    clock.time = STALE_MS;
+    await registry.heartbeat(answering);
+    expect((await catalogue.list())[0]).toMatchObject({ replicas: 2, wanted: 3 });
+    clock.time = DEAD_MS;
+    await registry.heartbeat(answering);
+    expect((await catalogue.list())[0]).toMatchObject({ replicas: 1, wanted: 3 });
+    expect(await catalogue.list('nobody')).toEqual([]);
+  });
+
+  it('locates a version with the status of every holder', async () => {
+    const { catalogue, directory } = await setUp();
+    await directory.commitVersion(manifest('a', 'f1', [['1', ['p1', 'gone']]]), 0);
+    await directory.commitVersion(manifest('a', 'f1', [['2', ['p2']]]), 1);
+    const latest = await catalogue.locate('public', { name: 'a' });
+    expect(latest.manifest).toMatchObject({ version: 2, segments: [{ listHash: list('2'), holders: ['p2'] }] });
+    expect(latest.status).toEqual({ p2: 'online' });
+    expect((await catalogue.locate('public', { name: 'a', version: 1 })).status).toEqual({ p1: 'online', gone: 'dead' });
+    await expect(catalogue.locate('public', { name: 'b' })).rejects.toMatchObject({ code: FileNotFoundError.code });
+    await expect(catalogue.locate('public', { name: 'a', version: 3 })).rejects.toMatchObject({ code: FileNotFoundError.code, message: expect.stringContaining('a@3') as unknown });
+  });
+
+  it('removes a file with a drop plan for the segments no other file uses', async () => {
+    const { catalogue, directory, lines } = await setUp();
+    await directory.commitVersion(manifest('a', 'f1', [['1', ['p1', 'p2']], ['2', ['p2', 'p3']]]), 0);
+    await directory.commitVersion(manifest('a', 'f1', [['1', ['p1', 'p2']], ['3', ['p3']]]), 1);
+    await directory.commitVersion(manifest('b', 'f2', [['2', ['p2', 'p3']]]), 0);
+    const { removed, drops } = await catalogue.remove('public', 'a');
+    expect(removed).toBe(2);
+    expect(Object.fromEntries(drops.map((drop) => [drop.peer, [...drop.lists].sort()]))).toEqual({ p1: [list('1')], p2: [list('1')], p3: [list('3')] });
+    expect(lines).toEqual(['removed "a" (2 versions)']);
+    await expect(catalogue.remove('public', 'a')).rejects.toMatchObject({ code: FileNotFoundError.code });
+  });
+
+  it('keeps a peer\'s drops queued until it confirms them', async () => {
+    const { catalogue, directory } = await setUp();
+    await directory.commitVersion(manifest('a', 'f1', [['1', ['p1']]]), 0);
+    await catalogue.remove('public', 'a');
+    const peer = new FakeLink('p1');
+    await catalogue.deliverDrops(peer.id, undefined); // offline: nothing sent, still queued
+    peer.confirms = false;
+    await catalogue.deliverDrops(peer.id, peer);
+    expect(await directory.pendingDrops(peer.id)).toEqual([list('1')]);
+    peer.confirms = true;
+    await catalogue.deliverDrops(peer.id, peer);
+    expect(peer.dropOrders).toEqual([[list('1')], [list('1')]]);
+    expect(await directory.pendingDrops(peer.id)).toEqual([]);
+    await catalogue.deliverDrops(peer.id, peer);
+    expect(peer.dropOrders).toHaveLength(2);
+  });
+});

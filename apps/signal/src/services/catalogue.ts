@@ -1,0 +1,64 @@
+/**
+ * The file catalogue: listing with health summaries, locating a version's manifest with its
+ * holders' statuses, and removal, which answers with a drop plan (which peer unpins which
+ * segments). Drops wait in the directory until each peer confirms them.
+ */
+import { FileNotFoundError, type FileSummary, type LocateResult, type PeerId, type PeerStatus } from '@meshdrive/core';
+import type { Directory, DropOrder, FileListing } from '../directory/directory.js';
+import type { PeerLink } from './peer-link.js';
+import type { PeerRegistry } from './peer-registry.js';
+
+export interface CatalogueOptions {
+  directory: Directory;
+  registry: PeerRegistry;
+  log: (line: string) => void;
+}
+
+/**
+ * A file's summary: `wanted` is the most holders any segment has, `replicas` the fewest live
+ * (not dead) holders over its segments: a file is as healthy as its weakest segment.
+ */
+export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: PeerId) => PeerStatus): FileSummary {
+  const wanted = file.holders.reduce((most, holders) => Math.max(most, holders.length), 0);
+  const replicas = file.holders.length === 0 ? wanted : Math.min(...file.holders.map((holders) => holders.filter((holder) => statusOf(holder) !== 'dead').length));
+  return { fileId: file.fileId, name: file.name, size: file.size, version: file.version, createdAt: file.createdAt, replicas, wanted };
+}
+
+export class Catalogue {
+  constructor(private readonly options: CatalogueOptions) {}
+
+  /** `owner`'s files, or every owner's when undefined. */
+  async list(owner?: string): Promise<(FileSummary & { owner: string })[]> {
+    const [files, statusOf] = await Promise.all([this.options.directory.listFiles(owner), this.options.registry.statuses()]);
+    return files.map((file) => ({ ...summarize(file, statusOf), owner: file.owner }));
+  }
+
+  /** A version's manifest (the latest by default) and the status of every holder it names. */
+  async locate(owner: string, request: { name: string; version?: number }): Promise<LocateResult> {
+    const { directory, registry } = this.options;
+    const file = await directory.findFile(owner, request.name);
+    if (!file) throw new FileNotFoundError(request.name);
+    const manifest = await directory.getManifest(file.fileId, request.version ?? file.version);
+    if (!manifest) throw new FileNotFoundError(`${request.name}@${request.version}`);
+    const statusOf = await registry.statuses();
+    const status: Record<string, PeerStatus> = {};
+    for (const segment of manifest.segments) for (const holder of segment.holders) status[holder] = statusOf(holder);
+    return { manifest, status };
+  }
+
+  /** Removes every version; the drops are queued for the holders, to be delivered with deliverDrops. */
+  async remove(owner: string, name: string): Promise<{ removed: number; drops: DropOrder[] }> {
+    const { versions, drops } = await this.options.directory.removeFile(owner, name);
+    if (versions === 0) throw new FileNotFoundError(name);
+    this.options.log(`removed "${name}" (${versions} versions)`);
+    return { removed: versions, drops };
+  }
+
+  /** Sends a peer the drops queued for it; they are forgotten only once it confirms. */
+  async deliverDrops(peer: PeerId, link: PeerLink | undefined): Promise<void> {
+    const { directory, log } = this.options;
+    const lists = await directory.pendingDrops(peer);
+    if (!link || lists.length === 0) return;
+    if (await link.drop(lists)) await directory.clearDrops(peer, lists).catch((failure: unknown) => log(`could not clear drops: ${String(failure)}`));
+  }
+}

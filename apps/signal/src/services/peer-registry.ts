@@ -1,0 +1,138 @@
+/**
+ * The peer registry: who is on the mesh (membership), the ring built from the online peers,
+ * heartbeat rounds and the statuses they yield, and each peer's pairing (the peers that hold
+ * copies of the segments it is primary for). Status changes go out through `announce`.
+ * Membership is shared state behind an async interface, so the registry runs its updates one at
+ * a time, in the order they were asked for: a peer's rejoin must never overtake its old socket's
+ * disconnect.
+ */
+import { HashRing, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
+import type { Clock } from '../clock.js';
+import type { Directory } from '../directory/directory.js';
+import type { Member, MemberInfo, Membership, StatusChange } from '../state/membership.js';
+import type { PeerLink } from './peer-link.js';
+
+/** A status to tell everyone; `connected: false` when the peer's socket to the master closed. */
+export interface PeerStatusEvent {
+  id: PeerId;
+  status: PeerStatus;
+  connected: boolean;
+}
+
+export interface PeerRegistryOptions {
+  membership: Membership;
+  directory: Directory;
+  clock: Clock;
+  /** Whether the peer has a socket to this master right now. */
+  isConnected: (peer: PeerId) => boolean;
+  announce: (event: PeerStatusEvent) => void;
+  log: (line: string) => void;
+}
+
+export class PeerRegistry {
+  private ring = new HashRing([]);
+  private beatSeq = 0;
+  private updates: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: PeerRegistryOptions) {}
+
+  /** The peers an earlier run of the master knew: listed as dead until they rejoin. */
+  restore(): Promise<void> {
+    return this.update(async () => {
+      for (const peer of await this.options.directory.knownPeers()) await this.options.membership.remember(peer);
+    });
+  }
+
+  /** The same id joined again before its old socket closed (a restarted process): links to the old one are dead. */
+  replaced(id: PeerId): Promise<void> {
+    return this.update(async () => this.options.announce({ id, status: await this.options.membership.status(id), connected: false }));
+  }
+
+  joined(info: MemberInfo): Promise<void> {
+    return this.update(async () => {
+      const now = this.options.clock.now();
+      await this.options.directory.rememberPeer({ ...info, lastSeen: now });
+      const change = await this.options.membership.join(info, now);
+      await this.applied(change ? [change] : []);
+    });
+  }
+
+  /** Its socket closed: tell everyone now, not after the stale timeout, as their links to it are probably dead. */
+  disconnected(id: PeerId): Promise<void> {
+    return this.update(async () => {
+      const { membership } = this.options;
+      await membership.disconnect(id);
+      this.options.announce({ id, status: await membership.status(id), connected: false });
+      await this.applied(await membership.tick(this.options.clock.now()));
+    });
+  }
+
+  /**
+   * One heartbeat round: asks every peer for its stats and recomputes statuses at once; answers
+   * count as they come. Resolves when every answer of the round is in (or timed out).
+   */
+  async heartbeat(links: readonly PeerLink[]): Promise<void> {
+    const seq = ++this.beatSeq;
+    const answers = links.map((link) => link.heartbeat(seq).then(
+      (stats) => stats && this.update(() => this.options.membership.beat(link.id, stats, this.options.clock.now())),
+      () => undefined,
+    ));
+    await this.update(async () => this.applied(await this.options.membership.tick(this.options.clock.now())));
+    await Promise.all(answers);
+  }
+
+  status(id: PeerId): Promise<PeerStatus> {
+    return this.options.membership.status(id);
+  }
+
+  /** Every known peer's status; peers never seen are dead. */
+  async statuses(): Promise<(id: PeerId) => PeerStatus> {
+    const known = new Map((await this.options.membership.all()).map((member) => [member.id, member.status]));
+    return (id) => known.get(id) ?? 'dead';
+  }
+
+  /** The ring of the online peers as of the last status change. */
+  currentRing(): HashRing {
+    return this.ring;
+  }
+
+  online(): Promise<Member[]> {
+    return this.options.membership.online();
+  }
+
+  /** Every known peer as the mesh view shows it, with the peers that back it up in fact. */
+  async peerViews(): Promise<PeerView[]> {
+    const [members, counts] = await Promise.all([this.options.membership.all(), this.options.directory.backupCounts()]);
+    const backups = new Map<PeerId, PeerView['backups']>();
+    for (const count of counts) backups.set(count.primary, [...(backups.get(count.primary) ?? []), { peer: count.backup, segments: count.segments }]);
+    return members.map((peer) => ({
+      id: peer.id,
+      kind: peer.kind,
+      status: peer.status,
+      backups: (backups.get(peer.id) ?? []).sort((a, b) => b.segments - a.segments || (a.peer < b.peer ? -1 : 1)),
+      chunks: peer.stats.chunks,
+      bytes: peer.stats.bytes,
+      capacity: peer.capacity,
+      full: peer.stats.full === true,
+      label: peer.label,
+      lastSeen: peer.lastSeen,
+    }));
+  }
+
+  /** Runs `change` after every update asked for before it. */
+  private update<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.updates.then(change);
+    this.updates = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applied(changes: readonly StatusChange[]): Promise<void> {
+    for (const change of changes) {
+      this.options.log(`peer ${change.id.slice(0, 8)} ${change.from} -> ${change.to}`);
+      this.options.announce({ id: change.id, status: change.to, connected: this.options.isConnected(change.id) });
+    }
+    if (changes.length > 0) {
+      this.ring = new HashRing((await this.options.membership.online()).map((peer) => ({ id: peer.id, capacity: peer.capacity })));
+    }
+  }
+}

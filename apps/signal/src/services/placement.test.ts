@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  asPeerId,
+  segmentKey,
+  SendExpiredError,
+  ValidationError,
+  VersionConflictError,
+  type CommitRequest,
+  type PeerId,
+} from '@meshdrive/core';
+import { MemoryDirectory } from '../directory/memory-directory.js';
+import { MemoryMembership } from '../state/memory-membership.js';
+import { MemorySendLeases } from '../state/memory-send-leases.js';
+import { PeerRegistry } from './peer-registry.js';
+import { Placement } from './placement.js';
+import { FakeClock, FakeLink } from './test-fakes.js';
+
+const GRACE_MS = 1_000;
+const CLIENT = asPeerId('client');
+const layout = { chunkSize: 1024, segmentChunks: 4 };
+/** Four segments of 4 KiB. */
+const SIZE = 4 * 4096;
+
+async function setUp(peers: string[], replication = 3) {
+  const clock = new FakeClock(1_000);
+  const directory = new MemoryDirectory();
+  const registry = new PeerRegistry({
+    membership: new MemoryMembership({ staleAfterMs: 1_000, deadAfterMs: 5_000 }),
+    directory,
+    clock,
+    isConnected: () => true,
+    announce: () => undefined,
+    log: () => undefined,
+  });
+  for (const id of peers) await registry.joined({ id: asPeerId(id), kind: 'node', capacity: 1024 ** 3 });
+  const leases = new MemorySendLeases({ graceMs: GRACE_MS, maxOpenMs: 10_000 });
+  const lines: string[] = [];
+  const placement = new Placement({ directory, registry, leases, clock, replication, log: (line) => lines.push(line) });
+  return { clock, directory, registry, leases, placement, lines };
+}
+
+function commitOf(fileId: string, segments: PeerId[][], baseVersion = 0, name = 'a.bin'): CommitRequest {
+  return {
+    fileId, name, baseVersion, size: SIZE, ...layout,
+    segments: segments.map((holders, index) => ({ listHash: String(index).repeat(64), plainSize: 4096, storedSize: 4096, holders })),
+  };
+}
+
+describe('Placement', () => {
+  it('places each segment on R distinct online peers, primary first, as the ring says', async () => {
+    const { placement, registry } = await setUp(['p1', 'p2', 'p3', 'p4']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    expect(placed).toMatchObject({ baseVersion: 0, replication: 3 });
+    expect(placed.segments).toHaveLength(4);
+    placed.segments.forEach((replicas, index) => {
+      expect(new Set(replicas).size).toBe(3);
+      expect(replicas).toEqual(registry.currentRing().replicaSet(segmentKey(placed.fileId, index), 3));
+    });
+  });
+
+  it('places on fewer replicas when fewer peers are online, and on none without peers', async () => {
+    expect((await (await setUp(['p1', 'p2'])).placement.place(CLIENT, 'public', { name: 'a', size: 1, ...layout })).replication).toBe(2);
+    const empty = await (await setUp([])).placement.place(CLIENT, 'public', { name: 'a', size: SIZE, ...layout });
+    expect(empty).toMatchObject({ replication: 0, segments: [[], [], [], []] });
+  });
+
+  it('passes over a full peer while enough others are online, and uses it when they are not', async () => {
+    const { placement, registry, clock } = await setUp(['p1', 'p2', 'p3', 'p4']);
+    const full = new FakeLink('p1');
+    full.stats = { chunks: 1, bytes: 1, full: true };
+    const others = ['p2', 'p3', 'p4'].map((id) => new FakeLink(id));
+    clock.time += 10;
+    await registry.heartbeat([full, ...others]);
+    const placed = await placement.place(CLIENT, 'public', { name: 'big.bin', size: 64 * 4096, ...layout });
+    expect(placed.segments.flat()).not.toContain('p1');
+    expect(placed.segments.every((replicas) => replicas.length === 3)).toBe(true);
+
+    const tight = await setUp(['p1', 'p2', 'p3']);
+    const fullAgain = new FakeLink('p1');
+    fullAgain.stats = { chunks: 1, bytes: 1, full: true };
+    await tight.registry.heartbeat([fullAgain, new FakeLink('p2'), new FakeLink('p3')]);
+    const crowded = await tight.placement.place(CLIENT, 'public', { name: 'big.bin', size: 64 * 4096, ...layout });
+    expect(crowded.segments.every((replicas) => replicas.length === 3)).toBe(true);
+  });
+
+  it('commits a version built on the placed one, and the next write builds on it', async () => {
+    const { placement, directory, clock, lines } = await setUp(['p1', 'p2', 'p3']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    clock.time = 2_345;
+    const summary = await placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments));
+    expect(summary).toEqual({ fileId: placed.fileId, name: 'a.bin', size: SIZE, version: 1, createdAt: 2_345, replicas: 3, wanted: 3 });
+    expect(lines).toEqual([`stored "a.bin" v1 (${SIZE} bytes)`]);
+    expect((await directory.getManifest(placed.fileId, 1))?.segments.map((segment) => segment.holders)).toEqual(placed.segments);
+
+    const again = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    expect(again).toMatchObject({ fileId: placed.fileId, baseVersion: 1 });
+    await expect(placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, fileId: 'someone-else', ...layout })).rejects.toMatchObject({ code: VersionConflictError.code });
+  });
+
+  it('refuses a commit with the wrong number of segments, or built on a stale version', async () => {
+    const { placement } = await setUp(['p1', 'p2', 'p3']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments.slice(1)))).rejects.toMatchObject({ code: ValidationError.code });
+    await placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments));
+    await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, fileId: placed.fileId, ...layout });
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments, 0))).rejects.toMatchObject({ code: VersionConflictError.code });
+  });
+
+  it('refuses the commit of a send that expired while its client was gone', async () => {
+    const { placement, leases, clock } = await setUp(['p1', 'p2', 'p3']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await placement.clientDisconnected(CLIENT);
+    clock.time += GRACE_MS;
+    await leases.oldestOpenSend(clock.now()); // the sweep finds it over its time
+    await placement.clientConnected(CLIENT);
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).rejects.toMatchObject({ code: SendExpiredError.code });
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Placement: where a file's segments go, and the commit that records where they went. Segments
+ * are placed on the ring of online peers; peers whose store said it is full are passed over while
+ * enough others are online. Every placement opens (or keeps open) a send lease, and a commit is
+ * refused once its send expired, since the abandoned-segment sweep may have dropped its segments.
+ */
+import {
+  asChunkHash,
+  asFileId,
+  asPeerId,
+  randomId,
+  SendExpiredError,
+  segmentCount,
+  segmentKey,
+  ValidationError,
+  VersionConflictError,
+  type CommitRequest,
+  type FileSummary,
+  type Manifest,
+  type PeerId,
+  type PlaceRequest,
+  type PlaceResult,
+} from '@meshdrive/core';
+import type { Clock } from '../clock.js';
+import type { Directory } from '../directory/directory.js';
+import type { SendLeases } from '../state/send-leases.js';
+import { summarize } from './catalogue.js';
+import type { PeerRegistry } from './peer-registry.js';
+
+export interface PlacementOptions {
+  directory: Directory;
+  registry: PeerRegistry;
+  leases: SendLeases;
+  clock: Clock;
+  /** Replicas per segment (R), when that many peers are online. */
+  replication: number;
+  log: (line: string) => void;
+}
+
+export class Placement {
+  constructor(private readonly options: PlacementOptions) {}
+
+  /** Places the segments of `client`'s write of `request.name` for `owner`. */
+  async place(client: PeerId, owner: string, request: PlaceRequest): Promise<PlaceResult> {
+    const { directory, registry, leases, clock, replication } = this.options;
+    const existing = await directory.findFile(owner, request.name);
+    if (request.fileId && existing && existing.fileId !== request.fileId) {
+      throw new VersionConflictError(request.name, 0, existing.version);
+    }
+    const fileId = existing?.fileId ?? asFileId(request.fileId ?? randomId());
+    const ring = registry.currentRing();
+    const copies = Math.min(replication, ring.size);
+    const full = new Set((await registry.online()).filter((peer) => peer.stats.full === true).map((peer) => peer.id));
+    const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies, (peer) => full.has(peer)));
+    // A send's first placement has no fileId; retries carry the one it was given.
+    await leases.placed(client, fileId, request.fileId === undefined, clock.now());
+    return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments };
+  }
+
+  /** Records the version `client` wrote, if its send is still open and the file is still at its base version. */
+  async commit(client: PeerId, owner: string, request: CommitRequest): Promise<FileSummary> {
+    const { directory, registry, leases, clock, log } = this.options;
+    const expected = segmentCount(request.size, request);
+    if (request.segments.length !== expected) {
+      throw new ValidationError(`a ${request.size}-byte file has ${expected} segments, not ${request.segments.length}`);
+    }
+    const manifest: Manifest = {
+      fileId: asFileId(request.fileId),
+      name: request.name,
+      owner,
+      version: request.baseVersion + 1,
+      size: request.size,
+      chunkSize: request.chunkSize,
+      segmentChunks: request.segmentChunks,
+      ...(request.codec === undefined ? {} : { codec: request.codec }),
+      createdAt: clock.now(),
+      segments: request.segments.map((segment) => ({ ...segment, listHash: asChunkHash(segment.listHash), holders: segment.holders.map(asPeerId) })),
+    };
+    if (!(await leases.committed(client, request.fileId))) throw new SendExpiredError(request.name);
+    if (!(await directory.commitVersion(manifest, request.baseVersion))) {
+      const current = await directory.findFile(owner, request.name);
+      throw new VersionConflictError(request.name, request.baseVersion, current?.version ?? 0);
+    }
+    log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
+    return summarize({ ...manifest, holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+  }
+
+  /** A client's socket joined: its open sends are its again. */
+  clientConnected(client: PeerId): Promise<void> {
+    return this.options.leases.connected(client);
+  }
+
+  /** A client's socket closed: its sends stay open for the grace period, in case it comes back. */
+  clientDisconnected(client: PeerId): Promise<void> {
+    return this.options.leases.disconnected(client, this.options.clock.now());
+  }
+}
