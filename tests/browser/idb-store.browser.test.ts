@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { chunkStoreAcceptance } from '@meshdrive/core';
+import { chunkStoreAcceptance } from '@meshdrive/core/testing';
 import { buildWebApp, CHROMIUM_ARGS, CHROMIUM_PATH, removeDir, startMaster, tempDir, type MasterProcess } from './harness.js';
 
 describe('IdbStore passes the chunk-store acceptance suite in Chromium', () => {

@@ -2,7 +2,8 @@
  * The page behind store-test.html: exposes the chunk-store acceptance cases for the IndexedDB
  * store on `window.storeAcceptance`, so Playwright can run and report each case on its own.
  */
-import { chunkStoreAcceptance, fromHex, IdbStore, type PeerStore, type StoreFactory } from '@meshdrive/core';
+import { fromHex, IdbStore, type PeerStore } from '@meshdrive/core';
+import { chunkStoreAcceptance, type StoreFactory } from '@meshdrive/core/testing';
 
 let databases = 0;
 

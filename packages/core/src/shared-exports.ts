@@ -1,33 +1,61 @@
-/** Everything in @meshdrive/core that runs on both platforms; index.ts and index.browser.ts add their adapters. */
-export * from './errors.js';
-export * from './ids.js';
-export { toHex, fromHex, concatBytes, bytesEqual, utf8, fromUtf8 } from './bytes.js';
-export type { Hasher } from './codec/hasher.js';
-export { sha256 } from './codec/hasher.js';
-export * from './chunking/layout.js';
-export { encodeChunkList, splitChunkList, HASH_BYTES } from './chunking/chunk-list.js';
+/**
+ * The contents of @meshdrive/core that run on both platforms; index.ts adds the Node adapters
+ * and index.browser.ts the browser ones. Test suites and fakes are in `@meshdrive/core/testing`.
+ */
+
+// Errors: one class per failure, each with a stable `static code`.
+export {
+  MeshError, InternalError, ValidationError, ProtocolError, FrameError, FrameTooLargeError, ChunkCorruptError, ChunkNotFoundError,
+  SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
+  VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
+  QuotaExceededError, UnauthorizedError, SendExpiredError,
+  ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
+} from './errors.js';
+
+// Identifiers and bytes.
+export { asPeerId, asFileId, asChunkHash, randomId, type PeerId, type FileId, type ChunkHash, type HashBytes } from './ids.js';
+export { toHex, fromHex, bytesEqual } from './bytes.js';
+export type { Clock } from './clock.js';
+
+// Chunking: how a file maps onto chunks and segments, chunk lists, manifests.
+export { DEFAULT_LAYOUT, segmentCount, type Layout } from './chunking/layout.js';
+export { encodeChunkList, HASH_BYTES } from './chunking/chunk-list.js';
 export type { Manifest, SegmentRecord, FileSummary } from './chunking/manifest.js';
-export { HashRing, ringPosition, segmentKey, vnodeCount, type RingMember, type VirtualNode } from './ring.js';
-export * from './wire/frame.js';
-export * from './wire/peer-protocol.js';
-export * from './wire/signal-protocol.js';
+
+// Placement: the consistent-hash ring.
+export { HashRing, segmentKey } from './ring.js';
+
+// Codecs: hashing and the segment codec stage.
+export type { Hasher } from './codec/hasher.js';
+export { identityCodec, type SegmentCodec } from './codec/segment-codec.js';
+
+// Wire: data-channel frames and protocol map, socket.io events and their schemas.
+export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';
+export { FrameType, parseMeta } from './wire/peer-protocol.js';
+export {
+  fileNameSchema, joinSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
+  type CommitRequest, type LocateResult, type PeerView, type MeshState, type ServerToClientEvents, type ClientToServerEvents,
+} from './wire/signal-protocol.js';
+
+// Stores: the interface every chunk store implements, and the in-memory one.
 export type { ChunkStore, MetaStore, PeerStore, PutOptions, StoredChunk, StoreStats } from './stores/chunk-store.js';
 export { MemoryStore } from './stores/memory-store.js';
-export { chunkStoreAcceptance, type AcceptanceCase, type StoreFactory } from './stores/chunk-store-acceptance.js';
-export type { FrameChannel, YieldToLoop } from './transport/frame-channel.js';
-export { memoryChannelPair } from './transport/memory-channel.js';
+
+// Transport: request/reply over a data channel, the connection pool, the master connection.
 export { RpcConnection, type IncomingRequest, type RequestHandler } from './transport/rpc.js';
 export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
 export { MasterConnection } from './transport/master-connection.js';
+
+// Peer: a storage peer and its life on the mesh.
 export { StoragePeer } from './peer/storage-peer.js';
 export { GET_SLICE_CHUNKS } from './peer/reads.js';
 export { loadPeerId } from './peer/identity.js';
 export { startMeshPeer, followPeerHealth, type MeshPeer, type MeshPeerOptions } from './peer/mesh-peer.js';
-export type { MeshClient, StoreResult, StoreOptions, ReadOptions } from './client/mesh-client.js';
+
+// Client: the one client API.
 export { createClient, type ClientOptions } from './client/create-client.js';
+export type { MeshClient, StoreResult, StoreOptions, ReadOptions } from './client/mesh-client.js';
 export type { MasterPort } from './client/master-port.js';
 export type { ConnectPeer, PeerConnection } from './client/peer-connection.js';
-export type { SegmentCodec } from './codec/segment-codec.js';
-export type { Clock } from './clock.js';
 export { bytesSource, memorySink, type ByteSource, type ByteSink, type TransferProgress } from './client/byte-io.js';
-export { forEachLimited, sleep } from './concurrency.js';
