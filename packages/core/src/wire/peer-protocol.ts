@@ -43,9 +43,9 @@ const segmentRequestSchema = z.object({
 });
 export type SegmentRequest = z.infer<typeof segmentRequestSchema>;
 
-export const offerReplySchema = z.object({ missing: z.array(z.number().int().nonnegative()) });
+const offerReplySchema = z.object({ missing: z.array(z.number().int().nonnegative()) });
 
-export const sealReplySchema = z.object({ holders: z.array(peerIdSchema) });
+const sealReplySchema = z.object({ holders: z.array(peerIdSchema) });
 
 export const errorReplySchema = z.object({ code: z.string().max(64), message: z.string().max(2000) });
 
