@@ -77,8 +77,8 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       await directory.commitVersion({ ...manifest('a', 'f1', ['4', '5', '6'], ['p3']), size: 20, createdAt: 7 }, 1);
       await directory.commitVersion(manifest('z', 'f3', [], [], 'alice'), 0);
       expect(await directory.listFiles('public')).toEqual([
-        { fileId: 'f1', name: 'a', owner: 'public', version: 2, size: 20, createdAt: 7, holders: [['p3'], ['p3'], ['p3']] },
-        { fileId: 'f2', name: 'b', owner: 'public', version: 1, size: 2, createdAt: 1, holders: [['p1', 'p2'], ['p1', 'p2']] },
+        { fileId: 'f1', name: 'a', owner: 'public', version: 2, size: 20, createdAt: 7, wanted: 1, holders: [['p3'], ['p3'], ['p3']] },
+        { fileId: 'f2', name: 'b', owner: 'public', version: 1, size: 2, createdAt: 1, wanted: 2, holders: [['p1', 'p2'], ['p1', 'p2']] },
       ]);
       expect((await directory.listFiles()).map((file) => `${file.owner}/${file.name}`)).toEqual(['alice/z', 'public/a', 'public/b']);
       expect((await directory.listFiles('alice'))[0]).toMatchObject({ name: 'z', holders: [] });
@@ -110,6 +110,18 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       expect(await directory.replaceHolder(list('2'), asPeerId('p3'), asPeerId('p1'))).toBe(true);
       expect((await directory.getManifest(asFileId('f1'), 1))?.segments[1]?.holders).toEqual(['p1', 'p2']);
       expect((await directory.listFiles()).map((file) => file.holders)).toEqual([[['p4', 'p2', 'p3'], ['p1', 'p2']], [['p4', 'p2', 'p3']]]);
+    }));
+
+    it('keeps the replicas each version was written with, however many peers share its segments', () => withDirectory(async (directory) => {
+      // v2 keeps segment 1 but is placed after the ring changed; another file holds the same bytes elsewhere.
+      await directory.commitVersion(manifest('a', 'f1', ['1'], ['p1', 'p2', 'p3']), 0);
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p4', 'p2', 'p3']), 1);
+      await directory.commitVersion(manifest('b', 'f2', ['1'], ['p5', 'p6']), 0);
+      const [a, b] = await directory.listFiles('public');
+      expect(a).toMatchObject({ name: 'a', version: 2, wanted: 3 });
+      expect(b).toMatchObject({ name: 'b', wanted: 2 });
+      // Every peer holding segment 1 is a holder, for reads and repair.
+      expect(a!.holders[0]).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
     }));
 
     it('counts, for each primary, the segments each other holder keeps a copy of', () => withDirectory(async (directory) => {

@@ -137,10 +137,15 @@ describe('SqliteDirectory migration', () => {
     });
 
     const directory = new SqliteDirectory(dir);
-    expect((await directory.listFiles('public')).map(({ name, version, size, createdAt, holders: held }) => ({ name, version, size, createdAt, segments: held.length }))).toEqual([
-      { name: 'big.bin', version: 2, size: bigSize, createdAt: 1002, segments: 3 },
-      { name: 'empty', version: 1, size: 0, createdAt: 1001, segments: 0 },
-      { name: 'small.txt', version: 1, size: 12, createdAt: 1001, segments: 1 },
+    // The directory as it was stays beside it, for a master of the old layout to open.
+    const backup = new Database(join(dir, 'directory.db.schema0.bak'), { readonly: true });
+    expect(backup.pragma('user_version', { simple: true })).toBe(0);
+    expect(backup.prepare('SELECT COUNT(*) FROM versions').pluck().get()).toBe(4);
+    backup.close();
+    expect((await directory.listFiles('public')).map(({ name, version, size, createdAt, wanted, holders: held }) => ({ name, version, size, createdAt, wanted, segments: held.length }))).toEqual([
+      { name: 'big.bin', version: 2, size: bigSize, createdAt: 1002, wanted: holders.length, segments: 3 },
+      { name: 'empty', version: 1, size: 0, createdAt: 1001, wanted: 0, segments: 0 },
+      { name: 'small.txt', version: 1, size: 12, createdAt: 1001, wanted: holders.length, segments: 1 },
     ]);
     const v1 = await directory.getManifest(asFileId('f1'), 1);
     expect(v1).toEqual({

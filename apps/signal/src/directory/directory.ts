@@ -22,8 +22,15 @@ export interface FileRecord {
 export interface FileListing extends FileRecord {
   size: number;
   createdAt: number;
-  /** Per segment of the latest version, its holders, primary first. */
+  /** Replicas each segment of the latest version was written with (its commit's most holders). */
+  wanted: number;
+  /** Per segment of the latest version, its holders, primary first: every peer holding it, so possibly more than `wanted`. */
   holders: PeerId[][];
+}
+
+/** The replicas a version was written with: the most holders its commit named for a segment. */
+export function replicationOf(manifest: Pick<Manifest, 'segments'>): number {
+  return manifest.segments.reduce((most, segment) => Math.max(most, segment.holders.length), 0);
 }
 
 export interface KnownPeer {

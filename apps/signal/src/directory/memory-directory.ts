@@ -1,6 +1,6 @@
 /** The directory in memory: unit tests, and a master started with --volatile. */
 import type { FileId, Manifest, PeerId } from '@meshdrive/core';
-import type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory.js';
+import { replicationOf, type BackupCount, type Directory, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
 type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
@@ -8,6 +8,8 @@ type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
 export class MemoryDirectory implements Directory {
   private readonly files = new Map<string, FileRecord>();
   private readonly versions = new Map<string, StoredVersion>();
+  /** The replicas each version was written with. */
+  private readonly replication = new Map<string, number>();
   /** Holders of each segment list, primary first. */
   private readonly holders = new Map<string, PeerId[]>();
   /** How many (version, segment) entries name each list. */
@@ -26,7 +28,7 @@ export class MemoryDirectory implements Directory {
       if (owner !== undefined && file.owner !== owner) continue;
       const latest = this.versions.get(versionKey(file.fileId, file.version));
       if (!latest) continue;
-      listings.push({ ...file, size: latest.size, createdAt: latest.createdAt, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)) });
+      listings.push({ ...file, size: latest.size, createdAt: latest.createdAt, wanted: this.replication.get(versionKey(file.fileId, file.version)) ?? 0, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)) });
     }
     return Promise.resolve(listings.sort((a, b) => compare(a.owner, b.owner) || compare(a.name, b.name)));
   }
@@ -46,6 +48,7 @@ export class MemoryDirectory implements Directory {
     this.files.set(key, { fileId: manifest.fileId, name: manifest.name, owner: manifest.owner, version });
     const segments = manifest.segments.map(({ listHash, plainSize, storedSize }) => ({ listHash, plainSize, storedSize }));
     this.versions.set(versionKey(manifest.fileId, version), { ...manifest, version, segments });
+    this.replication.set(versionKey(manifest.fileId, version), replicationOf(manifest));
     for (const segment of manifest.segments) {
       this.uses.set(segment.listHash, (this.uses.get(segment.listHash) ?? 0) + 1);
       const holders = this.holders.get(segment.listHash) ?? [];
@@ -67,6 +70,7 @@ export class MemoryDirectory implements Directory {
       if (!stored) continue;
       versions++;
       this.versions.delete(versionKey(file.fileId, version));
+      this.replication.delete(versionKey(file.fileId, version));
       for (const { listHash } of stored.segments) {
         const left = (this.uses.get(listHash) ?? 1) - 1;
         if (left > 0) {

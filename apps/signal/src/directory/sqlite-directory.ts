@@ -8,10 +8,10 @@
  * as JSON with their holders inside); it is migrated to 1 when the directory opens.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asChunkHash, asFileId, asPeerId, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
-import type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory.js';
+import { replicationOf, type BackupCount, type Directory, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
 const SCHEMA_VERSION = 1;
@@ -22,7 +22,7 @@ const SCHEMA = `
     PRIMARY KEY (owner, name));
   CREATE TABLE IF NOT EXISTS versions (
     file_id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
-    chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, created_at INTEGER NOT NULL,
+    chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, replication INTEGER NOT NULL, created_at INTEGER NOT NULL,
     PRIMARY KEY (file_id, version));
   CREATE TABLE IF NOT EXISTS segments (
     file_id TEXT NOT NULL, version INTEGER NOT NULL, idx INTEGER NOT NULL, list_hash TEXT NOT NULL,
@@ -46,12 +46,12 @@ const ORPHAN_HOLDERS = `
     AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND o.file_id <> @file)`;
 
 interface FileRow { file_id: string; name: string; owner: string; version: number }
-interface ListingRow extends FileRow { size: number; created_at: number }
+interface ListingRow extends FileRow { size: number; created_at: number; replication: number }
 interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number }
 interface SegmentHolderRow { idx: number; list_hash: string; plain_size: number; stored_size: number; peer_id: string | null }
 interface PeerRow { id: string; kind: string; capacity: number; label: string | null; last_seen: number }
 /** A segment as today's master before schema 1 wrote it inside its manifest JSON. */
-interface LegacySegment { listHash: string; size?: number; plainSize?: number; storedSize?: number; holders: string[] }
+interface LegacySegment { listHash: string; size?: number; holders: string[] }
 
 export class SqliteDirectory implements Directory {
   private readonly db: Database.Database;
@@ -62,6 +62,12 @@ export class SqliteDirectory implements Directory {
     this.db = new Database(join(dataDir, DIRECTORY_FILE));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    if (this.isLegacy()) {
+      // A copy the master before holder rows can open again, should anyone need to go back.
+      const backup = join(dataDir, `${DIRECTORY_FILE}.schema0.bak`);
+      rmSync(backup, { force: true });
+      this.db.prepare('VACUUM INTO ?').run(backup);
+    }
     this.db.transaction(() => this.migrate())();
   }
 
@@ -74,7 +80,7 @@ export class SqliteDirectory implements Directory {
     const where = owner === undefined ? '' : 'WHERE f.owner = @owner';
     const args = owner === undefined ? [] : [{ owner }];
     const read = this.db.transaction((): FileListing[] => {
-      const files = this.sql(`SELECT f.*, v.size, v.created_at FROM files f
+      const files = this.sql(`SELECT f.*, v.size, v.created_at, v.replication FROM files f
         JOIN versions v ON v.file_id = f.file_id AND v.version = f.version ${where} ORDER BY f.owner, f.name`).all(...args) as ListingRow[];
       const rows = this.sql(`SELECT s.file_id, s.idx, h.peer_id FROM files f
         JOIN segments s ON s.file_id = f.file_id AND s.version = f.version
@@ -87,7 +93,7 @@ export class SqliteDirectory implements Directory {
         const segment = (segments[row.idx] ??= []);
         if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
       }
-      return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, holders: holders.get(file.file_id) ?? [] }));
+      return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [] }));
     });
     return Promise.resolve(read());
   }
@@ -231,9 +237,9 @@ export class SqliteDirectory implements Directory {
 
   /** Writes one version's row, its segment rows, and adds its holders after each segment's existing ones. */
   private insertVersion(manifest: Manifest): void {
-    this.sql(`INSERT INTO versions (file_id, version, owner, name, size, chunk_size, segment_chunks, codec, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(manifest.fileId, manifest.version, manifest.owner, manifest.name, manifest.size, manifest.chunkSize, manifest.segmentChunks, manifest.codec ?? null, manifest.createdAt);
+    this.sql(`INSERT INTO versions (file_id, version, owner, name, size, chunk_size, segment_chunks, codec, replication, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(manifest.fileId, manifest.version, manifest.owner, manifest.name, manifest.size, manifest.chunkSize, manifest.segmentChunks, manifest.codec ?? null, replicationOf(manifest), manifest.createdAt);
     const addSegment = this.sql('INSERT INTO segments (file_id, version, idx, list_hash, plain_size, stored_size) VALUES (?, ?, ?, ?, ?, ?)');
     const addHolder = this.sql(`INSERT OR IGNORE INTO segment_holders (list_hash, peer_id, position)
       SELECT @list, @peer, COALESCE(MAX(position) + 1, 0) FROM segment_holders WHERE list_hash = @list`);
@@ -243,11 +249,17 @@ export class SqliteDirectory implements Directory {
     });
   }
 
+  /** Whether this is a directory from before schema 1: versions with their manifests as JSON. */
+  private isLegacy(): boolean {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    return version === 0 && this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== undefined;
+  }
+
   /** Brings the schema to SCHEMA_VERSION; runs inside one transaction, so a failed migration changes nothing. */
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) throw new StoreError(`the master's directory.db has schema ${version}, newer than this master's ${SCHEMA_VERSION}: run a newer Meshdrive`);
-    const legacy = version === 0 && this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== undefined;
+    const legacy = this.isLegacy();
     if (legacy) this.db.exec('ALTER TABLE versions RENAME TO legacy_versions');
     this.db.exec(SCHEMA);
     if (legacy) {
@@ -260,8 +272,8 @@ export class SqliteDirectory implements Directory {
           createdAt: old.createdAt ?? row.created_at,
           segments: old.segments.map((segment) => ({
             listHash: asChunkHash(segment.listHash),
-            plainSize: segment.plainSize ?? segment.size ?? 0,
-            storedSize: segment.storedSize ?? segment.size ?? 0,
+            plainSize: legacySize(segment),
+            storedSize: legacySize(segment),
             holders: segment.holders.map(asPeerId),
           })),
         });
@@ -270,6 +282,12 @@ export class SqliteDirectory implements Directory {
     }
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
+}
+
+/** A schema-0 segment's size: plain and stored were one then. */
+function legacySize(segment: LegacySegment): number {
+  if (typeof segment.size !== 'number') throw new StoreError(`directory.db names segment ${segment.listHash.slice(0, 12)}… without a size: it cannot be migrated`);
+  return segment.size;
 }
 
 function toFile(row: FileRow): FileRecord {

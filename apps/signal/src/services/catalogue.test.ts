@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { asChunkHash, asFileId, asPeerId, FileNotFoundError, type Manifest } from '@meshdrive/core';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
-import { Catalogue } from './catalogue.js';
+import { Catalogue, summarize } from './catalogue.js';
 import { PeerRegistry } from './peer-registry.js';
 import { FakeClock, FakeLink } from './test-fakes.js';
 
@@ -93,5 +93,11 @@ describe('Catalogue', () => {
     expect(await directory.pendingDrops(peer.id)).toEqual([]);
     await catalogue.deliverDrops(peer.id, peer);
     expect(peer.dropOrders).toHaveLength(2);
+  });
+
+  it('counts a segment placed on more peers than the file was written for as healthy, not more', () => {
+    const file = { fileId: asFileId('f1'), name: 'a', version: 2, size: 1, createdAt: 1, wanted: 3, holders: [[asPeerId('p1'), asPeerId('p2'), asPeerId('p3'), asPeerId('p4')], [asPeerId('p1'), asPeerId('p2')]] };
+    expect(summarize(file, () => 'online')).toMatchObject({ replicas: 2, wanted: 3 });
+    expect(summarize({ ...file, holders: [file.holders[0]!] }, () => 'online')).toMatchObject({ replicas: 3, wanted: 3 });
   });
 });

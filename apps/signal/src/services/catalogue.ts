@@ -15,12 +15,14 @@ export interface CatalogueOptions {
 }
 
 /**
- * A file's summary: `wanted` is the most holders any segment has, `replicas` the fewest live
- * (not dead) holders over its segments: a file is as healthy as its weakest segment.
+ * A file's summary: `wanted` is the replicas it was written with, `replicas` the fewest live
+ * (not dead) holders over its segments, at most `wanted`: a file is as healthy as its weakest
+ * segment, and a segment other files or versions also placed elsewhere is not healthier for it.
  */
 export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: PeerId) => PeerStatus): FileSummary {
-  const wanted = file.holders.reduce((most, holders) => Math.max(most, holders.length), 0);
-  const replicas = file.holders.length === 0 ? wanted : Math.min(...file.holders.map((holders) => holders.filter((holder) => statusOf(holder) !== 'dead').length));
+  const { wanted } = file;
+  const live = (holders: readonly PeerId[]): number => Math.min(wanted, holders.filter((holder) => statusOf(holder) !== 'dead').length);
+  const replicas = file.holders.length === 0 ? wanted : Math.min(...file.holders.map(live));
   return { fileId: file.fileId, name: file.name, size: file.size, version: file.version, createdAt: file.createdAt, replicas, wanted };
 }
 

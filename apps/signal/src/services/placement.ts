@@ -22,7 +22,7 @@ import {
   type PlaceResult,
 } from '@meshdrive/core';
 import type { Clock } from '../clock.js';
-import type { Directory } from '../directory/directory.js';
+import { replicationOf, type Directory } from '../directory/directory.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { PeerRegistry } from './peer-registry.js';
@@ -82,7 +82,7 @@ export class Placement {
       throw new VersionConflictError(request.name, request.baseVersion, current?.version ?? 0);
     }
     log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
-    return summarize({ ...manifest, holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+    return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
   }
 
   /** A client's socket joined: its open sends are its again. */
