@@ -117,6 +117,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   } catch (error) {
     clearInterval(heartbeat);
     clearInterval(abandonSweep);
+    await io.close();
+    await directory.close();
     throw error;
   }
   const address = http.address() as AddressInfo;

@@ -2,7 +2,8 @@
  * The socket.io gateway: the handshake, each connection's lifecycle, and one line per request
  * event that parses the payload with its schema, calls a service and acknowledges. It also
  * relays WebRTC signaling and implements PeerLink over each peer's socket, for the services
- * that ask peers things. No logic lives here: a new event is one line in `answerRequests`.
+ * that ask peers things, and hands a removal's drop plan to the peers it names. Placement,
+ * listing and health are the services' business: a new event is one line in `answerRequests`.
  */
 import type { Server, Socket } from 'socket.io';
 import {

@@ -62,7 +62,7 @@ describe('PeerRegistry', () => {
     const done = Promise.all([registry.disconnected(asPeerId('a')), registry.replaced(asPeerId('a')), registry.joined(info('a'))]);
     await done;
     expect(events.map((event) => `${event.status}/${event.connected}`)).toEqual(['online/false', 'stale/false', 'stale/false', 'online/false']);
-    expect(await registry.status(asPeerId('a'))).toBe('online');
+    expect((await registry.statuses())(asPeerId('a'))).toBe('online');
   });
 
   it('runs heartbeat rounds on a fake clock: silence turns a peer stale then dead, an answer brings it back', async () => {

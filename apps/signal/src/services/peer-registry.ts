@@ -51,7 +51,8 @@ export class PeerRegistry {
   joined(info: MemberInfo): Promise<void> {
     return this.update(async () => {
       const now = this.options.clock.now();
-      await this.options.directory.rememberPeer({ ...info, lastSeen: now });
+      // Remembered for the next start, but a failed write must not keep a live peer off the ring.
+      this.options.directory.rememberPeer({ ...info, lastSeen: now }).catch((error: unknown) => this.options.log(`could not remember peer ${info.id.slice(0, 8)}: ${String(error)}`));
       const change = await this.options.membership.join(info, now);
       await this.applied(change ? [change] : []);
     });
@@ -79,10 +80,6 @@ export class PeerRegistry {
     ));
     await this.update(async () => this.applied(await this.options.membership.tick(this.options.clock.now())));
     await Promise.all(answers);
-  }
-
-  status(id: PeerId): Promise<PeerStatus> {
-    return this.options.membership.status(id);
   }
 
   /** Every known peer's status; peers never seen are dead. */
