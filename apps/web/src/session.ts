@@ -5,17 +5,14 @@
  * 'change' and read `state`.
  */
 import {
-  asPeerId,
   browserHasher,
   browserRtcEndpoints,
   IdbStore,
-  ConnectionPool,
   createClient,
-  followPeerHealth,
   loadPeerId,
-  MasterConnection,
-  randomId,
+  openClientLink,
   startMeshPeer,
+  type MasterConnection,
   type MeshClient,
   type MeshPeerOptions,
   type MeshPeer,
@@ -221,17 +218,13 @@ export class MeshSession extends EventTarget {
   }
 
   private async joinAsClient(): Promise<void> {
-    const id = asPeerId(randomId());
-    const master = new MasterConnection(this.state.masterUrl, { role: 'client', id, kind: 'browser', label: browserLabel() });
-    const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: browserRtcEndpoints() });
-    followPeerHealth(master, pool);
-    this.client = createClient({ master, connect: (remote) => pool.connect(remote), hasher: browserHasher });
-    this.watch(master);
+    const link = openClientLink({ signalUrl: this.state.masterUrl, kind: 'browser', label: browserLabel(), createEndpoint: browserRtcEndpoints(), hasher: browserHasher });
+    this.client = link.client;
+    this.watch(link.master);
     this.link = {
-      master,
+      master: link.master,
       close: () => {
-        pool.close();
-        master.close();
+        link.close();
         return Promise.resolve();
       },
     };

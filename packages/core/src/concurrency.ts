@@ -69,11 +69,6 @@ export class Hedger {
     this.policy = new HedgePolicy(options);
   }
 
-  /** How long the next run's first attempt runs alone. */
-  get delayMs(): number {
-    return this.policy.delayMs;
-  }
-
   /** Each attempt gets a signal that aborts once the other has won: stop, it is no longer needed. */
   async run<T>(first: (loser: AbortSignal) => Promise<T>, second: ((loser: AbortSignal) => Promise<T>) | undefined): Promise<T> {
     const started = this.clock.now();

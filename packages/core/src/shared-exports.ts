@@ -55,6 +55,7 @@ export { startMeshPeer, followPeerHealth, type MeshPeer, type MeshPeerOptions } 
 
 // Client: the one client API.
 export { createClient, type ClientOptions } from './client/create-client.js';
+export { openClientLink, type ClientLink, type ClientLinkOptions } from './client/client-link.js';
 export type { MeshClient, StoreResult, StoreOptions, ReadOptions } from './client/mesh-client.js';
 export type { MasterPort } from './client/master-port.js';
 export type { ConnectPeer, PeerConnection } from './client/peer-connection.js';

@@ -1,7 +1,7 @@
 /**
  * Which segment reads run, and where: the read-ahead window, the per-peer limit, the choice of
- * holder over the master's view of peer health, and when and where a late read is hedged.
- * Pure: no I/O and no timers; the client starts the reads it is handed and reports back.
+ * holder over the master's view of peer health, and which holder a late read is hedged to (when
+ * is the Hedger's call, with READ_HEDGE's settings). Pure: no I/O and no timers; the client starts the reads it is handed and reports back.
  */
 import type { HedgeOptions } from '../concurrency.js';
 import type { PeerId } from '../ids.js';
@@ -119,11 +119,6 @@ export class ReadScheduler {
     this.delivered++;
   }
 
-  /** Whether segment `index` has been handed out by next(). */
-  isStarted(index: number): boolean {
-    return index < this.started;
-  }
-
   /** Fresh peer health, from a new locate. */
   updateStatus(status: Readonly<Record<string, PeerStatus>>): void {
     this.status = status;
@@ -132,10 +127,5 @@ export class ReadScheduler {
   /** Every holder of segment `index` by health, for a retry after a fresh locate. */
   retryOrder(index: number): PeerId[] {
     return orderByHealth(this.segments[index]!.holders, this.status);
-  }
-
-  /** Reads queued on `holder`. */
-  queuedOn(holder: PeerId): number {
-    return this.queued.get(holder) ?? 0;
   }
 }
