@@ -62,7 +62,14 @@ async function buildWebAppIfMissing() {
   }
   process.stderr.write('meshdrive: building the web app (first start only)...\n');
   const temporary = `${dist}.${process.pid}.tmp`;
-  await vite.build({ configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir: temporary, emptyOutDir: true } });
+  try {
+    await vite.build({ configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir: temporary, emptyOutDir: true } });
+  } catch (error) {
+    // The master still starts; its page at / says how to build the app.
+    rmSync(temporary, { recursive: true, force: true });
+    process.stderr.write(`meshdrive: could not build the web app (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); run npm run build:web\n`);
+    return;
+  }
   if (existsSync(join(dist, 'index.html'))) rmSync(temporary, { recursive: true, force: true });
   else {
     rmSync(dist, { recursive: true, force: true });

@@ -19,7 +19,7 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [ProtocolError.code]: (message) => `${message} (is the master the same Meshdrive version as this CLI?)`,
   [FrameError.code]: (message) => `a peer sent a malformed message: ${message}; try again`,
   [FrameTooLargeError.code]: (message) => `a peer sent an oversized message: ${message}`,
-  [ChunkCorruptError.code]: (message) => `${message}: the data is corrupt on every replica tried`,
+  [ChunkCorruptError.code]: (message) => `${message}: a peer holds or was sent corrupt data, so nothing was committed; try again`,
   [ChunkNotFoundError.code]: (message) => `${message}; try again once its other replicas are online`,
   [SegmentIncompleteError.code]: (message) => `${message}; send again`,
   [FileNotFoundError.code]: asIs,

@@ -19,8 +19,10 @@ describe('errors', () => {
     expect(isErrorOf(back, ValidationError)).toBe(false);
   });
 
-  it('makes an unknown code or a plain Error an internal error', () => {
-    expect(fromErrorPayload({ code: 'ERR_FROM_THE_FUTURE', message: 'new' })).toBeInstanceOf(InternalError);
+  it('makes an unknown code or a plain Error an internal error, keeping a code it does not know', () => {
+    const future = fromErrorPayload({ code: 'ERR_FROM_THE_FUTURE', message: 'new' });
+    expect(future).toBeInstanceOf(InternalError);
+    expect(future.code).toBe('ERR_FROM_THE_FUTURE');
     expect(toErrorPayload(new Error('boom'))).toEqual({ code: 'ERR_INTERNAL', message: 'boom' });
   });
 });

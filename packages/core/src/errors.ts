@@ -122,7 +122,7 @@ export class StoreClosedError extends MeshError {
     super('the chunk store is closed');
   }
 }
-/** The chunk store failed to read or write: a damaged pack, a failed disk write. */
+/** Storage failed to read or write: a damaged pack, a failed disk write, a directory.db this master cannot open. */
 export class StoreError extends MeshError {
   static override readonly code = 'ERR_STORE';
 }
@@ -162,13 +162,14 @@ export function toErrorPayload(error: unknown): ErrorPayload {
 
 /**
  * Rebuilds an error that crossed the wire as an instance of its own class, with the sender's
- * message; an unknown code (a newer peer's) becomes an InternalError that keeps the message.
+ * message; an unknown code (a newer peer's) becomes an InternalError that keeps the sender's
+ * code and message.
  */
 export function fromErrorPayload(payload: ErrorPayload): MeshError {
   const type = BY_CODE.get(payload.code) ?? InternalError;
   const error = Object.create(type.prototype) as MeshError & { code: string; message: string; name: string };
   Object.defineProperties(error, {
-    code: { value: type.code, enumerable: true },
+    code: { value: payload.code, enumerable: true },
     message: { value: payload.message, writable: true, configurable: true },
     name: { value: type.name, writable: true, configurable: true },
     stack: { value: `${type.name}: ${payload.message}`, writable: true, configurable: true },
