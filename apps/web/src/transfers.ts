@@ -11,6 +11,8 @@ import { shortId } from './format.js';
 export const UPLOADS_AT_ONCE = 2;
 /** Speed is measured over this trailing window, so it follows the transfer without jitter. */
 const SPEED_WINDOW_MS = 3_000;
+/** A finished transfer shows its average speed only if it took at least this long. */
+const MIN_AVERAGE_SECONDS = 1;
 
 export type TransferKind = 'upload' | 'download';
 export type TransferPhase = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -81,11 +83,12 @@ export class Transfers extends EventTarget {
     this.start(job);
   }
 
+  /** Stops a transfer now: the row greys at once, and the client queues nothing more for it. */
   cancel(id: number): void {
     const job = this.find(id);
-    if (!job) return;
-    if (job.transfer.phase === 'queued') this.finish(job, 'cancelled', null);
+    if (!job || (job.transfer.phase !== 'queued' && job.transfer.phase !== 'running')) return;
     job.controller.abort();
+    this.finish(job, 'cancelled', null);
   }
 
   retry(id: number): void {
@@ -154,13 +157,16 @@ export class Transfers extends EventTarget {
   private start(job: Job): void {
     Object.assign(job.transfer, { phase: 'running', startedAt: performance.now() });
     this.changed();
+    const controller = job.controller;
     job.run(job).then(
       () => {
+        if (controller.signal.aborted) return; // cancelled: the row already says so
         job.transfer.done = job.transfer.size;
         this.finish(job, 'done', null);
       },
       (error: unknown) => {
-        if (isAbort(error) || job.controller.signal.aborted) this.finish(job, 'cancelled', null);
+        if (controller.signal.aborted) return;
+        if (isAbort(error)) this.finish(job, 'cancelled', null);
         else this.finish(job, 'failed', error);
       },
     );
@@ -172,12 +178,15 @@ export class Transfers extends EventTarget {
       phase,
       finishedAt: performance.now(),
       secondsLeft: null,
+      // Only a finished transfer keeps a speed (its average); a stopped one shows none.
+      bytesPerSecond: 0,
       error: explained?.message ?? null,
       retryable: phase === 'cancelled' || (explained?.retryable ?? false),
     });
     if (phase === 'done' && job.transfer.startedAt !== null) {
+      // A transfer over in a blink has no meaningful speed ("64 B/s average" for 15 bytes).
       const seconds = (job.transfer.finishedAt! - job.transfer.startedAt) / 1000;
-      job.transfer.bytesPerSecond = seconds > 0 ? job.transfer.size / seconds : 0;
+      job.transfer.bytesPerSecond = seconds >= MIN_AVERAGE_SECONDS ? job.transfer.size / seconds : 0;
     }
     this.changed();
     this.dispatchEvent(new CustomEvent('finished', { detail: job.transfer }));
@@ -185,6 +194,7 @@ export class Transfers extends EventTarget {
   }
 
   private progress(job: Job, progress: TransferProgress): void {
+    if (job.transfer.phase !== 'running') return;
     const now = performance.now();
     const transfer = job.transfer;
     transfer.done = progress.done;

@@ -18,6 +18,22 @@ export async function forEachLimited(count: number, limit: number, task: (index:
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
+/**
+ * `work`'s outcome, or, as soon as `signal` aborts, a rejection with its reason: a cancelled
+ * transfer ends at once instead of when its in-flight requests do. Work still running is left
+ * to finish (or fail) unobserved.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface HedgeOptions {

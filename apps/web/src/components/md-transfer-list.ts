@@ -77,6 +77,9 @@ export class MdTransferList extends LitElement {
       li.failed .bar > div {
         background: var(--bad);
       }
+      li.cancelled .bar > div {
+        background: var(--border-strong);
+      }
       .detail {
         font-size: 0.82rem;
         color: var(--text-muted);

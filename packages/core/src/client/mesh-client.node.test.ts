@@ -208,6 +208,35 @@ describe('MeshClient over in-memory peers', () => {
     await client.read('cached', memorySink());
     expect(mesh.master.locates).toBe(2);
   });
+  it('ends a cancelled send at once, commits nothing and reports no progress after it', async () => {
+    mesh = new TestMesh(['a', 'b', 'c']);
+    // Every Seal goes unanswered, so each segment in flight waits for ever, as one behind a slow link does.
+    for (const peer of [a, b, c]) mesh.unanswered.set(peer, new Set([FrameType.Seal]));
+    const client = mesh.client({ layout: LAYOUT });
+    const controller = new AbortController();
+    const seen: TransferProgress[] = [];
+    const sending = client.store('cancelled.bin', bytesSource(fileBytes(40 * SEGMENT_BYTES)), { signal: controller.signal, onProgress: (progress) => seen.push(progress) });
+    await quiet();
+    expect(seen.length).toBeGreaterThan(0);
+    controller.abort();
+    const reported = seen.length;
+    await expect(sending).rejects.toMatchObject({ name: 'AbortError' });
+    await quiet();
+    expect(seen.length).toBe(reported);
+    expect(mesh.master.files.has('cancelled.bin')).toBe(false);
+  });
+
+  it('ends a cancelled read at once', async () => {
+    mesh = new TestMesh(['a', 'b', 'c']);
+    const client = mesh.client({ layout: LAYOUT });
+    await client.store('read-me.bin', bytesSource(fileBytes(8 * SEGMENT_BYTES)));
+    for (const peer of [a, b, c]) mesh.unanswered.set(peer, new Set([FrameType.Get]));
+    const controller = new AbortController();
+    const reading = client.read('read-me.bin', memorySink(), { signal: controller.signal });
+    await quiet();
+    controller.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
 });
 
 /** Stored form: a 7-byte header ("framed" and a checksum byte), then the bytes XOR 0x5a. */

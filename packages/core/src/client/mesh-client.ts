@@ -12,7 +12,7 @@ import { toHex } from '../bytes.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
-import { forEachLimited, type HedgeOptions, type Hedger } from '../concurrency.js';
+import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
 import { ChunkCorruptError, NoPeersError, ValidationError } from '../errors.js';
 import { asChunkHash, type PeerId } from '../ids.js';
 import { segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
@@ -102,6 +102,10 @@ export class MeshClient {
     const progress: TransferProgress = { done: 0, total: source.size, moved: 0 };
     let chunksMoved = 0;
     let chunksTotal = 0;
+    // A cancelled send reports nothing more: segments in flight finish or fail unseen.
+    const report = (): void => {
+      if (!options.signal?.aborted) options.onProgress?.({ ...progress });
+    };
     const writeSegmentAt = async (index: number, plain: Uint8Array): Promise<void> => {
       const stored = await codec.encode(plain);
       // The list is the one copy of the chunk hashes kept: per-chunk objects that lived through
@@ -118,7 +122,7 @@ export class MeshClient {
       };
       const onMoved = (moved: number): void => {
         progress.moved += moved;
-        options.onProgress?.({ ...progress });
+        report();
       };
       for (let attempt = 1; ; attempt++) {
         const replicas = place.segments[index] ?? [];
@@ -144,12 +148,12 @@ export class MeshClient {
         }
       }
       progress.done += plain.length;
-      options.onProgress?.({ ...progress });
+      report();
     };
     // One read buffer per segment in flight. Frames copy the chunks, so a segment's buffer is
     // free again once its writes are over.
     const buffers = new BufferPool(layout.chunkSize * layout.segmentChunks);
-    await forEachLimited(count, SEND_CONCURRENCY, async (index) => {
+    const segmentsWritten = forEachLimited(count, SEND_CONCURRENCY, async (index) => {
       options.signal?.throwIfAborted();
       const { start, end } = segmentRange(source.size, index, layout);
       const buffer = buffers.take(end - start);
@@ -159,6 +163,9 @@ export class MeshClient {
         buffers.give(buffer);
       }
     });
+    // Cancelling ends the send at once: nothing is committed, and no new batch is queued.
+    await untilAborted(segmentsWritten, options.signal);
+    options.signal?.throwIfAborted();
     const codecName = manifestCodecName(codec);
     const summary = await master.commit({
       fileId: place.fileId,
@@ -249,8 +256,8 @@ export class MeshClient {
       for (let index = 0; index < count; index++) {
         startMore();
         // Only while every holder of this segment has its fill of earlier reads.
-        while (!inFlight.has(index)) await new Promise<void>((resolve) => (wake = resolve));
-        const { stored, plain } = await inFlight.get(index)!;
+        while (!inFlight.has(index)) await untilAborted(new Promise<void>((resolve) => (wake = resolve)), options.signal);
+        const { stored, plain } = await untilAborted(inFlight.get(index)!, options.signal);
         inFlight.delete(index);
         scheduler.deliver();
         await sink.write(plain);

@@ -52,7 +52,7 @@ export async function writeSegment(connection: PeerConnection, next: readonly Pe
   // Batches are pushed without replies; the Seal reports whether every replica stored them.
   for (const batch of batchChunks(chunksOf())) {
     options.signal?.throwIfAborted();
-    await connection.notify(FrameType.Push, request, chunkBatchWriter(batch));
+    await connection.notify(FrameType.Push, request, chunkBatchWriter(batch), options.signal);
     options.onMoved?.(batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
   }
   const seal = await callPeer(connection, FrameType.Seal, request);

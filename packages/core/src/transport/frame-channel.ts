@@ -10,9 +10,11 @@ export interface FrameChannel {
   readonly closed: boolean;
   /**
    * Sends one message; resolves once it is queued and the send buffer is below its high-water
-   * mark. The channel is done with `message` once this settles: the caller may reuse it.
+   * mark. The channel is done with `message` once this settles: the caller may reuse it. Once
+   * `signal` aborts, a message still waiting for room is not sent: the promise rejects with the
+   * signal's reason (a cancelled transfer queues nothing more).
    */
-  send(message: Uint8Array): Promise<void>;
+  send(message: Uint8Array, signal?: AbortSignal): Promise<void>;
   onMessage(listener: (message: Uint8Array) => void): void;
   onClose(listener: (reason: string) => void): void;
   close(reason?: string): void;

@@ -14,7 +14,8 @@ class MemoryChannel implements FrameChannel {
     return this.closeReason !== undefined;
   }
 
-  send(message: Uint8Array): Promise<void> {
+  send(message: Uint8Array, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.closed || !this.other) return Promise.reject(new PeerUnavailableError(this.remoteId, 'closed'));
     const target = this.other;
     const copy = message.slice();

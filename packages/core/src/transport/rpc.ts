@@ -106,9 +106,10 @@ export class RpcConnection {
   /**
    * Sends a request that gets no reply (request id NOTIFY_ID); resolves once it is handed to
    * the channel. The handler on the other side sees it with reply and data that send nothing.
+   * Once `signal` aborts, a notification still waiting for room in the channel is not sent.
    */
-  notify(type: number, meta: unknown, body?: FrameBody): Promise<void> {
-    return this.sendFrame({ type, requestId: NOTIFY_ID, meta, body });
+  notify(type: number, meta: unknown, body?: FrameBody, signal?: AbortSignal): Promise<void> {
+    return this.sendFrame({ type, requestId: NOTIFY_ID, meta, body }, signal);
   }
 
   close(reason?: string): void {
@@ -116,10 +117,10 @@ export class RpcConnection {
   }
 
   /** Sends a frame encoded into a pooled buffer, returned to the pool once the channel took it. */
-  private async sendFrame(frame: Parameters<typeof encodeFrame>[0]): Promise<void> {
+  private async sendFrame(frame: Parameters<typeof encodeFrame>[0], signal?: AbortSignal): Promise<void> {
     const bytes = encodeFrame(frame, takeFrameBuffer);
     try {
-      await this.channel.send(bytes);
+      await this.channel.send(bytes, signal);
     } finally {
       frameBuffers.give(bytes);
     }

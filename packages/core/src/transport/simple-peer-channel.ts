@@ -54,7 +54,7 @@ export class SimplePeerChannel implements FrameChannel {
     return this.closeReason !== undefined;
   }
 
-  async send(message: Uint8Array): Promise<void> {
+  async send(message: Uint8Array, signal?: AbortSignal): Promise<void> {
     // Reading bufferedAmount crosses into native code (~0.5 ms with @roamhq/wrtc); skip it while
     // what was buffered at the last reading plus what was sent since cannot reach the mark.
     if (this.bufferedAtLastCheck + this.sentSinceCheck + message.length > SEND_HIGH_WATER_BYTES) {
@@ -62,12 +62,13 @@ export class SimplePeerChannel implements FrameChannel {
       for (;;) {
         this.bufferedAtLastCheck = this.peer.bufferSize;
         this.sentSinceCheck = 0;
-        if (this.bufferedAtLastCheck <= SEND_HIGH_WATER_BYTES / 2 || this.closed) break;
+        if (this.bufferedAtLastCheck <= SEND_HIGH_WATER_BYTES / 2 || this.closed || signal?.aborted) break;
         if (polls++ < FAST_POLLS) await this.yieldToLoop();
         else if (this.waitForDrain) await this.waitForDrain(this.peer, SEND_HIGH_WATER_BYTES / 2);
         else await new Promise((resolve) => setTimeout(resolve, SLOW_POLL_MS));
       }
     }
+    signal?.throwIfAborted();
     this.sentSinceCheck += message.length;
     if (this.closeReason !== undefined) throw new PeerUnavailableError(this.remoteId, this.closeReason);
     try {

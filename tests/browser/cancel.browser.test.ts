@@ -1,0 +1,103 @@
+/**
+ * Cancel cancels: an upload cancelled at ~10% greys at once, the tab queues no more bytes on its
+ * data channels within 500 ms, and nothing is committed. Bytes are counted from the tab's own
+ * RTCPeerConnections (getStats), recorded by an init script before the app loads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  buildWebApp,
+  launchChromium,
+  openTab,
+  randomBytes,
+  startMaster,
+  startNodePeer,
+  waitForOnlinePeers,
+  type MasterProcess,
+  type NodePeerProcess,
+  type Tab,
+} from './harness.js';
+
+const MiB = 1024 * 1024;
+const FILE_BYTES = 48 * MiB;
+
+/** Keeps every RTCPeerConnection the page makes, so the test can ask them for their stats. */
+const RECORD_CONNECTIONS = `
+  window.__connections = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__connections.push(this); }
+  };
+`;
+
+/** Payload bytes the page has sent on all its data channels. */
+function dataChannelBytesSent(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    let total = 0;
+    for (const connection of (window as unknown as { __connections: RTCPeerConnection[] }).__connections) {
+      if (connection.connectionState === 'closed') continue;
+      (await connection.getStats()).forEach((report: { type: string; bytesSent?: number }) => {
+        if (report.type === 'data-channel') total += report.bytesSent ?? 0;
+      });
+    }
+    return total;
+  });
+}
+
+describe('cancelling an upload', () => {
+  let master: MasterProcess;
+  const nodes: NodePeerProcess[] = [];
+  let browser: Browser;
+  let tab: Tab;
+
+  beforeAll(async () => {
+    buildWebApp();
+    master = await startMaster();
+    for (let i = 0; i < 3; i++) nodes.push(await startNodePeer(master.url, undefined, ['--capacity', '1GiB']));
+    browser = await launchChromium();
+    tab = await openTab(browser, `${master.url}/`, { initScript: RECORD_CONNECTIONS });
+    // A client only: its chunks go to the three headless peers, none to this tab's own store.
+    await tab.page.getByRole('tab', { name: 'This device' }).click();
+    await tab.page.getByRole('button', { name: 'Stop contributing' }).click();
+    await tab.page.waitForFunction(() => window.meshdrive?.state().contributing === false && window.meshdrive.state().link === 'connected');
+    await waitForOnlinePeers(tab.page, 3);
+    await tab.page.getByRole('tab', { name: 'Files' }).click();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const node of nodes) await node.stop();
+    await master?.stop();
+  });
+
+  it('stops at once: the row greys within 500 ms, no more bytes move after that, and nothing is committed', async () => {
+    const { page } = tab;
+    const name = 'cancel-me.bin';
+    await page.locator('md-drop-zone input[type=file]').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: randomBytes(FILE_BYTES, 31) });
+    const row = page.locator(`md-transfer-list li[data-transfer="${name}"]`);
+    const bar = row.getByRole('progressbar');
+    await page.waitForFunction(
+      (element) => Number(element?.getAttribute('aria-valuenow') ?? 0) >= 10,
+      await bar.elementHandle(),
+      { timeout: 60_000, polling: 50 },
+    );
+    const before = await dataChannelBytesSent(page);
+    expect(before).toBeGreaterThan(FILE_BYTES * 0.05);
+
+    const cancelledAt = Date.now();
+    await row.getByRole('button', { name: `Cancel upload of ${name}` }).click();
+    await row.and(page.locator('[data-phase="cancelled"]')).waitFor({ timeout: 500 });
+    expect(await row.innerText()).not.toMatch(/\/s/); // no speed left on a stopped row
+
+    await page.waitForTimeout(Math.max(0, cancelledAt + 500 - Date.now()));
+    const settled = await dataChannelBytesSent(page);
+    await page.waitForTimeout(2_000);
+    expect(await dataChannelBytesSent(page)).toBe(settled);
+    expect(settled).toBeLessThan(FILE_BYTES * 0.9);
+
+    const state = (await (await fetch(`${master.url}/api/state`)).json()) as { files: { name: string }[] };
+    expect(state.files.map((file) => file.name)).not.toContain(name);
+    expect(await row.getAttribute('data-phase')).toBe('cancelled');
+    expect(tab.errors).toEqual([]);
+  }, 120_000);
+});
