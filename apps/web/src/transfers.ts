@@ -16,6 +16,8 @@ const MIN_AVERAGE_SECONDS = 1;
 
 export type TransferKind = 'upload' | 'download';
 export type TransferPhase = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+/** Phases a transfer does not leave unless retried. */
+export const FINISHED_PHASES: ReadonlySet<TransferPhase> = new Set(['done', 'failed', 'cancelled']);
 
 export interface Transfer {
   readonly id: number;
@@ -55,11 +57,12 @@ export class Transfers extends EventTarget {
     return this.jobs.map((job) => job.transfer);
   }
 
-  upload(files: readonly File[]): void {
-    for (const file of files) {
-      this.add('upload', file.name, file.size, async (job) => {
+  /** Queues uploads, each under its own name in the mesh (the file's, unless renamed to keep both). */
+  upload(uploads: readonly { file: File; name: string }[]): void {
+    for (const { file, name } of uploads) {
+      this.add('upload', name, file.size, async (job) => {
         const client = this.requireClient();
-        await client.store(file.name, fileSource(file), { signal: job.controller.signal, onProgress: (progress) => this.progress(job, progress) });
+        await client.store(name, fileSource(file), { signal: job.controller.signal, onProgress: (progress) => this.progress(job, progress) });
       });
     }
     this.pump();
@@ -109,9 +112,10 @@ export class Transfers extends EventTarget {
     this.changed();
   }
 
+  /** Clears every row that is over: done, cancelled or failed. */
   clearFinished(): void {
     for (let i = this.jobs.length - 1; i >= 0; i--) {
-      if (this.jobs[i]!.transfer.phase === 'done' || this.jobs[i]!.transfer.phase === 'cancelled') this.jobs.splice(i, 1);
+      if (FINISHED_PHASES.has(this.jobs[i]!.transfer.phase)) this.jobs.splice(i, 1);
     }
     this.changed();
   }

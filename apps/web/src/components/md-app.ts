@@ -11,11 +11,14 @@ import { describeError } from '../messages.js';
 import type { DeviceActionEvent } from './md-device-panel.js';
 import type { FileActionEvent } from './md-file-list.js';
 import type { FilesChosenEvent } from './md-drop-zone.js';
+import type { NameConflictEvent } from './md-name-conflict.js';
+import { keepBothName } from '../names.js';
 import type { TransferActionEvent } from './md-transfer-list.js';
 import { sharedStyles } from './shared-styles.js';
 import './md-device-panel.js';
 import './md-drop-zone.js';
 import './md-file-list.js';
+import './md-name-conflict.js';
 import './md-network-view.js';
 import './md-transfer-list.js';
 
@@ -147,6 +150,8 @@ export class MdApp extends LitElement {
   @state() private snapshot: SessionState | null = null;
   @state() private transferList: readonly Transfer[] = [];
   @state() private actionError: string | null = null;
+  /** Files chosen whose names are taken, waiting for Replace, Keep both or Cancel. */
+  @state() private pendingUpload: { files: File[]; taken: string[] } | null = null;
   private everConnected = false;
 
   override connectedCallback(): void {
@@ -222,7 +227,8 @@ export class MdApp extends LitElement {
     switch (this.view) {
       case 'files':
         return html`
-          <md-drop-zone @files-chosen=${(e: FilesChosenEvent) => this.transfers.upload(e.detail.files)}></md-drop-zone>
+          <md-drop-zone @files-chosen=${this.onFilesChosen}></md-drop-zone>
+          ${this.pendingUpload ? html`<md-name-conflict .names=${this.pendingUpload.taken} @name-conflict=${this.onNameConflict}></md-name-conflict>` : nothing}
           <md-transfer-list .transfers=${this.transferList} @transfer-action=${this.onTransferAction}></md-transfer-list>
           <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} @file-action=${this.onFileAction}></md-file-list>
         `;
@@ -277,6 +283,33 @@ export class MdApp extends LitElement {
     event.preventDefault();
     this.view = VIEWS[(index + step + VIEWS.length) % VIEWS.length]!.id;
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>(`#tab-${this.view}`)?.focus());
+  };
+
+  /** Uploads at once, unless a chosen name is already in the mesh: then the person decides first. */
+  private readonly onFilesChosen = (event: FilesChosenEvent): void => {
+    const files = event.detail.files;
+    const existing = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
+    const taken = files.map((file) => file.name).filter((name) => existing.has(name));
+    if (taken.length === 0) this.transfers.upload(files.map((file) => ({ file, name: file.name })));
+    else this.pendingUpload = { files, taken };
+  };
+
+  private readonly onNameConflict = (event: NameConflictEvent): void => {
+    const pending = this.pendingUpload;
+    this.pendingUpload = null;
+    if (!pending || event.detail.choice === 'cancel') return;
+    if (event.detail.choice === 'replace') {
+      this.transfers.upload(pending.files.map((file) => ({ file, name: file.name })));
+      return;
+    }
+    // Keep both: each taken name gets the first free "name (n).ext", counting the new names too.
+    const names = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
+    const uploads = pending.files.map((file) => {
+      const name = names.has(file.name) ? keepBothName(file.name, names) : file.name;
+      names.add(name);
+      return { file, name };
+    });
+    this.transfers.upload(uploads);
   };
 
   private readonly onTransferAction = (event: TransferActionEvent): void => {

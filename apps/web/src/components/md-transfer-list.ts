@@ -3,7 +3,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { formatBytes, formatDuration, formatSpeed } from '../format.js';
-import type { Transfer } from '../transfers.js';
+import { FINISHED_PHASES, type Transfer } from '../transfers.js';
 import { sharedStyles } from './shared-styles.js';
 
 export type TransferActionEvent = CustomEvent<{ id: number; action: 'cancel' | 'retry' | 'dismiss' | 'clear-finished' }>;
@@ -112,7 +112,7 @@ export class MdTransferList extends LitElement {
 
   override render() {
     if (this.transfers.length === 0) return nothing;
-    const finished = this.transfers.some((t) => t.phase === 'done' || t.phase === 'cancelled');
+    const finished = this.transfers.some((t) => FINISHED_PHASES.has(t.phase));
     return html`
       <header>
         <h2>Transfers</h2>

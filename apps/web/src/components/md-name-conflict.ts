@@ -1,0 +1,87 @@
+/**
+ * Asks what to do when files chosen for upload have the names of files already in the mesh:
+ * replace them (a new version of each), keep both (the new ones get "name (2).ext"), or cancel.
+ * A modal dialog: focus starts on Keep both, Escape cancels.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { sharedStyles } from './shared-styles.js';
+
+export type NameConflictChoice = 'replace' | 'keep-both' | 'cancel';
+export type NameConflictEvent = CustomEvent<{ choice: NameConflictChoice }>;
+
+@customElement('md-name-conflict')
+export class MdNameConflict extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      dialog {
+        border: 1px solid var(--border);
+        border-radius: 14px;
+        background: var(--surface);
+        color: var(--text);
+        max-width: min(32rem, calc(100vw - 2rem));
+        padding: 1.25rem;
+      }
+      dialog::backdrop {
+        background: rgb(0 0 0 / 0.35);
+      }
+      h2 {
+        margin: 0 0 0.5rem;
+        font-size: 1.1rem;
+      }
+      ul {
+        margin: 0.5rem 0 1rem;
+        padding-left: 1.25rem;
+        max-height: 10rem;
+        overflow: auto;
+        word-break: break-word;
+      }
+      .actions {
+        display: flex;
+        gap: 0.5rem;
+        justify-content: flex-end;
+        flex-wrap: wrap;
+      }
+    `,
+  ];
+
+  /** The chosen names already in the mesh. */
+  @property({ attribute: false }) names: readonly string[] = [];
+  @query('dialog') private dialog!: HTMLDialogElement;
+  @query('button.keep') private keepButton!: HTMLButtonElement;
+
+  override firstUpdated(): void {
+    this.dialog.showModal();
+    this.keepButton.focus();
+  }
+
+  override render() {
+    const one = this.names.length === 1;
+    return html`<dialog aria-labelledby="conflict-title" @cancel=${this.onCancel}>
+      <h2 id="conflict-title">${one ? `“${this.names[0]}” is already in the mesh` : `${this.names.length} files are already in the mesh`}</h2>
+      ${one ? html`<p>Replace it with the new file (the old one stays as an earlier version), or keep both?</p>` : html`<p>Replace them with the new files (the old ones stay as earlier versions), or keep both?</p><ul>${this.names.map((name) => html`<li>${name}</li>`)}</ul>`}
+      <div class="actions">
+        <button @click=${() => this.choose('cancel')}>Cancel</button>
+        <button @click=${() => this.choose('replace')}>Replace</button>
+        <button class="primary keep" @click=${() => this.choose('keep-both')}>Keep both</button>
+      </div>
+    </dialog>`;
+  }
+
+  private readonly onCancel = (event: Event): void => {
+    event.preventDefault();
+    this.choose('cancel');
+  };
+
+  private choose(choice: NameConflictChoice): void {
+    this.dialog.close();
+    this.dispatchEvent(new CustomEvent('name-conflict', { detail: { choice }, bubbles: true, composed: true }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'md-name-conflict': MdNameConflict;
+  }
+}
