@@ -117,9 +117,10 @@ export interface MasterProcess extends RunningProcess {
   url: string;
 }
 
-export async function startMaster(dataDir = tempDir('master')): Promise<MasterProcess> {
+/** A master on a free port, or on `port` (to restart one where its peers and tabs look for it). */
+export async function startMaster(dataDir = tempDir('master'), port = 0): Promise<MasterProcess> {
   const { proc, match } = await spawnCli(
-    ['master', '--port', '0', '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000'],
+    ['master', '--port', String(port), '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000'],
     /master listening on (http:\/\/\S+)/,
   );
   return { ...proc, url: match[1]! };

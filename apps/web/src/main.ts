@@ -10,7 +10,10 @@ import './components/md-app.js';
 
 const masterUrl = new URLSearchParams(location.search).get('master') ?? location.origin;
 const session = new MeshSession(masterUrl);
-const transfers = new Transfers(() => session.client);
+const transfers = new Transfers(() => session.client, {
+  connected: () => session.state.link === 'connected' && session.client !== null,
+  whenConnected: (signal) => session.whenConnected(signal),
+});
 session.onPeerLost((peer, status) => transfers.peerLost(peer, status));
 transfers.addEventListener('finished', () => void session.refresh());
 

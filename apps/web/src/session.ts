@@ -161,6 +161,24 @@ export class MeshSession extends EventTarget {
     });
   }
 
+  /** Resolves once the tab's line to the master is up (at once if it is), or rejects when `signal` aborts. */
+  whenConnected(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (signal?.aborted) {
+          this.removeEventListener('change', check);
+          reject(signal.reason as Error);
+        } else if (this.state.link === 'connected' && this.client) {
+          this.removeEventListener('change', check);
+          resolve();
+        }
+      };
+      this.addEventListener('change', check);
+      signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
   get master(): MasterConnection | null {
     return this.link?.master ?? null;
   }

@@ -3,7 +3,7 @@
  * the components so a transfer keeps going while the person looks at another view. Uploads
  * queue and run a few at a time; MeshClient already spreads each file's segments over peers.
  */
-import type { MeshClient, TransferProgress } from '@meshdrive/core';
+import { MasterUnreachableError, type FileId, type MeshClient, type TransferProgress } from '@meshdrive/core';
 import { fileSource, openSaveTarget } from './browser-io.js';
 import { describeError, isAbort } from './messages.js';
 import { shortId } from './format.js';
@@ -45,11 +45,24 @@ interface Job {
   run: (job: Job) => Promise<void>;
 }
 
+/** What transfers need to know of the tab's line to the master, to wait out an outage. */
+export interface MasterLink {
+  connected(): boolean;
+  /** Resolves once the line is up; rejects when `signal` aborts. */
+  whenConnected(signal: AbortSignal): Promise<void>;
+}
+
+/** A transfer waits out at most this many master outages before it fails. */
+const MAX_OUTAGES = 20;
+
 export class Transfers extends EventTarget {
   private readonly jobs: Job[] = [];
   private nextId = 1;
 
-  constructor(private readonly client: () => MeshClient | null) {
+  constructor(
+    private readonly client: () => MeshClient | null,
+    private readonly link: MasterLink,
+  ) {
     super();
   }
 
@@ -61,8 +74,18 @@ export class Transfers extends EventTarget {
   upload(uploads: readonly { file: File; name: string }[]): void {
     for (const { file, name } of uploads) {
       this.add('upload', name, file.size, async (job) => {
-        const client = this.requireClient();
-        await client.store(name, fileSource(file), { signal: job.controller.signal, onProgress: (progress) => this.progress(job, progress) });
+        // After an outage the send goes on under the file id it was placed with: chunks already
+        // on their peers do not move again.
+        let fileId: FileId | undefined;
+        await this.outlastingOutages(job, async () => {
+          const client = this.requireClient();
+          await client.store(name, fileSource(file), {
+            signal: job.controller.signal,
+            fileId,
+            onPlaced: (placed) => (fileId = placed),
+            onProgress: (progress) => this.progress(job, progress),
+          });
+        });
       });
     }
     this.pump();
@@ -75,8 +98,22 @@ export class Transfers extends EventTarget {
       const target = await openSaveTarget(name);
       if (!target) throw new DOMException('the save dialog was dismissed', 'AbortError');
       current.transfer.destination = target.streaming ? 'saved to disk as it arrives' : 'saved when complete';
+      // After an outage the read goes on from the last whole segment written, in the same version.
+      let written = 0;
+      let version: number | undefined;
       try {
-        await client.read(name, target, { signal: current.controller.signal, onProgress: (progress) => this.progress(current, progress) });
+        await this.outlastingOutages(current, () =>
+          (this.client() ?? client).read(name, target, {
+            signal: current.controller.signal,
+            version,
+            resumeAt: written,
+            onLocated: (manifest) => (version = manifest.version),
+            onProgress: (progress) => {
+              written = progress.done;
+              this.progress(current, progress);
+            },
+          }),
+        );
         await target.finish();
       } catch (error) {
         await target.abort().catch(() => undefined);
@@ -212,6 +249,29 @@ export class Transfers extends EventTarget {
       transfer.secondsLeft = transfer.bytesPerSecond > 0 ? (progress.total - progress.done) / transfer.bytesPerSecond : null;
     }
     this.changed();
+  }
+
+  /**
+   * Runs `attempt`, and again each time it fails while the master is unreachable, once the
+   * master answers again: a transfer waits out an outage instead of failing. The row says so.
+   */
+  private async outlastingOutages(job: Job, attempt: () => Promise<unknown>): Promise<void> {
+    for (let outages = 0; ; outages++) {
+      if (!this.link.connected()) {
+        job.transfer.note = 'Waiting for the master to answer; the transfer goes on when it does.';
+        this.changed();
+        await this.link.whenConnected(job.controller.signal);
+        job.transfer.note = null;
+        this.changed();
+      }
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        const outage = error instanceof MasterUnreachableError || !this.link.connected();
+        if (job.controller.signal.aborted || !outage || outages >= MAX_OUTAGES) throw error;
+      }
+    }
   }
 
   private find(id: number): Job | undefined {

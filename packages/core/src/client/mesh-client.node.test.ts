@@ -237,6 +237,19 @@ describe('MeshClient over in-memory peers', () => {
     controller.abort();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
   });
+  it('resumes a read where an earlier one stopped, at a segment boundary', async () => {
+    mesh = new TestMesh(['a', 'b', 'c']);
+    const client = mesh.client({ layout: LAYOUT });
+    const bytes = fileBytes(6 * SEGMENT_BYTES + 10);
+    await client.store('resume.bin', bytesSource(bytes));
+    const sink = memorySink();
+    const seen: TransferProgress[] = [];
+    await client.read('resume.bin', sink, { resumeAt: 4 * SEGMENT_BYTES, version: 1, onProgress: (progress) => seen.push(progress) });
+    expect(sink.bytes()).toEqual(bytes.subarray(4 * SEGMENT_BYTES));
+    expect(seen[0]!.done).toBe(5 * SEGMENT_BYTES);
+    expect(seen.at(-1)!.done).toBe(bytes.length);
+    await expect(client.read('resume.bin', memorySink(), { resumeAt: 100 })).rejects.toThrow(/no segment starts there/);
+  });
 });
 
 /** Stored form: a 7-byte header ("framed" and a checksum byte), then the bytes XOR 0x5a. */

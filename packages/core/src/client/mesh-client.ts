@@ -14,7 +14,7 @@ import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
 import { ChunkCorruptError, NoPeersError, ValidationError } from '../errors.js';
-import { asChunkHash, type PeerId } from '../ids.js';
+import { asChunkHash, type FileId, type PeerId } from '../ids.js';
 import { segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
 import type { LocateResult, MeshState } from '../wire/signal-protocol.js';
@@ -63,6 +63,13 @@ export interface ClientParts {
 export interface StoreOptions {
   onProgress?: (progress: TransferProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Goes on with a send that stopped (a master outage): the file id its placement gave, from
+   * onPlaced. Segments are placed where they were, so the chunks already there do not move again.
+   */
+  fileId?: FileId;
+  /** Called with the file id once the master has placed the send. */
+  onPlaced?: (fileId: FileId) => void;
 }
 
 export interface StoreResult {
@@ -77,6 +84,14 @@ export interface StoreResult {
 
 export interface ReadOptions {
   version?: number;
+  /**
+   * Bytes of the file the sink already has, from an earlier read of the same version that
+   * stopped (a master outage, a lost link): the read goes on from there. Reads deliver whole
+   * segments, so it is always where one ended (TransferProgress.done).
+   */
+  resumeAt?: number;
+  /** Called with the manifest once located: pass its version with resumeAt to go on with the same version. */
+  onLocated?: (manifest: Manifest) => void;
   onProgress?: (progress: TransferProgress) => void;
   signal?: AbortSignal;
 }
@@ -95,7 +110,8 @@ export class MeshClient {
   /** Stores `source` as `name` (a new version if it exists). Resolves once every segment has R verified copies. */
   async store(name: string, source: ByteSource, options: StoreOptions = {}): Promise<StoreResult> {
     const { master, layout, codec, hasher } = this.parts;
-    let place = await master.place({ name, size: source.size, ...layout });
+    let place = await master.place({ name, size: source.size, ...layout, ...(options.fileId === undefined ? {} : { fileId: options.fileId }) });
+    options.onPlaced?.(place.fileId);
     const count = segmentCount(source.size, layout);
     if (count > 0 && place.replication === 0) throw new NoPeersError();
     const records: SegmentRecord[] = new Array<SegmentRecord>(count);
@@ -191,11 +207,14 @@ export class MeshClient {
   async read(name: string, sink: ByteSink, options: ReadOptions = {}): Promise<Manifest> {
     const located = await this.locate(name, options.version);
     const manifest = located.manifest;
+    options.onLocated?.(manifest);
     const codec = this.codecOf(manifest);
-    const count = manifest.segments.length;
-    const progress: TransferProgress = { done: 0, total: manifest.size, moved: 0 };
+    const first = firstSegmentAfter(manifest, options.resumeAt ?? 0);
+    const segments = manifest.segments.slice(first);
+    const count = segments.length;
+    const progress: TransferProgress = { done: options.resumeAt ?? 0, total: manifest.size, moved: 0 };
     const maxStored = codec.maxStoredSize(manifest.chunkSize * manifest.segmentChunks);
-    const scheduler = new ReadScheduler(manifest.segments, located.status);
+    const scheduler = new ReadScheduler(segments, located.status);
     const inFlight = new Map<number, Promise<ReadSegment>>();
     // Only segments the sink has taken go back: a hedged read's loser may still be filling its own.
     const buffers = new BufferPool(maxStored);
@@ -204,9 +223,9 @@ export class MeshClient {
 
     // One attempt at a segment's stored bytes, into a buffer of its own.
     const readStored = async (index: number, holders: readonly PeerId[]): Promise<Uint8Array> => {
-      const record = manifest.segments[index]!;
+      const record = segments[index]!;
       if (record.storedSize > maxStored) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
-      const segment = { listHash: record.listHash, storedSize: record.storedSize, chunkSize: manifest.chunkSize, what: `segment ${index} of "${manifest.name}"` };
+      const segment = { listHash: record.listHash, storedSize: record.storedSize, chunkSize: manifest.chunkSize, what: `segment ${first + index} of "${manifest.name}"` };
       return this.parts.reader.read(segment, holders, buffers.take(record.storedSize), options.signal);
     };
     // Hedged: if the first holder is late, the next is asked too and the first verified copy wins.
@@ -240,7 +259,7 @@ export class MeshClient {
         scheduler.updateStatus((await this.locate(name, manifest.version)).status);
         stored = await readHedged(read.index, scheduler.retryOrder(read.index));
       }
-      return { stored, plain: await codec.decode(stored, manifest.segments[read.index]!.plainSize) };
+      return { stored, plain: await codec.decode(stored, segments[read.index]!.plainSize) };
     };
     // Starts every read the scheduler allows now; a segment whose holders are all busy waits
     // for one of their reads to end.
@@ -299,4 +318,15 @@ export class MeshClient {
     if (wanted !== this.parts.codec.name) throw new ValidationError(`"${manifest.name}" was written with the ${wanted} codec, which this client does not have`);
     return this.parts.codec;
   }
+}
+
+/** The index of the segment that starts at byte `offset` of the file; anywhere else is a ValidationError. */
+function firstSegmentAfter(manifest: Manifest, offset: number): number {
+  let start = 0;
+  for (let index = 0; index < manifest.segments.length; index++) {
+    if (start === offset) return index;
+    start += manifest.segments[index]!.plainSize;
+  }
+  if (start === offset) return manifest.segments.length;
+  throw new ValidationError(`cannot resume "${manifest.name}" at byte ${offset}: no segment starts there`);
 }
