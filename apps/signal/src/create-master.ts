@@ -88,7 +88,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const catalogue = new Catalogue({ directory, registry, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
   const meshState = async (owner?: string): Promise<MeshState> => ({
-    peers: await registry.peerViews(),
+    peers: await registry.peerViews(await catalogue.atRisk()),
     files: await catalogue.list(owner),
     ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
     replication,

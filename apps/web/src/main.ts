@@ -16,6 +16,12 @@ const transfers = new Transfers(() => session.client, {
 });
 session.onPeerLost((peer, status) => transfers.peerLost(peer, status));
 transfers.addEventListener('finished', () => void session.refresh());
+// Closing the tab would cut a transfer short, or take away the only online copy of some file.
+window.addEventListener('beforeunload', (event) => {
+  const self = session.state.mesh?.peers.find((peer) => peer.id === session.state.peerId);
+  const onlyCopies = session.state.contributing && (self?.atRisk.soleCopies ?? 0) > 0;
+  if (transfers.busy || onlyCopies) event.preventDefault();
+});
 
 const app = document.createElement('md-app');
 app.session = session;

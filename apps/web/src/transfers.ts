@@ -70,6 +70,11 @@ export class Transfers extends EventTarget {
     return this.jobs.map((job) => job.transfer);
   }
 
+  /** True while any transfer is waiting or moving bytes. */
+  get busy(): boolean {
+    return this.jobs.some((job) => job.transfer.phase === 'queued' || job.transfer.phase === 'running');
+  }
+
   /** Queues uploads, each under its own name in the mesh (the file's, unless renamed to keep both). */
   upload(uploads: readonly { file: File; name: string }[]): void {
     for (const { file, name } of uploads) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { asChunkHash, asFileId, asPeerId, FileNotFoundError, type Manifest } from '@meshdrive/core';
+import { asChunkHash, asFileId, asPeerId, FileNotFoundError, type Manifest, type PeerId } from '@meshdrive/core';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
-import { Catalogue, summarize } from './catalogue.js';
+import { atRiskByPeer, Catalogue, summarize } from './catalogue.js';
 import { PeerRegistry } from './peer-registry.js';
 import { FakeClock, FakeLink } from './test-fakes.js';
 
@@ -100,4 +100,22 @@ describe('Catalogue', () => {
     expect(summarize(file, () => 'online')).toMatchObject({ replicas: 2, wanted: 3 });
     expect(summarize({ ...file, holders: [file.holders[0]!] }, () => 'online')).toMatchObject({ replicas: 3, wanted: 3 });
   });
+
+  it('counts, per peer, the files its leaving would put below their replicas and those it alone keeps a segment of', () => {
+    const [p1, p2, p3, p4] = ['p1', 'p2', 'p3', 'p4'].map(asPeerId) as [PeerId, PeerId, PeerId, PeerId];
+    const file = (name: string, wanted: number, holders: PeerId[][]) => ({ fileId: asFileId(name), name, version: 1, size: 1, createdAt: 1, wanted, holders });
+    const dead = new Set([p4]);
+    const risk = atRiskByPeer(
+      [
+        file('healthy', 3, [[p1, p2, p3]]), // at R: any one leaving lowers it
+        file('spare', 2, [[p1, p2, p3]]), // one more than wanted: nobody's leaving lowers it
+        file('alone', 3, [[p1, p4], [p2, p3, p1]]), // p4 dead: p1 holds segment 0 alone
+      ],
+      (peer) => (dead.has(peer) ? 'dead' : 'online'),
+    );
+    expect(risk.get(p1)).toEqual({ files: 2, soleCopies: 1 });
+    expect(risk.get(p2)).toEqual({ files: 2, soleCopies: 0 });
+    expect(risk.get(p4)).toBeUndefined();
+  });
 });
+

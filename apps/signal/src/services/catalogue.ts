@@ -3,7 +3,7 @@
  * holders' statuses, and removal, which answers with a drop plan (which peer unpins which
  * segments). Drops wait in the directory until each peer confirms them.
  */
-import { FileNotFoundError, type FileSummary, type LocateResult, type PeerId, type PeerStatus } from '@meshdrive/core';
+import { FileNotFoundError, type FileSummary, type LocateResult, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
 import type { Directory, DropOrder, FileListing } from '../directory/directory.js';
 import type { PeerLink } from './peer-link.js';
 import type { PeerRegistry } from './peer-registry.js';
@@ -26,6 +26,29 @@ export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: Pee
   return { fileId: file.fileId, name: file.name, size: file.size, version: file.version, createdAt: file.createdAt, replicas, wanted };
 }
 
+/** Per peer, what its leaving would cost (PeerView.atRisk); peers that put nothing at risk are absent. */
+export function atRiskByPeer(files: readonly Omit<FileListing, 'owner'>[], statusOf: (peer: PeerId) => PeerStatus): Map<PeerId, PeerView['atRisk']> {
+  const risk = new Map<PeerId, PeerView['atRisk']>();
+  const entry = (peer: PeerId): PeerView['atRisk'] => {
+    let found = risk.get(peer);
+    if (!found) risk.set(peer, (found = { files: 0, soleCopies: 0 }));
+    return found;
+  };
+  for (const file of files) {
+    const below = new Set<PeerId>();
+    const sole = new Set<PeerId>();
+    for (const holders of file.holders) {
+      const live = holders.filter((holder) => statusOf(holder) !== 'dead');
+      if (live.length > file.wanted) continue;
+      for (const holder of live) below.add(holder);
+      if (live.length === 1) sole.add(live[0]!);
+    }
+    for (const peer of below) entry(peer).files++;
+    for (const peer of sole) entry(peer).soleCopies++;
+  }
+  return risk;
+}
+
 export class Catalogue {
   constructor(private readonly options: CatalogueOptions) {}
 
@@ -33,6 +56,12 @@ export class Catalogue {
   async list(owner?: string): Promise<(FileSummary & { owner: string })[]> {
     const [files, statusOf] = await Promise.all([this.options.directory.listFiles(owner), this.options.registry.statuses()]);
     return files.map((file) => ({ ...summarize(file, statusOf), owner: file.owner }));
+  }
+
+  /** What each peer's leaving would cost, over every owner's files. */
+  async atRisk(): Promise<Map<PeerId, PeerView['atRisk']>> {
+    const [files, statusOf] = await Promise.all([this.options.directory.listFiles(), this.options.registry.statuses()]);
+    return atRiskByPeer(files, statusOf);
   }
 
   /** A version's manifest (the latest by default) and the status of every holder it names. */

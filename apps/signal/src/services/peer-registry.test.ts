@@ -30,7 +30,7 @@ describe('PeerRegistry', () => {
     const { directory, registry, events } = setUp();
     await directory.rememberPeer({ ...info('old'), lastSeen: 1 });
     await registry.restore();
-    expect((await registry.peerViews()).map((peer) => [peer.id, peer.status])).toEqual([['old', 'dead']]);
+    expect((await registry.peerViews(new Map())).map((peer) => [peer.id, peer.status])).toEqual([['old', 'dead']]);
     await registry.joined(info('old'));
     expect(events).toEqual([{ id: 'old', status: 'online', connected: false }]);
   });
@@ -71,7 +71,7 @@ describe('PeerRegistry', () => {
     const link = new FakeLink('a');
     link.stats = { chunks: 3, bytes: 3072, full: true };
     await registry.heartbeat([link]);
-    expect((await registry.peerViews())[0]).toMatchObject({ chunks: 3, bytes: 3072, full: true, lastSeen: 100 });
+    expect((await registry.peerViews(new Map()))[0]).toMatchObject({ chunks: 3, bytes: 3072, full: true, lastSeen: 100 });
 
     link.stats = undefined;
     events.length = 0;
@@ -97,7 +97,7 @@ describe('PeerRegistry', () => {
       fileId: asFileId('f'), name: 'f', owner: 'public', version: 0, size: 3, chunkSize: 1024, segmentChunks: 1, createdAt: 0,
       segments: [segment('1', ['a', 'b', 'c']), segment('2', ['a', 'c']), segment('3', ['b', 'a'])],
     }, 0);
-    const backups = Object.fromEntries((await registry.peerViews()).map((peer) => [peer.id, peer.backups]));
+    const backups = Object.fromEntries((await registry.peerViews(new Map())).map((peer) => [peer.id, peer.backups]));
     expect(backups).toEqual({
       a: [{ peer: 'c', segments: 2 }, { peer: 'b', segments: 1 }],
       b: [{ peer: 'a', segments: 1 }],

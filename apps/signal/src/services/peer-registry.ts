@@ -97,8 +97,8 @@ export class PeerRegistry {
     return this.options.membership.online();
   }
 
-  /** Every known peer as the mesh view shows it, with the peers that back it up in fact. */
-  async peerViews(): Promise<PeerView[]> {
+  /** Every known peer as the mesh view shows it, with the peers that back it up in fact and what its leaving would cost. */
+  async peerViews(atRisk: ReadonlyMap<PeerId, PeerView['atRisk']>): Promise<PeerView[]> {
     const [members, counts] = await Promise.all([this.options.membership.all(), this.options.directory.backupCounts()]);
     const backups = new Map<PeerId, PeerView['backups']>();
     for (const count of counts) backups.set(count.primary, [...(backups.get(count.primary) ?? []), { peer: count.backup, segments: count.segments }]);
@@ -107,6 +107,7 @@ export class PeerRegistry {
       kind: peer.kind,
       status: peer.status,
       backups: (backups.get(peer.id) ?? []).sort((a, b) => b.segments - a.segments || (a.peer < b.peer ? -1 : 1)),
+      atRisk: atRisk.get(peer.id) ?? { files: 0, soleCopies: 0 },
       chunks: peer.stats.chunks,
       bytes: peer.stats.bytes,
       capacity: peer.capacity,

@@ -12,6 +12,7 @@ import type { DeviceActionEvent } from './md-device-panel.js';
 import type { FileActionEvent } from './md-file-list.js';
 import type { FilesChosenEvent } from './md-drop-zone.js';
 import type { NameConflictEvent } from './md-name-conflict.js';
+import type { ConfirmEvent } from './md-confirm.js';
 import { keepBothName } from '../names.js';
 import type { TransferActionEvent } from './md-transfer-list.js';
 import { sharedStyles } from './shared-styles.js';
@@ -19,6 +20,7 @@ import './md-device-panel.js';
 import './md-drop-zone.js';
 import './md-file-list.js';
 import './md-name-conflict.js';
+import './md-confirm.js';
 import './md-network-view.js';
 import './md-transfer-list.js';
 
@@ -152,6 +154,8 @@ export class MdApp extends LitElement {
   @state() private actionError: string | null = null;
   /** Files chosen whose names are taken, waiting for Replace, Keep both or Cancel. */
   @state() private pendingUpload: { files: File[]; taken: string[] } | null = null;
+  /** Stopping would lower the safety of these many files: asked before it happens. */
+  @state() private pendingStop: { files: number; soleCopies: number } | null = null;
   private everConnected = false;
 
   override connectedCallback(): void {
@@ -217,6 +221,8 @@ export class MdApp extends LitElement {
   }
 
   private renderLink(s: SessionState) {
+    // A tab that cannot join never connects; the banner below says why.
+    if (s.fatal) return html`<span class="pill bad" data-link="fatal">● Cannot join the mesh</span>`;
     const online = s.mesh?.peers.filter((peer) => peer.status === 'online').length ?? 0;
     if (s.link === 'connected') return html`<span class="pill ${online > 0 ? 'good' : 'warn'}" data-link="connected">● Connected · ${online} ${online === 1 ? 'peer' : 'peers'} online</span>`;
     if (s.link === 'unreachable') return html`<span class="pill bad" data-link="unreachable">● Master unreachable</span>`;
@@ -227,15 +233,16 @@ export class MdApp extends LitElement {
     switch (this.view) {
       case 'files':
         return html`
-          <md-drop-zone @files-chosen=${this.onFilesChosen}></md-drop-zone>
+          <md-drop-zone ?disabled=${s.fatal !== null} @files-chosen=${this.onFilesChosen}></md-drop-zone>
           ${this.pendingUpload ? html`<md-name-conflict .names=${this.pendingUpload.taken} @name-conflict=${this.onNameConflict}></md-name-conflict>` : nothing}
           <md-transfer-list .transfers=${this.transferList} @transfer-action=${this.onTransferAction}></md-transfer-list>
-          <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} @file-action=${this.onFileAction}></md-file-list>
+          <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} ?unavailable=${s.fatal !== null} @file-action=${this.onFileAction}></md-file-list>
         `;
       case 'network':
         return html`<md-network-view .mesh=${s.mesh} .selfId=${s.contributing ? s.peerId : null}></md-network-view>`;
       case 'device':
-        return html`<md-device-panel .session=${s} @device-action=${this.onDeviceAction}></md-device-panel>`;
+        return html`<md-device-panel .session=${s} @device-action=${this.onDeviceAction}></md-device-panel>
+          ${this.pendingStop ? this.renderStopQuestion(s, this.pendingStop) : nothing}`;
     }
   }
 
@@ -334,8 +341,33 @@ export class MdApp extends LitElement {
     );
   };
 
+  private renderStopQuestion(s: SessionState, risk: { files: number; soleCopies: number }) {
+    const files = `${risk.files} ${risk.files === 1 ? 'file' : 'files'}`;
+    const sole = risk.soleCopies === 0 ? '' : ` ${risk.soleCopies === risk.files ? (risk.files === 1 ? 'It' : 'They') : `${risk.soleCopies} of them`} would have no copy online at all until this tab comes back.`;
+    return html`<md-confirm
+      heading="Stop contributing?"
+      body=${`This tab keeps copies of ${files} that would drop below ${s.mesh?.replication ?? 'their'} copies while it is away.${sole}`}
+      confirmLabel="Stop contributing"
+      keepLabel="Keep contributing"
+      @confirm=${this.onStopAnswer}
+    ></md-confirm>`;
+  }
+
+  private readonly onStopAnswer = (event: ConfirmEvent): void => {
+    this.pendingStop = null;
+    if (event.detail.confirmed) this.session.stopContributing().catch((error: unknown) => (this.actionError = describeError(error).message));
+  };
+
   private readonly onDeviceAction = (event: DeviceActionEvent): void => {
     const detail = event.detail;
+    if (detail.action === 'stop') {
+      // Say first what stopping would lower; stop at once when it lowers nothing.
+      const self = this.snapshot?.mesh?.peers.find((peer) => peer.id === this.snapshot?.peerId);
+      if (self && self.atRisk.files > 0) {
+        this.pendingStop = self.atRisk;
+        return;
+      }
+    }
     const done =
       detail.action === 'capacity' ? this.session.setCapacity(detail.bytes) : detail.action === 'stop' ? this.session.stopContributing() : this.session.resumeContributing();
     done.catch((error: unknown) => (this.actionError = describeError(error).message));

@@ -114,6 +114,11 @@ export interface PeerView {
    * each holds: its backups in fact, from the directory's holder rows.
    */
   backups: { peer: PeerId; segments: number }[];
+  /**
+   * What the mesh loses if this peer goes: `files` would fall below the replicas they were
+   * written with, and of `soleCopies` files it holds the only live copy of some segment.
+   */
+  atRisk: { files: number; soleCopies: number };
   chunks: number;
   bytes: number;
   capacity: number;
