@@ -1,6 +1,6 @@
 /**
- * Honest safety: "Stop contributing" says first what it would lower, and closing a tab in the
- * middle of a transfer asks before it goes.
+ * Honest safety: "Stop contributing" says first what it would lower, a tab that stopped shows
+ * as paused (not dead), and closing a tab in the middle of a transfer asks before it goes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, startBrowserMesh, uploadThroughUi, type BrowserMesh, type Tab } from './harness.js';
@@ -55,6 +55,16 @@ describe('what a tab leaving would cost', () => {
     await page.getByRole('button', { name: 'Stop contributing' }).click();
     await question.getByRole('button', { name: 'Stop contributing' }).click();
     await page.waitForFunction(() => window.meshdrive!.state().contributing === false, undefined, { timeout: 15_000 });
+    // The mesh shows it as paused, not dead, past the master's dead timeout (3 s in tests).
+    await page.waitForTimeout(4_000);
+    const statusOf = async (): Promise<string | undefined> => {
+      const state = (await (await fetch(`${mesh!.master.url}/api/state`)).json()) as { peers: { id: string; status: string }[] };
+      return state.peers.find((peer) => peer.id === tab.peerId)?.status;
+    };
+    expect(await statusOf()).toBe('paused');
+    await page.getByRole('button', { name: 'Resume contributing' }).click();
+    await page.waitForFunction(() => window.meshdrive!.state().contributing, undefined, { timeout: 15_000 });
+    await expect.poll(statusOf, { timeout: 10_000 }).toBe('online');
     expect(tab.errors).toEqual([]);
   }, 90_000);
 });

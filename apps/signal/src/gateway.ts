@@ -126,11 +126,14 @@ export class Gateway {
       registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label })
         .then(() => this.deliverDrops(id), report('record a join'));
     }
+    const paused = join.role === 'client' && join.pauses !== undefined ? asPeerId(join.pauses) : undefined;
+    if (paused) registry.setPaused(paused, true).catch(report('record a pause'));
     socket.on('disconnect', () => {
       if (this.sockets.get(id) !== socket) return;
       this.sockets.delete(id);
       placement.clientDisconnected(id).catch(report('keep sends open'));
       if (join.role === 'peer') registry.disconnected(id).catch(report('record a disconnect'));
+      if (paused) registry.setPaused(paused, false).catch(report('record the end of a pause'));
     });
     this.answerRequests(socket, id);
   }

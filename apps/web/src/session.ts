@@ -236,7 +236,14 @@ export class MeshSession extends EventTarget {
   }
 
   private async joinAsClient(): Promise<void> {
-    const link = openClientLink({ signalUrl: this.state.masterUrl, kind: 'browser', label: browserLabel(), createEndpoint: browserRtcEndpoints(), hasher: browserHasher });
+    const link = openClientLink({
+      signalUrl: this.state.masterUrl,
+      kind: 'browser',
+      label: browserLabel(),
+      createEndpoint: browserRtcEndpoints(),
+      hasher: browserHasher,
+      pauses: this.state.peerId ?? undefined,
+    });
     this.client = link.client;
     this.watch(link.master);
     this.link = {

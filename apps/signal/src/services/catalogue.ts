@@ -21,10 +21,13 @@ export interface CatalogueOptions {
  */
 export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: PeerId) => PeerStatus): FileSummary {
   const { wanted } = file;
-  const live = (holders: readonly PeerId[]): number => Math.min(wanted, holders.filter((holder) => statusOf(holder) !== 'dead').length);
+  const live = (holders: readonly PeerId[]): number => Math.min(wanted, holders.filter((holder) => isReachable(statusOf(holder))).length);
   const replicas = file.holders.length === 0 ? wanted : Math.min(...file.holders.map(live));
   return { fileId: file.fileId, name: file.name, size: file.size, version: file.version, createdAt: file.createdAt, replicas, wanted };
 }
+
+/** A holder whose copy can be read now or soon: not dead, and not a tab that paused contributing. */
+const isReachable = (status: PeerStatus): boolean => status === 'online' || status === 'stale';
 
 /** Per peer, what its leaving would cost (PeerView.atRisk); peers that put nothing at risk are absent. */
 export function atRiskByPeer(files: readonly Omit<FileListing, 'owner'>[], statusOf: (peer: PeerId) => PeerStatus): Map<PeerId, PeerView['atRisk']> {
@@ -38,7 +41,7 @@ export function atRiskByPeer(files: readonly Omit<FileListing, 'owner'>[], statu
     const below = new Set<PeerId>();
     const sole = new Set<PeerId>();
     for (const holders of file.holders) {
-      const live = holders.filter((holder) => statusOf(holder) !== 'dead');
+      const live = holders.filter((holder) => isReachable(statusOf(holder)));
       if (live.length > file.wanted) continue;
       for (const holder of live) below.add(holder);
       if (live.length === 1) sole.add(live[0]!);

@@ -58,6 +58,17 @@ export class PeerRegistry {
     });
   }
 
+  /**
+   * A tab's storage peer stopped contributing (`paused` true, its client socket joined saying so)
+   * or that client left (false): shown as paused, not stale or dead, while the tab is open.
+   */
+  setPaused(id: PeerId, paused: boolean): Promise<void> {
+    return this.update(async () => {
+      await this.options.membership.setPaused(id, paused);
+      await this.applied(await this.options.membership.tick(this.options.clock.now()));
+    });
+  }
+
   /** Its socket closed: tell everyone now, not after the stale timeout, as their links to it are probably dead. */
   disconnected(id: PeerId): Promise<void> {
     return this.update(async () => {

@@ -15,6 +15,8 @@ export interface MemberInfo {
 
 export interface Member extends MemberInfo {
   connected: boolean;
+  /** Its tab stopped contributing and is still open: paused rather than stale or dead while its socket is away. */
+  paused: boolean;
   lastSeen: number;
   stats: PeerStats;
   status: PeerStatus;
@@ -39,6 +41,8 @@ export interface Membership {
   /** A heartbeat answer; ignored from a peer whose socket has closed. */
   beat(id: PeerId, stats: PeerStats, now: number): Promise<void>;
   disconnect(id: PeerId): Promise<void>;
+  /** Its tab stopped contributing on purpose (true) or closed (false); a join clears it. */
+  setPaused(id: PeerId, paused: boolean): Promise<void>;
   /** Recomputes every status; returns what changed. */
   tick(now: number): Promise<StatusChange[]>;
   /** 'dead' for a peer never seen. */

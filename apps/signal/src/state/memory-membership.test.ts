@@ -18,6 +18,24 @@ describe('MemoryMembership', () => {
     expect(await members.tick(5100)).toEqual([{ id: 'a', from: 'dead', to: 'online' }]);
   });
 
+  it('shows a tab that stopped contributing as paused, not dead, until it closes or rejoins', async () => {
+    const members = new MemoryMembership({ staleAfterMs: 1000, deadAfterMs: 5000 });
+    const tab = asPeerId('tab');
+    await members.join(info('tab'), 0);
+    await members.disconnect(tab);
+    await members.setPaused(tab, true);
+    expect(await members.tick(100)).toEqual([{ id: 'tab', from: 'online', to: 'paused' }]);
+    expect(await members.tick(60_000)).toEqual([]);
+    expect(await members.online()).toEqual([]);
+    await members.join(info('tab'), 61_000);
+    expect(await members.status(tab)).toBe('online');
+    await members.disconnect(tab);
+    await members.setPaused(tab, true);
+    await members.tick(61_100);
+    await members.setPaused(tab, false); // the tab closed
+    expect(await members.tick(70_000)).toEqual([{ id: 'tab', from: 'paused', to: 'dead' }]);
+  });
+
   it('keeps a slow but answering peer (a throttled tab) online', async () => {
     const members = new MemoryMembership({ staleAfterMs: 1000, deadAfterMs: 5000 });
     await members.join(info('tab'), 0);

@@ -7,7 +7,7 @@ export class MemoryMembership implements Membership {
   constructor(private readonly timing: MembershipTiming) {}
 
   remember(info: MemberInfo & { lastSeen: number }): Promise<void> {
-    if (!this.members.has(info.id)) this.members.set(info.id, { ...info, connected: false, stats: { chunks: 0, bytes: 0 }, status: 'dead' });
+    if (!this.members.has(info.id)) this.members.set(info.id, { ...info, connected: false, paused: false, stats: { chunks: 0, bytes: 0 }, status: 'dead' });
     return Promise.resolve();
   }
 
@@ -16,6 +16,7 @@ export class MemoryMembership implements Membership {
     this.members.set(info.id, {
       ...info,
       connected: true,
+      paused: false,
       lastSeen: now,
       stats: previous?.stats ?? { chunks: 0, bytes: 0 },
       status: 'online',
@@ -40,11 +41,18 @@ export class MemoryMembership implements Membership {
     return Promise.resolve();
   }
 
+  setPaused(id: PeerId, paused: boolean): Promise<void> {
+    const member = this.members.get(id);
+    if (member) member.paused = paused;
+    return Promise.resolve();
+  }
+
   tick(now: number): Promise<StatusChange[]> {
     const changes: StatusChange[] = [];
     for (const member of this.members.values()) {
       const silent = now - member.lastSeen;
-      const next: PeerStatus = silent >= this.timing.deadAfterMs ? 'dead' : !member.connected || silent >= this.timing.staleAfterMs ? 'stale' : 'online';
+      const next: PeerStatus =
+        member.paused && !member.connected ? 'paused' : silent >= this.timing.deadAfterMs ? 'dead' : !member.connected || silent >= this.timing.staleAfterMs ? 'stale' : 'online';
       if (next !== member.status) {
         changes.push({ id: member.id, from: member.status, to: next });
         member.status = next;

@@ -7,8 +7,8 @@ import { peerColors } from '../peer-colors.js';
 import { sharedStyles } from './shared-styles.js';
 import './md-ring-view.js';
 
-const STATUS_CLASS = { online: 'good', stale: 'warn', dead: 'bad' } as const;
-const STATUS_ORDER = { online: 0, stale: 1, dead: 2 } as const;
+const STATUS_CLASS = { online: 'good', stale: 'warn', paused: 'warn', dead: 'bad' } as const;
+const STATUS_ORDER = { online: 0, stale: 1, paused: 2, dead: 3 } as const;
 
 @customElement('md-network-view')
 export class MdNetworkView extends LitElement {
@@ -111,6 +111,7 @@ export class MdNetworkView extends LitElement {
         <div class="summary">
           <span class="pill good">${count('online')} online</span>
           ${count('stale') ? html`<span class="pill warn">${count('stale')} stale</span>` : nothing}
+          ${count('paused') ? html`<span class="pill warn">${count('paused')} paused</span>` : nothing}
           ${count('dead') ? html`<span class="pill bad">${count('dead')} dead</span>` : nothing}
           <span class="pill">${formatBytes(held)} held in total</span>
           <span class="pill">replication ${mesh.replication}</span>

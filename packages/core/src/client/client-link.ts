@@ -5,7 +5,7 @@
  */
 import type { Layout } from '../chunking/layout.js';
 import type { Hasher } from '../codec/hasher.js';
-import { asPeerId, randomId } from '../ids.js';
+import { asPeerId, randomId, type PeerId } from '../ids.js';
 import { followPeerHealth } from '../peer/mesh-peer.js';
 import { MasterConnection } from '../transport/master-connection.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
@@ -21,6 +21,8 @@ export interface ClientLinkOptions {
   token?: string;
   label?: string;
   layout?: Layout;
+  /** This client is the tab whose storage peer (this id) stopped contributing: the mesh shows that peer as paused. */
+  pauses?: PeerId;
 }
 
 export interface ClientLink {
@@ -32,7 +34,7 @@ export interface ClientLink {
 /** Opens the link; the master connection keeps trying in the background (see MasterConnection.ready). */
 export function openClientLink(options: ClientLinkOptions): ClientLink {
   const id = asPeerId(randomId());
-  const master = new MasterConnection(options.signalUrl, { role: 'client', id, kind: options.kind, token: options.token, label: options.label });
+  const master = new MasterConnection(options.signalUrl, { role: 'client', id, kind: options.kind, token: options.token, label: options.label, pauses: options.pauses });
   const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: options.createEndpoint });
   followPeerHealth(master, pool);
   return {

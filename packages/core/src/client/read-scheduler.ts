@@ -38,7 +38,7 @@ export const READ_TYPICAL_INITIAL_MS = 250;
  */
 export const READ_HEDGE: HedgeOptions = { initialMs: READ_TYPICAL_INITIAL_MS, minMs: HEDGE_MIN_MS, factor: HEDGE_FACTOR };
 
-const HEALTH_ORDER: Record<PeerStatus, number> = { online: 0, stale: 1, dead: 2 };
+const HEALTH_ORDER: Record<PeerStatus, number> = { online: 0, stale: 1, paused: 2, dead: 2 };
 
 /** Holders in write order (primary first), moving stale and dead ones to the back. */
 export function orderByHealth(holders: readonly PeerId[], status: Readonly<Record<string, PeerStatus>>): PeerId[] {

@@ -13,7 +13,8 @@ export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload
 export type Ack<T> = (reply: Reply<T>) => void;
 
 export type PeerKind = 'node' | 'browser';
-export type PeerStatus = 'online' | 'stale' | 'dead';
+/** `paused`: a tab that stopped contributing on purpose and is still open (as a client); its copies are out of reach until it resumes. */
+export type PeerStatus = 'online' | 'stale' | 'dead' | 'paused';
 
 const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -32,6 +33,8 @@ export const joinSchema = z.object({
   kind: z.enum(['node', 'browser']),
   capacity: z.number().int().nonnegative().max(2 ** 53 - 1).optional(),
   label: z.string().max(100).optional(),
+  /** A client that is a tab whose storage peer (this id) stopped contributing: that peer shows as paused while it is connected. */
+  pauses: idSchema.optional(),
 });
 export type JoinRequest = z.infer<typeof joinSchema>;
 
