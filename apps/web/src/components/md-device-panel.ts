@@ -7,6 +7,11 @@ import { sharedStyles } from './shared-styles.js';
 
 /** Offers to choose from: a slider over these steps is easy with a keyboard and a thumb. */
 export const CAPACITY_STEPS_BYTES = [128, 256, 512, 1024, 2048, 5120, 10240, 20480, 51200].map((mib) => mib * 1024 ** 2);
+/**
+ * The slider reaches at least this far however little the browser reports, so the default
+ * offer (1 GiB) stays on it; beyond it, only steps the browser's quota can hold.
+ */
+const MIN_TOP_OFFER_BYTES = 1024 ** 3;
 
 export type DeviceActionEvent = CustomEvent<{ action: 'stop' | 'resume' } | { action: 'capacity'; bytes: number }>;
 
@@ -59,6 +64,9 @@ export class MdDevicePanel extends LitElement {
         margin: 0.35rem 0;
         font-size: 0.88rem;
       }
+      .warn-text {
+        color: var(--warn);
+      }
       .row {
         display: flex;
         gap: 0.5rem;
@@ -73,7 +81,10 @@ export class MdDevicePanel extends LitElement {
   override render() {
     const s = this.session;
     if (!s) return nothing;
-    const step = nearestStep(s.capacity);
+    const topStep = topOfferStep(s.quota);
+    const step = Math.min(nearestStep(s.capacity), topStep);
+    const overQuota = s.quota !== null && s.capacity > s.quota;
+    // Stop and Resume are one button whose label flips, not two, so focus stays on it after a press.
     const heldShare = s.capacity > 0 ? Math.min(100, (s.stats.bytes / s.capacity) * 100) : 0;
     const usageShare = s.usage !== null && s.quota ? Math.min(100, (s.usage / s.quota) * 100) : 0;
     return html`
@@ -82,9 +93,11 @@ export class MdDevicePanel extends LitElement {
         <dl>
           <dt>Status</dt>
           <dd>
-            ${s.contributing
-              ? html`<span class="pill good">contributing</span>`
-              : html`<span class="pill warn">not contributing</span>`}
+            ${s.fatal
+              ? html`<span class="pill bad">cannot join</span>`
+              : s.contributing
+                ? html`<span class="pill good">contributing</span>`
+                : html`<span class="pill warn">not contributing</span>`}
           </dd>
           <dt>Peer id</dt>
           <dd class="mono" data-peer-id=${s.peerId ?? ''}>${s.peerId ?? '…'}</dd>
@@ -94,9 +107,14 @@ export class MdDevicePanel extends LitElement {
         <div class="meter" role="img" aria-label="${heldShare.toFixed(0)}% of the offered space is used"><div style="width:${heldShare}%"></div></div>
         <p class="muted">${heldShare.toFixed(1)}% of the space offered is in use.</p>
         <div class="row" style="margin-top:0.75rem">
-          ${s.contributing
-            ? html`<button class="danger" @click=${() => this.emit({ action: 'stop' })}>Stop contributing</button>`
-            : html`<button class="primary" @click=${() => this.emit({ action: 'resume' })}>Resume contributing</button>`}
+          <button
+            class=${s.contributing ? 'danger' : 'primary'}
+            data-action="contributing"
+            ?disabled=${s.fatal !== null}
+            @click=${() => this.emit({ action: s.contributing ? 'stop' : 'resume' })}
+          >
+            ${s.contributing ? 'Stop contributing' : 'Resume contributing'}
+          </button>
         </div>
         <p class="muted">
           ${s.contributing
@@ -112,15 +130,18 @@ export class MdDevicePanel extends LitElement {
           id="capacity"
           type="range"
           min="0"
-          max=${CAPACITY_STEPS_BYTES.length - 1}
+          max=${topStep}
           step="1"
           .value=${String(step)}
           aria-valuetext=${formatBytes(CAPACITY_STEPS_BYTES[step]!)}
           @change=${this.onCapacity}
         />
         <div class="row muted" style="justify-content:space-between;font-size:0.8rem">
-          <span>${formatBytes(CAPACITY_STEPS_BYTES[0]!)}</span><span>${formatBytes(CAPACITY_STEPS_BYTES[CAPACITY_STEPS_BYTES.length - 1]!)}</span>
+          <span>${formatBytes(CAPACITY_STEPS_BYTES[0]!)}</span><span data-top-offer>${formatBytes(CAPACITY_STEPS_BYTES[topStep]!)}</span>
         </div>
+        ${overQuota
+          ? html`<p class="warn-text">This is more than the ${formatBytes(s.quota!)} the browser allows this site; the browser will refuse chunks before the offer is full.</p>`
+          : nothing}
         <p class="muted">Peers that offer more get a larger share of the ring. This tab refuses chunks beyond its offer.</p>
       </section>
       <section class="card" aria-labelledby="storage-title">
@@ -152,6 +173,16 @@ export class MdDevicePanel extends LitElement {
   private emit(detail: DeviceActionEvent['detail']): void {
     this.dispatchEvent(new CustomEvent('device-action', { detail, bubbles: true, composed: true }));
   }
+}
+
+/** The highest step the browser's quota can hold, but never below MIN_TOP_OFFER_BYTES. */
+function topOfferStep(quota: number | null): number {
+  const limit = Math.max(quota ?? Infinity, MIN_TOP_OFFER_BYTES);
+  let top = 0;
+  CAPACITY_STEPS_BYTES.forEach((step, index) => {
+    if (step <= limit) top = index;
+  });
+  return top;
 }
 
 function nearestStep(bytes: number): number {

@@ -1,6 +1,7 @@
 /** The files in the mesh: name, size, version, date and replica health, with download and delete. */
 import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import type { FileSummary } from '@meshdrive/core';
 import { formatBytes, formatDate } from '../format.js';
 import { sharedStyles } from './shared-styles.js';
@@ -138,21 +139,36 @@ export class MdFileList extends LitElement {
   @property({ attribute: false }) files: readonly FileSummary[] = [];
   /** False until the first list arrives, so an empty mesh is not confused with loading. */
   @property({ type: Boolean }) loaded = false;
+  /** The tab cannot join the mesh at all, so no list will come. */
+  @property({ type: Boolean }) unavailable = false;
   @state() private filter = '';
   @state() private armed: string | null = null;
+  @query('#files-title') private heading!: HTMLElement;
   private disarmTimer: ReturnType<typeof setTimeout> | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('keydown', this.onKeydown);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('keydown', this.onKeydown);
+    clearTimeout(this.disarmTimer);
+    this.armed = null;
+  }
 
   override render() {
     const needle = this.filter.toLowerCase();
     const files = [...this.files].filter((file) => file.name.toLowerCase().includes(needle)).sort((a, b) => b.createdAt - a.createdAt);
     return html`
       <header>
-        <h2>Files <span class="muted">(${this.files.length})</span></h2>
+        <h2 id="files-title" tabindex="-1">Files <span class="muted">(${this.files.length})</span></h2>
         <label class="visually-hidden" for="filter">Filter files by name</label>
         <input id="filter" type="search" placeholder="Filter by name" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
       </header>
       ${files.length === 0
-        ? html`<div class="empty muted">${!this.loaded ? 'Loading the file list…' : this.files.length === 0 ? 'No files yet. Drop some above.' : 'No file matches the filter.'}</div>`
+        ? html`<div class="empty muted">${this.unavailable ? 'No file list: this tab cannot join the mesh.' : !this.loaded ? 'Loading the file list…' : this.files.length === 0 ? 'No files yet. Drop some above.' : 'No file matches the filter.'}</div>`
         : html`
             <table>
               <thead>
@@ -166,7 +182,7 @@ export class MdFileList extends LitElement {
                 </tr>
               </thead>
               <tbody>
-                ${files.map((file) => this.renderFile(file))}
+                ${repeat(files, (file) => file.name, (file) => this.renderFile(file))}
               </tbody>
             </table>
           `}
@@ -174,8 +190,6 @@ export class MdFileList extends LitElement {
   }
 
   private renderFile(file: FileSummary) {
-    const health = file.replicas >= file.wanted ? 'good' : file.replicas > 0 ? 'warn' : 'bad';
-    const title = health === 'good' ? 'every replica is online' : health === 'warn' ? 'some replicas are offline' : 'no replica is online right now';
     const armed = this.armed === file.name;
     return html`
       <tr data-file=${file.name}>
@@ -183,7 +197,7 @@ export class MdFileList extends LitElement {
         <td class="num" data-label="Size">${formatBytes(file.size)}</td>
         <td class="num" data-label="Version">v${file.version}</td>
         <td class="num" data-label="Stored">${formatDate(file.createdAt)}</td>
-        <td class="num" data-label="Replicas"><span class="pill ${health}" title=${title}>${file.replicas}/${file.wanted}</span></td>
+        <td class="num" data-label="Replicas">${replicasPill(file)}</td>
         <td class="actions">
           <button @click=${() => this.act(file, 'download')} aria-label="Download ${file.name}">Download</button>
           <button class="danger ${armed ? 'armed' : ''}" @click=${() => this.onDelete(file)} aria-label="${armed ? 'Confirm delete of' : 'Delete'} ${file.name}">
@@ -202,12 +216,31 @@ export class MdFileList extends LitElement {
       return;
     }
     this.armed = null;
+    // Focus leaves the row before the row goes, for the heading, where Enter does nothing: it
+    // used to stay on a Delete button that then served the next file, so Enter ×4 deleted two.
+    this.heading.focus();
     this.act(file, 'delete');
   }
+
+  /** Escape takes back an armed "Confirm delete"; focus stays where it was. */
+  private readonly onKeydown = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || this.armed === null) return;
+    event.preventDefault();
+    clearTimeout(this.disarmTimer);
+    this.armed = null;
+  };
 
   private act(file: FileSummary, action: 'download' | 'delete'): void {
     this.dispatchEvent(new CustomEvent('file-action', { detail: { name: file.name, size: file.size, action }, bubbles: true, composed: true }));
   }
+}
+
+/** Copies online out of copies wanted; an empty file has no bytes to copy, so it gets no verdict. */
+function replicasPill(file: FileSummary) {
+  if (file.size === 0) return html`<span class="pill" title="an empty file has no data to keep copies of">empty</span>`;
+  const health = file.replicas >= file.wanted ? 'good' : file.replicas > 0 ? 'warn' : 'bad';
+  const title = health === 'good' ? 'every replica is online' : health === 'warn' ? 'some replicas are offline' : 'no replica is online right now';
+  return html`<span class="pill ${health}" title=${title}>${file.replicas}/${file.wanted}</span>`;
 }
 
 declare global {

@@ -42,6 +42,13 @@ export class MdNetworkView extends LitElement {
       .peer.dead {
         opacity: 0.65;
       }
+      .peer.self {
+        grid-column: 1 / -1;
+      }
+      .peer.self .label {
+        white-space: normal;
+        overflow-wrap: anywhere;
+      }
       .top {
         display: flex;
         align-items: center;
@@ -87,6 +94,10 @@ export class MdNetworkView extends LitElement {
         height: 100%;
         background: var(--peer-color);
       }
+      .explain {
+        margin: 0 0 0.75rem;
+        font-size: 0.88rem;
+      }
     `,
   ];
 
@@ -96,7 +107,9 @@ export class MdNetworkView extends LitElement {
   override render() {
     const mesh = this.mesh;
     if (!mesh) return html`<p class="muted">Waiting for the master…</p>`;
-    const peers = [...mesh.peers].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.id.localeCompare(b.id));
+    // This tab first, then live peers before lost ones.
+    const isSelf = (peer: PeerView): number => (peer.id === this.selfId ? 0 : 1);
+    const peers = [...mesh.peers].sort((a, b) => isSelf(a) - isSelf(b) || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.id.localeCompare(b.id));
     const colors = peerColors(mesh.peers.map((peer) => peer.id));
     const labels = new Map(mesh.peers.map((peer) => [peer.id as string, this.labelOf(peer)]));
     const count = (status: PeerView['status']): number => peers.filter((peer) => peer.status === status).length;
@@ -104,6 +117,9 @@ export class MdNetworkView extends LitElement {
     return html`
       <section class="card" aria-labelledby="ring-title">
         <h2 id="ring-title">Ring</h2>
+        <p class="explain muted" data-ring-explain>
+          Who stores what: each segment of a file goes to the peer whose arc its hash lands on, with copies on the next peers clockwise; offering more space earns more of the ring.
+        </p>
         <md-ring-view .ring=${mesh.ring} .colors=${colors} .labels=${labels}></md-ring-view>
       </section>
       <section aria-labelledby="peers-title">
@@ -125,7 +141,7 @@ export class MdNetworkView extends LitElement {
   private renderPeer(peer: PeerView, colors: Map<string, string>, labels: Map<string, string>) {
     const fill = peer.capacity > 0 ? Math.min(100, (peer.bytes / peer.capacity) * 100) : 0;
     return html`
-      <article class="peer ${peer.status}" style="--peer-color:${colors.get(peer.id) ?? '#888'}" data-peer=${peer.id} data-status=${peer.status}>
+      <article class="peer ${peer.status} ${peer.id === this.selfId ? 'self' : ''}" style="--peer-color:${colors.get(peer.id) ?? '#888'}" data-peer=${peer.id} data-status=${peer.status}>
         <div class="top">
           <span class="label" title=${peer.id}>${labels.get(peer.id)}</span>
           ${peer.id === this.selfId ? html`<span class="you">this tab</span>` : nothing}
