@@ -177,8 +177,8 @@ export interface Tab {
   close(): Promise<void>;
 }
 
-async function attach(context: BrowserContext, url: string, closeContext: boolean): Promise<Tab> {
-  const page = context.pages()[0] ?? (await context.newPage());
+async function attach(context: BrowserContext, url: string, closeContext: boolean, newPage = false): Promise<Tab> {
+  const page = (newPage ? undefined : context.pages()[0]) ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
@@ -201,6 +201,11 @@ export async function openTab(browser: Browser, url: string, options: { initScri
   await preferBlobDownloads(context);
   if (options.initScript) await context.addInitScript({ content: options.initScript });
   return attach(context, url, true);
+}
+
+/** A second tab in `tab`'s browser context: the same profile, IndexedDB and Web Locks. */
+export function openTabBeside(tab: Tab, url: string): Promise<Tab> {
+  return attach(tab.context, url, false, true);
 }
 
 /** A tab in a persistent profile at `profileDir`: IndexedDB on disk, surviving reloads and relaunches. */

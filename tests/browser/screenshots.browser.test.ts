@@ -106,6 +106,8 @@ describe('screenshots of the main screens', () => {
     await second.close();
     await show(page, 'This device');
     await page.getByRole('button', { name: 'Stop contributing' }).click();
+    // This tab holds the only live copies now, so it asks first.
+    await page.getByRole('dialog', { name: 'Stop contributing?' }).getByRole('button', { name: 'Stop contributing' }).click();
     await page.locator('md-app .banner', { hasText: 'No storage peers are online' }).waitFor({ timeout: 15_000 });
     await show(page, 'Files');
     await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'nowhere-to-go.txt', mimeType: 'text/plain', buffer: randomBytes(4096, 7) });

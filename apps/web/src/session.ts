@@ -21,6 +21,7 @@ import {
   type StoreStats,
 } from '@meshdrive/core';
 import { describeError } from './messages.js';
+import { PeerRole } from './peer-role.js';
 
 export const STATUS_POLL_MS = 1_000;
 export const ESTIMATE_POLL_MS = 5_000;
@@ -32,6 +33,11 @@ export type MasterLink = 'connecting' | 'connected' | 'unreachable';
 
 export interface SessionState {
   masterUrl: string;
+  /**
+   * 'peer': this tab holds this browser's storage peer; 'client': another tab of this browser
+   * does, and this one uploads and downloads, showing that peer's state.
+   */
+  role: 'peer' | 'client';
   peerId: PeerId | null;
   /** True while this tab stores chunks for the mesh. */
   contributing: boolean;
@@ -62,12 +68,14 @@ export class MeshSession extends EventTarget {
   private readonly peerOptions: { capacity: number };
   private timers: ReturnType<typeof setInterval>[] = [];
   private switching: Promise<void> = Promise.resolve();
+  private readonly role = new PeerRole();
 
   constructor(masterUrl: string) {
     super();
     this.peerOptions = { capacity: DEFAULT_CAPACITY_BYTES };
     this.state = {
       masterUrl,
+      role: 'peer',
       peerId: null,
       contributing: true,
       link: 'connecting',
@@ -89,14 +97,16 @@ export class MeshSession extends EventTarget {
       return;
     }
     try {
-      this.store = await this.openStore();
-      const peerId = await loadPeerId(this.store);
-      const capacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
-      this.peerOptions.capacity = Number.isFinite(capacity) && capacity > 0 ? capacity : DEFAULT_CAPACITY_BYTES;
-      const contributing = (await this.store.getMeta(CONTRIBUTING_META_KEY)) !== 'no';
-      this.update({ peerId, capacity: this.peerOptions.capacity, contributing, stats: await this.store.stats() });
-      if (contributing) await this.joinAsPeer();
-      else await this.joinAsClient();
+      this.followPeerRole();
+      if (!PeerRole.supported || (await this.role.tryHold())) {
+        await this.holdPeer();
+      } else {
+        // Another tab of this browser holds the peer: be a client until it closes.
+        this.update({ role: 'client' });
+        await this.joinAsClient(false);
+        this.role.askForState();
+        void this.role.waitToHold().then(() => this.takeOverPeer());
+      }
     } catch (error) {
       this.update({ fatal: describeError(error).message });
       return;
@@ -110,6 +120,7 @@ export class MeshSession extends EventTarget {
 
   /** Offers `bytes` to the mesh: enforced by the store at once, reported in the next heartbeat. */
   async setCapacity(bytes: number): Promise<void> {
+    if (this.state.role === 'client') return this.role.ask({ action: 'capacity', bytes });
     this.peerOptions.capacity = bytes;
     this.update({ capacity: bytes });
     await this.store?.setMeta(CAPACITY_META_KEY, String(bytes));
@@ -120,10 +131,12 @@ export class MeshSession extends EventTarget {
    * held, files stay readable from the other replicas, and resuming brings the chunks back.
    */
   stopContributing(): Promise<void> {
+    if (this.state.role === 'client') return Promise.resolve(this.role.ask({ action: 'stop' }));
     return this.switchMode(false);
   }
 
   resumeContributing(): Promise<void> {
+    if (this.state.role === 'client') return Promise.resolve(this.role.ask({ action: 'resume' }));
     return this.switchMode(true);
   }
 
@@ -188,6 +201,55 @@ export class MeshSession extends EventTarget {
     await this.link?.close();
   }
 
+  /** This tab holds the peer: open the store, load the peer's id and settings, join. */
+  private async holdPeer(): Promise<void> {
+    this.store = await this.openStore();
+    const peerId = await loadPeerId(this.store);
+    const capacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
+    this.peerOptions.capacity = Number.isFinite(capacity) && capacity > 0 ? capacity : DEFAULT_CAPACITY_BYTES;
+    const contributing = (await this.store.getMeta(CONTRIBUTING_META_KEY)) !== 'no';
+    this.update({ role: 'peer', peerId, capacity: this.peerOptions.capacity, contributing, stats: await this.store.stats() });
+    if (contributing) await this.joinAsPeer();
+    else await this.joinAsClient(true);
+  }
+
+  /** The holder tab closed and this one got the lock: leave the client link and hold the peer, same id. */
+  private takeOverPeer(): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      await this.link?.close();
+      this.link = null;
+      this.client = null;
+      try {
+        await this.holdPeer();
+      } catch (error) {
+        this.update({ fatal: describeError(error).message });
+      }
+      void this.refresh();
+    });
+    return this.switching;
+  }
+
+  /** The holder tells the other tabs its state and does what they ask; the others show it. */
+  private followPeerRole(): void {
+    this.role.onMessage({
+      hello: () => this.publishPeerState(),
+      state: (state) => {
+        if (this.state.role === 'client') this.update({ ...state });
+      },
+      act: (request) => {
+        if (this.state.role !== 'peer') return;
+        const done = request.action === 'capacity' ? this.setCapacity(request.bytes) : request.action === 'stop' ? this.switchMode(false) : this.switchMode(true);
+        done.catch((error: unknown) => this.update({ linkError: describeError(error).message }));
+      },
+    });
+  }
+
+  private publishPeerState(): void {
+    if (this.state.role !== 'peer') return;
+    const { peerId, contributing, capacity, stats } = this.state;
+    this.role.publish({ peerId, contributing, capacity, stats });
+  }
+
   private switchMode(contributing: boolean): Promise<void> {
     this.switching = this.switching.then(async () => {
       if (this.state.contributing === contributing && this.link) return;
@@ -198,7 +260,7 @@ export class MeshSession extends EventTarget {
       await this.store.setMeta(CONTRIBUTING_META_KEY, contributing ? 'yes' : 'no');
       this.update({ contributing, mesh: this.state.mesh });
       if (contributing) await this.joinAsPeer();
-      else await this.joinAsClient();
+      else await this.joinAsClient(true);
     });
     return this.switching;
   }
@@ -235,14 +297,15 @@ export class MeshSession extends EventTarget {
     };
   }
 
-  private async joinAsClient(): Promise<void> {
+  /** `pausing`: this tab holds the peer and stopped contributing, so the mesh shows the peer paused. */
+  private async joinAsClient(pausing: boolean): Promise<void> {
     const link = openClientLink({
       signalUrl: this.state.masterUrl,
       kind: 'browser',
       label: browserLabel(),
       createEndpoint: browserRtcEndpoints(),
       hasher: browserHasher,
-      pauses: this.state.peerId ?? undefined,
+      pauses: pausing ? (this.state.peerId ?? undefined) : undefined,
     });
     this.client = link.client;
     this.watch(link.master);
@@ -303,6 +366,7 @@ export class MeshSession extends EventTarget {
   private update(patch: Partial<SessionState>): void {
     this.state = { ...this.state, ...patch };
     this.dispatchEvent(new Event('change'));
+    if ('peerId' in patch || 'contributing' in patch || 'capacity' in patch || 'stats' in patch) this.publishPeerState();
   }
 }
 

@@ -197,6 +197,9 @@ export class MdApp extends LitElement {
             Meshdrive
           </div>
           ${this.renderLink(s)}
+          ${s.role === 'client'
+            ? html`<span class="pill" data-role="client" title="Tabs of one browser share one storage peer; this one uploads and downloads, and takes the peer over when that tab closes">Storage peer: in another tab</span>`
+            : html`<span class="pill" data-role="peer" title="This tab keeps this browser's share of the mesh">Storage peer: this tab</span>`}
         </div>
         <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
           ${VIEWS.map(
