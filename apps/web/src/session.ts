@@ -127,8 +127,8 @@ export class MeshSession extends EventTarget {
   }
 
   /**
-   * Leaves the ring but keeps the chunks in IndexedDB: the mesh re-replicates what this tab
-   * held, files stay readable from the other replicas, and resuming brings the chunks back.
+   * Leaves the ring but keeps the chunks in IndexedDB: files keep their other copies (nothing
+   * re-replicates yet), the mesh shows this peer paused, and resuming brings the chunks back.
    */
   stopContributing(): Promise<void> {
     if (this.state.role === 'client') return Promise.resolve(this.role.ask({ action: 'stop' }));

@@ -118,7 +118,7 @@ export class MdDevicePanel extends LitElement {
         </div>
         <p class="muted">
           ${s.contributing
-            ? 'Stopping leaves the ring; your files stay readable from the other replicas and the chunks here are kept for when you resume.'
+            ? 'Stopping leaves the ring: files with copies here keep one fewer until you resume (the mesh does not yet make new copies elsewhere), and are readable while another copy is online. The chunks here are kept for when you resume.'
             : 'This tab only uploads and downloads. Its stored chunks are kept and rejoin the mesh when you resume.'}
         </p>
       </section>
@@ -158,7 +158,7 @@ export class MdDevicePanel extends LitElement {
             ? html`<span class="muted">asking…</span>`
             : s.persisted
               ? html`<span class="pill good">granted</span>`
-              : html`<span class="pill warn">not granted</span> <span class="muted">The browser may clear this site’s data when disk runs low; the mesh then repairs from other replicas.</span>`}
+              : html`<span class="pill warn">not granted</span> <span class="muted">The browser may clear this site’s data when disk runs low; the copies it held are then gone, and files keep only their copies on other peers.</span>`}
         </p>
       </section>
     `;
