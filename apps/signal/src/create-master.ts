@@ -9,8 +9,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import type { MeshState } from '@meshdrive/core';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type MeshState } from '@meshdrive/core';
 import type { Directory } from './directory/directory.js';
 import { Gateway, type MasterServer } from './gateway.js';
 import { httpRoutes } from './http.js';
@@ -38,7 +37,8 @@ const DEFAULT_OWNER = 'public';
 export interface MasterOptions {
   /** Where files, versions, holders and peers are kept; the master closes it when it closes. */
   directory: Directory;
-  clock?: Clock;
+  /** The master only reads the time. */
+  clock?: Pick<Clock, 'now'>;
   /** Maps a handshake token to the owner it acts for; the seam for accounts. */
   authenticate?: (token: string | undefined) => Promise<string>;
   log?: (line: string) => void;

@@ -9,7 +9,6 @@
  * await master.close();
  */
 export { createMaster, type Master, type MasterOptions } from './create-master.js';
-export type { Clock } from './clock.js';
 export type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory/directory.js';
 export { MemoryDirectory } from './directory/memory-directory.js';
 export { SqliteDirectory } from './directory/sqlite-directory.js';

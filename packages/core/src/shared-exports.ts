@@ -15,7 +15,7 @@ export {
 // Identifiers and bytes.
 export { asPeerId, asFileId, asChunkHash, randomId, type PeerId, type FileId, type ChunkHash, type HashBytes } from './ids.js';
 export { toHex, fromHex, bytesEqual } from './bytes.js';
-export type { Clock } from './clock.js';
+export { systemClock, type Clock } from './clock.js';
 
 // Chunking: how a file maps onto chunks and segments, chunk lists, manifests.
 export { DEFAULT_LAYOUT, segmentCount, type Layout } from './chunking/layout.js';

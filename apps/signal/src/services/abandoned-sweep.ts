@@ -6,7 +6,7 @@
  * it, it was sealed at least `abandonAfterMs` ago, and no send that began before it was sealed
  * is still open.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '@meshdrive/core';
 import type { Directory } from '../directory/directory.js';
 import type { SendLeases } from '../state/send-leases.js';
 import type { PeerLink } from './peer-link.js';
@@ -14,7 +14,8 @@ import type { PeerLink } from './peer-link.js';
 export interface AbandonedSweepOptions {
   directory: Directory;
   leases: SendLeases;
-  clock: Clock;
+  /** Services only read the time. */
+  clock: Pick<Clock, 'now'>;
   /** How old an unused segment must be to count as abandoned. */
   abandonAfterMs: number;
   /** When the master started: sends begun before then are unknown to it. */

@@ -6,8 +6,7 @@
  * a time, in the order they were asked for: a peer's rejoin must never overtake its old socket's
  * disconnect.
  */
-import { HashRing, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
-import type { Clock } from '../clock.js';
+import { HashRing, type Clock, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
 import type { Directory } from '../directory/directory.js';
 import type { Member, MemberInfo, Membership, StatusChange } from '../state/membership.js';
 import type { PeerLink } from './peer-link.js';
@@ -22,7 +21,8 @@ export interface PeerStatusEvent {
 export interface PeerRegistryOptions {
   membership: Membership;
   directory: Directory;
-  clock: Clock;
+  /** Services only read the time. */
+  clock: Pick<Clock, 'now'>;
   /** Whether the peer has a socket to this master right now. */
   isConnected: (peer: PeerId) => boolean;
   announce: (event: PeerStatusEvent) => void;

@@ -14,6 +14,7 @@ import {
   segmentKey,
   ValidationError,
   VersionConflictError,
+  type Clock,
   type CommitRequest,
   type FileSummary,
   type Manifest,
@@ -21,7 +22,6 @@ import {
   type PlaceRequest,
   type PlaceResult,
 } from '@meshdrive/core';
-import type { Clock } from '../clock.js';
 import { replicationOf, type Directory } from '../directory/directory.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
@@ -31,7 +31,8 @@ export interface PlacementOptions {
   directory: Directory;
   registry: PeerRegistry;
   leases: SendLeases;
-  clock: Clock;
+  /** Services only read the time. */
+  clock: Pick<Clock, 'now'>;
   /** Replicas per segment (R), when that many peers are online. */
   replication: number;
   log: (line: string) => void;

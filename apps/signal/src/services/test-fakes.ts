@@ -1,9 +1,9 @@
 /** Hand-driven stand-ins for the services' ports: a clock and peer links. No sockets, no timers. */
-import { asPeerId, type PeerStats, type PinReport } from '@meshdrive/core';
-import type { Clock } from '../clock.js';
+import { asPeerId, type Clock, type PeerStats, type PinReport } from '@meshdrive/core';
 import type { PeerLink } from './peer-link.js';
 
-export class FakeClock implements Clock {
+/** The time as the services read it, set by the test. */
+export class FakeClock implements Pick<Clock, 'now'> {
   constructor(public time = 0) {}
   now(): number {
     return this.time;
