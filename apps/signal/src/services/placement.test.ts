@@ -115,4 +115,26 @@ describe('Placement', () => {
     await placement.clientConnected(CLIENT);
     await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).rejects.toMatchObject({ code: SendExpiredError.code });
   });
+
+  it('hands the disconnect and connect of a rejoin to a slow lease store in the order they happened', async () => {
+    const { directory, registry, clock } = await setUp(['a']);
+    const order: string[] = [];
+    const slow = new MemorySendLeases({ graceMs: GRACE_MS, maxOpenMs: 10_000 });
+    // A shared store (issue 20) answers later; here the disconnect is the slower of the two.
+    const leases = Object.assign(Object.create(slow) as MemorySendLeases, {
+      disconnected: async (client: string, now: number) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push('disconnected');
+        return slow.disconnected(client, now);
+      },
+      connected: async (client: string) => {
+        order.push('connected');
+        return slow.connected(client);
+      },
+    });
+    const placement = new Placement({ directory, registry, leases, clock, replication: 3, log: () => undefined });
+    await Promise.all([placement.clientDisconnected(CLIENT), placement.clientConnected(CLIENT)]);
+    expect(order).toEqual(['disconnected', 'connected']);
+  });
 });
+

@@ -39,6 +39,13 @@ export interface PlacementOptions {
 }
 
 export class Placement {
+  /**
+   * Connects and disconnects reach the leases in the order the sockets saw them: with a shared,
+   * slower lease store a rejoin's connect could otherwise land before the old socket's
+   * disconnect, and leave the client's sends marked gone.
+   */
+  private socketEvents: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly options: PlacementOptions) {}
 
   /** Places the segments of `client`'s write of `request.name` for `owner`. */
@@ -88,11 +95,18 @@ export class Placement {
 
   /** A client's socket joined: its open sends are its again. */
   clientConnected(client: PeerId): Promise<void> {
-    return this.options.leases.connected(client);
+    return this.inOrder(() => this.options.leases.connected(client));
   }
 
   /** A client's socket closed: its sends stay open for the grace period, in case it comes back. */
   clientDisconnected(client: PeerId): Promise<void> {
-    return this.options.leases.disconnected(client, this.options.clock.now());
+    const now = this.options.clock.now();
+    return this.inOrder(() => this.options.leases.disconnected(client, now));
+  }
+
+  private inOrder(change: () => Promise<void>): Promise<void> {
+    const run = this.socketEvents.then(change);
+    this.socketEvents = run.catch(() => undefined);
+    return run;
   }
 }
