@@ -23,7 +23,7 @@ export { encodeChunkList, HASH_BYTES } from './chunking/chunk-list.js';
 export type { Manifest, SegmentRecord, FileSummary } from './chunking/manifest.js';
 
 // Placement: the consistent-hash ring.
-export { HashRing, segmentKey } from './ring.js';
+export { HashRing, ringPosition, segmentKey } from './ring.js';
 
 // Codecs: hashing and the segment codec stage.
 export type { Hasher } from './codec/hasher.js';
