@@ -105,7 +105,10 @@ export class MeshSession extends EventTarget {
         this.update({ role: 'client' });
         await this.joinAsClient(false);
         this.role.askForState();
-        void this.role.waitToHold().then(() => this.takeOverPeer());
+        this.role.waitToHold().then(
+          () => this.takeOverPeer(),
+          (error: unknown) => this.update({ linkError: `cannot take the peer over when its tab closes: ${describeError(error).message}` }),
+        );
       }
     } catch (error) {
       this.update({ fatal: describeError(error).message });
