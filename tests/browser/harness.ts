@@ -297,6 +297,23 @@ export async function downloadThroughUi(page: Page, name: string, timeoutMs = 60
   return readFileSync(path);
 }
 
+/**
+ * Switches the page's `prefers-color-scheme` and waits out the CSS transitions the switch
+ * starts, so a screenshot or an axe run sees the new colours, not a blend of both. Each shadow
+ * root is asked for its own: `document.getAnimations()` leaves out those inside components.
+ */
+export async function useColorScheme(page: Page, colorScheme: 'light' | 'dark'): Promise<void> {
+  await page.emulateMedia({ colorScheme });
+  await page.evaluate(async () => {
+    const roots: (Document | ShadowRoot)[] = [document];
+    for (let i = 0; i < roots.length; i++) {
+      for (const element of roots[i]!.querySelectorAll('*')) if (element.shadowRoot) roots.push(element.shadowRoot);
+    }
+    const transitions = roots.flatMap((root) => root.getAnimations()).filter((animation) => animation instanceof CSSTransition);
+    await Promise.all(transitions.map((transition) => transition.finished.catch(() => undefined)));
+  });
+}
+
 export function randomBytes(size: number, seed: number): Buffer {
   const out = Buffer.alloc(size);
   let state = seed >>> 0 || 1;
