@@ -1,6 +1,7 @@
 /**
- * Screenshots of each main screen, desktop and phone sized, into tests/artifacts/screenshots/
- * for a person to look at: files with transfers, network with the ring, this device, and the
+ * Screenshots of each main screen, desktop and phone sized, each in the light and the dark
+ * scheme (`*-dark.png`), into tests/artifacts/screenshots/ for a person to look at: files with
+ * transfers, network with the ring, this device, the Stop-contributing question, and the
  * failure states (no peers, master unreachable). Each screen is also checked for its key text.
  */
 import { mkdirSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import {
   startMaster,
   startNodePeer,
   uploadThroughUi,
+  useColorScheme,
   waitForOnlinePeers,
   type MasterProcess,
   type NodePeerProcess,
@@ -27,10 +29,15 @@ const MAX_SHOT_BYTES = 200 * 1024;
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1100, height: 800 };
 
+/** `name.png` in the light scheme and `name-dark.png` in the dark one, back to light after. */
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  const path = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage });
-  expect(statSync(path).size).toBeLessThan(MAX_SHOT_BYTES);
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await useColorScheme(page, colorScheme);
+    const path = join(SHOTS, `${name}${colorScheme === 'dark' ? '-dark' : ''}.png`);
+    await page.screenshot({ path, fullPage });
+    expect(statSync(path).size).toBeLessThan(MAX_SHOT_BYTES);
+  }
+  await useColorScheme(page, 'light');
 }
 
 /** The same screen at phone size, then back to desktop for the next test. */
@@ -107,7 +114,10 @@ describe('screenshots of the main screens', () => {
     await show(page, 'This device');
     await page.getByRole('button', { name: 'Stop contributing' }).click();
     // This tab holds the only live copies now, so it asks first.
-    await page.getByRole('dialog', { name: 'Stop contributing?' }).getByRole('button', { name: 'Stop contributing' }).click();
+    const question = page.getByRole('dialog', { name: 'Stop contributing?' });
+    await question.waitFor();
+    await shot(page, 'stop-question', false);
+    await question.getByRole('button', { name: 'Stop contributing' }).click();
     await page.locator('md-app .banner', { hasText: 'No storage peers are online' }).waitFor({ timeout: 15_000 });
     await show(page, 'Files');
     await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'nowhere-to-go.txt', mimeType: 'text/plain', buffer: randomBytes(4096, 7) });

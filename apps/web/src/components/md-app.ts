@@ -65,13 +65,13 @@ export class MdApp extends LitElement {
         flex-wrap: wrap;
       }
       .brand {
+        margin: 0 auto 0 0;
         font-weight: 800;
         font-size: 1.15rem;
         letter-spacing: -0.01em;
         display: flex;
         align-items: center;
         gap: 0.45rem;
-        margin-right: auto;
       }
       .brand svg {
         width: 26px;
@@ -187,7 +187,7 @@ export class MdApp extends LitElement {
     return html`
       <header>
         <div class="bar">
-          <div class="brand">
+          <h1 class="brand">
             <svg viewBox="0 0 32 32" aria-hidden="true">
               <circle cx="16" cy="16" r="11" fill="none" stroke="var(--accent)" stroke-width="3" />
               <circle cx="16" cy="5" r="3.5" fill="var(--accent)" />
@@ -195,7 +195,7 @@ export class MdApp extends LitElement {
               <circle cx="5.5" cy="21" r="3.5" fill="#d97706" />
             </svg>
             Meshdrive
-          </div>
+          </h1>
           ${this.renderLink(s)}
           ${s.role === 'client'
             ? html`<span class="pill" data-role="client" title="Tabs of one browser share one storage peer; this one uploads and downloads, and takes the peer over when that tab closes">Storage peer: in another tab</span>`
@@ -286,12 +286,15 @@ export class MdApp extends LitElement {
     </div>`;
   }
 
+  /** The tab list as the ARIA tabs pattern has it: arrows step round, Home and End jump to the ends. */
   private readonly onTabKey = (event: KeyboardEvent): void => {
     const index = VIEWS.findIndex((view) => view.id === this.view);
-    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-    if (!step) return;
+    const last = VIEWS.length - 1;
+    const targets: Partial<Record<string, number>> = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1, Home: 0, End: last };
+    const target = targets[event.key];
+    if (target === undefined) return;
     event.preventDefault();
-    this.view = VIEWS[(index + step + VIEWS.length) % VIEWS.length]!.id;
+    this.view = VIEWS[target]!.id;
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>(`#tab-${this.view}`)?.focus());
   };
 

@@ -22,7 +22,7 @@ export class MdConfirm extends LitElement {
         padding: 1.25rem;
       }
       dialog::backdrop {
-        background: rgb(0 0 0 / 0.35);
+        background: var(--backdrop);
       }
       h2 {
         margin: 0 0 0.5rem;

@@ -24,7 +24,7 @@ export class MdNameConflict extends LitElement {
         padding: 1.25rem;
       }
       dialog::backdrop {
-        background: rgb(0 0 0 / 0.35);
+        background: var(--backdrop);
       }
       h2 {
         margin: 0 0 0.5rem;

@@ -39,8 +39,17 @@ export class MdNetworkView extends LitElement {
         gap: 0.3rem;
         min-width: 0;
       }
+      /* A lost peer fades in its colour and border only: dimming the whole card put its text
+         below AA contrast. */
       .peer.dead {
-        opacity: 0.65;
+        border-style: dashed;
+        border-left-color: var(--border-strong);
+      }
+      .peer.dead .label {
+        color: var(--text-muted);
+      }
+      .peer.dead .meter > div {
+        opacity: 0.5;
       }
       .peer.self {
         grid-column: 1 / -1;

@@ -1,4 +1,7 @@
-/** Styles every component shares: buttons, focus rings, pills. Colours come from index.html's custom properties. */
+/**
+ * Styles every component shares: buttons, focus rings, pills. Colours come from index.html's
+ * custom properties, which switch with the system's light or dark scheme.
+ */
 import { css } from 'lit';
 
 export const sharedStyles = css`
@@ -28,7 +31,7 @@ export const sharedStyles = css`
   button.primary {
     background: var(--accent);
     border-color: var(--accent);
-    color: white;
+    color: var(--on-accent);
   }
   button.primary:hover {
     background: var(--accent-strong);
@@ -39,7 +42,8 @@ export const sharedStyles = css`
   }
   button.danger.armed {
     background: var(--bad);
-    color: white;
+    border-color: var(--bad);
+    color: var(--on-accent);
   }
   button:disabled {
     opacity: 0.5;
