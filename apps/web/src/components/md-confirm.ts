@@ -4,7 +4,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
-import { sharedStyles } from './shared-styles.js';
+import { dialogStyles, sharedStyles } from './shared-styles.js';
 
 export type ConfirmEvent = CustomEvent<{ confirmed: boolean }>;
 
@@ -12,27 +12,9 @@ export type ConfirmEvent = CustomEvent<{ confirmed: boolean }>;
 export class MdConfirm extends LitElement {
   static override styles = [
     sharedStyles,
+    dialogStyles,
     css`
-      dialog {
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        max-width: min(32rem, calc(100vw - 2rem));
-        padding: 1.25rem;
-      }
-      dialog::backdrop {
-        background: var(--backdrop);
-      }
-      h2 {
-        margin: 0 0 0.5rem;
-        font-size: 1.1rem;
-      }
       .actions {
-        display: flex;
-        gap: 0.5rem;
-        justify-content: flex-end;
-        flex-wrap: wrap;
         margin-top: 1rem;
       }
     `,

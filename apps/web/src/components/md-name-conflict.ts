@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
-import { sharedStyles } from './shared-styles.js';
+import { dialogStyles, sharedStyles } from './shared-styles.js';
 
 export type NameConflictChoice = 'replace' | 'keep-both' | 'cancel';
 export type NameConflictEvent = CustomEvent<{ choice: NameConflictChoice }>;
@@ -14,34 +14,14 @@ export type NameConflictEvent = CustomEvent<{ choice: NameConflictChoice }>;
 export class MdNameConflict extends LitElement {
   static override styles = [
     sharedStyles,
+    dialogStyles,
     css`
-      dialog {
-        border: 1px solid var(--border);
-        border-radius: 14px;
-        background: var(--surface);
-        color: var(--text);
-        max-width: min(32rem, calc(100vw - 2rem));
-        padding: 1.25rem;
-      }
-      dialog::backdrop {
-        background: var(--backdrop);
-      }
-      h2 {
-        margin: 0 0 0.5rem;
-        font-size: 1.1rem;
-      }
       ul {
         margin: 0.5rem 0 1rem;
         padding-left: 1.25rem;
         max-height: 10rem;
         overflow: auto;
         word-break: break-word;
-      }
-      .actions {
-        display: flex;
-        gap: 0.5rem;
-        justify-content: flex-end;
-        flex-wrap: wrap;
       }
     `,
   ];

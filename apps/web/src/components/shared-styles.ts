@@ -103,3 +103,28 @@ export const sharedStyles = css`
     padding: 1rem;
   }
 `;
+
+/** The modal dialogs' frame: md-confirm and md-name-conflict. */
+export const dialogStyles = css`
+  dialog {
+    border: 1px solid var(--border);
+    border-radius: 14px;
+    background: var(--surface);
+    color: var(--text);
+    max-width: min(32rem, calc(100vw - 2rem));
+    padding: 1.25rem;
+  }
+  dialog::backdrop {
+    background: var(--backdrop);
+  }
+  h2 {
+    margin: 0 0 0.5rem;
+    font-size: 1.1rem;
+  }
+  .actions {
+    display: flex;
+    gap: 0.5rem;
+    justify-content: flex-end;
+    flex-wrap: wrap;
+  }
+`;
