@@ -2,14 +2,15 @@
  * A yes-or-no question before something that lowers safety or loses work: a modal dialog whose
  * focus starts on the safe answer; Escape answers it too.
  */
-import { LitElement, css, html } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { css, html } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { ModalQuestion } from './modal-question.js';
 import { dialogStyles, sharedStyles } from './shared-styles.js';
 
 export type ConfirmEvent = CustomEvent<{ confirmed: boolean }>;
 
 @customElement('md-confirm')
-export class MdConfirm extends LitElement {
+export class MdConfirm extends ModalQuestion<boolean> {
   static override styles = [
     sharedStyles,
     dialogStyles,
@@ -25,13 +26,7 @@ export class MdConfirm extends LitElement {
   /** The label of the risky answer; the safe one is `keepLabel`. */
   @property() confirmLabel = 'Continue';
   @property() keepLabel = 'Cancel';
-  @query('dialog') private dialog!: HTMLDialogElement;
-  @query('button.keep') private keepButton!: HTMLButtonElement;
-
-  override firstUpdated(): void {
-    this.dialog.showModal();
-    this.keepButton.focus();
-  }
+  protected readonly safeAnswer = false;
 
   override render() {
     return html`<dialog aria-labelledby="confirm-title" aria-describedby="confirm-body" @cancel=${this.onCancel}>
@@ -44,13 +39,7 @@ export class MdConfirm extends LitElement {
     </dialog>`;
   }
 
-  private readonly onCancel = (event: Event): void => {
-    event.preventDefault();
-    this.answer(false);
-  };
-
-  private answer(confirmed: boolean): void {
-    this.dialog.close();
+  protected announce(confirmed: boolean): void {
     this.dispatchEvent(new CustomEvent('confirm', { detail: { confirmed }, bubbles: true, composed: true }));
   }
 }
