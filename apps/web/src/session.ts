@@ -180,14 +180,14 @@ export class MeshSession extends EventTarget {
   /** Resolves once the tab's line to the master is up (at once if it is), or rejects when `signal` aborts. */
   whenConnected(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      const settle = (outcome: () => void): void => {
+        this.removeEventListener('change', check);
+        signal?.removeEventListener('abort', check);
+        outcome();
+      };
       const check = (): void => {
-        if (signal?.aborted) {
-          this.removeEventListener('change', check);
-          reject(signal.reason as Error);
-        } else if (this.state.link === 'connected' && this.client) {
-          this.removeEventListener('change', check);
-          resolve();
-        }
+        if (signal?.aborted) settle(() => reject(signal.reason as Error));
+        else if (this.state.link === 'connected' && this.client) settle(resolve);
       };
       this.addEventListener('change', check);
       signal?.addEventListener('abort', check, { once: true });
