@@ -87,12 +87,15 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const placement = new Placement({ directory, registry, leases, clock, replication, log });
   const catalogue = new Catalogue({ directory, registry, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
-  const meshState = async (owner?: string): Promise<MeshState> => ({
-    peers: await registry.peerViews(await catalogue.atRisk()),
-    files: await catalogue.list(owner),
-    ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
-    replication,
-  });
+  const meshState = async (owner?: string): Promise<MeshState> => {
+    const { files, atRisk } = await catalogue.overview(owner);
+    return {
+      peers: await registry.peerViews(atRisk),
+      files,
+      ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
+      replication,
+    };
+  };
 
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.

@@ -15,8 +15,8 @@ export interface CatalogueOptions {
 }
 
 /**
- * A file's summary: `wanted` is the replicas it was written with, `replicas` the fewest live
- * (not dead) holders over its segments, at most `wanted`: a file is as healthy as its weakest
+ * A file's summary: `wanted` is the replicas it was written with, `replicas` the fewest
+ * reachable holders (online or stale) over its segments, at most `wanted`: a file is as healthy as its weakest
  * segment, and a segment other files or versions also placed elsewhere is not healthier for it.
  */
 export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: PeerId) => PeerStatus): FileSummary {
@@ -61,10 +61,14 @@ export class Catalogue {
     return files.map((file) => ({ ...summarize(file, statusOf), owner: file.owner }));
   }
 
-  /** What each peer's leaving would cost, over every owner's files. */
-  async atRisk(): Promise<Map<PeerId, PeerView['atRisk']>> {
-    const [files, statusOf] = await Promise.all([this.options.directory.listFiles(), this.options.registry.statuses()]);
-    return atRiskByPeer(files, statusOf);
+  /**
+   * What the mesh view needs from the files, from one listing: `owner`'s files (every owner's
+   * when undefined) and what each peer's leaving would cost, over every owner's files.
+   */
+  async overview(owner?: string): Promise<{ files: (FileSummary & { owner: string })[]; atRisk: Map<PeerId, PeerView['atRisk']> }> {
+    const [all, statusOf] = await Promise.all([this.options.directory.listFiles(), this.options.registry.statuses()]);
+    const mine = owner === undefined ? all : all.filter((file) => file.owner === owner);
+    return { files: mine.map((file) => ({ ...summarize(file, statusOf), owner: file.owner })), atRisk: atRiskByPeer(all, statusOf) };
   }
 
   /** A version's manifest (the latest by default) and the status of every holder it names. */
