@@ -3,6 +3,7 @@
  * directory as `ls` and /api/state show it, and differential updates.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneLineError, TestMesh } from './harness.js';
 
@@ -71,6 +72,16 @@ describe('round trips through a master and 3 peers', () => {
       expect(files).toContainEqual(expect.objectContaining({ name: `random-${size}.bin`, size, version: 1 }));
     }
   });
+
+  it('keeps a name in folders, and receive writes it under its last part', async () => {
+    const { path, bytes } = mesh.writeFile(3000, 'beach-local.bin');
+    const sent = await mesh.cli(['send', path, '--name', 'photos/2024/beach.bin']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect((await mesh.cli(['ls'])).stdout).toMatch(/^photos\/2024\/beach\.bin\s+2\.93 KiB\s+v1/m);
+    const received = await mesh.cli(['receive', 'photos/2024/beach.bin']);
+    expect(received.code, received.stderr).toBe(0);
+    expect(readFileSync(join(mesh.root, 'beach.bin')).equals(bytes)).toBe(true);
+  }, 60_000);
 
   it('reports peers and files on /api/state', async () => {
     const state = await mesh.waitForState('heartbeats reporting the stored chunks', (candidate) =>

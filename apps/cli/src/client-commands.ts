@@ -1,7 +1,7 @@
 /** The one-shot commands: send, receive, ls, rm, status. Each connects, does one thing, exits. */
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { connectClient, fileNameSchema, type ConnectedClient, type FileSummary, type MeshState } from '@meshdrive/core';
+import { connectClient, FOLDER_SEPARATOR, fileNameSchema, type ConnectedClient, type FileSummary, type MeshState } from '@meshdrive/core';
 import { openSink, openSource } from './file-io.js';
 import { signalUrl, token, UsageError, type CliValues } from './options.js';
 import { ProgressBar } from './progress.js';
@@ -97,7 +97,8 @@ export async function runSend(path: string, values: CliValues): Promise<number> 
 
 export async function runReceive(name: string, values: CliValues): Promise<number> {
   checkName(name);
-  const out = resolve(values.out ?? name);
+  // A name in folders (`photos/beach.jpg`) lands in the working directory under its last part.
+  const out = resolve(values.out ?? name.slice(name.lastIndexOf(FOLDER_SEPARATOR) + 1));
   return withClient(values, async ({ client }) => {
     const sink = await openSink(out);
     const bar = new ProgressBar(`receive ${name}`);

@@ -13,7 +13,7 @@ Usage:
   meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
   meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
-  meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default ./NAME)
+  meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default: ./ and NAME's last part)
   meshdrive ls      [--json]                  list stored files
   meshdrive rm      NAME                      delete NAME and all its versions
   meshdrive status  [--json]                  show the peers and their health

@@ -33,7 +33,7 @@ export { identityCodec, type SegmentCodec } from './codec/segment-codec.js';
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';
 export { FrameType, parseMeta } from './wire/peer-protocol.js';
 export {
-  fileNameSchema, joinSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  FOLDER_SEPARATOR, fileNameSchema, joinSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
   type CommitRequest, type LocateResult, type PeerView, type MeshState, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';

@@ -335,6 +335,7 @@ export class MdApp extends LitElement {
 
   private readonly onFileAction = (event: FileActionEvent): void => {
     const { name, size, action } = event.detail;
+    if (action === 'preview') return; // the preview dialog comes next
     if (action === 'download') {
       this.transfers.download(name, size);
       return;

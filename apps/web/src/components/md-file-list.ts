@@ -6,7 +6,8 @@ import type { FileSummary } from '@meshdrive/core';
 import { formatBytes, formatDate } from '../format.js';
 import { sharedStyles } from './shared-styles.js';
 
-export type FileActionEvent = CustomEvent<{ name: string; size: number; action: 'download' | 'delete' }>;
+export type FileActionEvent = CustomEvent<{ name: string; size: number; action: FileAction }>;
+export type FileAction = 'preview' | 'download' | 'delete';
 
 /** A delete needs a second press within this long. */
 const DELETE_CONFIRM_MS = 4_000;
@@ -73,6 +74,21 @@ export class MdFileList extends LitElement {
       }
       td.num {
         white-space: nowrap;
+      }
+      button.link {
+        font: inherit;
+        font-weight: 600;
+        color: inherit;
+        background: none;
+        border: none;
+        padding: 0;
+        text-align: left;
+        cursor: pointer;
+        word-break: break-word;
+      }
+      button.link:hover {
+        color: var(--accent);
+        text-decoration: underline;
       }
       td.actions {
         text-align: right;
@@ -193,7 +209,7 @@ export class MdFileList extends LitElement {
     const armed = this.armed === file.name;
     return html`
       <tr data-file=${file.name}>
-        <td class="name">${file.name}</td>
+        <td class="name"><button class="link" @click=${() => this.act(file, 'preview')} title="Preview ${file.name}">${file.name}</button></td>
         <td class="num" data-label="Size">${formatBytes(file.size)}</td>
         <td class="num" data-label="Version">v${file.version}</td>
         <td class="num" data-label="Stored">${formatDate(file.createdAt)}</td>
@@ -230,7 +246,7 @@ export class MdFileList extends LitElement {
     this.armed = null;
   };
 
-  private act(file: FileSummary, action: 'download' | 'delete'): void {
+  private act(file: FileSummary, action: FileAction): void {
     this.dispatchEvent(new CustomEvent('file-action', { detail: { name: file.name, size: file.size, action }, bubbles: true, composed: true }));
   }
 }

@@ -18,13 +18,21 @@ export type PeerStatus = 'online' | 'stale' | 'dead' | 'paused';
 
 const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-/** A file name: no control characters, no path tricks, at most 255 characters. */
+/** Folders in a name: `photos/2024/beach.jpg` is the file `beach.jpg` in the folder `photos/2024`. */
+export const FOLDER_SEPARATOR = '/';
+/**
+ * A file name: a relative path of parts joined by `/` (folders, as a folder upload keeps them),
+ * each part 1-255 characters and neither `.` nor `..`; no backslash, no control characters, no
+ * leading, trailing or doubled `/`; at most 1024 characters in all.
+ */
 export const fileNameSchema = z
   .string()
   .min(1, 'a file name cannot be empty')
-  .max(255, 'a file name has at most 255 characters')
-  .refine((name) => !/[\u0000-\u001f\u007f/\\]/.test(name), 'a file name cannot contain slashes or control characters')
-  .refine((name) => name !== '.' && name !== '..', 'a file name cannot be . or ..');
+  .max(1024, 'a file name has at most 1024 characters')
+  .refine((name) => !/[\u0000-\u001f\u007f\\]/.test(name), 'a file name cannot contain backslashes or control characters')
+  .refine((name) => !name.startsWith('/') && !name.endsWith('/') && !name.includes('//'), 'a file name cannot start or end with /, or have an empty folder')
+  .refine((name) => name.split('/').every((part) => part !== '.' && part !== '..'), 'no part of a file name can be . or ..')
+  .refine((name) => name.split('/').every((part) => part.length <= 255), 'each part of a file name has at most 255 characters');
 
 export const joinSchema = z.object({
   token: z.string().max(4096).optional(),
