@@ -138,7 +138,7 @@ describe('bad input', () => {
       ['commit with no holders', 'commit', { fileId: 'f', name: 'c.bin', baseVersion: 0, size: 1, ...layout, segments: [{ listHash: 'a'.repeat(64), size: 1, holders: [] }] }],
       ['commit over a path trick', 'commit', { fileId: 'f', name: '../precious.bin', baseVersion: 1, size: 0, ...layout, segments: [] }],
       ['remove with a number', 'remove', { name: 5 }],
-      ['remove of a/precious.bin', 'remove', { name: 'a/precious.bin' }],
+      ['remove of a/../precious.bin', 'remove', { name: 'a/../precious.bin' }],
       ['list with a string', 'list', 'everything'],
       ['status with a number', 'status', 42],
       ['signal with nothing', 'signal', {}],
