@@ -34,6 +34,9 @@ const STORE_MIB = Number(process.env.BENCH_STORE_MIB ?? 256);
 const PEERS = 3;
 const RSS_LIMIT_MIB = 150;
 const TARGET_RATIO = 0.7;
+const BENCH_USER = 'bench';
+/** A throwaway account on the bench's own throwaway master. */
+const BENCH_PASSWORD = 'bench password';
 
 const work = mkdtempSync(join(tmpdir(), 'meshdrive-bench-'));
 const children: ChildProcess[] = [];
@@ -81,16 +84,20 @@ function start(command: string, args: string[], env: Record<string, string> = {}
 async function rawChannel(url: string, relays: number, senders: number, mib: number): Promise<number> {
   const script = join(ROOT, 'tests/bench/raw-channel.ts');
   const started: ReturnType<typeof start>[] = [];
+  // Each run logs in afresh: an access token lives 15 minutes, the bench longer.
+  const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: BENCH_USER, password: BENCH_PASSWORD }) });
+  const token = ((await login.json()) as { accessToken: string }).accessToken;
+  const startHelper = (args: string[]): ReturnType<typeof start> => start(TS_NODE[0], [...TS_NODE.slice(1), script, ...args], { MESHDRIVE_TOKEN: token });
   try {
-    const receiver = start(TS_NODE[0], [...TS_NODE.slice(1), script, 'receive', url, String(senders)]);
+    const receiver = startHelper(['receive', url, String(senders)]);
     started.push(receiver);
     let next = (await receiver.line(/ready (\S+)/))[1]!;
     for (let i = 0; i < relays; i++) {
-      const relay = start(TS_NODE[0], [...TS_NODE.slice(1), script, 'relay', url, next]);
+      const relay = startHelper(['relay', url, next]);
       started.push(relay);
       next = (await relay.line(/ready (\S+)/))[1]!;
     }
-    const each = Array.from({ length: senders }, () => start(TS_NODE[0], [...TS_NODE.slice(1), script, 'send', url, next, String(mib / senders)]));
+    const each = Array.from({ length: senders }, () => startHelper(['send', url, next, String(mib / senders)]));
     started.push(...each);
     await Promise.all(each.map((sender) => sender.line(/sent (\S+)/)));
     const [, bytes, ms] = await receiver.line(/received (\d+) (\d+)/);
@@ -146,11 +153,14 @@ async function main(): Promise<void> {
   const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
   const peers = Array.from({ length: PEERS }, (_, i) => start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(work, `peer-${i}`)]));
   await Promise.all(peers.map((peer) => peer.line(/joined/)));
+  const account = { MESHDRIVE_HOME: join(work, 'home'), MESHDRIVE_PASSWORD: BENCH_PASSWORD };
+  const signup = start(CLI, ['signup', '--user', BENCH_USER, '--signal', url], account);
+  if ((await once(signup.child, 'exit'))[0] !== 0) throw new Error(`signup failed: ${signup.output()}`);
 
   /** Runs the real CLI; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
   const cli = async (args: string[]): Promise<{ seconds: number; peakRssMiB: number; peakAnonMiB: number; stdout: string }> => {
     // Executed as users run it (`meshdrive ...`), so its shebang's Node flags apply.
-    const run = start(CLI, [...args, '--signal', url], { MESHDRIVE_STATS: '1' });
+    const run = start(CLI, [...args, '--signal', url], { MESHDRIVE_STATS: '1', ...account });
     const [code] = (await once(run.child, 'exit')) as [number];
     if (code !== 0) throw new Error(`meshdrive ${args.join(' ')} failed: ${run.output()}`);
     const stats = JSON.parse(/^\{.*"peakRssMiB".*\}$/m.exec(run.output())![0]) as { seconds: number; peakRssMiB: number; peakAnonMiB: number };

@@ -16,7 +16,8 @@ const FINAL_FLAG_OFFSET = 3;
 const ANSWER = encodeFrame({ type: FrameType.Ok, requestId: 0xfffffff0 });
 const [role, url, target, mib] = process.argv.slice(2);
 const id = asPeerId(randomId());
-const master = new MasterConnection(url!, { role: 'client', id, kind: 'node' });
+// The bench logs in for it: MESHDRIVE_TOKEN is its access token.
+const master = new MasterConnection(url!, { role: 'client', id, kind: 'node', token: process.env.MESHDRIVE_TOKEN });
 await master.ready();
 const isFinal = (message: Uint8Array): boolean => message[FINAL_FLAG_OFFSET] === 1;
 

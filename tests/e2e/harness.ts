@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,10 +130,16 @@ export interface MeshOptions {
   masterArgs?: string[];
 }
 
+/** Every mesh's first user, signed up when it starts; the CLI runs logged in as them. */
+export const TEST_USER = 'tester';
+export const TEST_PASSWORD = 'correct horse battery';
+
 function cliEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.MESHDRIVE_SIGNAL;
   delete env.MESHDRIVE_TOKEN;
+  delete env.MESHDRIVE_HOME;
+  delete env.MESHDRIVE_PASSWORD;
   return env;
 }
 
@@ -142,6 +148,10 @@ export class TestMesh {
   readonly root: string;
   readonly masterDir: string;
   readonly filesDir: string;
+  /** MESHDRIVE_HOME of the CLI commands this mesh runs: where TEST_USER's session is kept. */
+  readonly home: string;
+  /** TEST_USER's access token, for /api/state and raw sockets. */
+  token = '';
   master!: Daemon;
   url = '';
   port = 0;
@@ -156,6 +166,7 @@ export class TestMesh {
     this.root = mkdtempSync(join(tmpdir(), 'meshdrive-e2e-'));
     this.masterDir = join(this.root, 'master');
     this.filesDir = join(this.root, 'files');
+    this.home = join(this.root, 'home');
     mkdirSync(this.filesDir);
     this.masterArgs = options.masterArgs ?? [];
   }
@@ -165,6 +176,7 @@ export class TestMesh {
     const mesh = new TestMesh(options);
     try {
       await mesh.startMaster();
+      await mesh.signUp();
       await Promise.all(Array.from({ length: options.peers ?? 3 }, () => mesh.startPeer()));
       await mesh.waitForOnline(mesh.peers.map((peer) => peer.id));
     } catch (error) {
@@ -183,6 +195,14 @@ export class TestMesh {
     this.port = Number(listenPort);
     await waitFor('the master to answer /healthz', async () => ((await fetch(`${this.url}/healthz`)).ok ? true : undefined));
     return daemon;
+  }
+
+  /** Signs TEST_USER up through the CLI, which keeps the session in this mesh's home. */
+  async signUp(): Promise<void> {
+    const result = await this.cli(['signup', '--user', TEST_USER]);
+    if (result.code !== 0) throw new Error(`signup failed: ${result.stderr}`);
+    const saved = JSON.parse(readFileSync(join(this.home, 'credentials.json'), 'utf8')) as { sessions: Record<string, { accessToken: string }> };
+    this.token = saved.sessions[this.url]!.accessToken;
   }
 
   /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. */
@@ -204,7 +224,7 @@ export class TestMesh {
   }
 
   async state(): Promise<MeshState> {
-    const response = await fetch(`${this.url}/api/state`);
+    const response = await fetch(`${this.url}/api/state`, { headers: { authorization: `Bearer ${this.token}` } });
     if (!response.ok) throw new Error(`/api/state answered ${response.status}`);
     return (await response.json()) as MeshState;
   }
@@ -227,7 +247,7 @@ export class TestMesh {
   /** Runs a one-shot CLI command against this mesh's master; `env` adds to its environment. */
   cli(args: string[], options: { signal?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
     const full = options.signal === false ? args : [...args, '--signal', this.url];
-    return runCli(full, this.root, options.timeoutMs, options.env);
+    return runCli(full, this.root, options.timeoutMs, { MESHDRIVE_HOME: this.home, MESHDRIVE_PASSWORD: TEST_PASSWORD, ...options.env });
   }
 
   /** Writes a local file of `size` random bytes (or the given bytes) and returns its path and contents. */
@@ -243,7 +263,7 @@ export class TestMesh {
   }
 
   /** A raw socket.io client joined as a node client, for requests the CLI never makes. */
-  rawSocket(auth: Record<string, unknown> = { role: 'client', id: randomId(), kind: 'node' }): Socket {
+  rawSocket(auth: Record<string, unknown> = { role: 'client', id: randomId(), kind: 'node', token: this.token }): Socket {
     const socket = io(this.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
     this.closers.push(() => socket.disconnect());
     return socket;
@@ -266,7 +286,7 @@ export class TestMesh {
   /** Opens a real WebRTC connection from this test process to `peerId`, through the master. */
   async dialPeer(peerId: string): Promise<{ rpc: RpcConnection; master: MasterConnection; pool: ConnectionPool }> {
     const id = asPeerId(randomId());
-    const master = new MasterConnection(this.url, { role: 'client', id, kind: 'node' });
+    const master = new MasterConnection(this.url, { role: 'client', id, kind: 'node', token: this.token });
     const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: nodeRtcEndpoints() });
     this.closers.push(() => {
       pool.close();

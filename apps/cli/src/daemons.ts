@@ -2,8 +2,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
-import { createMaster, MemoryDirectory, SqliteDirectory } from '@meshdrive/signal';
-import { signalUrl, token, UsageError, type CliValues } from './options.js';
+import { createMaster, MemoryDirectory, openAccounts, SqliteDirectory } from '@meshdrive/signal';
+import { signalUrl, UsageError, type CliValues } from './options.js';
 import { parseSize } from './sizes.js';
 
 const DEFAULT_CAPACITY = '10GiB';
@@ -66,6 +66,7 @@ function warnOfSmallUdpBuffers(): NodeRtcOptions['onUdpBuffers'] {
 export async function runMaster(values: CliValues): Promise<number> {
   if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
   keepRunningOnErrors();
+  const dataDir = resolve(values.data ?? '.meshdrive/master');
   const master = await createMaster({
     port: integer(values.port, 'port') ?? 7070,
     host: values.host ?? '127.0.0.1',
@@ -77,7 +78,8 @@ export async function runMaster(values: CliValues): Promise<number> {
     abandonAfterMs: integer(values['abandon-ms'], 'abandon-ms'),
     log: (line) => process.stdout.write(`${line}\n`),
     // Last, so bad options are refused before the directory is opened.
-    directory: values.volatile ? new MemoryDirectory() : new SqliteDirectory(resolve(values.data ?? '.meshdrive/master')),
+    accounts: await openAccounts(values.volatile ? undefined : dataDir),
+    directory: values.volatile ? new MemoryDirectory() : new SqliteDirectory(dataDir),
   });
   stopOnSignals(() => master.close());
   return -1;
@@ -97,7 +99,8 @@ export async function runPeer(values: CliValues): Promise<number> {
     createEndpoint: nodeRtcEndpoints({ onUdpBuffers: warnOfSmallUdpBuffers() }),
     kind: 'node',
     capacity,
-    token: token(values),
+    // A headless peer stores for the mesh, not for a user: it joins without a session (an explicit token still works).
+    token: values.token ?? process.env.MESHDRIVE_TOKEN,
     label: values.label,
   });
   const where = values.volatile ? 'memory (volatile)' : dataDir;

@@ -6,6 +6,7 @@ import { runMaster, runPeer } from './daemons.js';
 import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
 import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
 import { explain } from './messages.js';
+import { runLogin, runLogout, runSignup, runWhoami } from './account-commands.js';
 
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
@@ -17,10 +18,16 @@ Usage:
   meshdrive ls      [--json]                  list stored files
   meshdrive rm      NAME                      delete NAME and all its versions
   meshdrive status  [--json]                  show the peers and their health
+  meshdrive signup  --user NAME               make an account on the master and log in
+  meshdrive login   --user NAME               log in (the password: $MESHDRIVE_PASSWORD, else asked)
+  meshdrive logout                            end this machine's session on the master
+  meshdrive whoami                            who this machine is logged in as
 
 Options:
   --signal URL   the master (else $MESHDRIVE_SIGNAL, else ${DEFAULT_SIGNAL_URL})
-  --token TOKEN  access token (else $MESHDRIVE_TOKEN)
+  --token TOKEN  an access token to use instead of the logged-in session
+                 (else $MESHDRIVE_TOKEN); sessions are kept in $MESHDRIVE_HOME
+                 (default ~/.config/meshdrive), readable by you only
   --data DIR     where the master keeps its directory / a peer keeps its chunks
                  (defaults: ./.meshdrive/master and ./.meshdrive/peer)
   --volatile     keep chunks (peer) or the directory (master) in memory only; they
@@ -33,6 +40,7 @@ Options:
 Examples:
   meshdrive master --data ./.meshdrive/master
   meshdrive peer --data ./peer-a --capacity 5GiB
+  meshdrive signup --user ada
   meshdrive send ./photo.jpg && meshdrive receive photo.jpg --out /tmp/photo.jpg
 `;
 
@@ -59,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
     case 'ls': needs(0, 'no arguments'); return runLs(values);
     case 'rm': return runRm(needs(1, 'one NAME')[0]!, values);
     case 'status': needs(0, 'no arguments'); return runStatus(values);
+    case 'signup': needs(0, 'no arguments, and --user NAME'); return runSignup(values);
+    case 'login': needs(0, 'no arguments, and --user NAME'); return runLogin(values);
+    case 'logout': needs(0, 'no arguments'); return runLogout(values);
+    case 'whoami': needs(0, 'no arguments'); return runWhoami(values);
     default: throw new UsageError(`unknown command "${command}" (see meshdrive --help)`);
   }
 }

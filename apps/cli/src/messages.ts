@@ -7,11 +7,13 @@ import {
   ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, FrameError, FrameTooLargeError, InternalError, MasterUnreachableError,
   MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
-  UnauthorizedError, ValidationError, VersionConflictError,
+  UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
+  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
 const asIs: Sentence = (message) => message;
+const logInAgain: Sentence = (message) => `${message}; log in again (meshdrive login --user NAME)`;
 
 export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [InternalError.code]: (message) => `unexpected error: ${message}`,
@@ -35,8 +37,16 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [StoreClosedError.code]: asIs,
   [StoreError.code]: asIs,
   [QuotaExceededError.code]: (message) => `out of space: ${message}`,
-  [UnauthorizedError.code]: (message) => `${message} (check --token or MESHDRIVE_TOKEN)`,
+  [UnauthorizedError.code]: asIs,
   [SendExpiredError.code]: asIs,
+  [AuthRequiredError.code]: (message) => `${message} (meshdrive login --user NAME, or meshdrive signup --user NAME)`,
+  [BadCredentialsError.code]: asIs,
+  [UserExistsError.code]: (message) => `${message}; choose another name, or log in`,
+  [TokenExpiredError.code]: (message) => `${message}: log in again (meshdrive login --user NAME)`,
+  [TokenInvalidError.code]: logInAgain,
+  [TokenAlgorithmError.code]: logInAgain,
+  [TokenSignatureError.code]: logInAgain,
+  [TokenClaimsError.code]: logInAgain,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

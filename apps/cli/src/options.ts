@@ -1,6 +1,7 @@
 /** Command-line options shared by every command, and where the master's URL comes from. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MeshError } from '@meshdrive/core';
+import { MeshError, type TokenSource } from '@meshdrive/core';
+import { accessTokenFor } from './credentials.js';
 
 export const DEFAULT_SIGNAL_URL = 'http://127.0.0.1:7070';
 
@@ -11,6 +12,7 @@ export class UsageError extends MeshError {
 const OPTIONS = {
   signal: { type: 'string' },
   token: { type: 'string' },
+  user: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   data: { type: 'string' },
@@ -43,7 +45,9 @@ export function signalUrl(values: CliValues): string {
   return values.signal ?? process.env.MESHDRIVE_SIGNAL ?? DEFAULT_SIGNAL_URL;
 }
 
-export function token(values: CliValues): string | undefined {
-  return values.token ?? process.env.MESHDRIVE_TOKEN;
+/** An access token given outright, else the saved session's (refreshed when due); undefined when logged out. */
+export function token(values: CliValues): TokenSource {
+  const given = values.token ?? process.env.MESHDRIVE_TOKEN;
+  return given ?? (() => accessTokenFor(signalUrl(values)));
 }
 

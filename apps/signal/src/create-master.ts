@@ -9,9 +9,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { systemClock, type Clock, type MeshState } from '@meshdrive/core';
+import { AuthRequiredError, systemClock, type Clock, type JoinRequest, type MeshState } from '@meshdrive/core';
 import type { Directory } from './directory/directory.js';
-import { Gateway, type MasterServer } from './gateway.js';
+import { openAccounts, type Accounts } from './accounts/accounts.js';
+import { Gateway, type MasterServer, type Principal } from './gateway.js';
 import { httpRoutes } from './http.js';
 import { AbandonedSweep } from './services/abandoned-sweep.js';
 import { Catalogue } from './services/catalogue.js';
@@ -31,16 +32,16 @@ const ABANDON_AFTER_MS = 60 * 60_000;
 const MAX_OPEN_SEND_MS = 24 * 60 * 60_000;
 /** Largest socket.io message accepted: a commit of a 4 GiB file's manifest fits comfortably. */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
-/** Until accounts arrive, every file belongs to this owner. */
-const DEFAULT_OWNER = 'public';
 
 export interface MasterOptions {
   /** Where files, versions, holders and peers are kept; the master closes it when it closes. */
   directory: Directory;
   /** The master only reads the time. */
   clock?: Pick<Clock, 'now'>;
-  /** Maps a handshake token to the owner it acts for; the seam for accounts. */
-  authenticate?: (token: string | undefined) => Promise<string>;
+  /** Users, passwords and sessions, closed with the master; a volatile set with a fresh signing key when absent. */
+  accounts?: Accounts;
+  /** Who a join acts for; by default the user its access token names (see accountsAuthentication). */
+  authenticate?: (join: JoinRequest) => Promise<Principal>;
   log?: (line: string) => void;
   port?: number;
   host?: string;
@@ -74,7 +75,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const leases = new MemorySendLeases({ graceMs: abandonAfterMs, maxOpenMs: Math.max(MAX_OPEN_SEND_MS, abandonAfterMs) });
 
   // Routes first: socket.io then takes over its own path on the same server.
-  const http = createServer(httpRoutes({ webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: () => meshState() }));
+  const accounts = options.accounts ?? (await openAccounts(undefined, { clock }));
+  const http = createServer(httpRoutes({ webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), accounts }));
   const io: MasterServer = new Server(http, { maxHttpBufferSize: MAX_EVENT_BYTES, serveClient: false, cors: { origin: true } });
   const registry: PeerRegistry = new PeerRegistry({
     membership,
@@ -87,11 +89,12 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const placement = new Placement({ directory, registry, leases, clock, replication, log });
   const catalogue = new Catalogue({ directory, registry, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
-  const meshState = async (owner?: string): Promise<MeshState> => {
-    const { files, atRisk } = await catalogue.overview(owner);
+  /** The mesh as `owner` sees it: null sees no files, undefined (the operator, in process) every owner's. */
+  const meshState = async (owner?: string | null): Promise<MeshState> => {
+    const { files, atRisk } = await catalogue.overview(owner ?? undefined);
     return {
       peers: await registry.peerViews(atRisk),
-      files,
+      files: owner === null ? [] : files,
       ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
       replication,
     };
@@ -100,7 +103,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
   const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState }, {
-    authenticate: options.authenticate ?? (() => Promise.resolve(DEFAULT_OWNER)),
+    authenticate: options.authenticate ?? accountsAuthentication(accounts),
+    clock,
     heartbeatTimeoutMs: deadAfterMs,
     log,
   });
@@ -122,6 +126,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     clearInterval(abandonSweep);
     await io.close();
     await directory.close();
+    await accounts.close();
     throw error;
   }
   const address = http.address() as AddressInfo;
@@ -138,6 +143,23 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
       clearInterval(abandonSweep);
       await io.close();
       await directory.close();
+      await accounts.close();
     },
+  };
+}
+
+/**
+ * Joins as accounts allow them: a token names its user, whose files the socket may touch until
+ * the token expires; a headless storage peer may join without one and touches no file; anyone
+ * else is refused.
+ */
+export function accountsAuthentication(accounts: Accounts): (join: JoinRequest) => Promise<Principal> {
+  return async (join) => {
+    if (join.token !== undefined) {
+      const claims = await accounts.verify(join.token);
+      return { owner: claims.user, expiresAt: claims.expiresAt };
+    }
+    if (join.role === 'peer' && join.kind === 'node') return { owner: null, expiresAt: null };
+    throw new AuthRequiredError();
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { Server, Socket } from 'socket.io';
 import {
+  AuthRequiredError,
   asPeerId,
   commitSchema,
   emptySchema,
@@ -25,6 +26,7 @@ import {
   ValidationError,
   type Ack,
   type ClientToServerEvents,
+  type Clock,
   type JoinRequest,
   type MeshState,
   type PeerId,
@@ -39,10 +41,20 @@ import type { Placement } from './services/placement.js';
 const DROP_ACK_TIMEOUT_MS = 30_000;
 /** How long a peer has to answer the master's question about its old pins. */
 const PIN_REPORT_TIMEOUT_MS = 30_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface SocketData {
   join: JoinRequest;
-  owner: string;
+  principal: Principal;
+}
+
+/**
+ * Who a socket acts for: `owner` is the user whose files it may touch (null for a headless
+ * storage peer, which touches none), and its session ends at `expiresAt` (null: never).
+ */
+export interface Principal {
+  owner: string | null;
+  expiresAt: number | null;
 }
 
 export type MasterServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -52,13 +64,14 @@ export interface GatewayServices {
   registry: PeerRegistry;
   placement: Placement;
   catalogue: Catalogue;
-  /** The mesh as `owner` sees it. */
-  meshState: (owner: string) => Promise<MeshState>;
+  /** The mesh as `owner` sees it: its files, every peer; null sees no files. */
+  meshState: (owner: string | null) => Promise<MeshState>;
 }
 
 export interface GatewayOptions {
-  /** Maps a handshake token to the owner it acts for; the seam for accounts. */
-  authenticate: (token: string | undefined) => Promise<string>;
+  /** Who a join acts for, or a typed error refusing it (AuthRequiredError, TokenExpiredError…). */
+  authenticate: (join: JoinRequest) => Promise<Principal>;
+  clock: Pick<Clock, 'now'>;
   /** How long a heartbeat may go unanswered (the dead timeout). */
   heartbeatTimeoutMs: number;
   log: (line: string) => void;
@@ -100,10 +113,10 @@ export class Gateway {
       next(Object.assign(new Error('invalid join: ' + (parsed.error.issues[0]?.message ?? 'malformed')), { data: toErrorPayload(new ValidationError('invalid join request')) }));
       return;
     }
-    this.options.authenticate(parsed.data.token).then(
-      (owner) => {
+    this.options.authenticate(parsed.data).then(
+      (principal) => {
         socket.data.join = parsed.data;
-        socket.data.owner = owner;
+        socket.data.principal = principal;
         next();
       },
       (error: unknown) => next(Object.assign(new Error('unauthorized'), { data: toErrorPayload(error instanceof MeshError ? error : new UnauthorizedError()) })),
@@ -135,29 +148,47 @@ export class Gateway {
       if (join.role === 'peer') registry.disconnected(id).catch(report('record a disconnect'));
       if (paused) registry.setPaused(paused, false).catch(report('record the end of a pause'));
     });
+    this.endAtExpiry(socket);
     this.answerRequests(socket, id);
+  }
+
+  /** A socket lives no longer than its token: at expiry it is told, then closed, and rejoins with a fresh token. */
+  private endAtExpiry(socket: MasterSocket): void {
+    const { expiresAt } = socket.data.principal;
+    if (expiresAt === null) return;
+    // setTimeout's limit is 2^31-1 ms; tokens live minutes, but a clock far off must not fire at once.
+    const timer = setTimeout(() => {
+      socket.emit('session-expired');
+      socket.disconnect(true);
+    }, Math.min(Math.max(0, expiresAt - this.options.clock.now()), MAX_TIMER_MS));
+    socket.on('disconnect', () => clearTimeout(timer));
   }
 
   /** One line per request event: parse with its schema, call a service, acknowledge. */
   private answerRequests(socket: MasterSocket, id: PeerId): void {
     const { placement, catalogue, meshState } = this.services;
-    const owner = socket.data.owner;
+    // A headless storage peer acts for no one: it relays signaling and answers the master, and touches no file.
+    const owned = socket.data.principal.owner;
+    const ownerOf = (): string => {
+      if (owned === null) throw new AuthRequiredError('this connection is a storage peer, not a user: log in to use files');
+      return owned;
+    };
     socket.on('signal', (payload, ack) => answer(ack, () => this.relay(id, parseMeta(signalRelaySchema, payload, 'signal'))));
-    socket.on('place', (payload, ack) => answer(ack, () => placement.place(id, owner, parseMeta(placeSchema, payload, 'place request'))));
-    socket.on('commit', (payload, ack) => answer(ack, () => placement.commit(id, owner, parseMeta(commitSchema, payload, 'commit'))));
-    socket.on('locate', (payload, ack) => answer(ack, () => catalogue.locate(owner, parseMeta(locateSchema, payload, 'locate request'))));
+    socket.on('place', (payload, ack) => answer(ack, () => placement.place(id, ownerOf(), parseMeta(placeSchema, payload, 'place request'))));
+    socket.on('commit', (payload, ack) => answer(ack, () => placement.commit(id, ownerOf(), parseMeta(commitSchema, payload, 'commit'))));
+    socket.on('locate', (payload, ack) => answer(ack, () => catalogue.locate(ownerOf(), parseMeta(locateSchema, payload, 'locate request'))));
     socket.on('list', (payload, ack) => answer(ack, () => {
       parseMeta(emptySchema, payload ?? {}, 'list request');
-      return catalogue.list(owner);
+      return catalogue.list(ownerOf());
     }));
     socket.on('remove', (payload, ack) => answer(ack, async () => {
-      const { removed, drops } = await catalogue.remove(owner, parseMeta(nameSchema, payload, 'remove request').name);
+      const { removed, drops } = await catalogue.remove(ownerOf(), parseMeta(nameSchema, payload, 'remove request').name);
       for (const drop of drops) this.deliverDrops(drop.peer);
       return { removed };
     }));
     socket.on('status', (payload, ack) => answer(ack, () => {
       parseMeta(emptySchema, payload ?? {}, 'status request');
-      return meshState(owner);
+      return meshState(owned);
     }));
   }
 

@@ -1,18 +1,24 @@
 /**
- * The master's HTTP routes: `/healthz`, `/api/state` (the mesh view as JSON), and the built web
- * app at every other path, or a placeholder page while it is not built.
+ * The master's HTTP routes: `/healthz`, `/api/state` (the mesh view as JSON: every peer, and the
+ * files of the user whose `Authorization: Bearer` token comes with it), the account endpoints
+ * (account-routes.ts), and the built web app at every other path, or a placeholder page while
+ * it is not built.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import sirv from 'sirv';
 import { toErrorPayload, type MeshState } from '@meshdrive/core';
+import type { Accounts } from './accounts/accounts.js';
+import { ACCOUNT_PATHS, answerAccountRoute, bearerUser, sendJson, statusOf } from './accounts/account-routes.js';
 import { placeholderPage } from './placeholder.js';
 
 export interface HttpRoutesOptions {
   /** Built web app to serve at `/`; a placeholder page is served while it is absent. */
   webRoot?: string;
   onlinePeers: () => Promise<number>;
-  state: () => Promise<MeshState>;
+  /** The mesh as `owner` sees it (null: no one's files). */
+  state: (owner: string | null) => Promise<MeshState>;
+  accounts: Accounts;
 }
 
 export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -31,8 +37,12 @@ export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessag
       return;
     }
     if (path === '/api/state') {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(JSON.stringify(await options.state()));
+      const claims = await bearerUser(options.accounts, request);
+      sendJson(response, 200, await options.state(claims?.user ?? null));
+      return;
+    }
+    if (path !== undefined && ACCOUNT_PATHS.has(path)) {
+      await answerAccountRoute(options.accounts, path, request, response);
       return;
     }
     const web = webApp();
@@ -46,8 +56,7 @@ export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessag
 
   return (request, response) => {
     route(request, response).catch((error: unknown) => {
-      response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(toErrorPayload(error)));
+      sendJson(response, statusOf(error), toErrorPayload(error));
     });
   };
 }

@@ -12,3 +12,6 @@ export { createMaster, type Master, type MasterOptions } from './create-master.j
 export type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory/directory.js';
 export { MemoryDirectory } from './directory/memory-directory.js';
 export { SqliteDirectory } from './directory/sqlite-directory.js';
+export { Accounts, openAccounts } from './accounts/accounts.js';
+export { accountsAuthentication } from './create-master.js';
+export type { Principal } from './gateway.js';

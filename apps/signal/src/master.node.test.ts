@@ -7,6 +7,7 @@ import { io, type Socket } from 'socket.io-client';
 import { randomId } from '@meshdrive/core';
 import { createMaster, type Master } from './create-master.js';
 import { MemoryDirectory } from './directory/memory-directory.js';
+import { signUp } from './accounts/test-accounts.js';
 
 const ACK_TIMEOUT_MS = 2_000;
 
@@ -16,7 +17,8 @@ describe('master request handlers', () => {
 
   beforeAll(async () => {
     master = await createMaster({ directory: new MemoryDirectory(), port: 0, host: '127.0.0.1' });
-    socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node' }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const { accessToken } = await signUp(master.url, 'ada');
+    socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node', token: accessToken }, transports: ['websocket'], reconnection: false, forceNew: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', reject);

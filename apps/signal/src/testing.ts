@@ -8,3 +8,4 @@
  */
 export { runDirectoryTests, type DirectoryFactory } from './directory/directory-acceptance.js';
 export { rewriteAsLegacyDirectory, writeLegacyDirectory, type LegacyDirectory, type LegacyManifest } from './directory/legacy-layout.js';
+export { signUp } from './accounts/test-accounts.js';

@@ -6,7 +6,8 @@ import {
   ChunkCorruptError, ChunkNotFoundError, FileNotFoundError, FrameError, FrameTooLargeError, InternalError, MasterUnreachableError,
   MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
-  UnauthorizedError, ValidationError, VersionConflictError,
+  UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
+  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -43,6 +44,14 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [StoreError.code]: (error) => again(`A peer’s storage failed (${error.message}). Retry.`),
   [UnauthorizedError.code]: (error) => final(`${capitalize(error.message)}.`),
   [SendExpiredError.code]: (error) => again(capitalize(error.message)),
+  [AuthRequiredError.code]: () => final('Log in first: this mesh keeps each person’s files private.'),
+  [BadCredentialsError.code]: () => final('Wrong user name or password.'),
+  [UserExistsError.code]: (error) => final(`${capitalize(error.message)}: choose another name, or log in.`),
+  [TokenExpiredError.code]: () => final('Your session has ended. Log in again.'),
+  [TokenInvalidError.code]: () => final('Your session is no longer valid. Log in again.'),
+  [TokenAlgorithmError.code]: () => final('Your session token was not made by this mesh. Log in again.'),
+  [TokenSignatureError.code]: () => final('Your session token was not signed by this mesh. Log in again.'),
+  [TokenClaimsError.code]: () => final('Your session token is for another service. Log in again.'),
 };
 
 /** Codes the table explains, so a test can check every error class has its sentence. */

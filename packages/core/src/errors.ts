@@ -142,13 +142,57 @@ export class SendExpiredError extends MeshError {
   }
 }
 
+/** The master needs an account and the request carried no access token. */
+export class AuthRequiredError extends MeshError {
+  static override readonly code = 'ERR_AUTH_REQUIRED';
+  constructor(message = 'this master needs an account: sign in first') {
+    super(message);
+  }
+}
+/** Sign-in refused: the same answer for an unknown user and a wrong password, so names cannot be probed. */
+export class BadCredentialsError extends MeshError {
+  static override readonly code = 'ERR_BAD_CREDENTIALS';
+  constructor() {
+    super('wrong user name or password');
+  }
+}
+export class UserExistsError extends MeshError {
+  static override readonly code = 'ERR_USER_EXISTS';
+  constructor(user: string) {
+    super(`the user name "${user}" is taken`);
+  }
+}
+export class TokenExpiredError extends MeshError {
+  static override readonly code = 'ERR_TOKEN_EXPIRED';
+  constructor(what = 'access token') {
+    super(`the ${what} has expired`);
+  }
+}
+/** Not a token this master issued: malformed, unknown or revoked. */
+export class TokenInvalidError extends MeshError {
+  static override readonly code = 'ERR_TOKEN_INVALID';
+}
+/** A token signed with an algorithm other than the one pinned (`none` included). */
+export class TokenAlgorithmError extends MeshError {
+  static override readonly code = 'ERR_TOKEN_ALGORITHM';
+}
+/** A token whose signature is not the master's: forged, altered or signed with another key. */
+export class TokenSignatureError extends MeshError {
+  static override readonly code = 'ERR_TOKEN_SIGNATURE';
+}
+/** A token issued by someone else or for another service (issuer or audience). */
+export class TokenClaimsError extends MeshError {
+  static override readonly code = 'ERR_TOKEN_CLAIMS';
+}
+
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
 export const ERROR_CLASSES: readonly ErrorClass[] = [
   InternalError, ValidationError, ProtocolError, FrameError, FrameTooLargeError, ChunkCorruptError, ChunkNotFoundError,
   SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
-  QuotaExceededError, UnauthorizedError, SendExpiredError,
+  QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
+  TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

@@ -8,7 +8,8 @@ export {
   MeshError, InternalError, ValidationError, ProtocolError, FrameError, FrameTooLargeError, ChunkCorruptError, ChunkNotFoundError,
   SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
-  QuotaExceededError, UnauthorizedError, SendExpiredError,
+  QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
+  TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
@@ -33,9 +34,9 @@ export { identityCodec, type SegmentCodec } from './codec/segment-codec.js';
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';
 export { FrameType, parseMeta } from './wire/peer-protocol.js';
 export {
-  FOLDER_SEPARATOR, fileNameSchema, joinSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  FOLDER_SEPARATOR, fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, joinSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
-  type CommitRequest, type LocateResult, type PeerView, type MeshState, type ServerToClientEvents, type ClientToServerEvents,
+  type CommitRequest, type LocateResult, type PeerView, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';
 
 // Stores: the interface every chunk store implements, and the in-memory one.
@@ -45,7 +46,7 @@ export { MemoryStore } from './stores/memory-store.js';
 // Transport: request/reply over a data channel, the connection pool, the master connection.
 export { RpcConnection, type IncomingRequest, type RequestHandler } from './transport/rpc.js';
 export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
-export { MasterConnection } from './transport/master-connection.js';
+export { MasterConnection, type TokenSource } from './transport/master-connection.js';
 
 // Peer: a storage peer and its life on the mesh.
 export { StoragePeer } from './peer/storage-peer.js';

@@ -7,7 +7,7 @@ import type { Layout } from '../chunking/layout.js';
 import type { Hasher } from '../codec/hasher.js';
 import { asPeerId, randomId, type PeerId } from '../ids.js';
 import { followPeerHealth } from '../peer/mesh-peer.js';
-import { MasterConnection } from '../transport/master-connection.js';
+import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
 import type { PeerKind } from '../wire/signal-protocol.js';
 import { createClient } from './create-client.js';
@@ -18,7 +18,7 @@ export interface ClientLinkOptions {
   kind: PeerKind;
   createEndpoint: RtcEndpointFactory;
   hasher: Hasher;
-  token?: string;
+  token?: TokenSource;
   label?: string;
   layout?: Layout;
   /** This client is the tab whose storage peer (this id) stopped contributing: the mesh shows that peer as paused. */

@@ -2,11 +2,12 @@
 import type { Layout } from '../chunking/layout.js';
 import { nodeHasher } from '../codec/hasher.node.js';
 import { nodeRtcEndpoints } from '../transport/webrtc.node.js';
+import type { TokenSource } from '../transport/master-connection.js';
 import { openClientLink, type ClientLink } from './client-link.js';
 
 export type ConnectedClient = ClientLink;
 
-export async function connectClient(options: { signalUrl: string; token?: string; layout?: Layout; connectTimeoutMs?: number }): Promise<ConnectedClient> {
+export async function connectClient(options: { signalUrl: string; token?: TokenSource; layout?: Layout; connectTimeoutMs?: number }): Promise<ConnectedClient> {
   const link = openClientLink({ ...options, kind: 'node', createEndpoint: nodeRtcEndpoints(), hasher: nodeHasher });
   try {
     await link.master.ready(options.connectTimeoutMs);

@@ -5,7 +5,7 @@
  */
 import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
-import { MasterConnection } from '../transport/master-connection.js';
+import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
 import type { PeerKind } from '../wire/signal-protocol.js';
 import { loadPeerId } from './identity.js';
 import { StoragePeer } from './storage-peer.js';
@@ -23,7 +23,7 @@ export interface MeshPeerOptions {
   kind: PeerKind;
   /** Bytes offered to the mesh. */
   capacity: number;
-  token?: string;
+  token?: TokenSource;
   label?: string;
 }
 

@@ -30,19 +30,37 @@ type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal'>;
 type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
 type ValueOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Reply<infer T> ? T : never;
 
+/**
+ * The access token to join with: a fixed one, or a function asked at every (re)connect, so a
+ * long-lived line rejoins with a fresh token after the master ends its session at expiry.
+ */
+export type TokenSource = string | (() => Promise<string | undefined>);
+
 export class MasterConnection implements Signaling, MasterPort {
   readonly url: string;
   readonly selfId: PeerId;
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
-  constructor(url: string, join: JoinRequest & { id: PeerId }) {
+  constructor(url: string, join: Omit<JoinRequest, 'token'> & { id: PeerId; token?: TokenSource }) {
     this.url = url;
     this.selfId = join.id;
+    const { token, ...fields } = join;
     this.socket = io(url, {
-      auth: join,
+      auth: (send) => {
+        const current = typeof token === 'function' ? token() : Promise.resolve(token);
+        // A token that cannot be had (refresh refused) joins without one: the master's refusal then says why.
+        current.then((value) => send({ ...fields, token: value }), () => send(fields));
+      },
       transports: ['websocket'],
       reconnectionDelay: 250,
       reconnectionDelayMax: 2000,
+    });
+    // The master ends a session whose token expired; come back at once with a fresh one.
+    let expired = false;
+    this.socket.on('session-expired', () => (expired = true));
+    this.socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect' && expired) this.socket.connect();
+      expired = false;
     });
   }
 

@@ -34,6 +34,33 @@ export const fileNameSchema = z
   .refine((name) => name.split('/').every((part) => part !== '.' && part !== '..'), 'no part of a file name can be . or ..')
   .refine((name) => name.split('/').every((part) => part.length <= 255), 'each part of a file name has at most 255 characters');
 
+/**
+ * A user name: 1-32 of a-z, 0-9, `.`, `_` and `-`, starting with a letter or digit. Lower case
+ * only, so two accounts never differ by case or by look-alike letters.
+ */
+export const userNameSchema = z
+  .string()
+  .min(1, 'a user name cannot be empty')
+  .max(32, 'a user name has at most 32 characters')
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a user name is lower-case letters, digits, ".", "_" and "-", starting with a letter or digit');
+export const MIN_PASSWORD_LENGTH = 8;
+export const passwordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(1024, 'a password has at most 1024 characters');
+export const credentialsSchema = z.object({ user: userNameSchema, password: passwordSchema });
+export const refreshSchema = z.object({ refreshToken: z.string().min(1).max(200) });
+
+/** What signing up, logging in or refreshing returns: a short-lived access token and a refresh token used once. */
+export interface AuthSession {
+  user: string;
+  accessToken: string;
+  /** Epoch ms. */
+  accessExpiresAt: number;
+  refreshToken: string;
+  refreshExpiresAt: number;
+}
+
 export const joinSchema = z.object({
   token: z.string().max(4096).optional(),
   role: z.enum(['peer', 'client']),
@@ -165,6 +192,8 @@ export interface ServerToClientEvents {
   abandoned: (order: { lists: string[]; olderThanMs: number }) => void;
   /** `connected: false` means its socket to the master closed: its process is likely gone. */
   'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
+  /** This socket's access token expired: the master closes it next, and the client rejoins with a fresh token. */
+  'session-expired': () => void;
 }
 
 export interface ClientToServerEvents {

@@ -1,0 +1,23 @@
+/** The master's account endpoints over HTTP, their refusals rebuilt as Meshdrive's typed errors. */
+import { fromErrorPayload, MasterUnreachableError, ProtocolError, type ErrorPayload } from '@meshdrive/core';
+
+const ACCOUNT_REQUEST_TIMEOUT_MS = 15_000;
+
+export async function postJson<T>(url: string, path: string, body: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(ACCOUNT_REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new MasterUnreachableError(url, error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+  }
+  const value = (await response.json().catch(() => undefined)) as unknown;
+  if (response.ok) return value as T;
+  const payload = value as Partial<ErrorPayload> | undefined;
+  if (typeof payload?.code === 'string' && typeof payload.message === 'string') throw fromErrorPayload(payload as ErrorPayload);
+  throw new ProtocolError(`the master answered ${path} with HTTP ${response.status}`);
+}

@@ -1,0 +1,91 @@
+/**
+ * Accounts as a service: sign up, log in, refresh and log out, and the check every socket's
+ * token goes through. Passwords are kept as Argon2id hashes (OWASP's parameters: 19 MiB, two
+ * passes); a refresh token is random, stored as its SHA-256, used once and replaced at each
+ * refresh. Pure logic over a store, a token authority and a clock.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
+import { BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AuthSession, type Clock } from '@meshdrive/core';
+import type { AccountStore } from './account-store.js';
+import { MemoryAccountStore } from './memory-account-store.js';
+import { SqliteAccountStore } from './sqlite-account-store.js';
+import { TokenAuthority, type AccessClaims } from './tokens.js';
+
+/** Argon2id (the library's enum is a const enum, which isolated modules cannot read: 2 is Argon2id). */
+const ARGON2: Argon2Options = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+export const ACCESS_LIFETIME_MS = 15 * 60_000;
+export const REFRESH_LIFETIME_MS = 30 * 24 * 60 * 60_000;
+
+export interface AccountsOptions {
+  store: AccountStore;
+  tokens: TokenAuthority;
+  clock: Pick<Clock, 'now'>;
+  accessLifetimeMs?: number;
+  refreshLifetimeMs?: number;
+}
+
+export class Accounts {
+  /** Verified against when the user does not exist, so a wrong name costs as long as a wrong password. */
+  private readonly decoy = hash('not a password of anyone', ARGON2);
+
+  constructor(private readonly options: AccountsOptions) {}
+
+  /** Names and passwords come checked by the caller's schema (credentialsSchema). */
+  async signup(user: string, password: string): Promise<AuthSession> {
+    const passwordHash = await hash(password, ARGON2);
+    if (!(await this.options.store.createUser({ user, passwordHash, createdAt: this.options.clock.now() }))) throw new UserExistsError(user);
+    return this.session(user);
+  }
+
+  async login(user: string, password: string): Promise<AuthSession> {
+    const record = await this.options.store.findUser(user);
+    const matches = await verify(record?.passwordHash ?? (await this.decoy), password);
+    if (!record || !matches) throw new BadCredentialsError();
+    return this.session(user);
+  }
+
+  /** A new session for the refresh token's user; the token itself is spent. */
+  async refresh(refreshToken: string): Promise<AuthSession> {
+    const record = await this.options.store.takeRefresh(digest(refreshToken));
+    if (!record) throw new TokenInvalidError('the refresh token is unknown or already used: log in again');
+    if (record.expiresAt <= this.options.clock.now()) throw new TokenExpiredError('refresh token');
+    return this.session(record.user);
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.options.store.takeRefresh(digest(refreshToken));
+  }
+
+  verify(accessToken: string): Promise<AccessClaims> {
+    return this.options.tokens.verifyAccess(accessToken);
+  }
+
+  close(): Promise<void> {
+    return this.options.store.close();
+  }
+
+  private async session(user: string): Promise<AuthSession> {
+    const now = this.options.clock.now();
+    const access = await this.options.tokens.issueAccess(user, this.options.accessLifetimeMs ?? ACCESS_LIFETIME_MS);
+    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshExpiresAt = now + (this.options.refreshLifetimeMs ?? REFRESH_LIFETIME_MS);
+    await this.options.store.dropExpired(now);
+    await this.options.store.saveRefresh(digest(refreshToken), { user, expiresAt: refreshExpiresAt });
+    return { user, accessToken: access.token, accessExpiresAt: access.expiresAt, refreshToken, refreshExpiresAt };
+  }
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Accounts kept in `dataDir` (accounts.db and the signing key), or in memory for a volatile master. */
+export async function openAccounts(
+  dataDir: string | undefined,
+  options: Partial<Pick<AccountsOptions, 'clock' | 'accessLifetimeMs' | 'refreshLifetimeMs'>> = {},
+): Promise<Accounts> {
+  const clock = options.clock ?? systemClock;
+  const tokens = await TokenAuthority.open(dataDir, clock);
+  return new Accounts({ ...options, store: dataDir === undefined ? new MemoryAccountStore() : new SqliteAccountStore(dataDir), tokens, clock });
+}

@@ -1,0 +1,105 @@
+/**
+ * The master's signing key and the access tokens it issues: short-lived JWTs signed with
+ * Ed25519 (`EdDSA`, the only algorithm accepted), naming the user in `sub`, with issuer,
+ * audience and expiry checked on every use. The same key will sign the tickets peers check, so
+ * its public half is what peers receive on join. The key lives in the master's data directory,
+ * readable by its owner only; a volatile master makes a new one each run.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { TokenAlgorithmError, TokenClaimsError, TokenExpiredError, TokenInvalidError, TokenSignatureError, type Clock } from '@meshdrive/core';
+
+export const TOKEN_ALGORITHM = 'EdDSA';
+export const TOKEN_ISSUER = 'meshdrive-master';
+/** What an access token is for; tickets for the data channels will carry their own audience. */
+export const ACCESS_AUDIENCE = 'meshdrive:access';
+const KEY_FILE = 'master-key.jwk';
+
+export interface AccessClaims {
+  user: string;
+  /** Epoch ms when the token stops being accepted. */
+  expiresAt: number;
+}
+
+export class TokenAuthority {
+  private constructor(
+    private readonly privateKey: CryptoKey,
+    readonly publicJwk: JWK,
+    private readonly publicKey: CryptoKey,
+    private readonly clock: Pick<Clock, 'now'>,
+  ) {}
+
+  /** The key in `dataDir` (made on first use, mode 0600), or a fresh one kept in memory when `dataDir` is undefined. */
+  static async open(dataDir: string | undefined, clock: Pick<Clock, 'now'>): Promise<TokenAuthority> {
+    const privateJwk = dataDir === undefined ? await newPrivateJwk() : await loadOrCreate(join(dataDir, KEY_FILE));
+    const { d: _secret, ...publicJwk } = privateJwk;
+    const [privateKey, publicKey] = await Promise.all([importJWK(privateJwk, TOKEN_ALGORITHM), importJWK(publicJwk, TOKEN_ALGORITHM)]);
+    return new TokenAuthority(privateKey as CryptoKey, publicJwk, publicKey as CryptoKey, clock);
+  }
+
+  async issueAccess(user: string, lifetimeMs: number): Promise<{ token: string; expiresAt: number }> {
+    const now = this.clock.now();
+    const expiresAt = now + lifetimeMs;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' })
+      .setSubject(user)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(ACCESS_AUDIENCE)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(expiresAt / 1000))
+      .sign(this.privateKey);
+    return { token, expiresAt: Math.floor(expiresAt / 1000) * 1000 };
+  }
+
+  /** The user an access token names, or the typed error saying why it is refused. */
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: TOKEN_ISSUER,
+        audience: ACCESS_AUDIENCE,
+        requiredClaims: ['sub', 'exp'],
+        currentDate: new Date(this.clock.now()),
+      });
+      return { user: payload.sub!, expiresAt: payload.exp! * 1000 };
+    } catch (error) {
+      throw tokenError(error);
+    }
+  }
+}
+
+/** jose's failures as Meshdrive's typed errors, one per way a token can be wrong. */
+function tokenError(error: unknown): Error {
+  if (error instanceof errors.JWTExpired) return new TokenExpiredError();
+  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenAlgorithmError(`the access token is not signed with ${TOKEN_ALGORITHM}`);
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenSignatureError('the access token is not signed by this master');
+  if (error instanceof errors.JWTClaimValidationFailed && (error.claim === 'aud' || error.claim === 'iss')) {
+    return new TokenClaimsError(`the access token was issued for another service (its ${error.claim === 'aud' ? 'audience' : 'issuer'} is wrong)`);
+  }
+  return new TokenInvalidError(`the access token is malformed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+async function newPrivateJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
+  return exportJWK(privateKey);
+}
+
+async function loadOrCreate(path: string): Promise<JWK> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const jwk = await newPrivateJwk();
+  await mkdir(join(path, '..'), { recursive: true });
+  // `wx`: two masters starting on one directory cannot both write a key; the loser reads the winner's.
+  try {
+    await writeFile(path, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return JSON.parse(await readFile(path, 'utf8')) as JWK;
+    throw error;
+  }
+  await chmod(path, 0o600);
+  return jwk;
+}
