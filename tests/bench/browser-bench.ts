@@ -16,6 +16,7 @@ import {
   buildWebApp,
   downloadThroughUi,
   joined,
+  logIn,
   launchProfile,
   randomBytes,
   removeDir,
@@ -98,6 +99,7 @@ async function measure(): Promise<Row[]> {
     const client = await profile();
     for (const page of [...storage, client]) {
       await page.goto(`${master.url}/`);
+      await logIn(page);
       await joined(page);
     }
     await client.getByRole('tab', { name: 'This device' }).click();

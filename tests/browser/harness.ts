@@ -123,6 +123,8 @@ export async function startMaster(dataDir = tempDir('master'), port = 0): Promis
     ['master', '--port', String(port), '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000'],
     /master listening on (http:\/\/\S+)/,
   );
+  // TEST_USER exists from the start, so tabs only log in (a refused request would be a console error in every tab).
+  await cliSession(match[1]!);
   return { ...proc, url: match[1]! };
 }
 
@@ -135,11 +137,36 @@ export async function startNodePeer(signalUrl: string, dataDir = tempDir('peer')
   return { ...proc, id: match[1]! };
 }
 
-/** Runs a one-shot CLI command (send, receive, ls) to completion. */
-export function runCli(args: string[]): Promise<string> {
+/** Everyone in the browser tests is this one person: tabs and the CLI see the same files. */
+export const TEST_USER = 'tester';
+export const TEST_PASSWORD = 'correct horse battery';
+/** MESHDRIVE_HOME of the CLI commands the tests run. */
+const CLI_HOME = mkdtempSync(join(tmpdir(), 'meshdrive-cli-home-'));
+const cliSessions = new Map<string, Promise<void>>();
+
+/** Logs the CLI in as TEST_USER on the master at `url` (signing up first where needed), once per master. */
+function cliSession(url: string): Promise<void> {
+  let session = cliSessions.get(url);
+  if (!session) {
+    const account = ['--user', TEST_USER, '--signal', url];
+    session = runCliAs(['login', ...account]).catch(() => runCliAs(['signup', ...account])).catch(() => runCliAs(['login', ...account])).then(() => undefined);
+    cliSessions.set(url, session);
+  }
+  return session;
+}
+
+/** Runs a one-shot CLI command (send, receive, ls) to completion, logged in as TEST_USER. */
+export async function runCli(args: string[]): Promise<string> {
+  const signal = args.indexOf('--signal');
+  if (signal >= 0) await cliSession(args[signal + 1]!);
+  return runCliAs(args);
+}
+
+function runCliAs(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const [command, commandArgs] = nodeCommand([CLI, ...args]);
-    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, MESHDRIVE_HOME: CLI_HOME, MESHDRIVE_PASSWORD: TEST_PASSWORD };
+    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
@@ -185,6 +212,7 @@ async function attach(context: BrowserContext, url: string, closeContext: boolea
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   await page.goto(url);
+  await logIn(page);
   const state = await joined(page);
   return {
     page,
@@ -219,6 +247,22 @@ export async function launchProfile(profileDir: string): Promise<BrowserContext>
   const context = await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath, args: CHROMIUM_ARGS, ...CONTEXT_OPTIONS });
   await preferBlobDownloads(context);
   return context;
+}
+
+/**
+ * Logs the page's browser profile in as TEST_USER (startMaster signed them up) through the
+ * master's endpoint, and reloads into the app. A profile already logged in is left as it is.
+ * From inside the page: the master may be reachable only from the test's network namespace.
+ */
+export async function logIn(page: Page, user = TEST_USER): Promise<void> {
+  const fresh = await page.evaluate(async ({ user, password }) => {
+    if (localStorage.getItem('meshdrive.session')) return false;
+    const answer = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    if (!answer.ok) throw new Error(`cannot log in as ${user}: ${await answer.text()}`);
+    localStorage.setItem('meshdrive.session', await answer.text());
+    return true;
+  }, { user, password: TEST_PASSWORD });
+  if (fresh) await page.reload();
 }
 
 export async function joined(page: Page): Promise<SessionState> {

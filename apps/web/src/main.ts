@@ -1,32 +1,57 @@
 /**
- * Entry point: the tab joins the mesh as soon as it loads (peer and client at once) and the UI
- * renders the session. The master is the origin that served the page unless `?master=URL`
- * says otherwise (handy with a Vite dev server).
+ * Entry point: once someone is logged in, the tab joins the mesh under their account (peer and
+ * client at once) and the UI renders the session; until then it shows the log-in screen. The
+ * master is the origin that served the page unless `?master=URL` says otherwise (handy with a
+ * Vite dev server).
  */
+import { Account } from './account.js';
 import { MeshSession } from './session.js';
 import { Transfers } from './transfers.js';
 import { installDebugHook } from './debug-hook.js';
 import './components/md-app.js';
+import './components/md-login.js';
 
 const masterUrl = new URLSearchParams(location.search).get('master') ?? location.origin;
-const session = new MeshSession(masterUrl);
-const transfers = new Transfers(() => session.client, {
-  connected: () => session.state.link === 'connected' && session.client !== null,
-  whenConnected: (signal) => session.whenConnected(signal),
+const account = new Account(masterUrl);
+let started = false;
+account.addEventListener('change', () => {
+  // Logged out here or in another tab, or the session could not be refreshed: start over.
+  if (started && !account.session) location.reload();
+  else if (!started && account.session) startApp();
 });
-session.onPeerLost((peer, status) => transfers.peerLost(peer, status));
-transfers.addEventListener('finished', () => void session.refresh());
-// Closing the tab would cut a transfer short, or take away the only online copy of some file.
-window.addEventListener('beforeunload', (event) => {
-  const self = session.state.mesh?.peers.find((peer) => peer.id === session.state.peerId);
-  const onlyCopies = session.state.contributing && (self?.atRisk.soleCopies ?? 0) > 0;
-  if (transfers.busy || onlyCopies) event.preventDefault();
-});
+// On a page that is not a secure context the app can only explain why it cannot join, so it skips the log-in.
+if (account.session || !window.isSecureContext) startApp();
+else showLogin();
 
-const app = document.createElement('md-app');
-app.session = session;
-app.transfers = transfers;
-document.body.replaceChildren(app);
+function showLogin(): void {
+  const login = document.createElement('md-login');
+  login.account = account;
+  document.body.replaceChildren(login);
+}
 
-installDebugHook(session);
-void session.start();
+function startApp(): void {
+  started = true;
+  const session = new MeshSession(masterUrl, () => account.accessToken());
+  const transfers = new Transfers(() => session.client, {
+    connected: () => session.state.link === 'connected' && session.client !== null,
+    whenConnected: (signal) => session.whenConnected(signal),
+  });
+  session.onPeerLost((peer, status) => transfers.peerLost(peer, status));
+  transfers.addEventListener('finished', () => void session.refresh());
+  // Closing the tab would cut a transfer short, or take away the only online copy of some file.
+  window.addEventListener('beforeunload', (event) => {
+    const self = session.state.mesh?.peers.find((peer) => peer.id === session.state.peerId);
+    const onlyCopies = session.state.contributing && (self?.atRisk.soleCopies ?? 0) > 0;
+    if (transfers.busy || onlyCopies) event.preventDefault();
+  });
+
+  const app = document.createElement('md-app');
+  app.session = session;
+  app.transfers = transfers;
+  app.user = account.session?.user ?? '';
+  app.addEventListener('logout', () => void account.logout());
+  document.body.replaceChildren(app);
+
+  installDebugHook(session);
+  void session.start();
+}

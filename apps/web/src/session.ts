@@ -19,6 +19,7 @@ import {
   type MeshState,
   type PeerId,
   type StoreStats,
+  type TokenSource,
 } from '@meshdrive/core';
 import { describeError } from './messages.js';
 import { PeerRole } from './peer-role.js';
@@ -70,7 +71,8 @@ export class MeshSession extends EventTarget {
   private switching: Promise<void> = Promise.resolve();
   private readonly role = new PeerRole();
 
-  constructor(masterUrl: string) {
+  /** `token`: the logged-in person's access token, asked at every join: the tab peers and transfers under their account. */
+  constructor(masterUrl: string, private readonly token: TokenSource) {
     super();
     this.peerOptions = { capacity: DEFAULT_CAPACITY_BYTES };
     this.state = {
@@ -280,6 +282,7 @@ export class MeshSession extends EventTarget {
       hasher: browserHasher,
       createEndpoint: browserRtcEndpoints(),
       kind: 'browser',
+      token: this.token,
       capacity: this.peerOptions.capacity,
       label: browserLabel(),
     };
@@ -305,6 +308,7 @@ export class MeshSession extends EventTarget {
     const link = openClientLink({
       signalUrl: this.state.masterUrl,
       kind: 'browser',
+      token: this.token,
       label: browserLabel(),
       createEndpoint: browserRtcEndpoints(),
       hasher: browserHasher,

@@ -73,6 +73,10 @@ export class MdApp extends LitElement {
         align-items: center;
         gap: 0.45rem;
       }
+      .user {
+        font-weight: 600;
+        font-size: 0.9rem;
+      }
       .brand svg {
         width: 26px;
         height: 26px;
@@ -148,6 +152,8 @@ export class MdApp extends LitElement {
 
   @property({ attribute: false }) session!: MeshSession;
   @property({ attribute: false }) transfers!: Transfers;
+  /** Who is logged in; the header offers to log them out (a 'logout' event). */
+  @property() user = '';
   @state() private view: View = 'files';
   @state() private snapshot: SessionState | null = null;
   @state() private transferList: readonly Transfer[] = [];
@@ -200,6 +206,8 @@ export class MdApp extends LitElement {
           ${s.role === 'client'
             ? html`<span class="pill" data-role="client" title="Tabs of one browser share one storage peer; this one uploads and downloads, and takes the peer over when that tab closes">Storage peer: in another tab</span>`
             : html`<span class="pill" data-role="peer" title="This tab keeps this browser's share of the mesh">Storage peer: this tab</span>`}
+          <span class="user" data-user=${this.user}>${this.user}</span>
+          <button @click=${() => this.dispatchEvent(new Event('logout'))}>Log out</button>
         </div>
         <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
           ${VIEWS.map(

@@ -1,0 +1,90 @@
+/**
+ * The person logged in on this browser: their session (access and refresh token) in
+ * localStorage, shared by every tab of the profile, and the calls to the master's account
+ * endpoints. A refresh token is good for one use, so tabs refresh under a Web Lock and each
+ * reads what the one before it saved; logging out in one tab logs out all of them.
+ */
+import { fromErrorPayload, MasterUnreachableError, ProtocolError, type AuthSession, type ErrorPayload } from '@meshdrive/core';
+
+const STORAGE_KEY = 'meshdrive.session';
+const REFRESH_LOCK = 'meshdrive-refresh';
+/** Refreshed when less than this is left, so a token does not expire on its way to the master. */
+const REFRESH_MARGIN_MS = 60_000;
+
+export class Account extends EventTarget {
+  constructor(private readonly masterUrl: string) {
+    super();
+    // Another tab logged in or out: this one follows.
+    window.addEventListener('storage', (event) => {
+      if (event.key === STORAGE_KEY) this.dispatchEvent(new Event('change'));
+    });
+  }
+
+  get session(): AuthSession | null {
+    try {
+      const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as AuthSession | null;
+      return saved && typeof saved.accessToken === 'string' && typeof saved.refreshToken === 'string' ? saved : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async signup(user: string, password: string): Promise<void> {
+    this.save(await this.post<AuthSession>('/api/signup', { user, password }));
+  }
+
+  async login(user: string, password: string): Promise<void> {
+    this.save(await this.post<AuthSession>('/api/login', { user, password }));
+  }
+
+  async logout(): Promise<void> {
+    const session = this.session;
+    this.save(null);
+    // Forgotten here first: a master that cannot be reached still leaves this browser logged out.
+    if (session) await this.post('/api/logout', { refreshToken: session.refreshToken }).catch(() => undefined);
+  }
+
+  /** A token to join with, refreshed first when due; undefined once the session is gone (the master then asks to log in). */
+  async accessToken(): Promise<string | undefined> {
+    const fresh = (): string | undefined => {
+      const session = this.session;
+      return session && session.accessExpiresAt - Date.now() > REFRESH_MARGIN_MS ? session.accessToken : undefined;
+    };
+    if (fresh() || !this.session) return fresh();
+    const refresh = async (): Promise<string | undefined> => {
+      // Another tab may have refreshed while this one waited for the lock.
+      const session = this.session;
+      if (!session || fresh()) return fresh();
+      try {
+        const next = await this.post<AuthSession>('/api/refresh', { refreshToken: session.refreshToken });
+        this.save(next);
+        return next.accessToken;
+      } catch (error) {
+        // A refused refresh (expired, revoked) ends the session; an unreachable master does not.
+        if (!(error instanceof MasterUnreachableError)) this.save(null);
+        throw error;
+      }
+    };
+    return 'locks' in navigator ? navigator.locks.request(REFRESH_LOCK, refresh) : refresh();
+  }
+
+  private save(session: AuthSession | null): void {
+    if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+    else localStorage.removeItem(STORAGE_KEY);
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.masterUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    } catch (error) {
+      throw new MasterUnreachableError(this.masterUrl, error instanceof Error ? error.message : String(error));
+    }
+    const value = (await response.json().catch(() => undefined)) as unknown;
+    if (response.ok) return value as T;
+    const payload = value as Partial<ErrorPayload> | undefined;
+    if (typeof payload?.code === 'string' && typeof payload.message === 'string') throw fromErrorPayload(payload as ErrorPayload);
+    throw new ProtocolError(`the master answered ${path} with HTTP ${response.status}`);
+  }
+}
