@@ -33,7 +33,7 @@ export class TokenAuthority {
   /** The key in `dataDir` (made on first use, mode 0600), or a fresh one kept in memory when `dataDir` is undefined. */
   static async open(dataDir: string | undefined, clock: Pick<Clock, 'now'>): Promise<TokenAuthority> {
     const privateJwk = dataDir === undefined ? await newPrivateJwk() : await loadOrCreate(join(dataDir, KEY_FILE));
-    const { d: _secret, ...publicJwk } = privateJwk;
+    const publicJwk: JWK = { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x };
     const [privateKey, publicKey] = await Promise.all([importJWK(privateJwk, TOKEN_ALGORITHM), importJWK(publicJwk, TOKEN_ALGORITHM)]);
     return new TokenAuthority(privateKey as CryptoKey, publicJwk, publicKey as CryptoKey, clock);
   }

@@ -109,13 +109,13 @@ export class MdLogin extends LitElement {
     `;
   }
 
-  private toggleMode(): void {
+  private readonly toggleMode = (): void => {
     this.mode = this.mode === 'login' ? 'signup' : 'login';
     this.error = null;
     void this.updateComplete.then(() => this.userInput.focus());
-  }
+  };
 
-  private async onSubmit(event: Event): Promise<void> {
+  private readonly onSubmit = async (event: Event): Promise<void> => {
     event.preventDefault();
     const user = this.userInput.value.trim().normalize('NFC');
     const password = this.passwordInput.value;
@@ -134,7 +134,7 @@ export class MdLogin extends LitElement {
     } finally {
       this.busy = false;
     }
-  }
+  };
 }
 
 declare global {
