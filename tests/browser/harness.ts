@@ -142,6 +142,7 @@ export const TEST_USER = 'tester';
 export const TEST_PASSWORD = 'correct horse battery';
 /** MESHDRIVE_HOME of the CLI commands the tests run. */
 const CLI_HOME = mkdtempSync(join(tmpdir(), 'meshdrive-cli-home-'));
+process.on('exit', () => rmSync(CLI_HOME, { recursive: true, force: true }));
 const cliSessions = new Map<string, Promise<void>>();
 
 /** Logs the CLI in as TEST_USER on the master at `url` (signing up first where needed), once per master. */
