@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -53,13 +53,27 @@ describe('bad input', () => {
   }
 
   describe('the command line', () => {
+    it('receive never writes through a planted symlink', async () => {
+      const victim = join(mesh.root, 'victim.txt');
+      writeFileSync(victim, 'do not touch');
+      const out = join(mesh.filesDir, 'linked-out.bin');
+      // At the partial file's name as it once was (predictable), and at the output itself.
+      symlinkSync(victim, join(mesh.filesDir, '.linked-out.bin.meshdrive-partial'));
+      symlinkSync(victim, out);
+      const received = await mesh.cli(['receive', 'precious.bin', '--out', out]);
+      expect(received.code, received.stderr).toBe(0);
+      expect(readFileSync(victim, 'utf8')).toBe('do not touch');
+      expect(lstatSync(out).isSymbolicLink()).toBe(false);
+      expect(readFileSync(out).equals(precious)).toBe(true);
+    });
+
     it('receive of an unknown name: exit 1, one line, nothing left behind', async () => {
       const result = await mesh.cli(['receive', 'ghost.bin']);
       expect(result.code).toBe(1);
       expect(oneLineError(result)).toBe('meshdrive: no file named "ghost.bin" in the mesh');
       expect(result.stdout).toBe('');
       expect(existsSync(join(mesh.root, 'ghost.bin'))).toBe(false);
-      expect(existsSync(join(mesh.root, '.ghost.bin.meshdrive-partial'))).toBe(false);
+      expect(readdirSync(mesh.root).filter((name) => name.includes('meshdrive-partial'))).toEqual([]);
     });
 
     it('send of a missing local file: exit 1, one line naming the path', async () => {
@@ -200,7 +214,7 @@ describe('bad input', () => {
       expect((await fetch(`${mesh.url}/healthz`)).ok).toBe(true);
     });
 
-    it('garbage signaling relayed to a real peer does not hurt it', async () => {
+    it('garbage signaling relayed to a real peer does not hurt it; non-objects and oversized data are not relayed', async () => {
       const socket = mesh.rawSocket();
       await connected(socket);
       const target = mesh.peers[0]!.id;
@@ -210,14 +224,14 @@ describe('bad input', () => {
         { type: 'answer', sdp: 'v=0' },
         { candidate: { candidate: 'candidate:garbage', sdpMid: '0', sdpMLineIndex: 0 } },
         { renegotiate: true },
-        'a string',
-        null,
-        12345,
-        { type: 'offer', sdp: 'v=0\r\n'.repeat(100_000) },
       ];
       for (const [i, data] of garbage.entries()) {
         const reply = await ask(socket, 'signal', { to: target, connectionId: `evil-${i}`, data });
         expect(reply, `relay ${i}`).toMatchObject({ ok: true });
+      }
+      for (const data of ['a string', null, 12345, { type: 'offer', sdp: 'v=0\r\n'.repeat(100_000) }]) {
+        const reply = await ask(socket, 'signal', { to: target, connectionId: 'evil-refused', data });
+        expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_VALIDATION' } });
       }
       // The peer still answers its heartbeats and serves reads.
       await mesh.waitForStatus(target, 'online');

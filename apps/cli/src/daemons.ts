@@ -1,4 +1,5 @@
 /** The long-running commands: `meshdrive master` and `meshdrive peer`. They return -1 to keep running. */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
@@ -63,6 +64,17 @@ function warnOfSmallUdpBuffers(): NodeRtcOptions['onUdpBuffers'] {
   };
 }
 
+/** The certificate and key for HTTPS, both or neither; unreadable files are one clear line. */
+async function tlsFiles(values: CliValues): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const { 'tls-cert': certPath, 'tls-key': keyPath } = values;
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) throw new UsageError('give both --tls-cert FILE and --tls-key FILE');
+  const read = (path: string): Promise<Buffer> => readFile(path).catch((error: unknown) => {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  });
+  return { cert: await read(certPath), key: await read(keyPath) };
+}
+
 export async function runMaster(values: CliValues): Promise<number> {
   if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
   keepRunningOnErrors();
@@ -71,6 +83,8 @@ export async function runMaster(values: CliValues): Promise<number> {
     port: integer(values.port, 'port') ?? 7070,
     host: values.host ?? '127.0.0.1',
     webRoot: WEB_ROOT,
+    allowedOrigins: values['allow-origin'],
+    tls: await tlsFiles(values),
     replication: integer(values.replication, 'replication'),
     heartbeatMs: integer(values['heartbeat-ms'], 'heartbeat-ms'),
     staleAfterMs: integer(values['stale-ms'], 'stale-ms'),

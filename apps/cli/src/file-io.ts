@@ -3,6 +3,7 @@
  * target and is renamed into place only when complete and verified, so a failed receive never
  * leaves a truncated file or clobbers an existing one.
  */
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MeshError, type ByteSink, type ByteSource } from '@meshdrive/core';
@@ -47,12 +48,14 @@ export interface FileSink extends ByteSink {
 }
 
 export async function openSink(path: string): Promise<FileSink> {
-  const temporary = join(dirname(path), `.${basename(path)}.meshdrive-partial`);
+  // A name nobody can guess, created exclusively (O_EXCL): a link planted where the partial
+  // download will go is never followed, and a second receive never shares the file.
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.meshdrive-partial`);
   let handle: FileHandle;
   try {
     const target = await stat(path).catch(() => undefined);
     if (target?.isDirectory()) throw new LocalFileError(`${path} is a directory; pass --out with a file name`);
-    handle = await open(temporary, 'w');
+    handle = await open(temporary, 'wx', 0o600);
   } catch (error) {
     if (error instanceof LocalFileError) throw error;
     throw new LocalFileError(describeFsError(path, error));

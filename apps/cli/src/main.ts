@@ -12,6 +12,7 @@ const HELP = `meshdrive: a peer-to-peer storage mesh
 
 Usage:
   meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
+                    [--tls-cert FILE --tls-key FILE] [--allow-origin URL]...
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
   meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
   meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default: ./ and NAME's last part)
@@ -33,6 +34,12 @@ Options:
   --volatile     keep chunks (peer) or the directory (master) in memory only; they
                  are gone when the process exits
   --capacity     disk space a peer offers, index included, e.g. 10GiB (default 10GiB)
+  --tls-cert, --tls-key
+                 serve HTTPS with this PEM certificate and key (browsers allow
+                 WebCrypto only on https:// pages, or on localhost)
+  --allow-origin URL
+                 let pages from URL connect to the master too (its own origin
+                 always can); repeat for several
   --abandon-ms   the master frees segments of sends that never finished this long
                  after they were written (default 3600000, an hour)
   -h, --help     this help;  --version  the version

@@ -8,7 +8,7 @@ import {
   MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
-  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError,
+  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -47,6 +47,7 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [TokenAlgorithmError.code]: logInAgain,
   [TokenSignatureError.code]: logInAgain,
   [TokenClaimsError.code]: logInAgain,
+  [RateLimitedError.code]: (message) => `${message}; wait a moment and try again`,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

@@ -7,6 +7,7 @@
  * const master = await createMaster({ directory: new SqliteDirectory('.meshdrive/master'), port: 7070 });
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { AuthRequiredError, systemClock, type Clock, type JoinRequest, type MeshState } from '@meshdrive/core';
@@ -30,7 +31,7 @@ const DEAD_AFTER_MS = 10_000;
 const ABANDON_AFTER_MS = 60 * 60_000;
 /** A send still open after this long is taken for dead, and its commit refused. */
 const MAX_OPEN_SEND_MS = 24 * 60 * 60_000;
-/** Largest socket.io message accepted: a commit of a 4 GiB file's manifest fits comfortably. */
+/** Largest socket.io message accepted: the commit of a file of MAX_FILE_SEGMENTS segments fits (signal-protocol.test.ts). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
 export interface MasterOptions {
@@ -47,6 +48,10 @@ export interface MasterOptions {
   host?: string;
   /** Built web app to serve at `/`; a placeholder page is served when absent. */
   webRoot?: string;
+  /** Origins besides the master's own whose pages may connect (a development server's, say). */
+  allowedOrigins?: string[];
+  /** Serve HTTPS with this certificate and key (PEM): browsers give WebCrypto only to secure pages off localhost. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   replication?: number;
   heartbeatMs?: number;
   staleAfterMs?: number;
@@ -76,8 +81,21 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
 
   // Routes first: socket.io then takes over its own path on the same server.
   const accounts = options.accounts ?? (await openAccounts(undefined, { clock }));
-  const http = createServer(httpRoutes({ webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), accounts }));
-  const io: MasterServer = new Server(http, { maxHttpBufferSize: MAX_EVENT_BYTES, serveClient: false, cors: { origin: true } });
+  const scheme = options.tls ? 'https' : 'http';
+  const routes = httpRoutes({ webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), accounts });
+  const http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes) : createServer(routes);
+  // Pages of other origins may not open sockets here: only the master's own origin and those configured.
+  const originAllowed = (origin: string | undefined, host: string | undefined): boolean =>
+    origin === undefined || origin === `${scheme}://${host}` || (options.allowedOrigins ?? []).includes(origin);
+  const io: MasterServer = new Server(http, {
+    maxHttpBufferSize: MAX_EVENT_BYTES,
+    serveClient: false,
+    cors: { origin: options.allowedOrigins ?? false },
+    allowRequest: (request, callback) => {
+      const allowed = originAllowed(request.headers.origin, request.headers.host);
+      callback(allowed ? null : 'origin not allowed', allowed);
+    },
+  });
   const registry: PeerRegistry = new PeerRegistry({
     membership,
     directory,
@@ -131,7 +149,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   }
   const address = http.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   log(`master listening on ${url}`);
 
   return {

@@ -17,6 +17,7 @@ import {
   nameSchema,
   parseMeta,
   PeerUnavailableError,
+  RateLimitedError,
   peerStatsSchema,
   pinReportSchema,
   placeSchema,
@@ -32,6 +33,7 @@ import {
   type PeerId,
   type ServerToClientEvents,
 } from '@meshdrive/core';
+import { TokenBucket } from './rate-limit.js';
 import type { Catalogue } from './services/catalogue.js';
 import type { PeerLink } from './services/peer-link.js';
 import type { PeerRegistry, PeerStatusEvent } from './services/peer-registry.js';
@@ -42,6 +44,11 @@ const DROP_ACK_TIMEOUT_MS = 30_000;
 /** How long a peer has to answer the master's question about its old pins. */
 const PIN_REPORT_TIMEOUT_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Requests a socket may send a second, on average and at once: far above what a busy client sends (placements, commits, signaling for a few connections). */
+const EVENTS_PER_SECOND = 200;
+const EVENT_BURST = 1_000;
+/** A socket refused this many times is closed. */
+const REFUSALS_BEFORE_DISCONNECT = 1_000;
 
 interface SocketData {
   join: JoinRequest;
@@ -149,7 +156,26 @@ export class Gateway {
       if (paused) registry.setPaused(paused, false).catch(report('record the end of a pause'));
     });
     this.endAtExpiry(socket);
+    this.limitRate(socket);
     this.answerRequests(socket, id);
+  }
+
+  /**
+   * Every event a socket sends costs a token from its bucket; an event over the limit is answered
+   * with RateLimitedError and not run, and a socket that keeps going over it is closed.
+   */
+  private limitRate(socket: MasterSocket): void {
+    const bucket = new TokenBucket(EVENTS_PER_SECOND, EVENT_BURST, this.options.clock);
+    let refused = 0;
+    socket.use((packet, next) => {
+      if (bucket.take()) return next();
+      const ack: unknown = packet.at(-1);
+      if (typeof ack === 'function') (ack as Ack<never>)({ ok: false, error: toErrorPayload(new RateLimitedError(`more than ${EVENTS_PER_SECOND} requests a second`)) });
+      if (++refused >= REFUSALS_BEFORE_DISCONNECT) {
+        this.options.log(`closing ${socket.data.join.id.slice(0, 8)}: it kept sending over the rate limit`);
+        socket.disconnect(true);
+      }
+    });
   }
 
   /** A socket lives no longer than its token: at expiry it is told, then closed, and rejoins with a fresh token. */

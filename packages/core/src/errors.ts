@@ -184,6 +184,10 @@ export class TokenSignatureError extends MeshError {
 export class TokenClaimsError extends MeshError {
   static override readonly code = 'ERR_TOKEN_CLAIMS';
 }
+/** Too many requests in too short a time from one connection or for one account; slow down. */
+export class RateLimitedError extends MeshError {
+  static override readonly code = 'ERR_RATE_LIMITED';
+}
 
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
@@ -192,7 +196,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
-  TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError,
+  TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ErrorPayload } from '../errors.js';
 import type { FileId, PeerId } from '../ids.js';
 import type { FileSummary, Manifest } from '../chunking/manifest.js';
-import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS } from '../chunking/layout.js';
+import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS, segmentCount } from '../chunking/layout.js';
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 export type Ack<T> = (reply: Reply<T>) => void;
@@ -18,6 +18,12 @@ export type PeerStatus = 'online' | 'stale' | 'dead' | 'paused';
 
 const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+/**
+ * Characters that change how a name looks without showing (bidirectional overrides and
+ * isolates, zero-width characters, the soft hyphen, the byte-order mark): `invoice\u202Efdp.exe`
+ * would read as `invoiceexe.pdf`.
+ */
+const INVISIBLE_CHARACTERS = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 /** Folders in a name: `photos/2024/beach.jpg` is the file `beach.jpg` in the folder `photos/2024`. */
 export const FOLDER_SEPARATOR = '/';
 /**
@@ -27,12 +33,16 @@ export const FOLDER_SEPARATOR = '/';
  */
 export const fileNameSchema = z
   .string()
+  .max(4096, 'a file name has at most 1024 characters') // before normalizing: bounded work
+  .transform((name) => name.normalize('NFC'))
+  .pipe(z.string()
   .min(1, 'a file name cannot be empty')
   .max(1024, 'a file name has at most 1024 characters')
   .refine((name) => !/[\u0000-\u001f\u007f\\]/.test(name), 'a file name cannot contain backslashes or control characters')
   .refine((name) => !name.startsWith('/') && !name.endsWith('/') && !name.includes('//'), 'a file name cannot start or end with /, or have an empty folder')
   .refine((name) => name.split('/').every((part) => part !== '.' && part !== '..'), 'no part of a file name can be . or ..')
-  .refine((name) => name.split('/').every((part) => part.length <= 255), 'each part of a file name has at most 255 characters');
+  .refine((name) => name.split('/').every((part) => part.length <= 255), 'each part of a file name has at most 255 characters')
+  .refine((name) => !INVISIBLE_CHARACTERS.test(name), 'a file name cannot hold invisible or text-direction characters'));
 
 /**
  * A user name: 1-32 of a-z, 0-9, `.`, `_` and `-`, starting with a letter or digit. Lower case
@@ -92,10 +102,12 @@ export const pinReportSchema = z.object({
 });
 export type PinReport = z.infer<typeof pinReportSchema>;
 
+/** WebRTC offers, answers and ICE candidates are a few KiB; nothing bigger is relayed. */
+export const MAX_SIGNAL_DATA_BYTES = 16 * 1024;
 export const signalRelaySchema = z.object({
   to: idSchema,
   connectionId: z.string().min(1).max(64),
-  data: z.unknown(),
+  data: z.record(z.string(), z.unknown()).refine((data) => JSON.stringify(data).length <= MAX_SIGNAL_DATA_BYTES, `signaling data has at most ${MAX_SIGNAL_DATA_BYTES} bytes`),
 });
 
 const layoutFields = {
@@ -103,12 +115,22 @@ const layoutFields = {
   segmentChunks: z.number().int().min(1).max(MAX_SEGMENT_CHUNKS),
 };
 
+/**
+ * Most segments one file may have: its placement and its commit must fit one socket.io message
+ * (MAX_EVENT_BYTES on the master), and no request may cost the master unbounded work. 16 GiB at
+ * the default layout.
+ */
+export const MAX_FILE_SEGMENTS = 16_384;
+const withinSegmentLimit = (request: { size: number; chunkSize: number; segmentChunks: number }): boolean =>
+  segmentCount(request.size, request) <= MAX_FILE_SEGMENTS;
+const SEGMENT_LIMIT_MESSAGE = `a file has at most ${MAX_FILE_SEGMENTS} segments (16 GiB with 1 KiB chunks)`;
+
 export const placeSchema = z.object({
   name: fileNameSchema,
   size: z.number().int().nonnegative().max(2 ** 50),
   fileId: idSchema.optional(),
   ...layoutFields,
-});
+}).refine(withinSegmentLimit, SEGMENT_LIMIT_MESSAGE);
 export type PlaceRequest = z.infer<typeof placeSchema>;
 
 export interface PlaceResult {
@@ -130,8 +152,8 @@ export const commitSchema = z.object({
   codec: z.string().min(1).max(64).optional(),
   segments: z
     .array(z.object({ listHash: hex64, plainSize: z.number().int().nonnegative(), storedSize: z.number().int().nonnegative(), holders: z.array(idSchema).min(1).max(16) }))
-    .max(2 ** 20),
-});
+    .max(MAX_FILE_SEGMENTS),
+}).refine(withinSegmentLimit, SEGMENT_LIMIT_MESSAGE);
 export type CommitRequest = z.infer<typeof commitSchema>;
 
 export const locateSchema = z.object({ name: fileNameSchema, version: z.number().int().positive().optional() });
