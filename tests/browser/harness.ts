@@ -258,7 +258,13 @@ export async function launchProfile(profileDir: string): Promise<BrowserContext>
 export async function logIn(page: Page, user = TEST_USER): Promise<void> {
   const fresh = await page.evaluate(async ({ user, password }) => {
     if (localStorage.getItem('meshdrive.session')) return false;
-    const answer = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    const attempt = (): Promise<Response> => fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    let answer = await attempt();
+    // The master slows log-ins per name after a burst (as against a guesser); many tabs wait their turn.
+    for (let tries = 0; answer.status === 429 && tries < 10; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      answer = await attempt();
+    }
     if (!answer.ok) throw new Error(`cannot log in as ${user}: ${await answer.text()}`);
     localStorage.setItem('meshdrive.session', await answer.text());
     return true;

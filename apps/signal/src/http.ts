@@ -7,9 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import sirv from 'sirv';
-import { toErrorPayload, type MeshState } from '@meshdrive/core';
+import { systemClock, toErrorPayload, type MeshState } from '@meshdrive/core';
 import type { Accounts } from './accounts/accounts.js';
-import { ACCOUNT_PATHS, answerAccountRoute, bearerUser, sendJson, statusOf } from './accounts/account-routes.js';
+import { ACCOUNT_PATHS, answerAccountRoute, LoginThrottle, bearerUser, sendJson, statusOf } from './accounts/account-routes.js';
 import { placeholderPage } from './placeholder.js';
 
 export interface HttpRoutesOptions {
@@ -22,6 +22,7 @@ export interface HttpRoutesOptions {
 }
 
 export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  const throttle = new LoginThrottle(systemClock);
   // Looked up per request, so a web app built after the master started is served at once.
   let serveWeb: ReturnType<typeof sirv> | undefined;
   const webApp = (): ReturnType<typeof sirv> | undefined => {
@@ -42,7 +43,7 @@ export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessag
       return;
     }
     if (path !== undefined && ACCOUNT_PATHS.has(path)) {
-      await answerAccountRoute(options.accounts, path, request, response);
+      await answerAccountRoute(options.accounts, throttle, path, request, response);
       return;
     }
     const web = webApp();

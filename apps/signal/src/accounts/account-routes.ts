@@ -5,8 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuthRequiredError, BadCredentialsError, credentialsSchema, MeshError, parseMeta, refreshSchema, toErrorPayload, UserExistsError, ValidationError,
+  AuthRequiredError, BadCredentialsError, credentialsSchema, MeshError, parseMeta, RateLimitedError, refreshSchema, toErrorPayload, UserExistsError, ValidationError,
+  type Clock,
 } from '@meshdrive/core';
+import { TokenBucket } from '../rate-limit.js';
 import type { AccessClaims } from './tokens.js';
 import type { Accounts } from './accounts.js';
 
@@ -15,13 +17,38 @@ const MAX_BODY_BYTES = 8 * 1024;
 
 export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(['/api/signup', '/api/login', '/api/refresh', '/api/logout']);
 
-export async function answerAccountRoute(accounts: Accounts, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/**
+ * Log-in attempts per user name: a few at once, then one every few seconds, so a password
+ * cannot be guessed at speed (the same bucket whatever the address, as guessers rotate theirs).
+ */
+const LOGIN_BURST = 10;
+const LOGINS_PER_SECOND = 0.2;
+/** Buckets are forgotten past this many names, so a flood of made-up names cannot fill memory. */
+const MAX_LOGIN_BUCKETS = 10_000;
+
+export class LoginThrottle {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {}
+
+  check(user: string): void {
+    let bucket = this.buckets.get(user);
+    if (!bucket) {
+      if (this.buckets.size >= MAX_LOGIN_BUCKETS) this.buckets.clear();
+      bucket = new TokenBucket(LOGINS_PER_SECOND, LOGIN_BURST, this.clock);
+      this.buckets.set(user, bucket);
+    }
+    if (!bucket.take()) throw new RateLimitedError(`too many log-in attempts for "${user}"`);
+  }
+}
+
+export async function answerAccountRoute(accounts: Accounts, throttle: LoginThrottle, path: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   try {
     if (request.method !== 'POST') throw Object.assign(new ValidationError(`${path} takes POST`), { status: 405 });
     const body = await readJson(request);
     const session =
       path === '/api/signup' ? await signup(accounts, body)
-        : path === '/api/login' ? await login(accounts, body)
+        : path === '/api/login' ? await login(accounts, throttle, body)
           : path === '/api/refresh' ? await accounts.refresh(parseMeta(refreshSchema, body, 'refresh request').refreshToken)
             : await accounts.logout(parseMeta(refreshSchema, body, 'logout request').refreshToken).then(() => ({ ok: true }));
     sendJson(response, 200, session);
@@ -44,16 +71,18 @@ function signup(accounts: Accounts, body: unknown) {
   return accounts.signup(user.normalize('NFC'), password);
 }
 
-function login(accounts: Accounts, body: unknown) {
+function login(accounts: Accounts, throttle: LoginThrottle, body: unknown) {
   // A malformed name cannot belong to anyone: the same answer as a wrong password.
   const parsed = credentialsSchema.safeParse(body);
   if (!parsed.success) throw new BadCredentialsError();
+  throttle.check(parsed.data.user);
   return accounts.login(parsed.data.user, parsed.data.password);
 }
 
 export function statusOf(error: unknown): number {
   if (typeof (error as { status?: unknown }).status === 'number') return (error as { status: number }).status;
   if (error instanceof UserExistsError) return 409;
+  if (error instanceof RateLimitedError) return 429;
   if (error instanceof ValidationError) return 400;
   if (error instanceof MeshError && /^ERR_(AUTH|BAD_CREDENTIALS|TOKEN)/.test(error.code)) return 401;
   return 500;

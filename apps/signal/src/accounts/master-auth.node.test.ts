@@ -78,6 +78,19 @@ describe('account endpoints', () => {
   });
 });
 
+describe('password guessing', () => {
+  it('is slowed per user name: past a burst of attempts, ERR_RATE_LIMITED with HTTP 429', async () => {
+    const master = await startMaster();
+    await signUp(master.url, 'ada');
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) statuses.push((await post(master, '/api/login', { user: 'ada', password: `guess number ${i}` })).status);
+    expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(10)).toContain(429);
+    // Another name is not slowed by ada's guesser.
+    expect((await post(master, '/api/login', { user: 'bob', password: 'guess number 1' })).status).toBe(401);
+  });
+});
+
 describe('the socket.io handshake', () => {
   it('refuses no token, alg none, another key, another audience and an expired token, each with its own code', async () => {
     const master = await startMaster();
