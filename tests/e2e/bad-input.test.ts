@@ -193,6 +193,24 @@ describe('bad input', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_VERSION_CONFLICT' } });
     });
 
+    it('a commit naming segments never sealed, or holders that never confirmed, gets ERR_UNCONFIRMED_SEGMENT', async () => {
+      const socket = mesh.rawSocket();
+      await connected(socket);
+      const placed = await ask(socket, 'place', { name: 'forged.bin', size: 300 * 1024, ...layout });
+      expect(placed.ok).toBe(true);
+      const { fileId, segments } = (placed as { value: { fileId: string; segments: string[][] } }).value;
+      const forged = (listHash: string, holders: string[], size = 300 * 1024) =>
+        ask(socket, 'commit', { fileId, name: 'forged.bin', baseVersion: 0, size, ...layout, segments: [{ listHash, plainSize: size, storedSize: size, holders }] });
+      expect(await forged('ab'.repeat(32), segments[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_UNCONFIRMED_SEGMENT' } });
+      // precious.bin's real segment, sealed by its real holders, named with a holder that never held it.
+      const { manifest } = await mesh.locate('precious.bin');
+      const real = manifest.segments[0]!;
+      const reply = await forged(real.listHash, [...real.holders.slice(0, 2), 'made-up-peer'], PRECIOUS_SIZE);
+      expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_UNCONFIRMED_SEGMENT' } });
+      expect(JSON.stringify(reply)).toContain('peer made-up- never confirmed');
+      expect((await mesh.state()).files.map((file) => file.name)).not.toContain('forged.bin');
+    }, 30_000);
+
     it('events without an acknowledgement, unknown events and oversized messages do no harm', async () => {
       const socket = mesh.rawSocket();
       await connected(socket);

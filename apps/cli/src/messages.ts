@@ -8,7 +8,7 @@ import {
   MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
-  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
+  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -47,6 +47,7 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [TokenAlgorithmError.code]: logInAgain,
   [TokenSignatureError.code]: logInAgain,
   [TokenClaimsError.code]: logInAgain,
+  [UnconfirmedSegmentError.code]: (message) => `${message}, so nothing was committed; send again`,
   [RateLimitedError.code]: (message) => `${message}; wait a moment and try again`,
 };
 

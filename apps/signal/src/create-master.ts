@@ -20,6 +20,7 @@ import { Catalogue } from './services/catalogue.js';
 import { PeerRegistry } from './services/peer-registry.js';
 import { Placement } from './services/placement.js';
 import { MemoryMembership } from './state/memory-membership.js';
+import { MemorySealReceipts } from './state/memory-seal-receipts.js';
 import { MemorySendLeases } from './state/memory-send-leases.js';
 
 const DEFAULT_REPLICATION = 3;
@@ -104,7 +105,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     announce: (event): void => gateway.announce(event),
     log,
   });
-  const placement = new Placement({ directory, registry, leases, clock, replication, log });
+  const receipts = new MemorySealReceipts();
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, log });
   const catalogue = new Catalogue({ directory, registry, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
   /** The mesh as `owner` sees it: null sees no files, undefined (the operator, in process) every owner's. */
@@ -120,7 +122,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
 
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
-  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState }, {
+  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState, receipts }, {
     authenticate: options.authenticate ?? accountsAuthentication(accounts),
     clock,
     heartbeatTimeoutMs: deadAfterMs,
@@ -131,6 +133,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     registry.heartbeat(gateway.peerLinks()).catch((error: unknown) => log(`heartbeat round failed: ${String(error)}`));
   }, heartbeatMs);
   const abandonSweep = setInterval(() => {
+    // A receipt outlives any send that could still commit it.
+    receipts.prune(clock.now() - Math.max(abandonAfterMs, MAX_OPEN_SEND_MS)).catch(() => undefined);
     sweep.sweep(gateway.peerLinks()).catch((error: unknown) => log(`could not look for abandoned segments: ${String(error)}`));
   }, Math.max(heartbeatMs, abandonAfterMs / 4));
 

@@ -21,6 +21,7 @@ import {
   peerStatsSchema,
   pinReportSchema,
   placeSchema,
+  sealedSchema,
   signalRelaySchema,
   toErrorPayload,
   UnauthorizedError,
@@ -35,6 +36,7 @@ import {
 } from '@meshdrive/core';
 import { TokenBucket } from './rate-limit.js';
 import type { Catalogue } from './services/catalogue.js';
+import type { SealReceipts } from './state/seal-receipts.js';
 import type { PeerLink } from './services/peer-link.js';
 import type { PeerRegistry, PeerStatusEvent } from './services/peer-registry.js';
 import type { Placement } from './services/placement.js';
@@ -71,6 +73,7 @@ export interface GatewayServices {
   registry: PeerRegistry;
   placement: Placement;
   catalogue: Catalogue;
+  receipts: SealReceipts;
   /** The mesh as `owner` sees it: its files, every peer; null sees no files. */
   meshState: (owner: string | null) => Promise<MeshState>;
 }
@@ -199,6 +202,16 @@ export class Gateway {
       if (owned === null) throw new AuthRequiredError('this connection is a storage peer, not a user: log in to use files');
       return owned;
     };
+    // A storage peer's word that it sealed segments: what commits are checked against.
+    socket.on('sealed', (payload) => {
+      if (socket.data.join.role !== 'peer') return;
+      const parsed = sealedSchema.safeParse(payload);
+      if (!parsed.success) return;
+      const now = this.options.clock.now();
+      for (const segment of parsed.data.segments) {
+        this.services.receipts.record(id, segment.list, segment.chunks, now).catch((error: unknown) => this.options.log(`could not record a seal: ${String(error)}`));
+      }
+    });
     socket.on('signal', (payload, ack) => answer(ack, () => this.relay(id, parseMeta(signalRelaySchema, payload, 'signal'))));
     socket.on('place', (payload, ack) => answer(ack, () => placement.place(id, ownerOf(), parseMeta(placeSchema, payload, 'place request'))));
     socket.on('commit', (payload, ack) => answer(ack, () => placement.commit(id, ownerOf(), parseMeta(commitSchema, payload, 'commit'))));

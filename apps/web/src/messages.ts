@@ -7,7 +7,7 @@ import {
   MeshError, NoPeersError, NoReplyError, NotServingError, PeerUnavailableError, ProtocolError, QuotaExceededError,
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
-  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
+  TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -52,6 +52,7 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [TokenAlgorithmError.code]: () => final('Your session token was not made by this mesh. Log in again.'),
   [TokenSignatureError.code]: () => final('Your session token was not signed by this mesh. Log in again.'),
   [TokenClaimsError.code]: () => final('Your session token is for another service. Log in again.'),
+  [UnconfirmedSegmentError.code]: () => again('A peer did not confirm storing part of this upload, so it was not saved. Retry.'),
   [RateLimitedError.code]: () => again('Too many requests at once. Wait a moment and retry.'),
 };
 

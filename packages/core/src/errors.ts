@@ -188,6 +188,10 @@ export class TokenClaimsError extends MeshError {
 export class RateLimitedError extends MeshError {
   static override readonly code = 'ERR_RATE_LIMITED';
 }
+/** A commit named a segment or a holder the peers never confirmed: the master records only what peers say they hold. */
+export class UnconfirmedSegmentError extends MeshError {
+  static override readonly code = 'ERR_UNCONFIRMED_SEGMENT';
+}
 
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
@@ -197,6 +201,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
+  UnconfirmedSegmentError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

@@ -9,7 +9,7 @@ export {
   SegmentIncompleteError, FileNotFoundError, NoPeersError, PeerUnavailableError, ReplicasUnavailableError, ReplicationError,
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
-  TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
+  TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
@@ -19,7 +19,7 @@ export { toHex, fromHex, bytesEqual } from './bytes.js';
 export { systemClock, type Clock } from './clock.js';
 
 // Chunking: how a file maps onto chunks and segments, chunk lists, manifests.
-export { DEFAULT_LAYOUT, segmentCount, type Layout } from './chunking/layout.js';
+export { DEFAULT_LAYOUT, segmentCount, segmentBytes, segmentRange, type Layout } from './chunking/layout.js';
 export { encodeChunkList, HASH_BYTES } from './chunking/chunk-list.js';
 export type { Manifest, SegmentRecord, FileSummary } from './chunking/manifest.js';
 
@@ -34,7 +34,7 @@ export { identityCodec, type SegmentCodec } from './codec/segment-codec.js';
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';
 export { FrameType, parseMeta } from './wire/peer-protocol.js';
 export {
-  FOLDER_SEPARATOR, fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES, joinSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  FOLDER_SEPARATOR, fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES, joinSchema, sealedSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
   type CommitRequest, type LocateResult, type PeerView, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';

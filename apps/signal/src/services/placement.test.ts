@@ -3,6 +3,7 @@ import {
   asPeerId,
   segmentKey,
   SendExpiredError,
+  UnconfirmedSegmentError,
   ValidationError,
   VersionConflictError,
   type CommitRequest,
@@ -10,6 +11,7 @@ import {
 } from '@meshdrive/core';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
+import { MemorySealReceipts } from '../state/memory-seal-receipts.js';
 import { MemorySendLeases } from '../state/memory-send-leases.js';
 import { PeerRegistry } from './peer-registry.js';
 import { Placement } from './placement.js';
@@ -35,8 +37,16 @@ async function setUp(peers: string[], replication = 3) {
   for (const id of peers) await registry.joined({ id: asPeerId(id), kind: 'node', capacity: 1024 ** 3 });
   const leases = new MemorySendLeases({ graceMs: GRACE_MS, maxOpenMs: 10_000 });
   const lines: string[] = [];
-  const placement = new Placement({ directory, registry, leases, clock, replication, log: (line) => lines.push(line) });
-  return { clock, directory, registry, leases, placement, lines };
+  const receipts = new MemorySealReceipts();
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, receiptWaitMs: 0, log: (line) => lines.push(line) });
+  return { clock, directory, registry, leases, placement, lines, receipts };
+}
+
+/** Every holder of every segment tells the master it sealed it, as real peers do. */
+async function sealed(receipts: MemorySealReceipts, segments: PeerId[][], chunks = 4): Promise<void> {
+  for (const [index, holders] of segments.entries()) {
+    for (const holder of holders) await receipts.record(holder, String(index).repeat(64), chunks, 0);
+  }
 }
 
 function commitOf(fileId: string, segments: PeerId[][], baseVersion = 0, name = 'a.bin'): CommitRequest {
@@ -84,8 +94,9 @@ describe('Placement', () => {
   });
 
   it('commits a version built on the placed one, and the next write builds on it', async () => {
-    const { placement, directory, clock, lines } = await setUp(['p1', 'p2', 'p3']);
+    const { placement, directory, clock, lines, receipts } = await setUp(['p1', 'p2', 'p3']);
     const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await sealed(receipts, placed.segments);
     clock.time = 2_345;
     const summary = await placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments));
     expect(summary).toEqual({ fileId: placed.fileId, name: 'a.bin', size: SIZE, version: 1, createdAt: 2_345, replicas: 3, wanted: 3 });
@@ -98,17 +109,34 @@ describe('Placement', () => {
   });
 
   it('refuses a commit with the wrong number of segments, or built on a stale version', async () => {
-    const { placement } = await setUp(['p1', 'p2', 'p3']);
+    const { placement, receipts } = await setUp(['p1', 'p2', 'p3']);
     const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await sealed(receipts, placed.segments);
     await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments.slice(1)))).rejects.toMatchObject({ code: ValidationError.code });
     await placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments));
     await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, fileId: placed.fileId, ...layout });
     await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments, 0))).rejects.toMatchObject({ code: VersionConflictError.code });
   });
 
-  it('refuses the commit of a send that expired while its client was gone', async () => {
-    const { placement, leases, clock } = await setUp(['p1', 'p2', 'p3']);
+  it('refuses holders that never confirmed a seal, a chunk count they did not report, and forged sizes', async () => {
+    const { placement, receipts } = await setUp(['p1', 'p2', 'p3']);
     const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).rejects.toMatchObject({ code: UnconfirmedSegmentError.code });
+    await sealed(receipts, placed.segments, 3);
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).rejects.toThrow(/with 3 chunks, not the 4/);
+    await sealed(receipts, placed.segments);
+    const ghost = placed.segments.map((holders, index) => (index === 0 ? [...holders.slice(0, 2), asPeerId('nobody')] : holders));
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, ghost))).rejects.toThrow(/peer nobody never confirmed storing segment 0/);
+    const forged = commitOf(placed.fileId, placed.segments);
+    forged.segments[0]!.plainSize = 300 * 1024;
+    await expect(placement.commit(CLIENT, 'public', forged)).rejects.toMatchObject({ code: ValidationError.code });
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).resolves.toMatchObject({ version: 1 });
+  });
+
+  it('refuses the commit of a send that expired while its client was gone', async () => {
+    const { placement, leases, clock, receipts } = await setUp(['p1', 'p2', 'p3']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await sealed(receipts, placed.segments);
     await placement.clientDisconnected(CLIENT);
     clock.time += GRACE_MS;
     await leases.oldestOpenSend(clock.now()); // the sweep finds it over its time
@@ -132,7 +160,7 @@ describe('Placement', () => {
         return slow.connected(client);
       },
     });
-    const placement = new Placement({ directory, registry, leases, clock, replication: 3, log: () => undefined });
+    const placement = new Placement({ directory, registry, leases, clock, replication: 3, receipts: new MemorySealReceipts(), log: () => undefined });
     await Promise.all([placement.clientDisconnected(CLIENT), placement.clientConnected(CLIENT)]);
     expect(order).toEqual(['disconnected', 'connected']);
   });

@@ -11,7 +11,10 @@ import {
   randomId,
   SendExpiredError,
   segmentCount,
+  segmentBytes,
   segmentKey,
+  segmentRange,
+  UnconfirmedSegmentError,
   ValidationError,
   VersionConflictError,
   type Clock,
@@ -23,9 +26,15 @@ import {
   type PlaceResult,
 } from '@meshdrive/core';
 import { replicationOf, type Directory } from '../directory/directory.js';
+import type { SealReceipts } from '../state/seal-receipts.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { PeerRegistry } from './peer-registry.js';
+
+/** A commit waits this long in all for peers' receipts still on their way. */
+const RECEIPT_WAIT_MS = 10_000;
+/** A codec may add framing to a segment (a header, an authentication tag); never more than this. */
+const MAX_CODEC_OVERHEAD_BYTES = 64 * 1024;
 
 export interface PlacementOptions {
   directory: Directory;
@@ -35,6 +44,10 @@ export interface PlacementOptions {
   clock: Pick<Clock, 'now'>;
   /** Replicas per segment (R), when that many peers are online. */
   replication: number;
+  /** What peers said they sealed: a commit may name only these holders. */
+  receipts: SealReceipts;
+  /** How long a commit waits for receipts still on their way (RECEIPT_WAIT_MS). */
+  receiptWaitMs?: number;
   log: (line: string) => void;
 }
 
@@ -84,6 +97,8 @@ export class Placement {
       createdAt: clock.now(),
       segments: request.segments.map((segment) => ({ ...segment, listHash: asChunkHash(segment.listHash), holders: segment.holders.map(asPeerId) })),
     };
+    this.checkSizes(request);
+    await this.checkReceipts(request);
     if (!(await leases.committed(client, request.fileId))) throw new SendExpiredError(request.name);
     if (!(await directory.commitVersion(manifest, request.baseVersion))) {
       const current = await directory.findFile(owner, request.name);
@@ -91,6 +106,37 @@ export class Placement {
     }
     log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
     return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+  }
+
+  /**
+   * Each segment's plain bytes are its share of the file, and its stored bytes fit a segment
+   * (plus a codec's framing): a manifest of 5 bytes naming a 300 KiB segment is refused.
+   */
+  private checkSizes(request: CommitRequest): void {
+    request.segments.forEach((segment, index) => {
+      const { start, end } = segmentRange(request.size, index, request);
+      if (segment.plainSize !== end - start) throw new ValidationError(`segment ${index} of a ${request.size}-byte file holds ${end - start} bytes, not ${segment.plainSize}`);
+      if (segment.storedSize > segmentBytes(request) + MAX_CODEC_OVERHEAD_BYTES) throw new ValidationError(`segment ${index} claims ${segment.storedSize} stored bytes, more than a segment can hold`);
+    });
+  }
+
+  /**
+   * Every holder the commit names must have told the master itself that it sealed that segment,
+   * with as many chunks as the segment's stored size needs: the client's word is not enough.
+   */
+  private async checkReceipts(request: CommitRequest): Promise<void> {
+    const { receipts, receiptWaitMs = RECEIPT_WAIT_MS } = this.options;
+    const deadline = this.options.clock.now() + receiptWaitMs;
+    for (const [index, segment] of request.segments.entries()) {
+      const holders = segment.holders.map(asPeerId);
+      const confirmed = await receipts.confirmed(segment.listHash, holders, Math.max(0, deadline - this.options.clock.now()));
+      const chunks = Math.ceil(segment.storedSize / request.chunkSize);
+      for (const holder of holders) {
+        const reported = confirmed.get(holder);
+        if (reported === undefined) throw new UnconfirmedSegmentError(`peer ${holder.slice(0, 8)} never confirmed storing segment ${index} (${segment.listHash.slice(0, 12)}…)`);
+        if (reported !== chunks) throw new UnconfirmedSegmentError(`peer ${holder.slice(0, 8)} sealed segment ${index} with ${reported} chunks, not the ${chunks} the commit names`);
+      }
+    }
   }
 
   /** A client's socket joined: its open sends are its again. */

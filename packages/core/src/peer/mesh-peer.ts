@@ -57,6 +57,25 @@ function ageOf(value: unknown): number | undefined {
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
+/**
+ * Tells the master of every segment sealed here, batched per turn of the event loop: a commit
+ * may name this peer as a holder only once it has. Sent before the Seal's reply goes back, so
+ * it is at the master before the client's commit; socket.io keeps it while the line is down.
+ */
+function reportSeals(master: MasterConnection): (list: string, chunks: number) => void {
+  let batch: { list: string; chunks: number }[] = [];
+  return (list, chunks) => {
+    if (batch.length === 0) queueMicrotask(() => {
+      const segments = batch;
+      batch = [];
+      for (let start = 0; start < segments.length; start += SEAL_REPORT_BATCH) master.socket.emit('sealed', { segments: segments.slice(start, start + SEAL_REPORT_BATCH) });
+    });
+    batch.push({ list, chunks });
+  };
+}
+/** Receipts per `sealed` message (its schema's limit). */
+const SEAL_REPORT_BATCH = 1024;
+
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
   const id = await loadPeerId(options.store);
   const master = new MasterConnection(options.signalUrl, {
@@ -74,7 +93,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     createEndpoint: options.createEndpoint,
     handler: (request) => storage.handle(request),
   });
-  const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer) });
+  const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer), onSealed: reportSeals(master) });
 
   master.socket.on('heartbeat', (_beat, ack) => {
     if (typeof ack !== 'function') return;

@@ -25,6 +25,8 @@ interface ReplicationOptions {
   pins: Pins;
   space: SpaceWatch;
   now: () => number;
+  /** Told of each segment sealed here, with its chunk count: the peer reports it to the master. */
+  onSealed?: (list: string, chunks: number) => void;
 }
 
 /**
@@ -125,6 +127,7 @@ export class Replication {
     const failure = await this.pushes.committed(writeKey(request));
     if (failure) throw failure;
     await pinned;
+    this.options.onSealed?.(request.list, hashes.length);
     return { holders: [selfId, ...((await downstream)?.holders ?? [])] };
   }
 

@@ -26,6 +26,8 @@ export interface StoragePeerOptions {
   connect(peer: PeerId): Promise<RpcConnection>;
   /** Milliseconds since the epoch; injected so tests can age segments. */
   now?: () => number;
+  /** Told of each segment sealed here, with its chunk count (see Replication). */
+  onSealed?: (list: string, chunks: number) => void;
 }
 
 export class StoragePeer {

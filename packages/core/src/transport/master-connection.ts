@@ -26,7 +26,7 @@ export const MASTER_REQUEST_TIMEOUT_MS = 20_000;
 /** How long a command waits for the first connection before reporting the master unreachable. */
 export const MASTER_CONNECT_TIMEOUT_MS = 5_000;
 
-type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal'>;
+type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal' | 'sealed'>;
 type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
 type ValueOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Reply<infer T> ? T : never;
 

@@ -218,7 +218,14 @@ export interface ServerToClientEvents {
   'session-expired': () => void;
 }
 
+/** A storage peer's receipts for the segments it sealed, batched; no acknowledgement. */
+export const sealedSchema = z.object({
+  segments: z.array(z.object({ list: hex64, chunks: z.number().int().positive().max(MAX_SEGMENT_CHUNKS) })).min(1).max(1024),
+});
+export type SealedReport = z.infer<typeof sealedSchema>;
+
 export interface ClientToServerEvents {
+  sealed: (report: SealedReport) => void;
   signal: (relay: { to: string; connectionId: string; data: unknown }, ack: Ack<null>) => void;
   place: (request: PlaceRequest, ack: Ack<PlaceResult>) => void;
   commit: (request: CommitRequest, ack: Ack<FileSummary>) => void;
