@@ -49,6 +49,8 @@ export interface MasterOptions {
   host?: string;
   /** Built web app to serve at `/`; a placeholder page is served when absent. */
   webRoot?: string;
+  /** Requests each socket may send (see Gateway); tests that flood on purpose raise it. */
+  rateLimit?: { perSecond: number; burst: number };
   /** Origins besides the master's own whose pages may connect (a development server's, say). */
   allowedOrigins?: string[];
   /** Serve HTTPS with this certificate and key (PEM): browsers give WebCrypto only to secure pages off localhost. */
@@ -124,6 +126,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   // The registry reaches the gateway only through these callbacks, called once peers connect.
   const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState, receipts }, {
     authenticate: options.authenticate ?? accountsAuthentication(accounts),
+    rateLimit: options.rateLimit,
     clock,
     heartbeatTimeoutMs: deadAfterMs,
     log,

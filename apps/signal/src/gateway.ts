@@ -82,6 +82,8 @@ export interface GatewayOptions {
   /** Who a join acts for, or a typed error refusing it (AuthRequiredError, TokenExpiredError…). */
   authenticate: (join: JoinRequest) => Promise<Principal>;
   clock: Pick<Clock, 'now'>;
+  /** Requests per socket: per second on average, and at once (EVENTS_PER_SECOND, EVENT_BURST). */
+  rateLimit?: { perSecond: number; burst: number };
   /** How long a heartbeat may go unanswered (the dead timeout). */
   heartbeatTimeoutMs: number;
   log: (line: string) => void;
@@ -168,12 +170,13 @@ export class Gateway {
    * with RateLimitedError and not run, and a socket that keeps going over it is closed.
    */
   private limitRate(socket: MasterSocket): void {
-    const bucket = new TokenBucket(EVENTS_PER_SECOND, EVENT_BURST, this.options.clock);
+    const { perSecond, burst } = this.options.rateLimit ?? { perSecond: EVENTS_PER_SECOND, burst: EVENT_BURST };
+    const bucket = new TokenBucket(perSecond, burst, this.options.clock);
     let refused = 0;
     socket.use((packet, next) => {
       if (bucket.take()) return next();
       const ack: unknown = packet.at(-1);
-      if (typeof ack === 'function') (ack as Ack<never>)({ ok: false, error: toErrorPayload(new RateLimitedError(`more than ${EVENTS_PER_SECOND} requests a second`)) });
+      if (typeof ack === 'function') (ack as Ack<never>)({ ok: false, error: toErrorPayload(new RateLimitedError(`more than ${perSecond} requests a second`)) });
       if (++refused >= REFUSALS_BEFORE_DISCONNECT) {
         this.options.log(`closing ${socket.data.join.id.slice(0, 8)}: it kept sending over the rate limit`);
         socket.disconnect(true);

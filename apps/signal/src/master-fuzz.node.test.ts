@@ -1,0 +1,92 @@
+/**
+ * Seeded fuzzing (fast-check) of every socket.io handler of a real master: thousands of random
+ * and mutated payloads, each answered with a reply (a value or a typed error) or ignored; then
+ * random handshakes, each refused cleanly. Afterwards the master still serves a normal request.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import { ERROR_CLASSES, randomId } from '@meshdrive/core';
+import { signUp } from './accounts/test-accounts.js';
+import { createMaster, type Master } from './create-master.js';
+import { MemoryDirectory } from './directory/memory-directory.js';
+
+const SEED = 20261201;
+const EVENTS = ['place', 'commit', 'locate', 'list', 'remove', 'status', 'signal', 'sealed'] as const;
+const KNOWN_CODES = new Set(ERROR_CLASSES.map((type) => type.code));
+const REPLY_TIMEOUT_MS = 5_000;
+
+/** Payloads near the real ones: right keys, wrong or extreme values, plus anything at all. */
+const payload = fc.oneof(
+  fc.anything(),
+  fc.record({
+    name: fc.oneof(fc.string(), fc.constantFrom('../x', 'a//b', '/etc/passwd', 'ok.txt', 'x'.repeat(5000))),
+    size: fc.oneof(fc.integer(), fc.double(), fc.constant(2 ** 60)),
+    chunkSize: fc.integer({ min: -10, max: 2 ** 22 }),
+    segmentChunks: fc.integer({ min: -10, max: 2 ** 22 }),
+    fileId: fc.string({ maxLength: 80 }),
+    baseVersion: fc.integer(),
+    version: fc.integer(),
+    segments: fc.array(fc.record({ listHash: fc.hexaString({ minLength: 64, maxLength: 64 }), plainSize: fc.integer(), storedSize: fc.integer(), holders: fc.array(fc.string()) }), { maxLength: 4 }),
+    to: fc.string(),
+    connectionId: fc.string(),
+    data: fc.anything(),
+  }, { requiredKeys: [] }),
+);
+
+describe('fuzzing the master’s socket.io handlers', () => {
+  let master: Master;
+  let socket: Socket;
+  let token: string;
+
+  beforeAll(async () => {
+    master = await createMaster({ directory: new MemoryDirectory(), port: 0, host: '127.0.0.1', rateLimit: { perSecond: 1e6, burst: 1e6 } });
+    token = (await signUp(master.url, 'fuzzer')).accessToken;
+    socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node', token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+  });
+
+  afterAll(async () => {
+    socket?.disconnect();
+    await master?.close();
+  });
+
+  it('answers thousands of random requests with a value or a typed error, and keeps serving', async () => {
+    const samples = fc.sample(fc.tuple(fc.constantFrom(...EVENTS), payload), { seed: SEED, numRuns: 4_000 });
+    const replies = await Promise.all(samples.map(async ([event, body]) => {
+      if (event === 'sealed') {
+        socket.emit(event, body); // a peer's report: no reply, and a client's is ignored
+        return { ok: true };
+      }
+      return (await socket.timeout(REPLY_TIMEOUT_MS).emitWithAck(event, body)) as { ok: boolean; error?: { code: string; message: string } };
+    }));
+    for (const reply of replies) {
+      if (reply.ok) continue;
+      expect(KNOWN_CODES.has(reply.error!.code), reply.error!.code).toBe(true);
+      expect(reply.error!.message.length).toBeLessThan(2_000);
+    }
+    expect(socket.connected).toBe(true);
+    expect(await socket.timeout(REPLY_TIMEOUT_MS).emitWithAck('list', {})).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it('refuses random handshakes cleanly, and still lets a real client join', async () => {
+    const joins = fc.sample(fc.oneof(fc.anything(), fc.record({ role: fc.string(), id: fc.string(), kind: fc.string(), token: fc.string(), capacity: fc.integer() }, { requiredKeys: [] })), { seed: SEED, numRuns: 150 });
+    for (const auth of joins) {
+      const probe = io(master.url, { auth: auth as Record<string, unknown>, transports: ['websocket'], reconnection: false, forceNew: true });
+      const outcome = await new Promise<string>((resolve) => {
+        probe.once('connect', () => resolve('joined'));
+        probe.once('connect_error', (error) => resolve(error.message));
+      });
+      probe.disconnect();
+      // Only a headless storage peer may join without an account.
+      const headlessPeer = typeof auth === 'object' && auth !== null && (auth as { role?: unknown }).role === 'peer' && (auth as { kind?: unknown }).kind === 'node';
+      if (!headlessPeer) expect(outcome).not.toBe('joined');
+    }
+    const healthy = await fetch(`${master.url}/healthz`);
+    expect(healthy.ok).toBe(true);
+    expect(await socket.timeout(REPLY_TIMEOUT_MS).emitWithAck('status', {})).toMatchObject({ ok: true });
+  }, 60_000);
+});
