@@ -88,11 +88,12 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const catalogue = new Catalogue({ directory, registry, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
   const meshState = async (owner?: string): Promise<MeshState> => {
-    const { files, atRisk } = await catalogue.overview(owner);
+    const { files, atRisk, heldFiles, segmentPositions } = await catalogue.overview(owner);
     return {
-      peers: await registry.peerViews(atRisk),
+      peers: await registry.peerViews(atRisk, heldFiles),
       files,
       ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
+      segmentPositions,
       replication,
     };
   };
