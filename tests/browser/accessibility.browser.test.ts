@@ -1,7 +1,7 @@
 /**
- * axe-core on each main screen, in the light and the dark scheme: Files with a file and
- * transfers listed, the same-name question, Network (also with a lost peer), This device and
- * the Stop-contributing question. No violation of serious or critical impact may remain; the
+ * axe-core on each main screen, in the light and the dark scheme, at desktop and phone size:
+ * Files with a file and transfers listed, the same-name question, Network (also with a lost
+ * peer), This device and the Stop-contributing question. No violation of serious or critical impact may remain; the
  * tab list also answers arrow keys, Home and End.
  */
 import { AxeBuilder } from '@axe-core/playwright';
@@ -13,6 +13,7 @@ const MiB = 1024 * 1024;
 const SCHEMES = ['light', 'dark'] as const;
 /** Impacts that fail the test; minor and moderate findings are printed but allowed. */
 const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
+const PHONE = { width: 390, height: 844 };
 
 type Screen = 'Files' | 'Network' | 'This device';
 type Violation = Awaited<ReturnType<AxeBuilder['analyze']>>['violations'][number];
@@ -31,14 +32,19 @@ function describeViolations(violations: readonly Violation[]): string {
     .join('\n');
 }
 
-/** Runs axe on the page as it is, in `scheme`, and fails on any serious or critical violation. */
+/** Runs axe on the page as it is, in `scheme`, at desktop and phone size, and fails on any serious or critical violation. */
 async function expectAccessible(page: Page, screen: string, scheme: (typeof SCHEMES)[number]): Promise<void> {
   await useColorScheme(page, scheme);
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const blocking = violations.filter((violation) => BLOCKING_IMPACTS.has(violation.impact ?? ''));
-  const minor = violations.filter((violation) => !BLOCKING_IMPACTS.has(violation.impact ?? ''));
-  if (minor.length > 0) console.log(`axe, ${screen} (${scheme}), allowed:\n${describeViolations(minor)}`);
-  expect(blocking.length, `axe, ${screen} (${scheme}):\n${describeViolations(blocking)}`).toBe(0);
+  const desktop = page.viewportSize();
+  for (const [size, viewport] of [['desktop', desktop], ['phone', PHONE]] as const) {
+    if (viewport) await page.setViewportSize(viewport);
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const blocking = violations.filter((violation) => BLOCKING_IMPACTS.has(violation.impact ?? ''));
+    const minor = violations.filter((violation) => !BLOCKING_IMPACTS.has(violation.impact ?? ''));
+    if (minor.length > 0) console.log(`axe, ${screen} (${scheme}, ${size}), allowed:\n${describeViolations(minor)}`);
+    expect(blocking.length, `axe, ${screen} (${scheme}, ${size}):\n${describeViolations(blocking)}`).toBe(0);
+  }
+  if (desktop) await page.setViewportSize(desktop);
 }
 
 describe('accessibility of the main screens', () => {

@@ -365,6 +365,44 @@ export async function useColorScheme(page: Page, colorScheme: 'light' | 'dark'):
   });
 }
 
+/** An init script for openTab: keeps every RTCPeerConnection the page makes, for dataChannelBytes. */
+export const RECORD_CONNECTIONS = `
+  window.__connections = [];
+  window.__channels = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__connections.push(this);
+      this.addEventListener('datachannel', (event) => window.__channels.push(event.channel));
+    }
+    createDataChannel(...args) {
+      const channel = super.createDataChannel(...args);
+      window.__channels.push(channel);
+      return channel;
+    }
+  };
+`;
+
+/** Bytes the page has handed to its data channels that they have not sent yet (after RECORD_CONNECTIONS). */
+export function dataChannelBuffered(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __channels: RTCDataChannel[] }).__channels.reduce((sum, channel) => sum + (channel.readyState === 'open' ? channel.bufferedAmount : 0), 0));
+}
+
+/** Payload bytes the page has sent or received on the data channels of its open connections (after RECORD_CONNECTIONS). */
+export function dataChannelBytes(page: Page, direction: 'bytesSent' | 'bytesReceived'): Promise<number> {
+  return page.evaluate(async (key) => {
+    let total = 0;
+    for (const connection of (window as unknown as { __connections: RTCPeerConnection[] }).__connections) {
+      if (connection.connectionState === 'closed') continue;
+      (await connection.getStats()).forEach((report: { type: string; bytesSent?: number; bytesReceived?: number }) => {
+        if (report.type === 'data-channel') total += report[key] ?? 0;
+      });
+    }
+    return total;
+  }, direction);
+}
+
 export function randomBytes(size: number, seed: number): Buffer {
   const out = Buffer.alloc(size);
   let state = seed >>> 0 || 1;

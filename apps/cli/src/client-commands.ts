@@ -146,7 +146,15 @@ export function formatState(state: MeshState): string {
   const header = `${online} of ${state.peers.length} peers online, replication ${state.replication}, ${state.files.length} files\n`;
   if (state.peers.length === 0) return header;
   const rows = state.peers.map((peer) => [
-    peer.id.slice(0, 8), peer.kind, peer.full ? `${peer.status}, full` : peer.status, peer.backups.length === 0 ? '-' : peer.backups.map((backup) => `${backup.peer.slice(0, 8)}×${backup.segments}`).join(' '), String(peer.chunks), formatBytes(peer.bytes), formatBytes(peer.capacity), peer.label ?? '',
+    peer.id.slice(0, 8),
+    peer.kind,
+    peer.full ? `${peer.status}, full` : peer.status,
+    peer.backups.length === 0 ? '-' : peer.backups.map((backup) => `${backup.peer.slice(0, 8)}×${backup.segments}`).join(' '),
+    String(peer.chunks),
+    formatBytes(peer.bytes),
+    formatBytes(peer.capacity),
+    // A peer nobody named goes by what it runs on.
+    peer.label ?? peer.device ?? '',
   ]);
   return header + table(['PEER', 'KIND', 'STATUS', 'BACKUPS (SEGMENTS)', 'CHUNKS', 'STORED', 'OFFERED', 'LABEL'], rows);
 }

@@ -113,11 +113,12 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
   /** The mesh as `owner` sees it: null sees no files, undefined (the operator, in process) every owner's. */
   const meshState = async (owner?: string | null): Promise<MeshState> => {
-    const { files, atRisk } = await catalogue.overview(owner ?? undefined);
+    const { files, atRisk, heldFiles, segmentPositions } = await catalogue.overview(owner);
     return {
-      peers: await registry.peerViews(atRisk),
-      files: owner === null ? [] : files,
+      peers: await registry.peerViews(atRisk, heldFiles),
+      files,
       ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
+      segmentPositions,
       replication,
     };
   };

@@ -148,7 +148,7 @@ export class Gateway {
     this.sockets.set(id, socket);
     placement.clientConnected(id).catch(report('reopen sends'));
     if (join.role === 'peer') {
-      registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label })
+      registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device })
         .then(() => this.deliverDrops(id), report('record a join'));
     }
     const paused = join.role === 'client' && join.pauses !== undefined ? asPeerId(join.pauses) : undefined;

@@ -1,7 +1,8 @@
 /**
- * Browser byte sources and sinks: a File read slice by slice (never whole), and a download
- * target that streams to disk through the File System Access API where the browser has it,
- * else collects parts into a Blob and hands it to the browser's download.
+ * Browser byte sources and sinks: a File read slice by slice (never whole), a sink that
+ * collects a read into a Blob (for previews), and a download target that streams to disk
+ * through the File System Access API where the browser has it, else hands such a Blob to the
+ * browser's download.
  */
 import type { ByteSink, ByteSource } from '@meshdrive/core';
 
@@ -27,11 +28,13 @@ interface SaveFilePickerWindow {
 
 /**
  * Asks where to save `name`. Resolves with null when the person dismisses the picker. Call it
- * straight from a click: the picker needs the user's activation.
+ * straight from a click: the picker needs the user's activation. `ask: false` skips the picker
+ * for the browser's own download, as for many files at once: a picker each would be a chore,
+ * and only the first would have the click's activation.
  */
-export async function openSaveTarget(name: string): Promise<SaveTarget | null> {
+export async function openSaveTarget(name: string, { ask = true }: { ask?: boolean } = {}): Promise<SaveTarget | null> {
   const picker = (window as unknown as SaveFilePickerWindow).showSaveFilePicker;
-  if (typeof picker === 'function') {
+  if (ask && typeof picker === 'function') {
     let handle: FileSystemFileHandle;
     try {
       handle = await picker.call(window, { suggestedName: name });
@@ -51,18 +54,12 @@ export async function openSaveTarget(name: string): Promise<SaveTarget | null> {
 }
 
 function blobTarget(name: string): SaveTarget {
-  const parts: Uint8Array<ArrayBuffer>[] = [];
+  const parts = blobSink();
   return {
     streaming: false,
-    write(bytes) {
-      const copy = new Uint8Array(bytes.byteLength); // not slice(): a Buffer polyfill's slice is a view
-      copy.set(bytes);
-      parts.push(copy);
-      return Promise.resolve();
-    },
+    write: (bytes) => parts.write(bytes),
     finish() {
-      const url = URL.createObjectURL(new Blob(parts));
-      parts.length = 0;
+      const url = URL.createObjectURL(parts.take());
       const link = document.createElement('a');
       link.href = url;
       link.download = name;
@@ -75,8 +72,33 @@ function blobTarget(name: string): SaveTarget {
       return Promise.resolve();
     },
     abort() {
-      parts.length = 0;
+      parts.take(); // and drop it
       return Promise.resolve();
+    },
+  };
+}
+
+export interface BlobSink extends ByteSink {
+  /** Everything written so far, as one Blob of MIME type `type`; the sink starts empty again. */
+  take(type?: string): Blob;
+}
+
+/**
+ * A sink that collects a read into a Blob. Each write becomes a Blob of its own at once: that
+ * copies the bytes (the client reuses its buffers), and the browser may keep a large file out
+ * of the page's memory (Chromium pages big Blobs to disk).
+ */
+export function blobSink(): BlobSink {
+  let parts: Blob[] = [];
+  return {
+    write(bytes) {
+      parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+      return Promise.resolve();
+    },
+    take(type) {
+      const blob = new Blob(parts, { type: type ?? '' });
+      parts = [];
+      return blob;
     },
   };
 }

@@ -29,6 +29,33 @@ export function formatDate(epochMs: number): string {
   return new Date(epochMs).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** A list in a sentence shows this many items and counts the rest. */
+const ITEMS_IN_A_SENTENCE = 3;
+
+/** The first few items for a sentence, the rest counted: "“a”, “b”, “c” and 2 more". */
+export function listSome(items: readonly string[]): string {
+  const shown = items.slice(0, ITEMS_IN_A_SENTENCE);
+  const rest = items.length - shown.length;
+  const last = rest > 0 ? `${rest} more` : shown.pop();
+  return shown.length > 0 ? `${shown.join(', ')} and ${last}` : (last ?? '');
+}
+
 export function shortId(id: string): string {
   return id.slice(0, 8);
+}
+
+/**
+ * Segment numbers for people, counted from 1 with runs as ranges ("1–3, 5"): `indices` are
+ * 0-based and sorted; an ellipsis says the list stops short of `total`.
+ */
+export function formatSegmentNumbers(indices: readonly number[], total = indices.length): string {
+  const runs: string[] = [];
+  for (let i = 0; i < indices.length; i++) {
+    const first = indices[i]!;
+    while (i + 1 < indices.length && indices[i + 1] === indices[i]! + 1) i++;
+    const last = indices[i]!;
+    runs.push(last === first ? `${first + 1}` : `${first + 1}–${last + 1}`);
+  }
+  if (total > indices.length) runs.push('…');
+  return runs.join(', ');
 }

@@ -15,11 +15,12 @@ export interface HolderState {
   peerId: PeerId | null;
   contributing: boolean;
   capacity: number;
+  deviceName: string;
   stats: StoreStats;
 }
 
 /** What another tab asks the holder to do. */
-export type HolderAction = { action: 'stop' } | { action: 'resume' } | { action: 'capacity'; bytes: number };
+export type HolderAction = { action: 'stop' } | { action: 'resume' } | { action: 'capacity'; bytes: number } | { action: 'name'; name: string };
 
 type Message = { kind: 'hello' } | { kind: 'state'; state: HolderState } | { kind: 'act'; request: HolderAction };
 

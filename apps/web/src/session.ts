@@ -8,6 +8,7 @@ import {
   browserHasher,
   browserRtcEndpoints,
   IdbStore,
+  MAX_LABEL_CHARS,
   createClient,
   loadPeerId,
   openClientLink,
@@ -22,13 +23,14 @@ import {
   type TokenSource,
 } from '@meshdrive/core';
 import { describeError } from './messages.js';
-import { PeerRole } from './peer-role.js';
+import { PeerRole, type HolderAction } from './peer-role.js';
 
 export const STATUS_POLL_MS = 1_000;
 export const ESTIMATE_POLL_MS = 5_000;
 export const DEFAULT_CAPACITY_BYTES = 1024 ** 3;
 const CAPACITY_META_KEY = 'ui:capacity';
 const CONTRIBUTING_META_KEY = 'ui:contributing';
+const DEVICE_NAME_META_KEY = 'ui:device-name';
 
 export type MasterLink = 'connecting' | 'connected' | 'unreachable';
 
@@ -45,6 +47,10 @@ export interface SessionState {
   link: MasterLink;
   linkError: string | null;
   capacity: number;
+  /** The name the person gave this browser's peer; '' for none, and the mesh shows `device`. */
+  deviceName: string;
+  /** What this browser is ("Chromium on Linux"): how the mesh knows a peer nobody named. */
+  device: string;
   stats: StoreStats;
   usage: number | null;
   quota: number | null;
@@ -66,7 +72,8 @@ export class MeshSession extends EventTarget {
   private store: IdbStore | null = null;
   private peer: MeshPeer | null = null;
   private link: Link | null = null;
-  private readonly peerOptions: { capacity: number };
+  /** What the storage peer reads at every heartbeat: changes reach the master without a rejoin. */
+  private readonly peerOptions: { capacity: number; deviceName: string };
   private timers: ReturnType<typeof setInterval>[] = [];
   private switching: Promise<void> = Promise.resolve();
   private readonly role = new PeerRole();
@@ -74,7 +81,7 @@ export class MeshSession extends EventTarget {
   /** `token`: the logged-in person's access token, asked at every join: the tab peers and transfers under their account. */
   constructor(masterUrl: string, private readonly token: TokenSource) {
     super();
-    this.peerOptions = { capacity: DEFAULT_CAPACITY_BYTES };
+    this.peerOptions = { capacity: DEFAULT_CAPACITY_BYTES, deviceName: '' };
     this.state = {
       masterUrl,
       role: 'peer',
@@ -83,6 +90,8 @@ export class MeshSession extends EventTarget {
       link: 'connecting',
       linkError: null,
       capacity: DEFAULT_CAPACITY_BYTES,
+      deviceName: '',
+      device: browserLabel(),
       stats: { chunks: 0, bytes: 0 },
       usage: null,
       quota: null,
@@ -129,6 +138,18 @@ export class MeshSession extends EventTarget {
     this.peerOptions.capacity = bytes;
     this.update({ capacity: bytes });
     await this.store?.setMeta(CAPACITY_META_KEY, String(bytes));
+  }
+
+  /**
+   * Names this browser's peer for every tab of it: trimmed, at most MAX_LABEL_CHARS, '' for none.
+   * Kept in IndexedDB and reported in the next heartbeat.
+   */
+  async setDeviceName(name: string): Promise<void> {
+    const cleaned = name.trim().slice(0, MAX_LABEL_CHARS).trim();
+    if (this.state.role === 'client') return this.role.ask({ action: 'name', name: cleaned });
+    this.peerOptions.deviceName = cleaned;
+    this.update({ deviceName: cleaned });
+    await this.store?.setMeta(DEVICE_NAME_META_KEY, cleaned);
   }
 
   /**
@@ -210,10 +231,12 @@ export class MeshSession extends EventTarget {
   private async holdPeer(): Promise<void> {
     this.store = await this.openStore();
     const peerId = await loadPeerId(this.store);
-    const capacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
-    this.peerOptions.capacity = Number.isFinite(capacity) && capacity > 0 ? capacity : DEFAULT_CAPACITY_BYTES;
+    const savedCapacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
+    this.peerOptions.capacity = Number.isFinite(savedCapacity) && savedCapacity > 0 ? savedCapacity : DEFAULT_CAPACITY_BYTES;
+    this.peerOptions.deviceName = (await this.store.getMeta(DEVICE_NAME_META_KEY)) ?? '';
     const contributing = (await this.store.getMeta(CONTRIBUTING_META_KEY)) !== 'no';
-    this.update({ role: 'peer', peerId, capacity: this.peerOptions.capacity, contributing, stats: await this.store.stats() });
+    const { capacity, deviceName } = this.peerOptions;
+    this.update({ role: 'peer', peerId, capacity, deviceName, contributing, stats: await this.store.stats() });
     if (contributing) await this.joinAsPeer();
     else await this.joinAsClient(true);
   }
@@ -243,16 +266,29 @@ export class MeshSession extends EventTarget {
       },
       act: (request) => {
         if (this.state.role !== 'peer') return;
-        const done = request.action === 'capacity' ? this.setCapacity(request.bytes) : request.action === 'stop' ? this.switchMode(false) : this.switchMode(true);
-        done.catch((error: unknown) => this.update({ linkError: describeError(error).message }));
+        this.actFor(request).catch((error: unknown) => this.update({ linkError: describeError(error).message }));
       },
     });
   }
 
+  /** Holder: does what another tab asked. */
+  private actFor(request: HolderAction): Promise<void> {
+    switch (request.action) {
+      case 'capacity':
+        return this.setCapacity(request.bytes);
+      case 'name':
+        return this.setDeviceName(request.name);
+      case 'stop':
+        return this.switchMode(false);
+      case 'resume':
+        return this.switchMode(true);
+    }
+  }
+
   private publishPeerState(): void {
     if (this.state.role !== 'peer') return;
-    const { peerId, contributing, capacity, stats } = this.state;
-    this.role.publish({ peerId, contributing, capacity, stats });
+    const { peerId, contributing, capacity, deviceName, stats } = this.state;
+    this.role.publish({ peerId, contributing, capacity, deviceName, stats });
   }
 
   private switchMode(contributing: boolean): Promise<void> {
@@ -284,11 +320,13 @@ export class MeshSession extends EventTarget {
       kind: 'browser',
       token: this.token,
       capacity: this.peerOptions.capacity,
-      label: browserLabel(),
+      label: this.peerOptions.deviceName || undefined,
+      device: this.state.device,
     };
-    // startMeshPeer reads `capacity` from this object on every heartbeat, so a new offer reaches
-    // the master without leaving and rejoining the ring.
+    // startMeshPeer reads `capacity` and `label` from this object on every heartbeat, so a new
+    // offer or name reaches the master without leaving and rejoining the ring.
     Object.defineProperty(options, 'capacity', { get: () => this.peerOptions.capacity, enumerable: true });
+    Object.defineProperty(options, 'label', { get: () => this.peerOptions.deviceName || undefined, enumerable: true });
     const peer = await startMeshPeer(options);
     this.peer = peer;
     this.client = createClient({ master: peer.master, connect: (remote) => peer.pool.connect(remote), hasher: browserHasher });
@@ -373,7 +411,7 @@ export class MeshSession extends EventTarget {
   private update(patch: Partial<SessionState>): void {
     this.state = { ...this.state, ...patch };
     this.dispatchEvent(new Event('change'));
-    if ('peerId' in patch || 'contributing' in patch || 'capacity' in patch || 'stats' in patch) this.publishPeerState();
+    if ('peerId' in patch || 'contributing' in patch || 'capacity' in patch || 'deviceName' in patch || 'stats' in patch) this.publishPeerState();
   }
 }
 

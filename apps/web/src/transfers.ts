@@ -6,6 +6,7 @@
 import { MasterUnreachableError, type FileId, type MeshClient, type TransferProgress } from '@meshdrive/core';
 import { fileSource, openSaveTarget } from './browser-io.js';
 import { describeError, isAbort } from './messages.js';
+import { lastPart } from './folders.js';
 import { shortId } from './format.js';
 
 export const UPLOADS_AT_ONCE = 2;
@@ -96,11 +97,15 @@ export class Transfers extends EventTarget {
     this.pump();
   }
 
-  /** Starts a download now (not queued): the save picker must open inside the click. */
-  download(name: string, size: number): void {
+  /**
+   * Starts a download now (not queued): the save picker must open inside the click. It saves
+   * under the name's last part, as a folder's path is no file name. `ask: false` skips the
+   * picker (see openSaveTarget).
+   */
+  download(name: string, size: number, options: { ask?: boolean } = {}): void {
     const job = this.add('download', name, size, async (current) => {
       const client = this.requireClient();
-      const target = await openSaveTarget(name);
+      const target = await openSaveTarget(lastPart(name), options);
       if (!target) throw new DOMException('the save dialog was dismissed', 'AbortError');
       current.transfer.destination = target.streaming ? 'saved to disk as it arrives' : 'saved when complete';
       // After an outage the read goes on from the last whole segment written, in the same version.

@@ -34,9 +34,11 @@ export { identityCodec, type SegmentCodec } from './codec/segment-codec.js';
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';
 export { FrameType, parseMeta } from './wire/peer-protocol.js';
 export {
-  FOLDER_SEPARATOR, fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES, joinSchema, sealedSchema, peerStatsSchema, pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  FOLDER_SEPARATOR, MAX_LABEL_CHARS, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, MAX_SEGMENT_POSITIONS, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES,
+  fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,
+  pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
-  type CommitRequest, type LocateResult, type PeerView, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
+  type CommitRequest, type LocateResult, type PeerView, type PeerHoldings, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';
 
 // Stores: the interface every chunk store implements, and the in-memory one.

@@ -136,6 +136,26 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       ]);
     }));
 
+    it('counts, for every peer, the segments it is primary of and those it backs up, each segment once', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2', 'p3']), 0);
+      await directory.commitVersion(manifest('b', 'f2', ['3'], ['p2', 'p1']), 0);
+      await directory.commitVersion(manifest('c', 'f3', ['1'], ['p3', 'p4']), 0); // segment 1 again: p1 stays its primary, p4 joins
+      // p2 leaves segment 3 to p1, which held it second: p1 is its primary now, from the second position.
+      await directory.replaceHolder(list('3'), asPeerId('p2'), asPeerId('p1'));
+      // p1 leaves segment 2 to p5, which takes its place as primary.
+      await directory.replaceHolder(list('2'), asPeerId('p1'), asPeerId('p5'));
+      const counts = (await directory.holdingCounts()).sort((a, b) => a.peer.localeCompare(b.peer));
+      expect(counts).toEqual([
+        { peer: 'p1', primary: 2, backup: 0 },
+        { peer: 'p2', primary: 0, backup: 2 },
+        { peer: 'p3', primary: 0, backup: 2 },
+        { peer: 'p4', primary: 0, backup: 1 },
+        { peer: 'p5', primary: 1, backup: 0 },
+      ]);
+      await directory.removeFile('public', 'b');
+      expect((await directory.holdingCounts()).find((count) => count.peer === 'p1')).toEqual({ peer: 'p1', primary: 1, backup: 0 });
+    }));
+
     it('removes every version and orders drops only of lists no other file uses, from every holder', () => withDirectory(async (directory) => {
       await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2']), 0);
       await directory.commitVersion(manifest('a', 'f1', ['1', '3'], ['p3']), 1);

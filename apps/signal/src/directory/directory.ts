@@ -61,6 +61,13 @@ export interface BackupCount {
   segments: number;
 }
 
+/** How many segments `peer` is the first holder (primary) of, and how many it holds behind another. */
+export interface HoldingCount {
+  peer: PeerId;
+  primary: number;
+  backup: number;
+}
+
 export interface Directory {
   findFile(owner: string, name: string): Promise<FileRecord | undefined>;
   /**
@@ -92,6 +99,8 @@ export interface Directory {
   replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean>;
   /** For every primary, which peers hold copies of its segments and how many. */
   backupCounts(): Promise<BackupCount[]>;
+  /** For every peer that holds a segment, how many it is primary of and how many it backs up; one query. */
+  holdingCounts(): Promise<HoldingCount[]>;
   /** Segments a peer must drop, kept until it confirms (it may be offline when a file is removed). */
   pendingDrops(peer: PeerId): Promise<string[]>;
   clearDrops(peer: PeerId, lists: readonly string[]): Promise<void>;

@@ -1,6 +1,6 @@
 /** The directory in memory: unit tests, and a master started with --volatile. */
 import type { FileId, Manifest, PeerId } from '@meshdrive/core';
-import { replicationOf, type BackupCount, type Directory, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
+import { replicationOf, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
 type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
@@ -122,6 +122,19 @@ export class MemoryDirectory implements Directory {
         count.segments++;
         counts.set(key, count);
       }
+    }
+    return Promise.resolve([...counts.values()]);
+  }
+
+  holdingCounts(): Promise<HoldingCount[]> {
+    const counts = new Map<PeerId, HoldingCount>();
+    for (const holders of this.holders.values()) {
+      holders.forEach((peer, position) => {
+        const count = counts.get(peer) ?? { peer, primary: 0, backup: 0 };
+        if (position === 0) count.primary++;
+        else count.backup++;
+        counts.set(peer, count);
+      });
     }
     return Promise.resolve([...counts.values()]);
   }

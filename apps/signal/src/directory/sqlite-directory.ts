@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asChunkHash, asFileId, asPeerId, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
-import { replicationOf, type BackupCount, type Directory, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
+import { replicationOf, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
 const SCHEMA_VERSION = 1;
@@ -44,6 +44,12 @@ const ORPHAN_HOLDERS = `
   FROM segment_holders h
   WHERE h.list_hash IN (SELECT list_hash FROM segments WHERE file_id = @file)
     AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND o.file_id <> @file)`;
+
+/**
+ * Each segment's primary position: a holder replaceHolder drops leaves a gap in the positions,
+ * so the primary is at the lowest one left, not always at 0.
+ */
+const FIRST_POSITIONS = '(SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash)';
 
 interface FileRow { file_id: string; name: string; owner: string; version: number }
 interface ListingRow extends FileRow { size: number; created_at: number; replication: number }
@@ -185,11 +191,18 @@ export class SqliteDirectory implements Directory {
   backupCounts(): Promise<BackupCount[]> {
     const rows = this.sql(`SELECT p.peer_id AS primary_id, h.peer_id AS backup_id, COUNT(*) AS segments
       FROM segment_holders p
-      JOIN (SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash) f
-        ON f.list_hash = p.list_hash AND f.first = p.position
+      JOIN ${FIRST_POSITIONS} f ON f.list_hash = p.list_hash AND f.first = p.position
       JOIN segment_holders h ON h.list_hash = p.list_hash AND h.peer_id <> p.peer_id
       GROUP BY p.peer_id, h.peer_id`).all() as { primary_id: string; backup_id: string; segments: number }[];
     return Promise.resolve(rows.map((row) => ({ primary: asPeerId(row.primary_id), backup: asPeerId(row.backup_id), segments: row.segments })));
+  }
+
+  holdingCounts(): Promise<HoldingCount[]> {
+    const rows = this.sql(`SELECT h.peer_id, SUM(h.position = f.first) AS primary_count, SUM(h.position <> f.first) AS backup_count
+      FROM segment_holders h
+      JOIN ${FIRST_POSITIONS} f ON f.list_hash = h.list_hash
+      GROUP BY h.peer_id`).all() as { peer_id: string; primary_count: number; backup_count: number }[];
+    return Promise.resolve(rows.map((row) => ({ peer: asPeerId(row.peer_id), primary: row.primary_count, backup: row.backup_count })));
   }
 
   pendingDrops(peer: PeerId): Promise<string[]> {

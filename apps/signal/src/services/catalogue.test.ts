@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { asChunkHash, asFileId, asPeerId, FileNotFoundError, type Manifest, type PeerId } from '@meshdrive/core';
+import { asChunkHash, asFileId, asPeerId, FileNotFoundError, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, ringPosition, segmentKey, type Manifest, type PeerId } from '@meshdrive/core';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
-import { atRiskByPeer, Catalogue, summarize } from './catalogue.js';
+import { atRiskByPeer, Catalogue, heldFilesByPeer, segmentPositions, summarize } from './catalogue.js';
 import { PeerRegistry } from './peer-registry.js';
 import { FakeClock, FakeLink } from './test-fakes.js';
 
@@ -117,5 +117,44 @@ describe('Catalogue', () => {
     expect(risk.get(p2)).toEqual({ files: 2, soleCopies: 0 });
     expect(risk.get(p4)).toBeUndefined();
   });
-});
 
+  it('lists, per peer, the files it holds segments of, most first, with their segment numbers, within bounds', () => {
+    const [p1, p2] = ['p1', 'p2'].map(asPeerId) as [PeerId, PeerId];
+    const file = (name: string, holders: PeerId[][]) => ({ name, holders });
+    const many = Array.from({ length: MAX_HELD_SEGMENT_INDICES + 8 }, () => [p1]);
+    const held = heldFilesByPeer([file('b.txt', [[p1, p2], [p2, p1], [p2]]), file('a.txt', [[p2]]), file('big.iso', many)]);
+    expect(held.get(p2)).toEqual({
+      files: [{ name: 'b.txt', segments: 3, indices: [0, 1, 2] }, { name: 'a.txt', segments: 1, indices: [0] }],
+      moreFiles: 0,
+    });
+    const p1Files = held.get(p1)!.files;
+    expect(p1Files.map((entry) => [entry.name, entry.segments])).toEqual([['big.iso', MAX_HELD_SEGMENT_INDICES + 8], ['b.txt', 2]]);
+    expect(p1Files[0]!.indices).toHaveLength(MAX_HELD_SEGMENT_INDICES);
+    expect(held.has(asPeerId('p3'))).toBe(false);
+
+    const crowd = heldFilesByPeer(Array.from({ length: MAX_HELD_FILES + 3 }, (_, i) => file(`f${String(i).padStart(2, '0')}`, [[p1]])));
+    expect(crowd.get(p1)!.files).toHaveLength(MAX_HELD_FILES);
+    expect(crowd.get(p1)!.moreFiles).toBe(3);
+  });
+
+  it('puts each segment on the ring at its placement key, thinned evenly beyond the bound', () => {
+    const file = (fileId: string, segments: number) => ({ fileId: asFileId(fileId), holders: Array.from({ length: segments }, () => [asPeerId('p1')]) });
+    expect(segmentPositions([file('f1', 2), file('f2', 1)])).toEqual([
+      ringPosition(segmentKey('f1', 0)), ringPosition(segmentKey('f1', 1)), ringPosition(segmentKey('f2', 0)),
+    ]);
+    const thinned = segmentPositions([file('f1', 25)], 10);
+    expect(thinned).toHaveLength(9); // every third of 25
+    expect(thinned[1]).toBe(ringPosition(segmentKey('f1', 3)));
+  });
+
+  it('gives the mesh view, per peer, the viewer\'s files it holds and where their segments sit', async () => {
+    const { catalogue, directory } = await setUp();
+    await directory.commitVersion(manifest('mine.txt', 'f1', [['1', ['p1', 'p2']]]), 0);
+    await directory.commitVersion({ ...manifest('theirs.txt', 'f2', [['2', ['p1']]]), owner: 'alice' }, 0);
+    const overview = await catalogue.overview('public');
+    expect(overview.heldFiles.get(asPeerId('p1'))?.files.map((entry) => entry.name)).toEqual(['mine.txt']);
+    expect(overview.segmentPositions).toEqual([ringPosition(segmentKey('f1', 0))]);
+    // What alice's file puts at risk still counts: p1 alone holds it.
+    expect(overview.atRisk.get(asPeerId('p1'))).toMatchObject({ soleCopies: 1 });
+  });
+});

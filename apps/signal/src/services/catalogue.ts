@@ -3,7 +3,20 @@
  * holders' statuses, and removal, which answers with a drop plan (which peer unpins which
  * segments). Drops wait in the directory until each peer confirms them.
  */
-import { FileNotFoundError, type FileSummary, type LocateResult, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
+import {
+  FileNotFoundError,
+  MAX_HELD_FILES,
+  MAX_HELD_SEGMENT_INDICES,
+  MAX_SEGMENT_POSITIONS,
+  ringPosition,
+  segmentKey,
+  type FileSummary,
+  type LocateResult,
+  type PeerHoldings,
+  type PeerId,
+  type PeerStatus,
+  type PeerView,
+} from '@meshdrive/core';
 import type { Directory, DropOrder, FileListing } from '../directory/directory.js';
 import type { PeerLink } from './peer-link.js';
 import type { PeerRegistry } from './peer-registry.js';
@@ -52,6 +65,61 @@ export function atRiskByPeer(files: readonly Omit<FileListing, 'owner'>[], statu
   return risk;
 }
 
+/** The part of a peer's holdings that names files; the counts come from the directory's holder rows. */
+export type HeldFiles = Pick<PeerHoldings, 'files' | 'moreFiles'>;
+
+/** Per peer, which of `files` (latest versions) it holds segments of, and which segments; peers holding none are absent. */
+export function heldFilesByPeer(files: readonly Pick<FileListing, 'name' | 'holders'>[]): Map<PeerId, HeldFiles> {
+  const held = new Map<PeerId, PeerHoldings['files']>();
+  for (const file of files) {
+    const mine = new Map<PeerId, PeerHoldings['files'][number]>();
+    file.holders.forEach((holders, index) => {
+      for (const peer of holders) {
+        let entry = mine.get(peer);
+        if (!entry) mine.set(peer, (entry = { name: file.name, segments: 0, indices: [] }));
+        entry.segments++;
+        if (entry.indices.length < MAX_HELD_SEGMENT_INDICES) entry.indices.push(index);
+      }
+    });
+    for (const [peer, entry] of mine) {
+      const entries = held.get(peer) ?? [];
+      entries.push(entry);
+      held.set(peer, entries);
+    }
+  }
+  const listed = new Map<PeerId, HeldFiles>();
+  for (const [peer, entries] of held) {
+    entries.sort((a, b) => b.segments - a.segments || (a.name < b.name ? -1 : 1));
+    listed.set(peer, { files: entries.slice(0, MAX_HELD_FILES), moreFiles: Math.max(0, entries.length - MAX_HELD_FILES) });
+  }
+  return listed;
+}
+
+/**
+ * Where the segments of `files` sit on the ring (MeshState.segmentPositions): each one's
+ * placement key, every n-th beyond `max` so the picture keeps the spread of a large catalogue.
+ */
+export function segmentPositions(files: readonly Pick<FileListing, 'fileId' | 'holders'>[], max = MAX_SEGMENT_POSITIONS): number[] {
+  const total = files.reduce((sum, file) => sum + file.holders.length, 0);
+  const every = Math.max(1, Math.ceil(total / max));
+  const positions: number[] = [];
+  let seen = 0;
+  for (const file of files) {
+    for (let index = 0; index < file.holders.length; index++) {
+      if (seen++ % every === 0) positions.push(ringPosition(segmentKey(file.fileId, index)));
+    }
+  }
+  return positions;
+}
+
+/** What the mesh view needs from the catalogue (see Catalogue.overview). */
+export interface CatalogueOverview {
+  files: (FileSummary & { owner: string })[];
+  atRisk: Map<PeerId, PeerView['atRisk']>;
+  heldFiles: Map<PeerId, HeldFiles>;
+  segmentPositions: number[];
+}
+
 export class Catalogue {
   constructor(private readonly options: CatalogueOptions) {}
 
@@ -63,12 +131,19 @@ export class Catalogue {
 
   /**
    * What the mesh view needs from the files, from one listing: `owner`'s files (every owner's
-   * when undefined) and what each peer's leaving would cost, over every owner's files.
+   * when undefined), which of them each peer holds and where their segments sit on the ring, and
+   * what each peer's leaving would cost, over every owner's files.
    */
-  async overview(owner?: string): Promise<{ files: (FileSummary & { owner: string })[]; atRisk: Map<PeerId, PeerView['atRisk']> }> {
+  async overview(owner?: string | null): Promise<CatalogueOverview> {
     const [all, statusOf] = await Promise.all([this.options.directory.listFiles(), this.options.registry.statuses()]);
-    const mine = owner === undefined ? all : all.filter((file) => file.owner === owner);
-    return { files: mine.map((file) => ({ ...summarize(file, statusOf), owner: file.owner })), atRisk: atRiskByPeer(all, statusOf) };
+    // null: a caller with no account sees no one's files, names or segments.
+    const mine = owner === undefined ? all : owner === null ? [] : all.filter((file) => file.owner === owner);
+    return {
+      files: mine.map((file) => ({ ...summarize(file, statusOf), owner: file.owner })),
+      atRisk: atRiskByPeer(all, statusOf),
+      heldFiles: heldFilesByPeer(mine),
+      segmentPositions: segmentPositions(mine),
+    };
   }
 
   /** A version's manifest (the latest by default) and the status of every holder it names. */

@@ -30,7 +30,7 @@ describe('PeerRegistry', () => {
     const { directory, registry, events } = setUp();
     await directory.rememberPeer({ ...info('old'), lastSeen: 1 });
     await registry.restore();
-    expect((await registry.peerViews(new Map())).map((peer) => [peer.id, peer.status])).toEqual([['old', 'dead']]);
+    expect((await registry.peerViews(new Map(), new Map())).map((peer) => [peer.id, peer.status])).toEqual([['old', 'dead']]);
     await registry.joined(info('old'));
     expect(events).toEqual([{ id: 'old', status: 'online', connected: false }]);
   });
@@ -71,7 +71,7 @@ describe('PeerRegistry', () => {
     const link = new FakeLink('a');
     link.stats = { chunks: 3, bytes: 3072, full: true };
     await registry.heartbeat([link]);
-    expect((await registry.peerViews(new Map()))[0]).toMatchObject({ chunks: 3, bytes: 3072, full: true, lastSeen: 100 });
+    expect((await registry.peerViews(new Map(), new Map()))[0]).toMatchObject({ chunks: 3, bytes: 3072, full: true, lastSeen: 100 });
 
     link.stats = undefined;
     events.length = 0;
@@ -97,11 +97,36 @@ describe('PeerRegistry', () => {
       fileId: asFileId('f'), name: 'f', owner: 'public', version: 0, size: 3, chunkSize: 1024, segmentChunks: 1, createdAt: 0,
       segments: [segment('1', ['a', 'b', 'c']), segment('2', ['a', 'c']), segment('3', ['b', 'a'])],
     }, 0);
-    const backups = Object.fromEntries((await registry.peerViews(new Map())).map((peer) => [peer.id, peer.backups]));
+    const backups = Object.fromEntries((await registry.peerViews(new Map(), new Map())).map((peer) => [peer.id, peer.backups]));
     expect(backups).toEqual({
       a: [{ peer: 'c', segments: 2 }, { peer: 'b', segments: 1 }],
       b: [{ peer: 'a', segments: 1 }],
       c: [],
     });
+  });
+
+  it('shows what each peer holds: segments as primary and as backup, and the files the catalogue found on it', async () => {
+    const { registry, directory } = setUp();
+    for (const id of ['a', 'b']) await registry.joined(info(id));
+    const segment = (digit: string, holders: string[]) => ({ listHash: asChunkHash(digit.repeat(64)), plainSize: 1, storedSize: 1, holders: holders.map(asPeerId) });
+    await directory.commitVersion({
+      fileId: asFileId('f'), name: 'f', owner: 'public', version: 0, size: 2, chunkSize: 1024, segmentChunks: 1, createdAt: 0,
+      segments: [segment('1', ['a', 'b']), segment('2', ['a'])],
+    }, 0);
+    const heldFiles = new Map([[asPeerId('a'), { files: [{ name: 'f', segments: 2, indices: [0, 1] }], moreFiles: 0 }]]);
+    const holds = Object.fromEntries((await registry.peerViews(new Map(), heldFiles)).map((peer) => [peer.id, peer.holds]));
+    expect(holds).toEqual({
+      a: { primary: 2, backup: 0, files: [{ name: 'f', segments: 2, indices: [0, 1] }], moreFiles: 0 },
+      b: { primary: 0, backup: 1, files: [], moreFiles: 0 },
+    });
+  });
+
+  it('shows a peer\'s new name from its heartbeat, without a rejoin, and what it runs on from its join', async () => {
+    const { registry } = setUp();
+    await registry.joined({ ...info('tab'), kind: 'browser', device: 'Chromium on Linux' });
+    const link = new FakeLink('tab');
+    link.stats = { chunks: 0, bytes: 0, label: 'Kitchen laptop' };
+    await registry.heartbeat([link]);
+    expect((await registry.peerViews(new Map(), new Map()))[0]).toMatchObject({ label: 'Kitchen laptop', device: 'Chromium on Linux' });
   });
 });

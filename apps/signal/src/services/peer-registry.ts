@@ -9,6 +9,7 @@
 import { HashRing, type Clock, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
 import type { Directory } from '../directory/directory.js';
 import type { Member, MemberInfo, Membership, StatusChange } from '../state/membership.js';
+import type { HeldFiles } from './catalogue.js';
 import type { PeerLink } from './peer-link.js';
 
 /** A status to tell everyone; `connected: false` when the peer's socket to the master closed. */
@@ -108,11 +109,17 @@ export class PeerRegistry {
     return this.options.membership.online();
   }
 
-  /** Every known peer as the mesh view shows it, with the peers that back it up in fact and what its leaving would cost. */
-  async peerViews(atRisk: ReadonlyMap<PeerId, PeerView['atRisk']>): Promise<PeerView[]> {
-    const [members, counts] = await Promise.all([this.options.membership.all(), this.options.directory.backupCounts()]);
+  /**
+   * Every known peer as the mesh view shows it: the peers that back it up in fact and what it
+   * holds, from the directory, and from the catalogue what its leaving would cost and which files
+   * it holds.
+   */
+  async peerViews(atRisk: ReadonlyMap<PeerId, PeerView['atRisk']>, heldFiles: ReadonlyMap<PeerId, HeldFiles>): Promise<PeerView[]> {
+    const { membership, directory } = this.options;
+    const [members, counts, holdings] = await Promise.all([membership.all(), directory.backupCounts(), directory.holdingCounts()]);
     const backups = new Map<PeerId, PeerView['backups']>();
     for (const count of counts) backups.set(count.primary, [...(backups.get(count.primary) ?? []), { peer: count.backup, segments: count.segments }]);
+    const held = new Map(holdings.map((count) => [count.peer, count]));
     return members.map((peer) => ({
       id: peer.id,
       kind: peer.kind,
@@ -124,6 +131,12 @@ export class PeerRegistry {
       capacity: peer.capacity,
       full: peer.stats.full === true,
       label: peer.label,
+      device: peer.device,
+      holds: {
+        primary: held.get(peer.id)?.primary ?? 0,
+        backup: held.get(peer.id)?.backup ?? 0,
+        ...(heldFiles.get(peer.id) ?? { files: [], moreFiles: 0 }),
+      },
       lastSeen: peer.lastSeen,
     }));
   }

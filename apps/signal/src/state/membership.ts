@@ -11,6 +11,7 @@ export interface MemberInfo {
   kind: PeerKind;
   capacity: number;
   label?: string;
+  device?: string;
 }
 
 export interface Member extends MemberInfo {
@@ -38,7 +39,7 @@ export interface Membership {
   remember(info: MemberInfo & { lastSeen: number }): Promise<void>;
   /** The peer's socket joined; the change is undefined when it was online already. */
   join(info: MemberInfo, now: number): Promise<StatusChange | undefined>;
-  /** A heartbeat answer; ignored from a peer whose socket has closed. */
+  /** A heartbeat answer, with the peer's offer and name now when it sends them; ignored from a peer whose socket has closed. */
   beat(id: PeerId, stats: PeerStats, now: number): Promise<void>;
   disconnect(id: PeerId): Promise<void>;
   /** Its tab stopped contributing on purpose (true) or closed (false); a join clears it. */

@@ -70,4 +70,17 @@ describe('MemoryMembership', () => {
     expect(await members.join(info('a'), 10)).toBeUndefined();
     expect((await members.all())[0]).toMatchObject({ stats: { chunks: 3, bytes: 4 }, capacity: 1000, connected: true });
   });
+
+  it('takes a new name from a beat that carries one, forgets it on an empty one, and keeps it otherwise', async () => {
+    const members = new MemoryMembership({ staleAfterMs: 1000, deadAfterMs: 5000 });
+    const label = async (): Promise<string | undefined> => (await members.all())[0]!.label;
+    await members.join({ ...info('tab'), label: 'old name', device: 'Chromium on Linux' }, 0);
+    await members.beat(asPeerId('tab'), { ...stats, label: 'Kitchen laptop' }, 5);
+    expect(await label()).toBe('Kitchen laptop');
+    await members.beat(asPeerId('tab'), stats, 10);
+    expect(await label()).toBe('Kitchen laptop');
+    await members.beat(asPeerId('tab'), { ...stats, label: '' }, 15);
+    expect(await label()).toBeUndefined();
+    expect((await members.all())[0]!.device).toBe('Chromium on Linux');
+  });
 });

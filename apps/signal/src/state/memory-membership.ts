@@ -31,6 +31,7 @@ export class MemoryMembership implements Membership {
       member.lastSeen = now;
       member.stats = stats;
       if (stats.capacity !== undefined) member.capacity = stats.capacity;
+      if (stats.label !== undefined) member.label = stats.label || undefined; // '': the name was cleared
     }
     return Promise.resolve();
   }

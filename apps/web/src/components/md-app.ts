@@ -5,15 +5,17 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import type { MeshClient } from '@meshdrive/core';
 import type { MeshSession, SessionState } from '../session.js';
 import type { Transfer, Transfers } from '../transfers.js';
 import { describeError } from '../messages.js';
-import type { DeviceActionEvent } from './md-device-panel.js';
-import type { FileActionEvent } from './md-file-list.js';
+import { listSome } from '../format.js';
+import type { DeviceActionEvent, DeviceNameEvent } from './md-device-panel.js';
+import type { FileActionEvent, FilesActionEvent } from './md-file-list.js';
 import type { FilesChosenEvent } from './md-drop-zone.js';
 import type { NameConflictEvent } from './md-name-conflict.js';
 import type { ConfirmEvent } from './md-confirm.js';
-import { keepBothName } from '../names.js';
+import { keepBothName, skippedSentence, type ChosenFile } from '../names.js';
 import type { TransferActionEvent } from './md-transfer-list.js';
 import { sharedStyles } from './shared-styles.js';
 import './md-device-panel.js';
@@ -21,6 +23,7 @@ import './md-drop-zone.js';
 import './md-file-list.js';
 import './md-name-conflict.js';
 import './md-confirm.js';
+import './md-preview.js';
 import './md-network-view.js';
 import './md-transfer-list.js';
 
@@ -159,9 +162,11 @@ export class MdApp extends LitElement {
   @state() private transferList: readonly Transfer[] = [];
   @state() private actionError: string | null = null;
   /** Files chosen whose names are taken, waiting for Replace, Keep both or Cancel. */
-  @state() private pendingUpload: { files: File[]; taken: string[] } | null = null;
+  @state() private pendingUpload: { files: ChosenFile[]; taken: string[] } | null = null;
   /** Stopping would lower the safety of these many files: asked before it happens. */
   @state() private pendingStop: { files: number; soleCopies: number } | null = null;
+  /** The file shown in the preview dialog. */
+  @state() private previewing: { name: string; size: number } | null = null;
   private everConnected = false;
 
   override connectedCallback(): void {
@@ -247,12 +252,13 @@ export class MdApp extends LitElement {
           <md-drop-zone ?disabled=${s.fatal !== null} @files-chosen=${this.onFilesChosen}></md-drop-zone>
           ${this.pendingUpload ? html`<md-name-conflict .names=${this.pendingUpload.taken} @name-conflict=${this.onNameConflict}></md-name-conflict>` : nothing}
           <md-transfer-list .transfers=${this.transferList} @transfer-action=${this.onTransferAction}></md-transfer-list>
-          <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} ?unavailable=${s.fatal !== null} @file-action=${this.onFileAction}></md-file-list>
+          <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} ?unavailable=${s.fatal !== null} @file-action=${this.onFileAction} @files-action=${this.onFilesAction}></md-file-list>
+          ${this.previewing ? this.renderPreview(this.previewing) : nothing}
         `;
       case 'network':
         return html`<md-network-view .mesh=${s.mesh} .selfId=${s.contributing ? s.peerId : null}></md-network-view>`;
       case 'device':
-        return html`<md-device-panel .session=${s} @device-action=${this.onDeviceAction}></md-device-panel>
+        return html`<md-device-panel .session=${s} @device-action=${this.onDeviceAction} @device-name=${(event: DeviceNameEvent) => void this.session.setDeviceName(event.detail.name).catch((error: unknown) => (this.actionError = describeError(error).message))}></md-device-panel>
           ${this.pendingStop ? this.renderStopQuestion(s, this.pendingStop) : nothing}`;
     }
   }
@@ -308,10 +314,11 @@ export class MdApp extends LitElement {
 
   /** Uploads at once, unless a chosen name is already in the mesh: then the person decides first. */
   private readonly onFilesChosen = (event: FilesChosenEvent): void => {
-    const files = event.detail.files;
+    const { files, skipped } = event.detail;
+    if (skipped.length > 0) this.actionError = skippedSentence(skipped);
     const existing = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
     const taken = files.map((file) => file.name).filter((name) => existing.has(name));
-    if (taken.length === 0) this.transfers.upload(files.map((file) => ({ file, name: file.name })));
+    if (taken.length === 0) this.transfers.upload(files);
     else this.pendingUpload = { files, taken };
   };
 
@@ -320,13 +327,13 @@ export class MdApp extends LitElement {
     this.pendingUpload = null;
     if (!pending || event.detail.choice === 'cancel') return;
     if (event.detail.choice === 'replace') {
-      this.transfers.upload(pending.files.map((file) => ({ file, name: file.name })));
+      this.transfers.upload(pending.files);
       return;
     }
     // Keep both: each taken name gets the first free "name (n).ext", counting the new names too.
     const names = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
-    const uploads = pending.files.map((file) => {
-      const name = names.has(file.name) ? keepBothName(file.name, names) : file.name;
+    const uploads = pending.files.map(({ file, name: chosen }) => {
+      const name = names.has(chosen) ? keepBothName(chosen, names) : chosen;
       names.add(name);
       return { file, name };
     });
@@ -343,18 +350,45 @@ export class MdApp extends LitElement {
 
   private readonly onFileAction = (event: FileActionEvent): void => {
     const { name, size, action } = event.detail;
-    if (action === 'preview') return; // the preview dialog comes next
-    if (action === 'download') {
-      this.transfers.download(name, size);
+    if (action === 'preview') {
+      this.previewing = { name, size };
       return;
     }
+    if (action === 'download') this.transfers.download(name, size);
+    else this.deleteFiles([name]);
+  };
+
+  /** Many files at once: downloads without a save picker each, and deletes with one line for what failed. */
+  private readonly onFilesAction = (event: FilesActionEvent): void => {
+    const { files, action } = event.detail;
+    if (action === 'download') for (const { name, size } of files) this.transfers.download(name, size, { ask: false });
+    else this.deleteFiles(files.map((file) => file.name));
+  };
+
+  /** Deletes each file as a single delete does; what fails is told in one line, with the first reason. */
+  private deleteFiles(names: readonly string[]): void {
     const client = this.session.client;
     if (!client) return;
-    client.delete(name).then(
-      () => this.session.refresh(),
-      (error: unknown) => (this.actionError = `Could not delete “${name}”: ${describeError(error).message}`),
-    );
-  };
+    const deletes = names.map((name) => client.delete(name).then(() => null, (error: unknown) => ({ name, error })));
+    void Promise.all(deletes).then((outcomes) => {
+      const failed = outcomes.filter((outcome) => outcome !== null);
+      if (failed.length > 0) this.actionError = `Could not delete ${listSome(failed.map(({ name }) => `“${name}”`))}: ${describeError(failed[0]!.error).message}`;
+      return this.session.refresh();
+    });
+  }
+
+  /** The preview asks for the client at each read: a reconnect replaces it. Its Download comes back as a file-action. */
+  private renderPreview(file: { name: string; size: number }) {
+    return html`<md-preview
+      .name=${file.name}
+      .size=${file.size}
+      .client=${this.currentClient}
+      @file-action=${this.onFileAction}
+      @preview-closed=${() => (this.previewing = null)}
+    ></md-preview>`;
+  }
+
+  private readonly currentClient = (): MeshClient | null => this.session.client;
 
   private renderStopQuestion(s: SessionState, risk: { files: number; soleCopies: number }) {
     const files = `${risk.files} ${risk.files === 1 ? 'file' : 'files'}`;

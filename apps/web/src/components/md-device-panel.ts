@@ -1,6 +1,7 @@
-/** This tab as a peer: its id, what it holds, the space it offers, browser storage, stop/resume. */
+/** This tab as a peer: its name, id, what it holds, the space it offers, browser storage, stop/resume. */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { MAX_LABEL_CHARS } from '@meshdrive/core';
 import { formatBytes } from '../format.js';
 import type { SessionState } from '../session.js';
 import { sharedStyles } from './shared-styles.js';
@@ -14,6 +15,8 @@ export const CAPACITY_STEPS_BYTES = [128, 256, 512, 1024, 2048, 5120, 10240, 204
 const MIN_TOP_OFFER_BYTES = 1024 ** 3;
 
 export type DeviceActionEvent = CustomEvent<{ action: 'stop' | 'resume' } | { action: 'capacity'; bytes: number }>;
+/** The person saved a name for this device ('' to go by the browser's). */
+export type DeviceNameEvent = CustomEvent<{ name: string }>;
 
 @customElement('md-device-panel')
 export class MdDevicePanel extends LitElement {
@@ -73,6 +76,29 @@ export class MdDevicePanel extends LitElement {
         align-items: center;
         flex-wrap: wrap;
       }
+      form {
+        margin: 0 0 1rem;
+      }
+      label {
+        display: block;
+        font-size: 0.92rem;
+        font-weight: 600;
+        margin-bottom: 0.3rem;
+      }
+      input[type='text'] {
+        flex: 1;
+        min-width: 0;
+        font: inherit;
+        padding: 0.4rem 0.6rem;
+        min-height: 36px;
+        border-radius: 8px;
+        border: 1px solid var(--border-strong);
+        background: var(--surface);
+        color: var(--text);
+      }
+      .row.name {
+        flex-wrap: nowrap;
+      }
     `,
   ];
 
@@ -90,6 +116,7 @@ export class MdDevicePanel extends LitElement {
     return html`
       <section class="card" aria-labelledby="peer-title">
         <h2 id="peer-title">This tab as a peer</h2>
+        ${this.renderName(s)}
         <dl>
           <dt>Status</dt>
           <dd>
@@ -163,6 +190,28 @@ export class MdDevicePanel extends LitElement {
       </section>
     `;
   }
+
+  /** The name other peers see, shared by every tab of this browser. */
+  private renderName(s: SessionState) {
+    return html`<form @submit=${this.onName}>
+      <label for="device-name">Device name</label>
+      <div class="row name">
+        <input id="device-name" name="device-name" type="text" maxlength=${MAX_LABEL_CHARS} placeholder=${s.device} autocomplete="off" .value=${s.deviceName} />
+        <button type="submit">Save</button>
+      </div>
+      <p class="muted" data-shown-as>
+        ${s.deviceName
+          ? `Every tab and peer sees this browser as “${s.deviceName}”; with no name it goes by “${s.device}”.`
+          : `Every tab and peer sees this browser as “${s.device}” and the start of its id, to tell such browsers apart.`}
+      </p>
+    </form>`;
+  }
+
+  private readonly onName = (event: SubmitEvent): void => {
+    event.preventDefault();
+    const input = (event.target as HTMLFormElement).elements.namedItem('device-name') as HTMLInputElement;
+    this.dispatchEvent(new CustomEvent('device-name', { detail: { name: input.value }, bubbles: true, composed: true }));
+  };
 
   private readonly onCapacity = (event: Event): void => {
     const index = Number((event.target as HTMLInputElement).value);

@@ -4,6 +4,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { MeshState, PeerView } from '@meshdrive/core';
 import { formatBytes, shortId } from '../format.js';
 import { peerColors } from '../peer-colors.js';
+import { fullName, peerName, type PeerName } from '../peer-names.js';
 import { sharedStyles } from './shared-styles.js';
 import './md-ring-view.js';
 
@@ -120,16 +121,16 @@ export class MdNetworkView extends LitElement {
     const isSelf = (peer: PeerView): number => (peer.id === this.selfId ? 0 : 1);
     const peers = [...mesh.peers].sort((a, b) => isSelf(a) - isSelf(b) || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.id.localeCompare(b.id));
     const colors = peerColors(mesh.peers.map((peer) => peer.id));
-    const labels = new Map(mesh.peers.map((peer) => [peer.id as string, this.labelOf(peer)]));
+    const names = new Map(mesh.peers.map((peer) => [peer.id as string, peerName(peer)]));
     const count = (status: PeerView['status']): number => peers.filter((peer) => peer.status === status).length;
     const held = peers.reduce((sum, peer) => sum + peer.bytes, 0);
     return html`
       <section class="card" aria-labelledby="ring-title">
         <h2 id="ring-title">Ring</h2>
         <p class="explain muted" data-ring-explain>
-          Who stores what: each segment of a file goes to the peer whose arc its hash lands on, with copies on the next peers clockwise; offering more space earns more of the ring.
+          Each arc is a peer's share of the ring (offering more space earns more), and each tick a segment of a file: it is stored on the peer whose arc it lands on, with copies on the next peers clockwise. Point at a peer, or tab to it, to see what it holds.
         </p>
-        <md-ring-view .ring=${mesh.ring} .colors=${colors} .labels=${labels}></md-ring-view>
+        <md-ring-view .ring=${mesh.ring} .segmentPositions=${mesh.segmentPositions} .peers=${mesh.peers} .colors=${colors} .names=${names}></md-ring-view>
       </section>
       <section aria-labelledby="peers-title">
         <h2 id="peers-title">Peers</h2>
@@ -142,17 +143,21 @@ export class MdNetworkView extends LitElement {
           <span class="pill">replication ${mesh.replication}</span>
         </div>
         ${peers.length === 0 ? html`<p class="muted">No peers have joined yet.</p>` : nothing}
-        <div class="peers" style="margin-top:0.6rem">${peers.map((peer) => this.renderPeer(peer, colors, labels))}</div>
+        <div class="peers" style="margin-top:0.6rem">${peers.map((peer) => this.renderPeer(peer, colors, names))}</div>
       </section>
     `;
   }
 
-  private renderPeer(peer: PeerView, colors: Map<string, string>, labels: Map<string, string>) {
+  private renderPeer(peer: PeerView, colors: Map<string, string>, names: Map<string, PeerName>) {
+    const nameOf = (id: string): string => {
+      const name = names.get(id);
+      return name ? fullName(name) : shortId(id);
+    };
     const fill = peer.capacity > 0 ? Math.min(100, (peer.bytes / peer.capacity) * 100) : 0;
     return html`
       <article class="peer ${peer.status} ${peer.id === this.selfId ? 'self' : ''}" style="--peer-color:${colors.get(peer.id) ?? '#888'}" data-peer=${peer.id} data-status=${peer.status}>
         <div class="top">
-          <span class="label" title=${peer.id}>${labels.get(peer.id)}</span>
+          <span class="label" title=${peer.id}>${nameOf(peer.id)}</span>
           ${peer.id === this.selfId ? html`<span class="you">this tab</span>` : nothing}
           <span class="pill ${STATUS_CLASS[peer.status]}">${peer.status}</span>
           ${peer.full ? html`<span class="pill warn" title="Its storage refused a write for lack of space; new files go to other peers">full</span>` : nothing}
@@ -163,7 +168,7 @@ export class MdNetworkView extends LitElement {
           <dt>Backups</dt>
           <dd>${peer.backups.length === 0
             ? html`<span class="muted">none</span>`
-            : peer.backups.map((backup, i) => html`${i > 0 ? ', ' : nothing}${labels.get(backup.peer) ?? shortId(backup.peer)} <span class="muted">(${backup.segments} ${backup.segments === 1 ? 'segment' : 'segments'})</span>`)}</dd>
+            : peer.backups.map((backup, i) => html`${i > 0 ? ', ' : nothing}${nameOf(backup.peer)} <span class="muted">(${backup.segments} ${backup.segments === 1 ? 'segment' : 'segments'})</span>`)}</dd>
           <dt>Holds</dt>
           <dd>${formatBytes(peer.bytes)} in ${peer.chunks.toLocaleString()} chunks</dd>
           <dt>Offers</dt>
@@ -172,11 +177,6 @@ export class MdNetworkView extends LitElement {
         <div class="meter" role="img" aria-label="${fill.toFixed(0)}% of offered space used"><div style="width:${fill}%"></div></div>
       </article>
     `;
-  }
-
-  private labelOf(peer: PeerView): string {
-    const base = peer.label ?? (peer.kind === 'browser' ? 'Browser tab' : 'Headless peer');
-    return `${base} ${shortId(peer.id).slice(0, 4)}`;
   }
 }
 

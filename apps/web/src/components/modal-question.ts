@@ -1,7 +1,7 @@
 /**
- * What md-confirm and md-name-conflict share: a modal dialog that opens with focus on its safe
- * answer (the button with class "keep"), gives that answer on Escape, and closes before telling
- * its host what was answered.
+ * What md-confirm, md-name-conflict and md-preview share: a modal dialog that opens with focus
+ * on its safe answer (the button with class "keep"), gives that answer on Escape, and closes
+ * (focus going back where it was) before telling its host what was answered.
  */
 import { LitElement } from 'lit';
 import { query } from 'lit/decorators.js';

@@ -104,7 +104,7 @@ export const sharedStyles = css`
   }
 `;
 
-/** The modal dialogs' frame: md-confirm and md-name-conflict. */
+/** The modal dialogs' frame: md-confirm, md-name-conflict and md-preview. */
 export const dialogStyles = css`
   dialog {
     border: 1px solid var(--border);

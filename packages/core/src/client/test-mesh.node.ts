@@ -173,7 +173,7 @@ export class TestMaster implements MasterPort {
   }
 
   status(): Promise<MeshState> {
-    return Promise.resolve({ peers: [], files: [], ring: [], replication: this.replication });
+    return Promise.resolve({ peers: [], files: [], ring: [], segmentPositions: [], replication: this.replication });
   }
 }
 

@@ -21,10 +21,13 @@ export interface MeshPeerOptions {
   hasher: Hasher;
   createEndpoint: RtcEndpointFactory;
   kind: PeerKind;
-  /** Bytes offered to the mesh. */
+  /** Bytes offered to the mesh; read at every heartbeat, so a new offer needs no rejoin. */
   capacity: number;
   token?: TokenSource;
+  /** The name its person gave it; read at every heartbeat, like `capacity`. */
   label?: string;
+  /** What it runs on ("Chromium on Linux"), for views of a peer without a label. */
+  device?: string;
 }
 
 export interface MeshPeer {
@@ -85,6 +88,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     capacity: options.capacity,
     token: options.token,
     label: options.label,
+    device: options.device,
   });
   // The pool serves requests with the storage peer, which forwards through the pool.
   const pool: ConnectionPool = new ConnectionPool({
@@ -98,7 +102,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
   master.socket.on('heartbeat', (_beat, ack) => {
     if (typeof ack !== 'function') return;
     options.store.stats().then(
-      (stats) => ack({ ...stats, capacity: options.capacity, full: storage.full }),
+      (stats) => ack({ ...stats, capacity: options.capacity, full: storage.full, label: options.label ?? '' }),
       () => ack({ chunks: 0, bytes: 0, capacity: 0 }),
     );
   });

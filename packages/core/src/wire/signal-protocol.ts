@@ -71,13 +71,19 @@ export interface AuthSession {
   refreshExpiresAt: number;
 }
 
+/** Longest peer name or device description the master accepts. */
+export const MAX_LABEL_CHARS = 100;
+
 export const joinSchema = z.object({
   token: z.string().max(4096).optional(),
   role: z.enum(['peer', 'client']),
   id: idSchema,
   kind: z.enum(['node', 'browser']),
   capacity: z.number().int().nonnegative().max(2 ** 53 - 1).optional(),
-  label: z.string().max(100).optional(),
+  /** The name the peer's person gave it: a tab's device name, a headless peer's --label. */
+  label: z.string().max(MAX_LABEL_CHARS).optional(),
+  /** What it runs on ("Chromium on Linux"), for the mesh view of a peer nobody named. */
+  device: z.string().max(MAX_LABEL_CHARS).optional(),
   /** A client that is a tab whose storage peer (this id) stopped contributing: that peer shows as paused while it is connected. */
   pauses: idSchema.optional(),
 });
@@ -89,6 +95,8 @@ export const peerStatsSchema = z.object({
   capacity: z.number().int().nonnegative().optional(),
   /** The peer's store refused a write for lack of space and has freed none since. */
   full: z.boolean().optional(),
+  /** Its name now, '' when it has none: a renamed peer needs no rejoin. */
+  label: z.string().max(MAX_LABEL_CHARS).optional(),
 });
 export type PeerStats = z.infer<typeof peerStatsSchema>;
 
@@ -184,8 +192,33 @@ export interface PeerView {
   capacity: number;
   /** Its store refused a write for lack of space: new writes are placed elsewhere. */
   full: boolean;
+  /** The name its person gave it; without one, views name it by `device` and a short id. */
   label?: string;
+  device?: string;
+  /** What it holds, from the directory's holder rows. */
+  holds: PeerHoldings;
   lastSeen: number;
+}
+
+/** Files listed in a peer's holdings: the ones it holds most segments of. */
+export const MAX_HELD_FILES = 10;
+/** Segment numbers listed per held file; `segments` still counts them all. */
+export const MAX_HELD_SEGMENT_INDICES = 32;
+/** Segment positions a MeshState carries at most, evenly thinned beyond. */
+export const MAX_SEGMENT_POSITIONS = 2000;
+
+export interface PeerHoldings {
+  /** Segments (of every file and version) it is the primary of: their first holder. */
+  primary: number;
+  /** Segments it holds a copy of behind another primary. */
+  backup: number;
+  /**
+   * The viewer's files whose latest version it holds segments of, most segments first, at most
+   * MAX_HELD_FILES: `indices` are the first MAX_HELD_SEGMENT_INDICES of those segments (0-based).
+   */
+  files: { name: string; segments: number; indices: number[] }[];
+  /** Files it holds segments of beyond those listed. */
+  moreFiles: number;
 }
 
 export interface MeshState {
@@ -193,6 +226,11 @@ export interface MeshState {
   files: (FileSummary & { owner: string })[];
   /** Virtual nodes of the ring, for drawing who owns what. */
   ring: { position: number; peer: PeerId }[];
+  /**
+   * Where the segments of `files` (latest versions) sit on the ring: the position of each
+   * segment's placement key, at most MAX_SEGMENT_POSITIONS.
+   */
+  segmentPositions: number[];
   replication: number;
 }
 
