@@ -14,7 +14,7 @@ export class MemorySealReceipts implements SealReceipts {
 
   record(peer: PeerId, list: string, chunks: number, now: number): Promise<void> {
     let holders = this.receipts.get(list);
-    if (!holders) this.receipts.set(list, (holders = new Map()));
+    if (!holders) this.receipts.set(list, (holders = new Map<PeerId, Receipt>()));
     holders.set(peer, { chunks, at: now });
     for (const wake of [...this.waiters]) wake();
     return Promise.resolve();
