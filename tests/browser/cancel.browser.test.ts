@@ -10,6 +10,7 @@ import {
   dataChannelBuffered,
   dataChannelBytes,
   launchChromium,
+  masterState,
   openTab,
   randomBytes,
   RECORD_CONNECTIONS,
@@ -78,7 +79,7 @@ describe('cancelling an upload', () => {
     expect(await dataChannelBuffered(page)).toBe(0);
     expect(settled).toBeLessThan(FILE_BYTES * 0.9);
 
-    const state = (await (await fetch(`${master.url}/api/state`)).json()) as { files: { name: string }[] };
+    const state = await masterState(page);
     expect(state.files.map((file) => file.name)).not.toContain(name);
     expect(await row.getAttribute('data-phase')).toBe('cancelled');
     expect(tab.errors).toEqual([]);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { MeshState } from '@meshdrive/core';
 import type { SessionState } from '../../apps/web/src/session.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -270,6 +271,16 @@ export async function logIn(page: Page, user = TEST_USER): Promise<void> {
     return true;
   }, { user, password: TEST_PASSWORD });
   if (fresh) await page.reload();
+}
+
+/** /api/state as the page's logged-in person sees it (their files; every peer), fetched from inside the page. */
+export function masterState(page: Page): Promise<MeshState> {
+  return page.evaluate(async () => {
+    const session = JSON.parse(localStorage.getItem('meshdrive.session') ?? '{}') as { accessToken?: string };
+    const response = await fetch('/api/state', { headers: { authorization: `Bearer ${session.accessToken ?? ''}` } });
+    if (!response.ok) throw new Error(`/api/state answered ${response.status}`);
+    return (await response.json()) as MeshState;
+  });
 }
 
 export async function joined(page: Page): Promise<SessionState> {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { MeshState } from '@meshdrive/core';
-import { openTabBeside, randomBytes, startBrowserMesh, startNodePeer, uploadThroughUi, waitForOnlinePeers, type BrowserMesh, type Tab } from './harness.js';
+import { masterState, openTabBeside, randomBytes, startBrowserMesh, startNodePeer, uploadThroughUi, waitForOnlinePeers, type BrowserMesh, type Tab } from './harness.js';
 
 /** The share of the ring below which a peer gets no label on the picture (md-ring-view). */
 const MIN_LABELLED_SHARE = 0.04;
@@ -20,9 +20,6 @@ async function showNetwork(page: Page): Promise<void> {
   await page.locator('md-network-view md-ring-view').waitFor();
 }
 
-async function meshState(url: string): Promise<MeshState> {
-  return (await (await fetch(`${url}/api/state`)).json()) as MeshState;
-}
 
 /** Each peer's share of the ring, as the picture computes it: a node owns the arc up to its position. */
 function ringShares(ring: MeshState['ring']): Map<string, number> {
@@ -71,7 +68,7 @@ describe('the network view explains itself', () => {
     await client.page.getByRole('button', { name: 'Save' }).click();
 
     await expect.poll(() => card.innerText(), { timeout: NAME_SHOWS_MS }).toBe('Kitchen laptop');
-    const peer = (await meshState(mesh!.master.url)).peers.find((view) => view.id === holder.peerId);
+    const peer = (await masterState(watcher.page)).peers.find((view) => view.id === holder.peerId);
     expect(peer).toMatchObject({ status: 'online', label: 'Kitchen laptop', device: 'Chromium on Linux' });
     // The holder tab kept its one line to the master: the name came with a heartbeat.
     expect(newSockets).toBe(0);
@@ -91,7 +88,7 @@ describe('the network view explains itself', () => {
   it('labels every peer with a sizeable share on the ring, and ticks the stored segments', async () => {
     const page = watcher.page;
     await showNetwork(page);
-    const state = await meshState(mesh!.master.url);
+    const state = await masterState(watcher.page);
     const sizeable = [...ringShares(state.ring)].filter(([, share]) => share >= MIN_LABELLED_SHARE).map(([peer]) => peer);
     expect(sizeable.length).toBeGreaterThanOrEqual(3);
     const labels = page.locator('md-ring-view [data-ring-label]');
@@ -106,7 +103,7 @@ describe('the network view explains itself', () => {
   it('shows what a peer holds while it is pointed at or focused in the legend', async () => {
     const page = watcher.page;
     await showNetwork(page);
-    const state = await meshState(mesh!.master.url);
+    const state = await masterState(watcher.page);
     const holding = (name: string) => state.peers.filter((peer) => peer.status === 'online' && peer.holds.files.some((file) => file.name === name));
     const [pointed] = holding('holiday-photos.zip');
     const focused = state.peers.find((peer) => peer.status === 'online' && peer.id !== pointed!.id && peer.holds.files.length > 0);
