@@ -79,4 +79,13 @@ describe('HashRing', () => {
     expect(counts.get('big')!).toBeGreaterThan(counts.get('peer-0')!);
     expect(vnodeCount(16 * GiB)).toBeGreaterThan(vnodeCount(GiB));
   });
+
+  it('bounds a huge capacity claim: no peer owns more than twice the median peer’s share', () => {
+    const greedy = asPeerId('greedy');
+    const ring = new HashRing([...peers(3), { id: greedy, capacity: 2 ** 53 - 1 }]);
+    const owned = (peer: string): number => ring.vnodes.filter((vnode) => vnode.peer === peer).length;
+    expect(owned(greedy)).toBeLessThanOrEqual(2 * owned('peer-0'));
+    const primaries = Array.from({ length: 8000 }, (_, i) => ring.replicaSet(segmentKey('file', i), 1)[0]);
+    expect(primaries.filter((peer) => peer === greedy).length / primaries.length).toBeLessThan(0.5);
+  });
 });

@@ -42,15 +42,29 @@ export function vnodeCount(capacity: number): number {
   return Math.min(MAX_VNODES_PER_PEER, Math.max(MIN_VNODES_PER_PEER, weighted));
 }
 
+/**
+ * The policy that keeps any one peer from taking over the ring by claiming a huge capacity: no
+ * peer gets more than MAX_SHARE_OF_MEDIAN times the virtual nodes of the median peer.
+ */
+const MAX_SHARE_OF_MEDIAN = 2;
+
+function vnodeLimit(counts: readonly number[]): number {
+  if (counts.length === 0) return MAX_VNODES_PER_PEER;
+  const sorted = [...counts].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return Math.max(MIN_VNODES_PER_PEER, median * MAX_SHARE_OF_MEDIAN);
+}
+
 export class HashRing {
   readonly vnodes: readonly VirtualNode[];
   readonly members: readonly RingMember[];
 
   constructor(members: readonly RingMember[]) {
     this.members = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const limit = vnodeLimit(this.members.map((member) => vnodeCount(member.capacity)));
     const vnodes: VirtualNode[] = [];
     for (const member of this.members) {
-      const count = vnodeCount(member.capacity);
+      const count = Math.min(limit, vnodeCount(member.capacity));
       for (let i = 0; i < count; i++) vnodes.push({ position: ringPosition(`${member.id}#${i}`), peer: member.id });
     }
     vnodes.sort((a, b) => a.position - b.position || (a.peer < b.peer ? -1 : 1));

@@ -31,8 +31,8 @@ import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { PeerRegistry } from './peer-registry.js';
 
-/** A commit waits this long in all for peers' receipts still on their way. */
-const RECEIPT_WAIT_MS = 10_000;
+/** A commit waits this long in all for peers' receipts still on their way (they usually come first). */
+const RECEIPT_WAIT_MS = 4_000;
 /** A codec may add framing to a segment (a header, an authentication tag); never more than this. */
 const MAX_CODEC_OVERHEAD_BYTES = 64 * 1024;
 

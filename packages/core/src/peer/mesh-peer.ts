@@ -63,21 +63,38 @@ function ageOf(value: unknown): number | undefined {
 /**
  * Tells the master of every segment sealed here, batched per turn of the event loop: a commit
  * may name this peer as a holder only once it has. Sent before the Seal's reply goes back, so
- * it is at the master before the client's commit; socket.io keeps it while the line is down.
+ * it is at the master before the client's commit. The master keeps receipts in memory, so the
+ * recent ones are told again at every rejoin: a send that outlives a master restart still commits.
  */
 function reportSeals(master: MasterConnection): (list: string, chunks: number) => void {
+  const recent = new Map<string, { chunks: number; at: number }>();
   let batch: { list: string; chunks: number }[] = [];
+  const send = (segments: { list: string; chunks: number }[]): void => {
+    for (let start = 0; start < segments.length; start += SEAL_REPORT_BATCH) master.socket.emit('sealed', { segments: segments.slice(start, start + SEAL_REPORT_BATCH) });
+  };
+  let joined = false;
+  master.socket.on('connect', () => {
+    // The first connect has nothing to repeat; later ones are rejoins, perhaps to a restarted master.
+    if (joined) send([...recent].filter(([, seal]) => Date.now() - seal.at < RESEND_SEALS_FOR_MS).map(([list, seal]) => ({ list, chunks: seal.chunks })));
+    joined = true;
+  });
   return (list, chunks) => {
     if (batch.length === 0) queueMicrotask(() => {
       const segments = batch;
       batch = [];
-      for (let start = 0; start < segments.length; start += SEAL_REPORT_BATCH) master.socket.emit('sealed', { segments: segments.slice(start, start + SEAL_REPORT_BATCH) });
+      if (master.socket.connected) send(segments);
     });
     batch.push({ list, chunks });
+    recent.delete(list); // newest last, so the oldest go first when the map is full
+    recent.set(list, { chunks, at: Date.now() });
+    if (recent.size > MAX_RECENT_SEALS) recent.delete(recent.keys().next().value!);
   };
 }
 /** Receipts per `sealed` message (its schema's limit). */
 const SEAL_REPORT_BATCH = 1024;
+/** Seals told again at a rejoin: those of the last day, as long as an open send may commit them. */
+const RESEND_SEALS_FOR_MS = 24 * 60 * 60_000;
+const MAX_RECENT_SEALS = 65_536;
 
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
   const id = await loadPeerId(options.store);
