@@ -200,7 +200,8 @@ describe('bad input', () => {
       expect(placed.ok).toBe(true);
       const { fileId, segments } = (placed as { value: { fileId: string; segments: string[][] } }).value;
       const forged = (listHash: string, holders: string[], size = 300 * 1024) =>
-        ask(socket, 'commit', { fileId, name: 'forged.bin', baseVersion: 0, size, ...layout, segments: [{ listHash, plainSize: size, storedSize: size, holders }] });
+        // The master waits a few seconds for receipts that might still be on their way.
+        ask(socket, 'commit', { fileId, name: 'forged.bin', baseVersion: 0, size, ...layout, segments: [{ listHash, plainSize: size, storedSize: size, holders }] }, 15_000);
       expect(await forged('ab'.repeat(32), segments[0]!)).toMatchObject({ ok: false, error: { code: 'ERR_UNCONFIRMED_SEGMENT' } });
       // precious.bin's real segment, sealed by its real holders, named with a holder that never held it.
       const { manifest } = await mesh.locate('precious.bin');
@@ -434,8 +435,8 @@ function rot(dataDir: string, hash: Buffer): void {
   throw new Error(`no record of chunk ${hash.toString('hex').slice(0, 12)} in ${packs}`);
 }
 
-async function ask(socket: ReturnType<TestMesh['rawSocket']>, event: string, payload: unknown): Promise<Reply> {
-  const reply: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+async function ask(socket: ReturnType<TestMesh['rawSocket']>, event: string, payload: unknown, timeoutMs = ACK_TIMEOUT_MS): Promise<Reply> {
+  const reply: unknown = await socket.timeout(timeoutMs).emitWithAck(event, payload);
   return reply as Reply;
 }
 

@@ -13,7 +13,7 @@ import { sleepOn, type Clock } from '../clock.js';
 import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
-import { ChunkCorruptError, NoPeersError, ValidationError } from '../errors.js';
+import { ChunkCorruptError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
 import { asChunkHash, type FileId, type PeerId } from '../ids.js';
 import { segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
@@ -37,6 +37,9 @@ export const SEND_CONCURRENCY = 16;
 /** Attempts per segment write; each retry asks the master for a fresh placement. */
 export const WRITE_ATTEMPTS = 4;
 export const WRITE_RETRY_DELAY_MS = 1_000;
+/** A commit refused for a receipt not in yet is sent again this many times in all, this far apart. */
+export const COMMIT_ATTEMPTS = 4;
+export const COMMIT_RETRY_DELAY_MS = 2_000;
 /** A write, which waits for a whole replica chain, is never hedged sooner than this. */
 export const WRITE_HEDGE_MIN_MS = 2_000;
 /** The typical segment write assumed before any has been timed. */
@@ -183,15 +186,19 @@ export class MeshClient {
     await untilAborted(segmentsWritten, options.signal);
     options.signal?.throwIfAborted();
     const codecName = manifestCodecName(codec);
-    const summary = await master.commit({
-      fileId: place.fileId,
-      name,
-      baseVersion: place.baseVersion,
-      size: source.size,
-      ...layout,
-      ...(codecName === undefined ? {} : { codec: codecName }),
-      segments: records,
-    });
+    const commit = { fileId: place.fileId, name, baseVersion: place.baseVersion, size: source.size, ...layout, ...(codecName === undefined ? {} : { codec: codecName }), segments: records };
+    // A holder's receipt may still be on its way: after a master restart, peers tell it their
+    // seals again only when they rejoin. Asked again a few times before giving up.
+    let summary: FileSummary;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        summary = await master.commit(commit);
+        break;
+      } catch (error) {
+        if (attempt >= COMMIT_ATTEMPTS || options.signal?.aborted || !isErrorOf(error, UnconfirmedSegmentError)) throw error;
+        await sleepOn(this.parts.clock, COMMIT_RETRY_DELAY_MS);
+      }
+    }
     this.placements.delete(name);
     return { summary, bytesMoved: progress.moved, chunksMoved, chunksTotal, replication: place.replication };
   }
