@@ -60,7 +60,8 @@ describe('the same name again', () => {
   }, 120_000);
 
   it('tells the loser of a race for one new name, in plain words, and its retry saves the newest version', async () => {
-    const bytes = [randomBytes(6 * MiB, 1), randomBytes(6 * MiB, 2)];
+    // Big enough that the two uploads overlap even when one tab starts a second or two late (a loaded CI machine).
+    const bytes = [randomBytes(16 * MiB, 1), randomBytes(16 * MiB, 2)];
     await Promise.all(tabs.map((tab, i) => choose(tab.page, 'shared.bin', bytes[i]!)));
     const rows = tabs.map((tab) => tab.page.locator('md-transfer-list li[data-transfer="shared.bin"]').first());
     const ended = '[data-phase="done"], [data-phase="failed"]';
