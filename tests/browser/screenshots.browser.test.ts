@@ -18,6 +18,7 @@ import {
   startNodePeer,
   uploadThroughUi,
   useColorScheme,
+  waitForTransfer,
   waitForOnlinePeers,
   type MasterProcess,
   type NodePeerProcess,
@@ -68,7 +69,11 @@ describe('screenshots of the main screens', () => {
     await waitForOnlinePeers(main.page, 3);
     await uploadThroughUi(main.page, 'holiday-photos.zip', randomBytes(1536 * 1024, 1));
     await uploadThroughUi(second.page, 'notes.txt', randomBytes(20 * 1024, 2));
-    await uploadThroughUi(main.page, 'notes.txt', randomBytes(24 * 1024, 3)); // version 2
+    // Version 2 from the other tab: once the first tab lists notes.txt it asks before replacing.
+    await main.page.waitForFunction(() => window.meshdrive!.state().mesh?.files.some((file) => file.name === 'notes.txt') ?? false, undefined, { timeout: 15_000 });
+    await main.page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: randomBytes(24 * 1024, 3) });
+    await main.page.getByRole('dialog', { name: '“notes.txt” is already in the mesh' }).getByRole('button', { name: 'Replace' }).click();
+    await waitForTransfer(main.page, 'notes.txt');
   }, 90_000);
 
   afterAll(async () => {
