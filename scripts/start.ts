@@ -20,8 +20,8 @@ const DEMO_PASSWORD_FILE = join(DATA, 'demo-password');
 
 const children: ChildProcess[] = [];
 
-function run(name: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (line: string): string => `[${name}] ${line}`;
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
@@ -63,7 +63,9 @@ await new Promise<void>((resolve, reject) => {
   stop();
   process.exit(1);
 });
-for (let i = 1; i <= PEERS; i++) run(`peer-${i}`, ['peer', '--signal', URL_, '--data', join(DATA, `peer-${i}`), '--label', `node-${i}`]);
+// The master made the mesh's join secret in its data directory; the headless peers present it.
+const joinSecret = process.env.MESHDRIVE_JOIN_SECRET ?? readFileSync(join(DATA, 'master', 'join-secret'), 'utf8').trim();
+for (let i = 1; i <= PEERS; i++) run(`peer-${i}`, ['peer', '--signal', URL_, '--data', join(DATA, `peer-${i}`), '--label', `node-${i}`], { MESHDRIVE_JOIN_SECRET: joinSecret });
 
 /** The demo account's password: made once, then read back, so the account outlives restarts. */
 function demoPassword(): { password: string; fresh: boolean } {

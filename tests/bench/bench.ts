@@ -39,6 +39,8 @@ const BENCH_USER = 'bench';
 const BENCH_PASSWORD = 'bench password';
 
 const work = mkdtempSync(join(tmpdir(), 'meshdrive-bench-'));
+// The master and headless peers the bench starts inherit the mesh's join secret.
+process.env.MESHDRIVE_JOIN_SECRET = randomBytes(24).toString('base64url');
 const children: ChildProcess[] = [];
 
 async function digest(path: string): Promise<string> {

@@ -9,15 +9,16 @@
  * One sender and one receiver is the ceiling; send → relay → relay → receive is what a write
  * with R = 3 moves, and three senders into one receiver is what a read from 3 peers moves.
  */
-import { asPeerId, ConnectionPool, encodeFrame, FrameType, MasterConnection, nodeRtcEndpoints, randomId, type RpcConnection } from '@meshdrive/core';
+import { asPeerId, ConnectionPool, encodeFrame, ephemeralIdentity, FrameType, MasterConnection, nodeRtcEndpoints, type RpcConnection } from '@meshdrive/core';
 
 const MESSAGE_BYTES = 64 * 1024;
 const FINAL_FLAG_OFFSET = 3;
 const ANSWER = encodeFrame({ type: FrameType.Ok, requestId: 0xfffffff0 });
 const [role, url, target, mib] = process.argv.slice(2);
-const id = asPeerId(randomId());
+const identity = await ephemeralIdentity();
+const id = identity.id;
 // The bench logs in for it: MESHDRIVE_TOKEN is its access token.
-const master = new MasterConnection(url!, { role: 'client', id, kind: 'node', token: process.env.MESHDRIVE_TOKEN });
+const master = new MasterConnection(url!, { role: 'client', identity, kind: 'node', token: process.env.MESHDRIVE_TOKEN });
 await master.ready();
 const isFinal = (message: Uint8Array): boolean => message[FINAL_FLAG_OFFSET] === 1;
 

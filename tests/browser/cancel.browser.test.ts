@@ -23,7 +23,8 @@ import {
 } from './harness.js';
 
 const MiB = 1024 * 1024;
-const FILE_BYTES = 48 * MiB;
+/** Under Playwright's 50 MB limit for a file handed over in one piece: past it, setInputFiles stalled here. */
+const FILE_BYTES = 40 * MiB;
 
 describe('cancelling an upload', () => {
   let master: MasterProcess;
@@ -75,8 +76,9 @@ describe('cancelling an upload', () => {
     const [sent, buffered] = await Promise.all([dataChannelBytes(page, 'bytesSent'), dataChannelBuffered(page)]);
     const settled = sent + buffered;
     await page.waitForTimeout(2_000);
-    expect(await dataChannelBytes(page, 'bytesSent')).toBeLessThanOrEqual(settled);
-    expect(await dataChannelBuffered(page)).toBe(0);
+    // Sent plus still buffered never grows: the page handed its channels nothing more.
+    const [sentLater, bufferedLater] = await Promise.all([dataChannelBytes(page, 'bytesSent'), dataChannelBuffered(page)]);
+    expect(sentLater + bufferedLater).toBeLessThanOrEqual(settled);
     expect(settled).toBeLessThan(FILE_BYTES * 0.9);
 
     const state = await masterState(page);

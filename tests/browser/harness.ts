@@ -134,13 +134,16 @@ export interface NodePeerProcess extends RunningProcess {
 }
 
 export async function startNodePeer(signalUrl: string, dataDir = tempDir('peer'), extra: string[] = []): Promise<NodePeerProcess> {
-  const { proc, match } = await spawnCli(['peer', '--signal', signalUrl, '--data', dataDir, ...extra], /peer ([0-9a-f-]{36}) joined/);
+  const { proc, match } = await spawnCli(['peer', '--signal', signalUrl, '--data', dataDir, ...extra], /peer ([A-Za-z0-9_-]{43}) joined/);
   return { ...proc, id: match[1]! };
 }
 
 /** Everyone in the browser tests is this one person: tabs and the CLI see the same files. */
 export const TEST_USER = 'tester';
 export const TEST_PASSWORD = 'correct horse battery';
+/** The mesh's join secret: the masters and headless peers the tests start inherit it from this process's environment. */
+export const TEST_JOIN_SECRET = 'browser-test-join-secret-0123456789';
+process.env.MESHDRIVE_JOIN_SECRET = TEST_JOIN_SECRET;
 /** MESHDRIVE_HOME of the CLI commands the tests run. */
 const CLI_HOME = mkdtempSync(join(tmpdir(), 'meshdrive-cli-home-'));
 process.on('exit', () => rmSync(CLI_HOME, { recursive: true, force: true }));

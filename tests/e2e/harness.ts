@@ -13,9 +13,10 @@ import { io, type Socket } from 'socket.io-client';
 import {
   asPeerId,
   ConnectionPool,
+  ephemeralIdentity,
+  provenJoin,
   MasterConnection,
   nodeRtcEndpoints,
-  randomId,
   type Manifest,
   type MeshState,
   type PeerId,
@@ -133,6 +134,12 @@ export interface MeshOptions {
 /** Every mesh's first user, signed up when it starts; the CLI runs logged in as them. */
 export const TEST_USER = 'tester';
 export const TEST_PASSWORD = 'correct horse battery';
+/**
+ * The mesh's join secret in every test: the masters and headless peers the tests start (here
+ * and in any test spawning the CLI itself) inherit it from this process's environment.
+ */
+export const TEST_JOIN_SECRET = 'e2e-test-join-secret-0123456789';
+process.env.MESHDRIVE_JOIN_SECRET = TEST_JOIN_SECRET;
 
 function cliEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -208,8 +215,8 @@ export class TestMesh {
   /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. */
   async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`), capacity = '1GiB'): Promise<PeerProcess> {
     const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', capacity], this.root));
-    const [, id] = await daemon.waitForOutput(/peer ([0-9a-f-]{36}) storing in/);
-    await daemon.waitForOutput(/peer [0-9a-f-]{36} joined/);
+    const [, id] = await daemon.waitForOutput(/peer ([A-Za-z0-9_-]{43}) storing in/);
+    await daemon.waitForOutput(/peer [A-Za-z0-9_-]{43} joined/);
     const peer = { id: asPeerId(id!), dataDir, daemon };
     const index = this.peers.findIndex((known) => known.dataDir === dataDir);
     if (index >= 0) this.peers[index] = peer;
@@ -263,8 +270,9 @@ export class TestMesh {
   }
 
   /** A raw socket.io client joined as a node client, for requests the CLI never makes. */
-  rawSocket(auth: Record<string, unknown> = { role: 'client', id: randomId(), kind: 'node', token: this.token }): Socket {
-    const socket = io(this.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  rawSocket(auth?: Record<string, unknown>): Socket {
+    const fields = { role: 'client', kind: 'node', token: this.token };
+    const socket = io(this.url, { auth: auth ?? ((send) => void provenJoin(this.url, fields).then(send)), transports: ['websocket'], reconnection: false, forceNew: true });
     this.closers.push(() => socket.disconnect());
     return socket;
   }
@@ -285,8 +293,9 @@ export class TestMesh {
 
   /** Opens a real WebRTC connection from this test process to `peerId`, through the master. */
   async dialPeer(peerId: string): Promise<{ rpc: RpcConnection; master: MasterConnection; pool: ConnectionPool }> {
-    const id = asPeerId(randomId());
-    const master = new MasterConnection(this.url, { role: 'client', id, kind: 'node', token: this.token });
+    const identity = await ephemeralIdentity();
+    const id = identity.id;
+    const master = new MasterConnection(this.url, { role: 'client', identity, kind: 'node', token: this.token });
     const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: nodeRtcEndpoints() });
     this.closers.push(() => {
       pool.close();

@@ -1,10 +1,12 @@
 /** The long-running commands: `meshdrive master` and `meshdrive peer`. They return -1 to keep running. */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
+import { fromErrorPayload, isErrorOf, JoinSecretError, AuthRequiredError, TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
 import { createMaster, MemoryDirectory, openAccounts, SqliteDirectory } from '@meshdrive/signal';
-import { signalUrl, UsageError, type CliValues } from './options.js';
+import { explain } from './messages.js';
+import { joinSecret, signalUrl, UsageError, type CliValues } from './options.js';
 import { parseSize } from './sizes.js';
 
 const DEFAULT_CAPACITY = '10GiB';
@@ -75,11 +77,46 @@ async function tlsFiles(values: CliValues): Promise<{ cert: Buffer; key: Buffer 
   return { cert: await read(certPath), key: await read(keyPath) };
 }
 
+const JOIN_SECRET_FILE = 'join-secret';
+
+/**
+ * The join secret headless peers present: the one given (--join-secret, MESHDRIVE_JOIN_SECRET),
+ * else the one in the data directory, made there (mode 0600) on first start. A volatile master
+ * makes one for this run and prints it, as it has nowhere to keep it.
+ */
+async function masterJoinSecret(values: CliValues, dataDir: string): Promise<{ secret: string; where: string }> {
+  const given = joinSecret(values);
+  if (given !== undefined) {
+    if (given.length < 16) throw new UsageError('the join secret must be at least 16 characters');
+    return { secret: given, where: values['join-secret'] !== undefined ? '--join-secret' : 'MESHDRIVE_JOIN_SECRET' };
+  }
+  const fresh = randomBytes(24).toString('base64url');
+  if (values.volatile) return { secret: fresh, where: `this run only: MESHDRIVE_JOIN_SECRET=${fresh}` };
+  const path = join(dataDir, JOIN_SECRET_FILE);
+  const saved = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read ${path}: ${error.code ?? String(error)}`);
+  });
+  if (saved !== undefined) return { secret: saved.trim(), where: path };
+  await mkdir(dataDir, { recursive: true });
+  try {
+    await writeFile(path, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another master on this directory wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { secret: (await readFile(path, 'utf8')).trim(), where: path };
+    throw error;
+  }
+  await chmod(path, 0o600);
+  return { secret: fresh, where: path };
+}
+
 export async function runMaster(values: CliValues): Promise<number> {
   if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
   keepRunningOnErrors();
   const dataDir = resolve(values.data ?? '.meshdrive/master');
+  const secret = await masterJoinSecret(values, dataDir);
   const master = await createMaster({
+    joinSecret: secret.secret,
     port: integer(values.port, 'port') ?? 7070,
     host: values.host ?? '127.0.0.1',
     webRoot: WEB_ROOT,
@@ -95,9 +132,13 @@ export async function runMaster(values: CliValues): Promise<number> {
     accounts: await openAccounts(values.volatile ? undefined : dataDir),
     directory: values.volatile ? new MemoryDirectory() : new SqliteDirectory(dataDir),
   });
+  process.stdout.write(`headless peers join with the join secret (${secret.where})\n`);
   stopOnSignals(() => master.close());
   return -1;
 }
+
+/** The master's refusals of a peer's join that joining again would only repeat. */
+const FATAL_REFUSALS = [JoinSecretError, AuthRequiredError, TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError];
 
 export async function runPeer(values: CliValues): Promise<number> {
   if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
@@ -115,7 +156,17 @@ export async function runPeer(values: CliValues): Promise<number> {
     capacity,
     // A headless peer stores for the mesh, not for a user: it joins without a session (an explicit token still works).
     token: values.token ?? process.env.MESHDRIVE_TOKEN,
+    joinSecret: joinSecret(values),
     label: values.label,
+  });
+  // A refusal that retrying cannot cure (no or a wrong join secret, a bad token) ends the daemon with its reason.
+  peer.master.socket.on('connect_error', (error) => {
+    const payload = (error as { data?: { code?: unknown; message?: unknown } }).data;
+    if (typeof payload?.code !== 'string') return;
+    const refusal = fromErrorPayload({ code: payload.code, message: typeof payload.message === 'string' ? payload.message : '' });
+    if (!isErrorOf(refusal, ...FATAL_REFUSALS)) return;
+    process.stderr.write(`meshdrive: ${explain(refusal)}\n`);
+    void peer.close().finally(() => process.exit(1));
   });
   const where = values.volatile ? 'memory (volatile)' : dataDir;
   process.stdout.write(`peer ${peer.id} storing in ${where}, joining ${url}\n`);

@@ -12,8 +12,9 @@ const HELP = `meshdrive: a peer-to-peer storage mesh
 
 Usage:
   meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
-                    [--tls-cert FILE --tls-key FILE] [--allow-origin URL]...
+                    [--tls-cert FILE --tls-key FILE] [--allow-origin URL]... [--join-secret TEXT]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
+                    [--join-secret TEXT]
   meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
   meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default: ./ and NAME's last part)
   meshdrive ls      [--json]                  list stored files
@@ -37,6 +38,10 @@ Options:
   --tls-cert, --tls-key
                  serve HTTPS with this PEM certificate and key (browsers allow
                  WebCrypto only on https:// pages, or on localhost)
+  --join-secret TEXT
+                 what headless peers present to join the mesh (else
+                 $MESHDRIVE_JOIN_SECRET); a master given none makes one in
+                 DIR/join-secret, readable by you only: give its content to peers
   --allow-origin URL
                  let pages from URL connect to the master too (its own origin
                  always can); repeat for several
@@ -46,7 +51,7 @@ Options:
 
 Examples:
   meshdrive master --data ./.meshdrive/master
-  meshdrive peer --data ./peer-a --capacity 5GiB
+  MESHDRIVE_JOIN_SECRET="$(cat .meshdrive/master/join-secret)" meshdrive peer --data ./peer-a --capacity 5GiB
   meshdrive signup --user ada
   meshdrive send ./photo.jpg && meshdrive receive photo.jpg --out /tmp/photo.jpg
 `;

@@ -9,6 +9,7 @@ import {
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
+  PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -49,6 +50,12 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [TokenClaimsError.code]: logInAgain,
   [UnconfirmedSegmentError.code]: (message) => `${message}, so nothing was committed; send again`,
   [RateLimitedError.code]: (message) => `${message}; wait a moment and try again`,
+  [PeerProofError.code]: (message) => `${message} (is the master the same Meshdrive version as this CLI?)`,
+  [JoinSecretError.code]: (message) => `${message}: give the master's with --join-secret or MESHDRIVE_JOIN_SECRET (a master keeps it in the join-secret file of its data directory)`,
+  [TicketRequiredError.code]: (message) => `a peer refused a request: ${message}`,
+  [TicketExpiredError.code]: (message) => `${message}; try again`,
+  [TicketInvalidError.code]: (message) => `a peer refused a request: ${message}`,
+  [TicketMismatchError.code]: (message) => `a peer refused a request: ${message}`,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

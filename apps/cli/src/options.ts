@@ -22,6 +22,7 @@ const OPTIONS = {
   volatile: { type: 'boolean' },
   capacity: { type: 'string' },
   label: { type: 'string' },
+  'join-secret': { type: 'string' },
   replication: { type: 'string' },
   'heartbeat-ms': { type: 'string' },
   'stale-ms': { type: 'string' },
@@ -46,6 +47,11 @@ export function parseCommandLine(argv: string[]) {
 
 export function signalUrl(values: CliValues): string {
   return values.signal ?? process.env.MESHDRIVE_SIGNAL ?? DEFAULT_SIGNAL_URL;
+}
+
+/** The mesh's join secret as given to a headless peer, if it was. */
+export function joinSecret(values: CliValues): string | undefined {
+  return values['join-secret'] ?? process.env.MESHDRIVE_JOIN_SECRET;
 }
 
 /** An access token given outright, else the saved session's (refreshed when due); undefined when logged out. */

@@ -6,15 +6,17 @@
  * @example
  * const master = await createMaster({ directory: new SqliteDirectory('.meshdrive/master'), port: 7070 });
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { AuthRequiredError, systemClock, type Clock, type JoinRequest, type MeshState } from '@meshdrive/core';
+import { AuthRequiredError, JoinSecretError, systemClock, type Clock, type JoinRequest, type MeshState } from '@meshdrive/core';
 import type { Directory } from './directory/directory.js';
 import { openAccounts, type Accounts } from './accounts/accounts.js';
 import { Gateway, type MasterServer, type Principal } from './gateway.js';
 import { httpRoutes } from './http.js';
+import { JoinChallenges } from './join-challenges.js';
 import { AbandonedSweep } from './services/abandoned-sweep.js';
 import { Catalogue } from './services/catalogue.js';
 import { PeerRegistry } from './services/peer-registry.js';
@@ -44,6 +46,8 @@ export interface MasterOptions {
   accounts?: Accounts;
   /** Who a join acts for; by default the user its access token names (see accountsAuthentication). */
   authenticate?: (join: JoinRequest) => Promise<Principal>;
+  /** What headless storage peers without an account present to join; without it only accounts join. */
+  joinSecret?: string;
   log?: (line: string) => void;
   port?: number;
   host?: string;
@@ -85,7 +89,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   // Routes first: socket.io then takes over its own path on the same server.
   const accounts = options.accounts ?? (await openAccounts(undefined, { clock }));
   const scheme = options.tls ? 'https' : 'http';
-  const routes = httpRoutes({ webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), accounts });
+  const challenges = new JoinChallenges(clock);
+  const routes = httpRoutes({ challenge: () => challenges.issue(), webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), accounts });
   const http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes) : createServer(routes);
   // Pages of other origins may not open sockets here: only the master's own origin and those configured.
   const originAllowed = (origin: string | undefined, host: string | undefined): boolean =>
@@ -126,7 +131,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
   const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState, receipts }, {
-    authenticate: options.authenticate ?? accountsAuthentication(accounts),
+    proveIdentity: (join) => challenges.check(join),
+    authenticate: options.authenticate ?? accountsAuthentication(accounts, options.joinSecret),
     rateLimit: options.rateLimit,
     clock,
     heartbeatTimeoutMs: deadAfterMs,
@@ -176,16 +182,23 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
 
 /**
  * Joins as accounts allow them: a token names its user, whose files the socket may touch until
- * the token expires; a headless storage peer may join without one and touches no file; anyone
- * else is refused.
+ * the token expires; a headless storage peer may join without one if it presents the mesh's
+ * join secret, and touches no file; anyone else is refused.
  */
-export function accountsAuthentication(accounts: Accounts): (join: JoinRequest) => Promise<Principal> {
+export function accountsAuthentication(accounts: Accounts, joinSecret?: string): (join: JoinRequest) => Promise<Principal> {
+  const secretDigest = joinSecret === undefined ? undefined : digest(joinSecret);
   return async (join) => {
     if (join.token !== undefined) {
       const claims = await accounts.verify(join.token);
       return { owner: claims.user, expiresAt: claims.expiresAt };
     }
-    if (join.role === 'peer' && join.kind === 'node') return { owner: null, expiresAt: null };
-    throw new AuthRequiredError();
+    if (join.role !== 'peer' || join.kind !== 'node') throw new AuthRequiredError();
+    if (secretDigest === undefined) throw new JoinSecretError('this master takes no headless peers without an account');
+    if (join.secret === undefined) throw new JoinSecretError('a headless peer needs the mesh’s join secret');
+    // Digests of equal length, compared in constant time: the secret cannot be guessed byte by byte.
+    if (!timingSafeEqual(digest(join.secret), secretDigest)) throw new JoinSecretError('the join secret is wrong');
+    return { owner: null, expiresAt: null };
   };
 }
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();

@@ -79,6 +79,8 @@ export interface GatewayServices {
 }
 
 export interface GatewayOptions {
+  /** Resolves when the join proved it holds its id's key; a PeerProofError when not (JoinChallenges.check). */
+  proveIdentity: (join: JoinRequest) => Promise<void>;
   /** Who a join acts for, or a typed error refusing it (AuthRequiredError, TokenExpiredError…). */
   authenticate: (join: JoinRequest) => Promise<Principal>;
   clock: Pick<Clock, 'now'>;
@@ -125,7 +127,7 @@ export class Gateway {
       next(Object.assign(new Error('invalid join: ' + (parsed.error.issues[0]?.message ?? 'malformed')), { data: toErrorPayload(new ValidationError('invalid join request')) }));
       return;
     }
-    this.options.authenticate(parsed.data).then(
+    this.options.proveIdentity(parsed.data).then(() => this.options.authenticate(parsed.data)).then(
       (principal) => {
         socket.data.join = parsed.data;
         socket.data.principal = principal;
@@ -138,6 +140,7 @@ export class Gateway {
   private connected(socket: MasterSocket): void {
     const { registry, placement } = this.services;
     const join = socket.data.join;
+    const owner = socket.data.principal.owner;
     const id = asPeerId(join.id);
     const report = (what: string) => (error: unknown): void => this.options.log(`could not ${what}: ${String(error)}`);
     const previous = this.sockets.get(id);
@@ -148,17 +151,17 @@ export class Gateway {
     this.sockets.set(id, socket);
     placement.clientConnected(id).catch(report('reopen sends'));
     if (join.role === 'peer') {
-      registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device })
+      registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device, owner: owner ?? undefined })
         .then(() => this.deliverDrops(id), report('record a join'));
     }
-    const paused = join.role === 'client' && join.pauses !== undefined ? asPeerId(join.pauses) : undefined;
-    if (paused) registry.setPaused(paused, true).catch(report('record a pause'));
+    const paused = join.role === 'client' && join.pauses !== undefined && owner !== null ? asPeerId(join.pauses) : undefined;
+    if (paused) registry.setPaused(paused, true, owner!).catch(report('record a pause'));
     socket.on('disconnect', () => {
       if (this.sockets.get(id) !== socket) return;
       this.sockets.delete(id);
       placement.clientDisconnected(id).catch(report('keep sends open'));
       if (join.role === 'peer') registry.disconnected(id).catch(report('record a disconnect'));
-      if (paused) registry.setPaused(paused, false).catch(report('record the end of a pause'));
+      if (paused) registry.setPaused(paused, false, owner!).catch(report('record the end of a pause'));
     });
     this.endAtExpiry(socket);
     this.limitRate(socket);

@@ -1,5 +1,5 @@
 /**
- * The master's HTTP routes: `/healthz`, `/api/state` (the mesh view as JSON: every peer, and the
+ * The master's HTTP routes: `/healthz`, `/api/challenge` (what a join signs), `/api/state` (the mesh view as JSON: every peer, and the
  * files of the user whose `Authorization: Bearer` token comes with it), the account endpoints
  * (account-routes.ts), and the built web app at every other path, or a placeholder page while
  * it is not built.
@@ -13,6 +13,8 @@ import { ACCOUNT_PATHS, answerAccountRoute, LoginThrottle, bearerUser, sendJson,
 import { placeholderPage } from './placeholder.js';
 
 export interface HttpRoutesOptions {
+  /** A fresh join challenge (JoinChallenges.issue). */
+  challenge: () => string;
   /** Built web app to serve at `/`; a placeholder page is served while it is absent. */
   webRoot?: string;
   onlinePeers: () => Promise<number>;
@@ -35,6 +37,11 @@ export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessag
     if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ ok: true, peers: await options.onlinePeers() }));
+      return;
+    }
+    if (path === '/api/challenge') {
+      response.setHeader('cache-control', 'no-store');
+      sendJson(response, 200, { challenge: options.challenge() });
       return;
     }
     if (path === '/api/state') {

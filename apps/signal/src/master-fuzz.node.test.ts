@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { ERROR_CLASSES, randomId } from '@meshdrive/core';
+import { ERROR_CLASSES, provenJoin } from '@meshdrive/core';
 import { signUp } from './accounts/test-accounts.js';
 import { createMaster, type Master } from './create-master.js';
 import { MemoryDirectory } from './directory/memory-directory.js';
@@ -42,7 +42,7 @@ describe('fuzzing the master’s socket.io handlers', () => {
   beforeAll(async () => {
     master = await createMaster({ directory: new MemoryDirectory(), port: 0, host: '127.0.0.1', rateLimit: { perSecond: 1e6, burst: 1e6 } });
     token = (await signUp(master.url, 'fuzzer')).accessToken;
-    socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node', token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    socket = io(master.url, { auth: (send) => void provenJoin(master.url, { role: 'client', kind: 'node', token }).then(send), transports: ['websocket'], reconnection: false, forceNew: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', reject);
@@ -82,9 +82,8 @@ describe('fuzzing the master’s socket.io handlers', () => {
         probe.once('connect_error', (error) => resolve(error.message));
       });
       probe.disconnect();
-      // Only a headless storage peer may join without an account.
-      const headlessPeer = typeof auth === 'object' && auth !== null && (auth as { role?: unknown }).role === 'peer' && (auth as { kind?: unknown }).kind === 'node';
-      if (!headlessPeer) expect(outcome).not.toBe('joined');
+      // None proves an id (no signed challenge), so none joins.
+      expect(outcome).not.toBe('joined');
     }
     const healthy = await fetch(`${master.url}/healthz`);
     expect(healthy.ok).toBe(true);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { randomId } from '@meshdrive/core';
+import { provenJoin } from '@meshdrive/core';
 import { signUp } from './accounts/test-accounts.js';
 import { createMaster, type Master, type MasterOptions } from './create-master.js';
 import { MemoryDirectory } from './directory/memory-directory.js';
@@ -30,7 +30,7 @@ async function start(options: Partial<MasterOptions> = {}): Promise<Master> {
 
 function open(url: string, token: string, origin?: string): Socket {
   const socket = io(url, {
-    auth: { role: 'client', id: randomId(), kind: 'node', token },
+    auth: (send) => void provenJoin(url, { role: 'client', kind: 'node', token }).then(send),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

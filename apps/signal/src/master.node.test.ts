@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { randomId } from '@meshdrive/core';
+import { provenJoin } from '@meshdrive/core';
 import { createMaster, type Master } from './create-master.js';
 import { MemoryDirectory } from './directory/memory-directory.js';
 import { signUp } from './accounts/test-accounts.js';
@@ -18,7 +18,7 @@ describe('master request handlers', () => {
   beforeAll(async () => {
     master = await createMaster({ directory: new MemoryDirectory(), port: 0, host: '127.0.0.1' });
     const { accessToken } = await signUp(master.url, 'ada');
-    socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node', token: accessToken }, transports: ['websocket'], reconnection: false, forceNew: true });
+    socket = io(master.url, { auth: (send) => void provenJoin(master.url, { role: 'client', kind: 'node', token: accessToken }).then(send), transports: ['websocket'], reconnection: false, forceNew: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', reject);

@@ -8,6 +8,7 @@ import {
   ReplicasUnavailableError, ReplicationError, SegmentIncompleteError, SendExpiredError, StoreClosedError, StoreError, TimeoutError,
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
+  PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -54,6 +55,12 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [TokenClaimsError.code]: () => final('Your session token is for another service. Log in again.'),
   [UnconfirmedSegmentError.code]: () => again('A peer did not confirm storing part of this upload, so it was not saved. Retry.'),
   [RateLimitedError.code]: () => again('Too many requests at once. Wait a moment and retry.'),
+  [PeerProofError.code]: () => again('The master could not confirm this browser’s peer key. Reload the page: the master may have been updated.'),
+  [JoinSecretError.code]: (error) => final(`${capitalize(error.message)}.`),
+  [TicketRequiredError.code]: () => again('A peer refused a transfer the master had not allowed. Retry.'),
+  [TicketExpiredError.code]: () => again('The master’s permission for this transfer ran out. Retry.'),
+  [TicketInvalidError.code]: () => again('A peer refused this transfer’s permission from the master. Retry; reload the page if it goes on.'),
+  [TicketMismatchError.code]: () => again('A peer refused a transfer: its permission was for another part of a file. Retry.'),
 };
 
 /** Codes the table explains, so a test can check every error class has its sentence. */

@@ -10,7 +10,7 @@ import {
   IdbStore,
   MAX_LABEL_CHARS,
   createClient,
-  loadPeerId,
+  loadPeerIdentity,
   openClientLink,
   startMeshPeer,
   type MasterConnection,
@@ -230,7 +230,7 @@ export class MeshSession extends EventTarget {
   /** This tab holds the peer: open the store, load the peer's id and settings, join. */
   private async holdPeer(): Promise<void> {
     this.store = await this.openStore();
-    const peerId = await loadPeerId(this.store);
+    const peerId = (await loadPeerIdentity(this.store)).id;
     const savedCapacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
     this.peerOptions.capacity = Number.isFinite(savedCapacity) && savedCapacity > 0 ? savedCapacity : DEFAULT_CAPACITY_BYTES;
     this.peerOptions.deviceName = (await this.store.getMeta(DEVICE_NAME_META_KEY)) ?? '';
@@ -343,7 +343,7 @@ export class MeshSession extends EventTarget {
 
   /** `pausing`: this tab holds the peer and stopped contributing, so the mesh shows the peer paused. */
   private async joinAsClient(pausing: boolean): Promise<void> {
-    const link = openClientLink({
+    const link = await openClientLink({
       signalUrl: this.state.masterUrl,
       kind: 'browser',
       token: this.token,
@@ -361,7 +361,6 @@ export class MeshSession extends EventTarget {
         return Promise.resolve();
       },
     };
-    return Promise.resolve();
   }
 
   private watch(master: MasterConnection): void {

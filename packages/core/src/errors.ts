@@ -193,6 +193,31 @@ export class UnconfirmedSegmentError extends MeshError {
   static override readonly code = 'ERR_UNCONFIRMED_SEGMENT';
 }
 
+/** A join that did not prove it holds the key of the peer id it claims: no proof, a stale challenge, or a wrong signature. */
+export class PeerProofError extends MeshError {
+  static override readonly code = 'ERR_PEER_PROOF';
+}
+/** A headless peer without an account joined without the mesh's join secret, or with a wrong one. */
+export class JoinSecretError extends MeshError {
+  static override readonly code = 'ERR_JOIN_SECRET';
+}
+/** A data-channel request that writes or reads came without the master's ticket for it. */
+export class TicketRequiredError extends MeshError {
+  static override readonly code = 'ERR_TICKET_REQUIRED';
+}
+/** The request's ticket has expired: the client asks the master for a new one. */
+export class TicketExpiredError extends MeshError {
+  static override readonly code = 'ERR_TICKET_EXPIRED';
+}
+/** The ticket is not the master's: malformed, forged, or signed with another key. */
+export class TicketInvalidError extends MeshError {
+  static override readonly code = 'ERR_TICKET_INVALID';
+}
+/** A genuine ticket, but for another client, another segment or another replica chain. */
+export class TicketMismatchError extends MeshError {
+  static override readonly code = 'ERR_TICKET_MISMATCH';
+}
+
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
 export const ERROR_CLASSES: readonly ErrorClass[] = [
@@ -201,7 +226,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
-  UnconfirmedSegmentError,
+  UnconfirmedSegmentError, PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

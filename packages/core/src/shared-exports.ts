@@ -10,12 +10,13 @@ export {
   VersionConflictError, TimeoutError, MasterUnreachableError, NotServingError, NoReplyError, StoreClosedError, StoreError,
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
+  PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
 // Identifiers and bytes.
 export { asPeerId, asFileId, asChunkHash, randomId, type PeerId, type FileId, type ChunkHash, type HashBytes } from './ids.js';
-export { toHex, fromHex, bytesEqual } from './bytes.js';
+export { toHex, fromHex, bytesEqual, toBase64Url, fromBase64Url } from './bytes.js';
 export { systemClock, type Clock } from './clock.js';
 
 // Chunking: how a file maps onto chunks and segments, chunk lists, manifests.
@@ -53,7 +54,7 @@ export { MasterConnection, type TokenSource } from './transport/master-connectio
 // Peer: a storage peer and its life on the mesh.
 export { StoragePeer } from './peer/storage-peer.js';
 export { GET_SLICE_CHUNKS } from './peer/reads.js';
-export { loadPeerId } from './peer/identity.js';
+export { ephemeralIdentity, joinProofMessage, loadPeerIdentity, provenJoin, proveJoin, verifySignedBy, PEER_ID_CHARS, type PeerIdentity } from './peer/identity.js';
 export { startMeshPeer, followPeerHealth, type MeshPeer, type MeshPeerOptions } from './peer/mesh-peer.js';
 
 // Client: the one client API.

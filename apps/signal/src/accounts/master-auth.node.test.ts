@@ -6,13 +6,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { generateKeyPair, SignJWT } from 'jose';
-import { asPeerId, MasterConnection, randomId, type AuthSession, type MeshState } from '@meshdrive/core';
+import { ephemeralIdentity, MasterConnection, provenJoin, type AuthSession, type MeshState } from '@meshdrive/core';
 import { createMaster, type Master } from '../create-master.js';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { openAccounts } from './accounts.js';
 import { signUp } from './test-accounts.js';
 import { ACCESS_AUDIENCE, TOKEN_ISSUER } from './tokens.js';
 
+const JOIN_SECRET = 'a join secret for these tests';
 const masters: Master[] = [];
 const sockets: Socket[] = [];
 afterEach(async () => {
@@ -22,7 +23,7 @@ afterEach(async () => {
 
 async function startMaster(accessLifetimeMs?: number): Promise<Master> {
   const accounts = await openAccounts(undefined, { accessLifetimeMs });
-  const master = await createMaster({ directory: new MemoryDirectory(), accounts, port: 0, host: '127.0.0.1' });
+  const master = await createMaster({ directory: new MemoryDirectory(), accounts, joinSecret: JOIN_SECRET, port: 0, host: '127.0.0.1' });
   masters.push(master);
   return master;
 }
@@ -34,7 +35,7 @@ async function post(master: Master, path: string, body: unknown): Promise<{ stat
 
 /** The code a handshake is refused with, or 'joined'. */
 function join(master: Master, auth: Record<string, unknown>): Promise<string> {
-  const socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node', ...auth }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(master.url, { auth: (send) => void provenJoin(master.url, { role: 'client', kind: 'node', ...auth }).then(send), transports: ['websocket'], reconnection: false, forceNew: true });
   sockets.push(socket);
   return new Promise((resolve) => {
     socket.once('connect', () => resolve('joined'));
@@ -43,7 +44,7 @@ function join(master: Master, auth: Record<string, unknown>): Promise<string> {
 }
 
 async function connected(master: Master, session: AuthSession): Promise<Socket> {
-  const socket = io(master.url, { auth: { role: 'client', id: randomId(), kind: 'node', token: session.accessToken }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(master.url, { auth: (send) => void provenJoin(master.url, { role: 'client', kind: 'node', token: session.accessToken }).then(send), transports: ['websocket'], reconnection: false, forceNew: true });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -108,8 +109,8 @@ describe('the socket.io handshake', () => {
     expect(await join(master, { token: 'garbage' })).toBe('ERR_TOKEN_INVALID');
     const session = await signUp(master.url, 'ada');
     expect(await join(master, { token: session.accessToken })).toBe('joined');
-    // A headless storage peer joins without an account, and may touch no file.
-    expect(await join(master, { role: 'peer', kind: 'node' })).toBe('joined');
+    // A headless storage peer joins without an account (with the join secret: peer-identity.node.test.ts), and may touch no file.
+    expect(await join(master, { role: 'peer', kind: 'node', secret: JOIN_SECRET })).toBe('joined');
     const peer = sockets.at(-1)!;
     expect(await ask(peer, 'list', {})).toMatchObject({ ok: false, error: { code: 'ERR_AUTH_REQUIRED' } });
     // A browser tab must be someone's, even as a storage peer.
@@ -161,7 +162,7 @@ describe('a long-lived socket', () => {
     let asked = 0;
     const connection = new MasterConnection(master.url, {
       role: 'client',
-      id: asPeerId(randomId()),
+      identity: await ephemeralIdentity(),
       kind: 'node',
       token: async () => {
         asked += 1;

@@ -61,10 +61,13 @@ export class PeerRegistry {
 
   /**
    * A tab's storage peer stopped contributing (`paused` true, its client socket joined saying so)
-   * or that client left (false): shown as paused, not stale or dead, while the tab is open.
+   * or that client left (false); `by` is the person the client acts for, who must own the peer: shown as paused, not stale or dead, while the tab is open.
    */
-  setPaused(id: PeerId, paused: boolean): Promise<void> {
+  setPaused(id: PeerId, paused: boolean, by: string): Promise<void> {
     return this.update(async () => {
+      // Only the person whose peer it is may say so: nobody else can make a live peer look paused.
+      const member = (await this.options.membership.all()).find((candidate) => candidate.id === id);
+      if (member?.owner === undefined || member.owner !== by) return;
       await this.options.membership.setPaused(id, paused);
       await this.applied(await this.options.membership.tick(this.options.clock.now()));
     });

@@ -12,6 +12,8 @@ export interface MemberInfo {
   capacity: number;
   label?: string;
   device?: string;
+  /** The account a browser peer joined under; none for a headless peer. */
+  owner?: string;
 }
 
 export interface Member extends MemberInfo {

@@ -1,11 +1,12 @@
 /**
  * A client-only endpoint on the mesh, the same in Node and in browsers: a socket.io line to the
- * master under a fresh id, a WebRTC connection pool that drops peers the master reports lost,
+ * master under a fresh identity, a WebRTC connection pool that drops peers the master reports lost,
  * and the client over both. The platform brings its WebRTC endpoints and its hasher.
  */
 import type { Layout } from '../chunking/layout.js';
 import type { Hasher } from '../codec/hasher.js';
-import { asPeerId, randomId, type PeerId } from '../ids.js';
+import type { PeerId } from '../ids.js';
+import { ephemeralIdentity } from '../peer/identity.js';
 import { followPeerHealth } from '../peer/mesh-peer.js';
 import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
@@ -31,10 +32,11 @@ export interface ClientLink {
   close(): void;
 }
 
-/** Opens the link; the master connection keeps trying in the background (see MasterConnection.ready). */
-export function openClientLink(options: ClientLinkOptions): ClientLink {
-  const id = asPeerId(randomId());
-  const master = new MasterConnection(options.signalUrl, { role: 'client', id, kind: options.kind, token: options.token, label: options.label, pauses: options.pauses });
+/** Opens the link under a fresh identity; the master connection keeps trying in the background (see MasterConnection.ready). */
+export async function openClientLink(options: ClientLinkOptions): Promise<ClientLink> {
+  const identity = await ephemeralIdentity();
+  const id = identity.id;
+  const master = new MasterConnection(options.signalUrl, { role: 'client', identity, kind: options.kind, token: options.token, label: options.label, pauses: options.pauses });
   const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: options.createEndpoint });
   followPeerHealth(master, pool);
   return {

@@ -8,7 +8,7 @@ import { openClientLink, type ClientLink } from './client-link.js';
 export type ConnectedClient = ClientLink;
 
 export async function connectClient(options: { signalUrl: string; token?: TokenSource; layout?: Layout; connectTimeoutMs?: number }): Promise<ConnectedClient> {
-  const link = openClientLink({ ...options, kind: 'node', createEndpoint: nodeRtcEndpoints(), hasher: nodeHasher });
+  const link = await openClientLink({ ...options, kind: 'node', createEndpoint: nodeRtcEndpoints(), hasher: nodeHasher });
   try {
     await link.master.ready(options.connectTimeoutMs);
   } catch (error) {

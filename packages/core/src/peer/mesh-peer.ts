@@ -7,7 +7,7 @@ import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
 import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
 import type { PeerKind } from '../wire/signal-protocol.js';
-import { loadPeerId } from './identity.js';
+import { loadPeerIdentity } from './identity.js';
 import { StoragePeer } from './storage-peer.js';
 import type { PeerStore } from '../stores/chunk-store.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
@@ -24,6 +24,8 @@ export interface MeshPeerOptions {
   /** Bytes offered to the mesh; read at every heartbeat, so a new offer needs no rejoin. */
   capacity: number;
   token?: TokenSource;
+  /** The mesh's join secret, which a headless peer without an account presents. */
+  joinSecret?: string;
   /** The name its person gave it; read at every heartbeat, like `capacity`. */
   label?: string;
   /** What it runs on ("Chromium on Linux"), for views of a peer without a label. */
@@ -97,13 +99,15 @@ const RESEND_SEALS_FOR_MS = 24 * 60 * 60_000;
 const MAX_RECENT_SEALS = 65_536;
 
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
-  const id = await loadPeerId(options.store);
+  const identity = await loadPeerIdentity(options.store);
+  const id = identity.id;
   const master = new MasterConnection(options.signalUrl, {
     role: 'peer',
-    id,
+    identity,
     kind: options.kind,
     capacity: options.capacity,
     token: options.token,
+    secret: options.joinSecret,
     label: options.label,
     device: options.device,
   });

@@ -9,6 +9,7 @@ import type { FileSummary } from '../chunking/manifest.js';
 import type { MasterPort } from '../client/master-port.js';
 import { fromErrorPayload, MasterUnreachableError, ProtocolError } from '../errors.js';
 import type { PeerId } from '../ids.js';
+import { proveJoin, type PeerIdentity } from '../peer/identity.js';
 import type {
   ClientToServerEvents,
   CommitRequest,
@@ -25,6 +26,8 @@ import type { Signaling } from './pool.js';
 export const MASTER_REQUEST_TIMEOUT_MS = 20_000;
 /** How long a command waits for the first connection before reporting the master unreachable. */
 export const MASTER_CONNECT_TIMEOUT_MS = 5_000;
+/** A join that could not fetch its challenge is tried again this soon. */
+const CHALLENGE_RETRY_MS = 500;
 
 type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal' | 'sealed'>;
 type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
@@ -40,20 +43,40 @@ export class MasterConnection implements Signaling, MasterPort {
   readonly url: string;
   readonly selfId: PeerId;
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private closed = false;
 
-  constructor(url: string, join: Omit<JoinRequest, 'token'> & { id: PeerId; token?: TokenSource }) {
+  constructor(url: string, join: Omit<JoinRequest, 'token' | 'id' | 'proof'> & { identity: PeerIdentity; token?: TokenSource }) {
     this.url = url;
-    this.selfId = join.id;
-    const { token, ...fields } = join;
+    this.selfId = join.identity.id;
+    const { token, identity, ...rest } = join;
+    const fields = { ...rest, id: identity.id };
+    // Set when a join went without its proof because the challenge could not be had: the refusal is then ours, not the master's.
+    let unproved = false;
     this.socket = io(url, {
       auth: (send) => {
         const current = typeof token === 'function' ? token() : Promise.resolve(token);
         // A token that cannot be had (refresh refused) joins without one: the master's refusal then says why.
-        current.then((value) => send({ ...fields, token: value }), () => send(fields));
+        const tokenValue = current.catch(() => undefined);
+        const proof = proveJoin(url, identity, fields.role);
+        Promise.all([tokenValue, proof]).then(
+          ([value, signed]) => send({ ...fields, token: value, proof: signed }),
+          () => {
+            unproved = true;
+            send(fields);
+          },
+        );
       },
       transports: ['websocket'],
       reconnectionDelay: 250,
       reconnectionDelayMax: 2000,
+    });
+    // A join refused for want of a challenge (the master was down a moment ago) is tried again, as a dropped connection is.
+    this.socket.on('connect_error', () => {
+      if (!unproved || this.socket.active) return;
+      unproved = false;
+      setTimeout(() => {
+        if (!this.closed) this.socket.connect();
+      }, CHALLENGE_RETRY_MS);
     });
     // The master ends a session whose token expired; come back at once with a fresh one.
     let expired = false;
@@ -150,6 +173,7 @@ export class MasterConnection implements Signaling, MasterPort {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.disconnect();
   }
 }

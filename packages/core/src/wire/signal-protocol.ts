@@ -86,6 +86,10 @@ export const joinSchema = z.object({
   device: z.string().max(MAX_LABEL_CHARS).optional(),
   /** A client that is a tab whose storage peer (this id) stopped contributing: that peer shows as paused while it is connected. */
   pauses: idSchema.optional(),
+  /** The master's challenge (GET /api/challenge), signed with the key whose id is `id` (see peer/identity.ts). */
+  proof: z.object({ challenge: z.string().max(200), signature: z.string().max(100) }).optional(),
+  /** The mesh's join secret: what a headless storage peer without an account presents. */
+  secret: z.string().max(256).optional(),
 });
 export type JoinRequest = z.infer<typeof joinSchema>;
 
