@@ -20,6 +20,7 @@ import { JoinChallenges } from './join-challenges.js';
 import { AbandonedSweep } from './services/abandoned-sweep.js';
 import { Catalogue } from './services/catalogue.js';
 import { PeerRegistry } from './services/peer-registry.js';
+import { TicketIssuer } from './services/tickets.js';
 import { Placement } from './services/placement.js';
 import { MemoryMembership } from './state/memory-membership.js';
 import { MemorySealReceipts } from './state/memory-seal-receipts.js';
@@ -113,8 +114,9 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     log,
   });
   const receipts = new MemorySealReceipts();
-  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, log });
-  const catalogue = new Catalogue({ directory, registry, log });
+  const tickets = new TicketIssuer(accounts.ticketSigner(), clock);
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, log });
+  const catalogue = new Catalogue({ directory, registry, tickets, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
   /** The mesh as `owner` sees it: null sees no files, undefined (the operator, in process) every owner's. */
   const meshState = async (owner?: string | null): Promise<MeshState> => {
@@ -134,6 +136,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     proveIdentity: (join) => challenges.check(join),
     authenticate: options.authenticate ?? accountsAuthentication(accounts, options.joinSecret),
     rateLimit: options.rateLimit,
+    masterKey: tickets.masterKey,
     clock,
     heartbeatTimeoutMs: deadAfterMs,
     log,

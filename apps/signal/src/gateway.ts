@@ -84,6 +84,8 @@ export interface GatewayOptions {
   /** Who a join acts for, or a typed error refusing it (AuthRequiredError, TokenExpiredError…). */
   authenticate: (join: JoinRequest) => Promise<Principal>;
   clock: Pick<Clock, 'now'>;
+  /** The master's public key (base64url), told to every socket on join: peers check tickets with it. */
+  masterKey: string;
   /** Requests per socket: per second on average, and at once (EVENTS_PER_SECOND, EVENT_BURST). */
   rateLimit?: { perSecond: number; burst: number };
   /** How long a heartbeat may go unanswered (the dead timeout). */
@@ -149,6 +151,8 @@ export class Gateway {
       registry.replaced(id).catch(report('announce a replaced socket'));
     }
     this.sockets.set(id, socket);
+    // First thing on the line: the key that signs the tickets this peer will be shown.
+    socket.emit('welcome', { masterKey: this.options.masterKey });
     placement.clientConnected(id).catch(report('reopen sends'));
     if (join.role === 'peer') {
       registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device, owner: owner ?? undefined })
@@ -221,7 +225,7 @@ export class Gateway {
     socket.on('signal', (payload, ack) => answer(ack, () => this.relay(id, parseMeta(signalRelaySchema, payload, 'signal'))));
     socket.on('place', (payload, ack) => answer(ack, () => placement.place(id, ownerOf(), parseMeta(placeSchema, payload, 'place request'))));
     socket.on('commit', (payload, ack) => answer(ack, () => placement.commit(id, ownerOf(), parseMeta(commitSchema, payload, 'commit'))));
-    socket.on('locate', (payload, ack) => answer(ack, () => catalogue.locate(ownerOf(), parseMeta(locateSchema, payload, 'locate request'))));
+    socket.on('locate', (payload, ack) => answer(ack, () => catalogue.locate(id, ownerOf(), parseMeta(locateSchema, payload, 'locate request'))));
     socket.on('list', (payload, ack) => answer(ack, () => {
       parseMeta(emptySchema, payload ?? {}, 'list request');
       return catalogue.list(ownerOf());

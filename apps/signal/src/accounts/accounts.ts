@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
-import { BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AuthSession, type Clock } from '@meshdrive/core';
+import { BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AuthSession, type Clock, type TicketSigner } from '@meshdrive/core';
 import type { AccountStore } from './account-store.js';
 import { MemoryAccountStore } from './memory-account-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
@@ -30,6 +30,11 @@ export class Accounts {
   private readonly decoy = hash('not a password of anyone', ARGON2);
 
   constructor(private readonly options: AccountsOptions) {}
+
+  /** The master's key as the signer of tickets (TokenAuthority.ticketSigner). */
+  ticketSigner(): TicketSigner {
+    return this.options.tokens.ticketSigner();
+  }
 
   /** Names and passwords come checked by the caller's schema (credentialsSchema). */
   async signup(user: string, password: string): Promise<AuthSession> {

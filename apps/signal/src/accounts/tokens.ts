@@ -1,14 +1,15 @@
 /**
  * The master's signing key and the access tokens it issues: short-lived JWTs signed with
  * Ed25519 (`EdDSA`, the only algorithm accepted), naming the user in `sub`, with issuer,
- * audience and expiry checked on every use. The same key will sign the tickets peers check, so
+ * audience and expiry checked on every use. The same key signs the tickets peers check, so
  * its public half is what peers receive on join. The key lives in the master's data directory,
  * readable by its owner only; a volatile master makes a new one each run.
  */
+import { KeyObject, sign } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { TokenAlgorithmError, TokenClaimsError, TokenExpiredError, TokenInvalidError, TokenSignatureError, type Clock } from '@meshdrive/core';
+import { asPeerId, TokenAlgorithmError, TokenClaimsError, TokenExpiredError, TokenInvalidError, TokenSignatureError, type Clock, type TicketSigner } from '@meshdrive/core';
 
 export const TOKEN_ALGORITHM = 'EdDSA';
 export const TOKEN_ISSUER = 'meshdrive-master';
@@ -50,6 +51,16 @@ export class TokenAuthority {
       .setExpirationTime(Math.floor(expiresAt / 1000))
       .sign(this.privateKey);
     return { token, expiresAt: Math.floor(expiresAt / 1000) * 1000 };
+  }
+
+  /**
+   * The same key as a ticket signer: its id is the public key (base64url), as peers receive it.
+   * Signs through node:crypto, several times faster than WebCrypto's async call: a placement
+   * signs a ticket per segment.
+   */
+  ticketSigner(): TicketSigner {
+    const key = KeyObject.from(this.privateKey);
+    return { id: asPeerId(this.publicJwk.x!), sign: (message) => Promise.resolve(new Uint8Array(sign(null, message, key))) };
   }
 
   /** The user an access token names, or the typed error saying why it is refused. */

@@ -4,7 +4,7 @@ import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
 import { atRiskByPeer, Catalogue, heldFilesByPeer, segmentPositions, summarize } from './catalogue.js';
 import { PeerRegistry } from './peer-registry.js';
-import { FakeClock, FakeLink } from './test-fakes.js';
+import { FakeClock, FakeLink, testTickets } from './test-fakes.js';
 
 const STALE_MS = 1_000;
 const DEAD_MS = 5_000;
@@ -30,7 +30,7 @@ async function setUp() {
   });
   for (const id of ['p1', 'p2', 'p3']) await registry.joined({ id: asPeerId(id), kind: 'node', capacity: 1 });
   const lines: string[] = [];
-  const catalogue = new Catalogue({ directory, registry, log: (line) => lines.push(line) });
+  const catalogue = new Catalogue({ directory, registry, tickets: await testTickets(clock), log: (line) => lines.push(line) });
   return { clock, directory, registry, catalogue, lines };
 }
 
@@ -58,12 +58,12 @@ describe('Catalogue', () => {
     const { catalogue, directory } = await setUp();
     await directory.commitVersion(manifest('a', 'f1', [['1', ['p1', 'gone']]]), 0);
     await directory.commitVersion(manifest('a', 'f1', [['2', ['p2']]]), 1);
-    const latest = await catalogue.locate('public', { name: 'a' });
+    const latest = await catalogue.locate(asPeerId('client'), 'public', { name: 'a' });
     expect(latest.manifest).toMatchObject({ version: 2, segments: [{ listHash: list('2'), holders: ['p2'] }] });
     expect(latest.status).toEqual({ p2: 'online' });
-    expect((await catalogue.locate('public', { name: 'a', version: 1 })).status).toEqual({ p1: 'online', gone: 'dead' });
-    await expect(catalogue.locate('public', { name: 'b' })).rejects.toMatchObject({ code: FileNotFoundError.code });
-    await expect(catalogue.locate('public', { name: 'a', version: 3 })).rejects.toMatchObject({ code: FileNotFoundError.code, message: expect.stringContaining('a@3') as unknown });
+    expect((await catalogue.locate(asPeerId('client'), 'public', { name: 'a', version: 1 })).status).toEqual({ p1: 'online', gone: 'dead' });
+    await expect(catalogue.locate(asPeerId('client'), 'public', { name: 'b' })).rejects.toMatchObject({ code: FileNotFoundError.code });
+    await expect(catalogue.locate(asPeerId('client'), 'public', { name: 'a', version: 3 })).rejects.toMatchObject({ code: FileNotFoundError.code, message: expect.stringContaining('a@3') as unknown });
   });
 
   it('removes a file with a drop plan for the segments no other file uses', async () => {

@@ -19,11 +19,14 @@ import {
 } from '@meshdrive/core';
 import type { Directory, DropOrder, FileListing } from '../directory/directory.js';
 import type { PeerLink } from './peer-link.js';
+import type { TicketIssuer } from './tickets.js';
 import type { PeerRegistry } from './peer-registry.js';
 
 export interface CatalogueOptions {
   directory: Directory;
   registry: PeerRegistry;
+  /** Signs the read ticket each located segment comes with. */
+  tickets: TicketIssuer;
   log: (line: string) => void;
 }
 
@@ -146,8 +149,8 @@ export class Catalogue {
     };
   }
 
-  /** A version's manifest (the latest by default) and the status of every holder it names. */
-  async locate(owner: string, request: { name: string; version?: number }): Promise<LocateResult> {
+  /** A version's manifest (the latest by default), the status of every holder it names, and `client`'s read ticket for each segment. */
+  async locate(client: PeerId, owner: string, request: { name: string; version?: number }): Promise<LocateResult> {
     const { directory, registry } = this.options;
     const file = await directory.findFile(owner, request.name);
     if (!file) throw new FileNotFoundError(request.name);
@@ -156,7 +159,8 @@ export class Catalogue {
     const statusOf = await registry.statuses();
     const status: Record<string, PeerStatus> = {};
     for (const segment of manifest.segments) for (const holder of segment.holders) status[holder] = statusOf(holder);
-    return { manifest, status };
+    const tickets = await Promise.all(manifest.segments.map((segment) => this.options.tickets.read(client, segment.listHash)));
+    return { manifest, status, tickets };
   }
 
   /** Removes every version; the drops are queued for the holders, to be delivered with deliverDrops. */

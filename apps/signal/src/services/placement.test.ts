@@ -15,7 +15,7 @@ import { MemorySealReceipts } from '../state/memory-seal-receipts.js';
 import { MemorySendLeases } from '../state/memory-send-leases.js';
 import { PeerRegistry } from './peer-registry.js';
 import { Placement } from './placement.js';
-import { FakeClock, FakeLink } from './test-fakes.js';
+import { FakeClock, FakeLink, testTickets } from './test-fakes.js';
 
 const GRACE_MS = 1_000;
 const CLIENT = asPeerId('client');
@@ -38,7 +38,7 @@ async function setUp(peers: string[], replication = 3) {
   const leases = new MemorySendLeases({ graceMs: GRACE_MS, maxOpenMs: 10_000 });
   const lines: string[] = [];
   const receipts = new MemorySealReceipts();
-  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, receiptWaitMs: 0, log: (line) => lines.push(line) });
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets: await testTickets(clock), receiptWaitMs: 0, log: (line) => lines.push(line) });
   return { clock, directory, registry, leases, placement, lines, receipts };
 }
 
@@ -160,7 +160,7 @@ describe('Placement', () => {
         return slow.connected(client);
       },
     });
-    const placement = new Placement({ directory, registry, leases, clock, replication: 3, receipts: new MemorySealReceipts(), log: () => undefined });
+    const placement = new Placement({ directory, registry, leases, clock, replication: 3, receipts: new MemorySealReceipts(), tickets: await testTickets(clock), log: () => undefined });
     await Promise.all([placement.clientDisconnected(CLIENT), placement.clientConnected(CLIENT)]);
     expect(order).toEqual(['disconnected', 'connected']);
   });

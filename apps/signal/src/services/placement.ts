@@ -30,6 +30,7 @@ import type { SealReceipts } from '../state/seal-receipts.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { PeerRegistry } from './peer-registry.js';
+import type { TicketIssuer } from './tickets.js';
 
 /** A commit waits this long in all for peers' receipts still on their way (they usually come first). */
 const RECEIPT_WAIT_MS = 4_000;
@@ -46,6 +47,8 @@ export interface PlacementOptions {
   replication: number;
   /** What peers said they sealed: a commit may name only these holders. */
   receipts: SealReceipts;
+  /** Signs the write ticket each placed segment comes with. */
+  tickets: TicketIssuer;
   /** How long a commit waits for receipts still on their way (RECEIPT_WAIT_MS). */
   receiptWaitMs?: number;
   log: (line: string) => void;
@@ -73,9 +76,12 @@ export class Placement {
     const copies = Math.min(replication, ring.size);
     const full = new Set((await registry.online()).filter((peer) => peer.stats.full === true).map((peer) => peer.id));
     const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies, (peer) => full.has(peer)));
+    // A segment may hold what its layout allows plus what a codec adds.
+    const chunks = request.segmentChunks + Math.ceil(MAX_CODEC_OVERHEAD_BYTES / request.chunkSize);
+    const tickets = await Promise.all(segments.map((chain, index) => this.options.tickets.write(client, `${fileId}:${index}`, chain, chunks)));
     // A send's first placement has no fileId; retries carry the one it was given.
     await leases.placed(client, fileId, request.fileId === undefined, clock.now());
-    return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments };
+    return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments, tickets };
   }
 
   /** Records the version `client` wrote, if its send is still open and the file is still at its base version. */

@@ -1,6 +1,12 @@
 /** Hand-driven stand-ins for the services' ports: a clock and peer links. No sockets, no timers. */
-import { asPeerId, type Clock, type PeerStats, type PinReport } from '@meshdrive/core';
+import { asPeerId, ephemeralIdentity, type Clock, type PeerStats, type PinReport } from '@meshdrive/core';
 import type { PeerLink } from './peer-link.js';
+import { TicketIssuer } from './tickets.js';
+
+/** A ticket issuer with a key of its own, for services under test. */
+export async function testTickets(clock: Pick<Clock, 'now'>): Promise<TicketIssuer> {
+  return new TicketIssuer(await ephemeralIdentity(), clock);
+}
 
 /** The time as the services read it, set by the test. */
 export class FakeClock implements Pick<Clock, 'now'> {

@@ -145,6 +145,7 @@ export class MeshClient {
       };
       for (let attempt = 1; ; attempt++) {
         const replicas = place.segments[index] ?? [];
+        const ticket = place.tickets[index];
         try {
           if (replicas.length === 0) throw new NoPeersError();
           // A losing write stops pushing: its segment's buffer is reused once the winner is done.
@@ -153,7 +154,7 @@ export class MeshClient {
             async (lost: AbortSignal): Promise<PeerId[]> => {
               const connection = await this.parts.connect(primary!);
               const signal = options.signal ? AbortSignal.any([options.signal, lost]) : lost;
-              return writeSegment(connection, next, segment, { signal, onOffered, onMoved });
+              return writeSegment(connection, next, segment, { signal, onOffered, onMoved, ticket });
             };
           const rotated = hedgeOrder(replicas);
           const holders = await this.parts.writeHedge.run(writeThrough(replicas), rotated && writeThrough(rotated));
@@ -217,6 +218,8 @@ export class MeshClient {
     options.onLocated?.(manifest);
     const codec = this.codecOf(manifest);
     const first = firstSegmentAfter(manifest, options.resumeAt ?? 0);
+    // Replaced with fresh ones when a failed read locates the file again (a ticket may have lapsed).
+    let tickets = located.tickets.slice(first);
     const segments = manifest.segments.slice(first);
     const count = segments.length;
     const progress: TransferProgress = { done: options.resumeAt ?? 0, total: manifest.size, moved: 0 };
@@ -232,7 +235,7 @@ export class MeshClient {
     const readStored = async (index: number, holders: readonly PeerId[]): Promise<Uint8Array> => {
       const record = segments[index]!;
       if (record.storedSize > maxStored) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
-      const segment = { listHash: record.listHash, storedSize: record.storedSize, chunkSize: manifest.chunkSize, what: `segment ${first + index} of "${manifest.name}"` };
+      const segment = { listHash: record.listHash, storedSize: record.storedSize, chunkSize: manifest.chunkSize, what: `segment ${first + index} of "${manifest.name}"`, ticket: tickets[index] };
       return this.parts.reader.read(segment, holders, buffers.take(record.storedSize), options.signal);
     };
     // Hedged: if the first holder is late, the next is asked too and the first verified copy wins.
@@ -263,7 +266,9 @@ export class MeshClient {
       } catch (error) {
         if (options.signal?.aborted || !isRetryable(error)) throw error;
         this.placements.delete(name);
-        scheduler.updateStatus((await this.locate(name, manifest.version)).status);
+        const again = await this.locate(name, manifest.version);
+        tickets = again.tickets.slice(first);
+        scheduler.updateStatus(again.status);
         stored = await readHedged(read.index, scheduler.retryOrder(read.index));
       }
       return { stored, plain: await codec.decode(stored, segments[read.index]!.plainSize) };

@@ -11,6 +11,7 @@ import { ChunkCorruptError, FrameError, NoPeersError, ReplicasUnavailableError }
 import type { PeerId } from '../ids.js';
 import { decodeChunkBatch } from '../wire/frame.js';
 import { FrameType } from '../wire/peer-protocol.js';
+import type { ReadTicket } from '../wire/tickets.js';
 import { isRetryable } from './retryable.js';
 import type { ConnectPeer, PeerConnection } from './peer-connection.js';
 
@@ -23,6 +24,8 @@ export interface SegmentToRead {
   chunkSize: number;
   /** For error messages: `segment 3 of "notes.txt"`. */
   what: string;
+  /** The master's read ticket for it, shown with every Get. */
+  ticket?: ReadTicket;
 }
 
 export interface SegmentReaderOptions {
@@ -47,13 +50,13 @@ export class SegmentReader {
       try {
         const connection = await this.options.connect(holder);
         if (!list) {
-          const [listBytes] = await this.fetchChunks(connection, fromHex(segment.listHash), undefined);
+          const [listBytes] = await this.fetchChunks(connection, segment, fromHex(segment.listHash), undefined);
           if (listBytes!.length % HASH_BYTES !== 0 || listBytes!.length / HASH_BYTES !== Math.ceil(segment.storedSize / segment.chunkSize)) {
             throw new ChunkCorruptError(segment.listHash, 'a list of the wrong length');
           }
           list = listBytes!;
         }
-        await this.fetchChunks(connection, list.subarray(filled * HASH_BYTES), (bytes) => {
+        await this.fetchChunks(connection, segment, list.subarray(filled * HASH_BYTES), (bytes) => {
           if (filledBytes + bytes.length > out.length) throw new FrameError('segment data is longer than its manifest says');
           out.set(bytes, filledBytes);
           filledBytes += bytes.length;
@@ -75,11 +78,11 @@ export class SegmentReader {
    * each against its name; with `onChunk` chunks are handed over as they arrive, otherwise
    * they are returned.
    */
-  private async fetchChunks(connection: PeerConnection, list: Uint8Array, onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
+  private async fetchChunks(connection: PeerConnection, segment: SegmentToRead, list: Uint8Array, onChunk: ((bytes: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
     const collected: Uint8Array[] = [];
     const count = list.length / HASH_BYTES;
     let position = 0;
-    await connection.request(FrameType.Get, undefined, list, {
+    await connection.request(FrameType.Get, { list: segment.listHash, ...(segment.ticket ? { ticket: segment.ticket } : {}) }, list, {
       onData: async (body) => {
         const chunks = decodeChunkBatch(body);
         const digests = await this.options.hasher.sha256Many(chunks.map((chunk) => chunk.bytes));

@@ -9,6 +9,7 @@ import { ReplicationError } from '../errors.js';
 import { asPeerId, type PeerId } from '../ids.js';
 import { batchChunks, chunkBatchWriter, type RawChunk } from '../wire/frame.js';
 import { callPeer, FrameType, type SegmentRequest } from '../wire/peer-protocol.js';
+import type { WriteTicket } from '../wire/tickets.js';
 import type { PeerConnection } from './peer-connection.js';
 
 /** A segment as stored: its chunk list, the list's name, and the bytes its chunks cover. */
@@ -23,6 +24,8 @@ export interface StoredSegment {
 }
 
 export interface SegmentWriteOptions {
+  /** The master's write ticket for this segment, shown with the Offer. */
+  ticket?: WriteTicket;
   /** Stops pushing once aborted (a hedge won, or the send was cancelled). */
   signal?: AbortSignal;
   /** The Offer's answer: how many of the segment's chunks some replica lacks. */
@@ -39,7 +42,8 @@ export interface SegmentWriteOptions {
 export async function writeSegment(connection: PeerConnection, next: readonly PeerId[], segment: StoredSegment, options: SegmentWriteOptions = {}): Promise<PeerId[]> {
   const { listBytes, stored, chunkSize } = segment;
   const request: SegmentRequest = { list: segment.list, next: [...next] };
-  const offer = await callPeer(connection, FrameType.Offer, request, listBytes);
+  // The ticket goes with the Offer only: it lets the Pushes and the Seal of this write through.
+  const offer = await callPeer(connection, FrameType.Offer, options.ticket ? { ...request, ticket: options.ticket } : request, listBytes);
   const count = listBytes.length / HASH_BYTES;
   const missing = offer.missing.filter((index) => index < count);
   options.onOffered?.(missing.length);

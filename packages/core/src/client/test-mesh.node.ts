@@ -11,7 +11,9 @@ import type { SegmentCodec } from '../codec/segment-codec.js';
 import type { Clock } from '../clock.js';
 import { FileNotFoundError, PeerUnavailableError, VersionConflictError } from '../errors.js';
 import { asChunkHash, asFileId, asPeerId, randomId, type PeerId } from '../ids.js';
+import { ephemeralIdentity, type PeerIdentity } from '../peer/identity.js';
 import { StoragePeer } from '../peer/storage-peer.js';
+import { signReadTicket, signWriteTicket } from '../wire/tickets.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import type { FrameChannel } from '../transport/frame-channel.js';
 import { memoryChannelPair } from '../transport/memory-channel.js';
@@ -24,6 +26,9 @@ import type { MasterPort } from './master-port.js';
 import type { MeshClient } from './mesh-client.js';
 
 export const CLIENT_ID = asPeerId('client');
+const TICKET_LIFETIME_MS = 60 * 60_000;
+/** What a codec may add to a segment, as the master allows for it. */
+const CODEC_OVERHEAD_BYTES = 64 * 1024;
 
 export class TestMesh {
   readonly ids: PeerId[];
@@ -49,6 +54,11 @@ export class TestMesh {
       this.peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => this.link(id, to) }));
     }
     this.master = new TestMaster(this, replication);
+  }
+
+  /** The storage peer `id`. */
+  peer(id: PeerId): StoragePeer {
+    return this.peers.get(id)!;
   }
 
   /** A client of this mesh through its master port. */
@@ -121,7 +131,17 @@ export class TestMaster implements MasterPort {
     private readonly replication: number,
   ) {}
 
-  place(request: PlaceRequest): Promise<PlaceResult> {
+  /** The master's key: its peers trust it, and it signs every ticket. Made on first use. */
+  private signing: Promise<PeerIdentity> | undefined;
+  private get signer(): Promise<PeerIdentity> {
+    this.signing ??= ephemeralIdentity().then((identity) => {
+      for (const id of this.mesh.ids) this.mesh.peer(id).tickets.trust(identity.id);
+      return identity;
+    });
+    return this.signing;
+  }
+
+  async place(request: PlaceRequest): Promise<PlaceResult> {
     const alive = this.mesh.ids.filter((id) => !this.dead.has(id));
     const versions = this.files.get(request.name) ?? [];
     const replication = Math.min(this.replication, alive.length);
@@ -129,7 +149,10 @@ export class TestMaster implements MasterPort {
       Array.from({ length: replication }, (_, k) => alive[(index + k) % alive.length]!),
     );
     const fileId = asFileId(request.fileId ?? versions[0]?.fileId ?? randomId());
-    return Promise.resolve({ fileId, baseVersion: versions.at(-1)?.version ?? 0, replication, segments });
+    const signer = await this.signer;
+    const exp = Date.now() + TICKET_LIFETIME_MS;
+    const tickets = await Promise.all(segments.map((chain, index) => signWriteTicket(signer, { client: CLIENT_ID, seg: `${fileId}:${index}`, chain, chunks: request.segmentChunks + Math.ceil(CODEC_OVERHEAD_BYTES / request.chunkSize), exp })));
+    return { fileId, baseVersion: versions.at(-1)?.version ?? 0, replication, segments, tickets };
   }
 
   commit(request: CommitRequest): Promise<FileSummary> {
@@ -152,14 +175,17 @@ export class TestMaster implements MasterPort {
     return Promise.resolve(summaryOf(manifest));
   }
 
-  locate(request: { name: string; version?: number }): Promise<LocateResult> {
+  async locate(request: { name: string; version?: number }): Promise<LocateResult> {
     this.locates++;
     const versions = this.files.get(request.name) ?? [];
     const manifest = request.version === undefined ? versions.at(-1) : versions.find((candidate) => candidate.version === request.version);
-    if (!manifest) return Promise.reject(new FileNotFoundError(request.name));
+    if (!manifest) throw new FileNotFoundError(request.name);
     const status: Record<string, PeerStatus> = {};
     for (const id of this.mesh.ids) status[id] = this.dead.has(id) ? 'dead' : 'online';
-    return Promise.resolve({ manifest, status });
+    const signer = await this.signer;
+    const exp = Date.now() + TICKET_LIFETIME_MS;
+    const tickets = await Promise.all(manifest.segments.map((segment) => signReadTicket(signer, { client: CLIENT_ID, list: segment.listHash, exp })));
+    return { manifest, status, tickets };
   }
 
   list(): Promise<FileSummary[]> {

@@ -127,6 +127,10 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
       () => ack({ chunks: 0, bytes: 0, capacity: 0 }),
     );
   });
+  // The key the master signs tickets with: no write or read is served before it is known.
+  master.socket.on('welcome', (info) => {
+    if (typeof info?.masterKey === 'string') storage.tickets.trust(info.masterKey);
+  });
   followPeerHealth(master, pool);
   master.socket.on('drop', (order, ack) => {
     const done = typeof ack === 'function' ? ack : () => undefined;

@@ -3,7 +3,7 @@
  * down the replicas still named in `next` (pipeline replication, as HDFS does). A Seal answers
  * only once the whole chain has, so an acknowledged segment is durable on every replica.
  */
-import { splitChunkList } from '../chunking/chunk-list.js';
+import { HASH_BYTES, splitChunkList } from '../chunking/chunk-list.js';
 import { bytesEqual, fromHex, toHex } from '../bytes.js';
 import type { Hasher } from '../codec/hasher.js';
 import { ChunkCorruptError, ChunkNotFoundError, SegmentIncompleteError, ValidationError } from '../errors.js';
@@ -15,6 +15,7 @@ import { callPeer, FrameType, type MetaOf, type ReplyOf, type SegmentRequest } f
 import type { Pins } from './pins.js';
 import { PushTracker } from './push-tracker.js';
 import type { SpaceWatch } from './space.js';
+import type { TicketCheck } from './ticket-check.js';
 
 interface ReplicationOptions {
   selfId: PeerId;
@@ -24,6 +25,7 @@ interface ReplicationOptions {
   connect(peer: PeerId): Promise<RpcConnection>;
   pins: Pins;
   space: SpaceWatch;
+  tickets: TicketCheck;
   now: () => number;
   /** Told of each segment sealed here, with its chunk count: the peer reports it to the master. */
   onSealed?: (list: string, chunks: number) => void;
@@ -36,10 +38,10 @@ interface ReplicationOptions {
  */
 const writeKey = (request: SegmentRequest): string => `${request.list}>${request.next.join(',')}`;
 
-/** The next replica in the chain and the request it gets: the same, minus that replica. */
+/** The next replica in the chain and the request it gets: the same (its ticket too), minus that replica. */
 function nextHop(request: SegmentRequest): { peer: PeerId; request: SegmentRequest } | undefined {
   const [next, ...rest] = request.next;
-  return next === undefined ? undefined : { peer: asPeerId(next), request: { list: request.list, next: rest } };
+  return next === undefined ? undefined : { peer: asPeerId(next), request: { ...request, next: rest } };
 }
 
 export class Replication {
@@ -60,8 +62,10 @@ export class Replication {
   }
 
   /** Stores the segment's chunk list and answers which of its chunks some replica lacks. */
-  async offer(request: SegmentRequest, listBytes: Uint8Array): Promise<ReplyOf<typeof FrameType.Offer>> {
+  async offer(from: PeerId, request: SegmentRequest, listBytes: Uint8Array): Promise<ReplyOf<typeof FrameType.Offer>> {
     this.checkChain(request, 'offer');
+    if (listBytes.length % HASH_BYTES !== 0) throw new ValidationError(`an offer's list of ${listBytes.length} bytes is not a list of hashes`);
+    await this.options.tickets.allowWrite(from, request, listBytes.length / HASH_BYTES);
     const { store, hasher, space } = this.options;
     const [digest] = await hasher.sha256Many([listBytes]);
     if (toHex(digest!) !== request.list) throw new ChunkCorruptError(request.list, toHex(digest!));
@@ -81,10 +85,11 @@ export class Replication {
    * Stores a batch nobody waits for: it is forwarded down the chain, and its outcome is kept
    * for the segment's Seal, which waits for it and reports its failure.
    */
-  push(request: SegmentRequest, body: Uint8Array): Promise<void> {
+  push(from: PeerId, request: SegmentRequest, body: Uint8Array): Promise<void> {
     this.checkChain(request, 'push');
     const { store, space } = this.options;
-    const verified = this.verifyBatch(body);
+    // Nothing is verified, stored or forwarded for a write its Offer's ticket did not allow.
+    const verified = this.options.tickets.checkWrite(from, request).then(() => this.verifyBatch(body));
     const hop = nextHop(request);
     // Forwarded once verified, so the next replica receives while this one writes.
     const forwarded = verified.then(() => hop && this.options.connect(hop.peer).then((connection) => connection.notify(FrameType.Push, hop.request, body)));
@@ -94,8 +99,9 @@ export class Replication {
   }
 
   /** Checks the segment is complete here and down the chain, pins it, and names its holders. */
-  async seal(request: SegmentRequest): Promise<ReplyOf<typeof FrameType.Seal>> {
+  async seal(from: PeerId, request: SegmentRequest): Promise<ReplyOf<typeof FrameType.Seal>> {
     this.checkChain(request, 'seal');
+    await this.options.tickets.checkWrite(from, request);
     this.sealing++;
     try {
       return await this.sealCounted(request);

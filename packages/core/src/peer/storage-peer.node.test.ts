@@ -13,8 +13,10 @@ import { GET_SLICE_CHUNKS } from './reads.js';
 import { StoragePeer } from './storage-peer.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { memoryChannelPair } from '../transport/memory-channel.js';
-import { RpcConnection } from '../transport/rpc.js';
+import { RpcConnection, type RequestOptions } from '../transport/rpc.js';
 import { FrameType } from '../wire/peer-protocol.js';
+import { signReadTicket, signWriteTicket } from '../wire/tickets.js';
+import { ephemeralIdentity } from './identity.js';
 
 function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> = new Set()) {
   const stores = new Map<PeerId, MemoryStore>();
@@ -36,7 +38,40 @@ function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> 
     peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => (stalled.has(`${name}>${to}`) ? new Promise<RpcConnection>(() => undefined) : Promise.resolve(link(id, to))), now }));
   }
   const client = asPeerId('client');
-  return { stores, peers, connect: (to: string) => link(client, asPeerId(to)) };
+  const master = ephemeralIdentity();
+  void master.then((key) => peers.forEach((peer) => peer.tickets.trust(key.id)));
+  /** Frames to each peer leave in the order they were asked for, tickets signed first, as on one data channel. */
+  const queues = new Map<string, Promise<unknown>>();
+  const inOrder = <T>(to: string, send: () => Promise<T>): Promise<T> => {
+    const sent = (queues.get(to) ?? Promise.resolve()).then(send);
+    queues.set(to, sent.catch(() => undefined));
+    return sent;
+  };
+  const withTicket = async (to: string, type: number, meta: unknown): Promise<unknown> => {
+    const key = await master;
+    const exp = Date.now() + 60_000;
+    if (type === FrameType.Offer && meta && typeof meta === 'object') {
+      const { list, next } = meta as { list: string; next: string[] };
+      return { ...meta, ticket: await signWriteTicket(key, { client, seg: list, chain: [to, ...next], chunks: 1 << 20, exp }) };
+    }
+    if (type === FrameType.Get && meta && typeof meta === 'object') {
+      return { ...meta, ticket: await signReadTicket(key, { client, list: (meta as { list: string }).list, exp }) };
+    }
+    return meta;
+  };
+  /** The client's connection to `to`, showing the master's ticket with every Offer and Get, as a real client does. */
+  const connect = (to: string): RpcConnection => {
+    const connection = link(client, asPeerId(to));
+    return Object.assign(Object.create(connection) as RpcConnection, {
+      request: async (type: number, meta: unknown, body?: Uint8Array, options?: RequestOptions) => {
+        // Wrapped, so the queue waits for the frame to go, not for the reply.
+        const { reply } = await inOrder(to, async () => ({ reply: connection.request(type, await withTicket(to, type, meta), body, options) }));
+        return reply;
+      },
+      notify: (type: number, meta: unknown, body?: Uint8Array, signal?: AbortSignal) => inOrder(to, () => connection.notify(type, meta, body, signal)),
+    });
+  };
+  return { stores, peers, master, connect };
 }
 
 const sha = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -117,6 +152,7 @@ describe('StoragePeer', () => {
     await connect('a').notify(FrameType.Push, request, forged);
     expect(await codeOf(connect('a').request(FrameType.Seal, request))).toBe('ERR_CHUNK_CORRUPT');
     // The backup alone got a forged push from a misbehaving primary: its own Seal reports it.
+    await connect('b').request(FrameType.Offer, { list: seg.list, next: [] }, seg.listBytes);
     await connect('b').notify(FrameType.Push, { list: seg.list, next: [] }, forged);
     expect(await codeOf(connect('b').request(FrameType.Seal, { list: seg.list, next: [] }))).toBe('ERR_CHUNK_CORRUPT');
     for (const store of stores.values()) expect((await store.hasMany([seg.hashes[0]!]))[0]).toBe(false);
@@ -126,6 +162,7 @@ describe('StoragePeer', () => {
     const { connect } = mesh(['a']);
     const seg = segment(2, 12);
     const request = { list: seg.list, next: ['gone'] };
+    expect(await codeOf(connect('a').request(FrameType.Offer, request, seg.listBytes))).toBeDefined(); // the backup cannot be asked
     await connect('a').notify(FrameType.Push, request, encodeChunkBatch(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes }))));
     const code = await codeOf(connect('a').request(FrameType.Seal, request));
     expect(code).toBeDefined();
@@ -146,9 +183,10 @@ describe('StoragePeer', () => {
     const seg = segment(2, 9);
     const forged = encodeChunkBatch([{ hash: seg.hashes[0]!, bytes: seg.chunks[1]! }]);
     const request = { list: seg.list, next: [] };
+    await connect('a').request(FrameType.Offer, request, seg.listBytes);
     await connect('a').notify(FrameType.Push, request, forged);
     expect(await codeOf(connect('a').request(FrameType.Seal, request))).toBe('ERR_CHUNK_CORRUPT');
-    expect((await stores.get(asPeerId('a'))!.stats()).chunks).toBe(0);
+    expect((await stores.get(asPeerId('a'))!.hasMany(seg.hashes))).toEqual([false, false]);
   });
 
   it('refuses to seal an incomplete segment', async () => {
@@ -162,10 +200,10 @@ describe('StoragePeer', () => {
     const { stores, connect } = mesh(['a']);
     const seg = segment(150, 2);
     const store = stores.get(asPeerId('a'))!;
-    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+    await store.putMany([...seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })), { hash: fromHex(seg.list), bytes: seg.listBytes }]);
     const got: Uint8Array[] = [];
     const wanted = [...seg.hashes].reverse();
-    await connect('a').request(FrameType.Get, undefined, encodeChunkList(wanted), {
+    await connect('a').request(FrameType.Get, { list: seg.list }, encodeChunkList(wanted), {
       onData: (body) => {
         for (const chunk of decodeChunkBatch(body)) got.push(chunk.bytes.slice());
       },
@@ -175,7 +213,7 @@ describe('StoragePeer', () => {
     const victim = seg.hashes[7]!;
     await store.deleteMany([victim]);
     await store.putMany([{ hash: victim, bytes: new Uint8Array(1024) }]);
-    expect(await codeOf(connect('a').request(FrameType.Get, undefined, encodeChunkList([seg.hashes[7]!]), { onData: () => undefined }))).toBe('ERR_CHUNK_CORRUPT');
+    expect(await codeOf(connect('a').request(FrameType.Get, { list: seg.list }, encodeChunkList([seg.hashes[7]!]), { onData: () => undefined }))).toBe('ERR_CHUNK_CORRUPT');
     expect((await store.hasMany([victim]))[0]).toBe(false);
   });
 
@@ -187,12 +225,13 @@ describe('StoragePeer', () => {
       const digest = sha(new Uint8Array([i & 0xff, i >> 8]));
       return new Uint8Array(1024).map((_, j) => (digest[j & 31]! + (j >> 5)) & 0xff);
     });
-    const seg = { chunks, hashes: chunks.map(sha), listBytes: encodeChunkList(chunks.map(sha)) };
+    const listBytes = encodeChunkList(chunks.map(sha));
+    const seg = { chunks, hashes: chunks.map(sha), listBytes, list: toHex(sha(listBytes)) };
     const store = stores.get(asPeerId('a'))!;
-    await store.putMany(seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })));
+    await store.putMany([...seg.chunks.map((bytes, i) => ({ hash: seg.hashes[i]!, bytes })), { hash: fromHex(seg.list), bytes: seg.listBytes }]);
     const got: string[] = [];
     const get = (list = seg.listBytes) =>
-      connect('a').request(FrameType.Get, undefined, list, {
+      connect('a').request(FrameType.Get, { list: seg.list }, list, {
         onData: (body) => {
           for (const chunk of decodeChunkBatch(body)) got.push(toHex(sha(chunk.bytes)));
         },
@@ -221,8 +260,9 @@ describe('StoragePeer', () => {
     expect(await codeOf(connection.request(FrameType.Seal, { list: 'nope', next: [] }))).toBe('ERR_VALIDATION');
     expect(await codeOf(connection.request(99, {}, new Uint8Array(0)))).toBe('ERR_VALIDATION');
     expect(await codeOf(connection.request(RETIRED_PUT_TYPE, { list: segment(1, 1).list, next: [] }, new Uint8Array(0)))).toBe('ERR_VALIDATION');
-    expect(await codeOf(connection.request(FrameType.Get, undefined, new Uint8Array(33)))).toBe('ERR_VALIDATION');
-    expect(await codeOf(connection.request(FrameType.Get, undefined, encodeChunkList([new Uint8Array(32)]), { onData: () => undefined }))).toBe('ERR_CHUNK_NOT_FOUND');
+    const unknown = toHex(new Uint8Array(32));
+    expect(await codeOf(connection.request(FrameType.Get, { list: unknown }, new Uint8Array(33)))).toBe('ERR_VALIDATION');
+    expect(await codeOf(connection.request(FrameType.Get, { list: unknown }, encodeChunkList([new Uint8Array(32).fill(1)]), { onData: () => undefined }))).toBe('ERR_CHUNK_NOT_FOUND');
     // A raw frame whose length field lies gets an error frame back under its request id.
     const reply = new Promise<unknown>((resolve) => connection.channel.onMessage((message) => resolve(message)));
     const lying = encodeFrame({ type: FrameType.Get, requestId: 4242, body: new Uint8Array(32) });
@@ -260,6 +300,7 @@ describe('StoragePeer hedged writes', () => {
     const batch = batchOf(seg);
     // The first chain, a then b: a stores the pushes but its forwards to b never get through.
     const first = { list: seg.list, next: ['b'] };
+    void connect('a').request(FrameType.Offer, first, seg.listBytes); // answered only once b is, which is never
     void connect('a').notify(FrameType.Push, first, batch);
     const firstSeal = connect('a').request(FrameType.Seal, first);
     let firstSettled = false;
@@ -414,5 +455,68 @@ describe('StoragePeer chain validation', () => {
     const seg = segment(1, 4);
     expect(await codeOf(connect('a').request(FrameType.Offer, { list: seg.list, next: ['a'] }, seg.listBytes))).toBe('ERR_VALIDATION');
     expect(await codeOf(connect('a').request(FrameType.Offer, { list: seg.list, next: ['b', 'b'] }, seg.listBytes))).toBe('ERR_VALIDATION');
+  });
+});
+
+describe('StoragePeer tickets', () => {
+  /** The raw client connection to `a`, showing only what each case gives it. */
+  async function setUp() {
+    const { stores, master, connect } = mesh(['a', 'b']);
+    const key = await master;
+    const raw = (to: string): RpcConnection => Object.getPrototypeOf(connect(to)) as RpcConnection;
+    const seg = segment(8, 77);
+    const ticket = (fields: Partial<Parameters<typeof signWriteTicket>[1]> = {}) =>
+      signWriteTicket(key, { client: asPeerId('client'), seg: 'file:0', chain: ['a', 'b'], chunks: 64, exp: Date.now() + 60_000, ...fields });
+    const nothingStored = async (): Promise<void> => {
+      for (const store of stores.values()) expect((await store.stats()).chunks).toBe(0);
+    };
+    return { stores, key, raw, seg, ticket, nothingStored, connect };
+  }
+
+  it('refuses a write without a ticket, with an expired, forged or other client’s one, and stores nothing', async () => {
+    const { raw, seg, ticket, nothingStored } = await setUp();
+    const request = { list: seg.list, next: ['b'] };
+    const offer = (meta: unknown): Promise<string | undefined> => codeOf(raw('a').request(FrameType.Offer, meta, seg.listBytes));
+    expect(await offer(request)).toBe('ERR_TICKET_REQUIRED');
+    expect(await offer({ ...request, ticket: await ticket({ exp: Date.now() - 1 }) })).toBe('ERR_TICKET_EXPIRED');
+    const forger = await ephemeralIdentity();
+    expect(await offer({ ...request, ticket: await signWriteTicket(forger, { client: asPeerId('client'), seg: 'file:0', chain: ['a', 'b'], chunks: 64, exp: Date.now() + 60_000 }) })).toBe('ERR_TICKET_INVALID');
+    // Altered after signing: more chunks than the master allowed.
+    expect(await offer({ ...request, ticket: { ...(await ticket()), chunks: 1_000_000 } })).toBe('ERR_TICKET_INVALID');
+    expect(await offer({ ...request, ticket: await ticket({ client: asPeerId('someone-else') }) })).toBe('ERR_TICKET_MISMATCH');
+    expect(await offer({ ...request, ticket: await ticket({ chain: ['b'] }) })).toBe('ERR_TICKET_MISMATCH');
+    expect(await offer({ ...request, ticket: await ticket({ chunks: 4 }) })).toBe('ERR_TICKET_MISMATCH');
+    // Pushes and a Seal with no allowed Offer before them: refused, nothing stored.
+    await raw('a').notify(FrameType.Push, request, batchOf(seg));
+    expect(await codeOf(raw('a').request(FrameType.Seal, request))).toBe('ERR_TICKET_REQUIRED');
+    await nothingStored();
+  });
+
+  it('lets a write ticket write one segment only', async () => {
+    const { raw, seg, ticket } = await setUp();
+    const good = await ticket();
+    expect(await codeOf(raw('a').request(FrameType.Offer, { list: seg.list, next: ['b'], ticket: good }, seg.listBytes))).toBeUndefined();
+    const other = segment(8, 78);
+    expect(await codeOf(raw('a').request(FrameType.Offer, { list: other.list, next: ['b'], ticket: good }, other.listBytes))).toBe('ERR_TICKET_MISMATCH');
+  });
+
+  it('refuses a read without a ticket, with an expired one or another segment’s, and serves one with its own', async () => {
+    const { raw, seg, connect, key } = await setUp();
+    const request = { list: seg.list, next: [] };
+    await connect('a').request(FrameType.Offer, request, seg.listBytes);
+    await connect('a').notify(FrameType.Push, request, batchOf(seg));
+    await connect('a').request(FrameType.Seal, request);
+    const other = segment(4, 79);
+    const read = (meta: unknown, names = encodeChunkList(seg.hashes)): Promise<string | undefined> => codeOf(raw('a').request(FrameType.Get, meta, names, { onData: () => undefined }));
+    const readTicket = (list: string, exp = Date.now() + 60_000) => signReadTicket(key, { client: asPeerId('client'), list, exp });
+    expect(await read(undefined)).toBe('ERR_TICKET_REQUIRED');
+    expect(await read({ list: seg.list })).toBe('ERR_TICKET_REQUIRED');
+    expect(await read({ list: seg.list, ticket: await readTicket(seg.list, Date.now() - 1) })).toBe('ERR_TICKET_EXPIRED');
+    // Another segment's ticket: for the list it names, or used to ask for this segment's chunks.
+    expect(await read({ list: seg.list, ticket: await readTicket(other.list) })).toBe('ERR_TICKET_MISMATCH');
+    await connect('a').request(FrameType.Offer, { list: other.list, next: [] }, other.listBytes);
+    expect(await read({ list: other.list, ticket: await readTicket(other.list) })).toBe('ERR_TICKET_MISMATCH');
+    expect(await read({ list: seg.list, ticket: await readTicket(seg.list) })).toBeUndefined();
+    expect(await read({ list: seg.list, ticket: await readTicket(seg.list) }, fromHex(seg.list))).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import { Pins } from './pins.js';
 import { ChunkReads } from './reads.js';
 import { Replication } from './replication.js';
 import { SpaceWatch } from './space.js';
+import { TicketCheck } from './ticket-check.js';
 
 /** Requests that write: each postpones collection, and waits for one in progress. */
 const WRITE_TYPES: ReadonlySet<RequestType> = new Set([FrameType.Offer, FrameType.Push, FrameType.Seal]);
@@ -38,12 +39,15 @@ export class StoragePeer {
   private readonly space = new SpaceWatch();
   private readonly replication: Replication;
   private readonly reads: ChunkReads;
+  /** The master's tickets, checked before any write or read; `trust` it with the master's key on join. */
+  readonly tickets: TicketCheck;
 
   constructor(options: StoragePeerOptions) {
     const { store } = options;
     const now = options.now ?? Date.now;
     this.pins = new Pins(store, now);
-    this.replication = new Replication({ ...options, pins: this.pins, space: this.space, now });
+    this.tickets = new TicketCheck(options.selfId, store, now);
+    this.replication = new Replication({ ...options, pins: this.pins, space: this.space, tickets: this.tickets, now });
     this.collection = new Collection({
       store,
       pins: this.pins,
@@ -68,12 +72,13 @@ export class StoragePeer {
     }
     switch (request.type) {
       case FrameType.Offer:
-        return incoming.reply(await this.replication.offer(request.meta, request.body));
+        return incoming.reply(await this.replication.offer(incoming.from, request.meta, request.body));
       case FrameType.Push:
-        return this.replication.push(request.meta, request.body);
+        return this.replication.push(incoming.from, request.meta, request.body);
       case FrameType.Seal:
-        return incoming.reply(await this.replication.seal(request.meta));
+        return incoming.reply(await this.replication.seal(incoming.from, request.meta));
       case FrameType.Get:
+        await this.tickets.allowRead(incoming.from, request.meta, request.body);
         return this.reads.serve(request.body, incoming.data);
       default:
         return unreachable(request);

@@ -7,13 +7,14 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { FrameBody } from './frame.js';
+import { readTicketSchema, writeTicketSchema } from './tickets.js';
 
 export const FrameType = {
   /** Offer a segment's chunk list; reply: indexes of chunks missing on any replica. */
   Offer: 1,
   /** Check the segment is complete and pin it; reply: the replicas that hold all of it. */
   Seal: 3,
-  /** Read chunks by hash (body: concatenated raw hashes); reply: Data frames, the last FINAL. */
+  /** Read chunks of one segment by hash (body: concatenated raw hashes); reply: Data frames, the last FINAL. */
   Get: 4,
   /**
    * Store a batch of chunks (body: chunk batch), without a reply (request id 0): the client
@@ -40,7 +41,11 @@ const MAX_CHAIN_LENGTH = 8;
 const segmentRequestSchema = z.object({
   list: hex64,
   next: z.array(peerIdSchema).max(MAX_CHAIN_LENGTH),
+  /** The master's write ticket: shown with the Offer, which lets the write's Pushes and Seal through (peer/ticket-check.ts). */
+  ticket: writeTicketSchema.optional(),
 });
+/** A Get names the segment its chunks belong to, and carries the master's read ticket for it. */
+const getRequestSchema = z.object({ list: hex64, ticket: readTicketSchema.optional() }).optional();
 export type SegmentRequest = z.infer<typeof segmentRequestSchema>;
 
 const offerReplySchema = z.object({ missing: z.array(z.number().int().nonnegative()) });
@@ -57,7 +62,7 @@ export const peerProtocol = {
   [FrameType.Offer]: { meta: segmentRequestSchema, reply: offerReplySchema },
   [FrameType.Seal]: { meta: segmentRequestSchema, reply: sealReplySchema },
   [FrameType.Push]: { meta: segmentRequestSchema, reply: undefined },
-  [FrameType.Get]: { meta: z.undefined(), reply: undefined },
+  [FrameType.Get]: { meta: getRequestSchema, reply: undefined },
 } as const;
 type PeerProtocol = typeof peerProtocol;
 export type RequestType = keyof PeerProtocol;

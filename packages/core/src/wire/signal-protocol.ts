@@ -4,6 +4,7 @@
  * Requests use acknowledgements that carry a Reply: a value, or an error with a stable code.
  */
 import { z } from 'zod';
+import type { ReadTicket, WriteTicket } from './tickets.js';
 import type { ErrorPayload } from '../errors.js';
 import type { FileId, PeerId } from '../ids.js';
 import type { FileSummary, Manifest } from '../chunking/manifest.js';
@@ -153,6 +154,8 @@ export interface PlaceResult {
   replication: number;
   /** Replica set per segment, primary first. */
   segments: PeerId[][];
+  /** The master's write ticket per segment, for its replica set (wire/tickets.ts). */
+  tickets: WriteTicket[];
 }
 
 export const commitSchema = z.object({
@@ -172,6 +175,8 @@ export const locateSchema = z.object({ name: fileNameSchema, version: z.number()
 export interface LocateResult {
   manifest: Manifest;
   status: Record<string, PeerStatus>;
+  /** The master's read ticket per segment of the manifest, in order. */
+  tickets: ReadTicket[];
 }
 
 export const nameSchema = z.object({ name: fileNameSchema });
@@ -258,6 +263,8 @@ export interface ServerToClientEvents {
   'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
   /** This socket's access token expired: the master closes it next, and the client rejoins with a fresh token. */
   'session-expired': () => void;
+  /** Sent on every join: the master's public key (base64url), which signs the tickets peers check. */
+  welcome: (info: { masterKey: string }) => void;
 }
 
 /** A storage peer's receipts for the segments it sealed, batched; no acknowledgement. */
