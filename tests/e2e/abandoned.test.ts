@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeChunkBatch, encodeChunkList, FrameType, toHex, type MeshState, type RpcConnection } from '@meshdrive/core';
+import { encodeChunkBatch, encodeChunkList, FrameType, toHex, type MeshState, type RpcConnection, type WriteTicket } from '@meshdrive/core';
 import { TestMesh } from './harness.js';
 
 const KIB = 1024;
@@ -26,12 +26,12 @@ describe('segments of sends that never committed', () => {
   });
 
   /** Offers, pushes and seals one segment of `count` random chunks on `rpc`'s peer, and commits nothing. */
-  async function sealWithoutCommit(rpc: RpcConnection, count: number): Promise<void> {
+  async function sealWithoutCommit(rpc: RpcConnection, ticket: WriteTicket, count: number): Promise<void> {
     const chunks = Array.from({ length: count }, () => randomBytes(KIB));
     const hashes = chunks.map(sha256);
     const listBytes = encodeChunkList(hashes);
     const request = { list: toHex(sha256(listBytes)), next: [] };
-    await rpc.request(FrameType.Offer, request, listBytes);
+    await rpc.request(FrameType.Offer, { ...request, ticket }, listBytes);
     await rpc.notify(FrameType.Push, request, encodeChunkBatch(chunks.map((bytes, i) => ({ hash: hashes[i]!, bytes }))));
     await rpc.request(FrameType.Seal, request);
   }
@@ -43,7 +43,8 @@ describe('segments of sends that never committed', () => {
 
     const target = mesh.peers[0]!;
     const { rpc, master } = await mesh.dialPeer(target.id);
-    await sealWithoutCommit(rpc, 40);
+    const [ticket] = await mesh.writeTickets(master, 1);
+    await sealWithoutCommit(rpc, ticket!, 40);
     const chunksOf = (state: MeshState): number | undefined => state.peers.find((peer) => peer.id === target.id)?.chunks;
     // The heartbeat shows the sealed segment (its list and 40 chunks) before it is judged.
     await mesh.waitForState('the sealed segment on its peer', (state) => (chunksOf(state) === 301 + 41 ? state : undefined));

@@ -16,7 +16,10 @@ import {
   FrameType,
   MeshError,
   randomId,
+  type MasterConnection,
+  type ReadTicket,
   type RpcConnection,
+  type WriteTicket,
 } from '@meshdrive/core';
 import { connected, oneLineError, TestMesh } from './harness.js';
 
@@ -261,12 +264,15 @@ describe('bad input', () => {
 
   describe('frames on a real data channel', () => {
     let rpc: RpcConnection;
+    let dialer: MasterConnection;
+    let tickets: WriteTicket[];
     let target: string;
     const replies = new Map<number, ReturnType<typeof decodeFrame>>();
 
     beforeAll(async () => {
       target = mesh.peers[1]!.id;
-      ({ rpc } = await mesh.dialPeer(target));
+      ({ rpc, master: dialer } = await mesh.dialPeer(target));
+      tickets = await mesh.writeTickets(dialer, 32);
       rpc.channel.onMessage((message) => {
         try {
           const frame = decodeFrame(message);
@@ -298,12 +304,22 @@ describe('bad input', () => {
     }
 
     const segmentMeta = (): { list: string; next: string[] } => ({ list: hex(sha256(Buffer.from(randomId()))), next: [] });
+    /** A fresh write ticket from the master: each is good for one segment. */
+    const ticket = (): WriteTicket => tickets.pop()!;
 
-    /** Pushes `batch` (never answered) and returns the error code of the Seal that reports it. */
-    async function pushError(batch: Uint8Array): Promise<string> {
-      const meta = segmentMeta();
+    /** Offers a segment of chunks named `names`, pushes `batch` (never answered) and returns the error code of the Seal that reports it. */
+    async function pushError(batch: Uint8Array, names: Uint8Array[]): Promise<string> {
+      const listBytes = encodeChunkList(names);
+      const meta = { list: hex(sha256(listBytes)), next: [] };
+      await rpc.request(FrameType.Offer, { ...meta, ticket: ticket() }, listBytes);
       await rpc.notify(FrameType.Push, meta, batch);
       return requestError(FrameType.Seal, meta);
+    }
+
+    /** The master's read ticket for segment 0 of precious.bin, as the dialer locates it. */
+    async function preciousRead(): Promise<{ list: string; ticket: ReadTicket }> {
+      const located = await dialer.locate({ name: 'precious.bin' });
+      return { list: located.manifest.segments[0]!.listHash, ticket: located.tickets[0]! };
     }
 
     it('a frame whose length field lies gets ERR_FRAME', async () => {
@@ -344,18 +360,17 @@ describe('bad input', () => {
     it('a chunk whose bytes do not match its hash gets ERR_CHUNK_CORRUPT and is not stored', async () => {
       const claimed = sha256(Buffer.from('what the hash says'));
       const body = encodeChunkBatch([{ hash: claimed, bytes: Buffer.from('what the bytes are') }]);
-      expect(await pushError(body)).toBe('ERR_CHUNK_CORRUPT');
+      expect(await pushError(body, [claimed])).toBe('ERR_CHUNK_CORRUPT');
       // A good chunk batched with a bad one: the batch is refused as a whole.
       const good = Buffer.from('an honest chunk');
       const mixed = encodeChunkBatch([{ hash: sha256(good), bytes: good }, { hash: claimed, bytes: Buffer.from('liar') }]);
-      expect(await pushError(mixed)).toBe('ERR_CHUNK_CORRUPT');
-      expect(await requestError(FrameType.Get, undefined, encodeChunkList([claimed]))).toBe('ERR_CHUNK_NOT_FOUND');
-      expect(await requestError(FrameType.Get, undefined, encodeChunkList([sha256(Buffer.from('what the bytes are'))]))).toBe('ERR_CHUNK_NOT_FOUND');
+      expect(await pushError(mixed, [sha256(good), claimed])).toBe('ERR_CHUNK_CORRUPT');
+      // (That nothing of them was stored is checked against the store itself in storage-peer.node.test.ts: no read ticket names them.)
     });
 
     it('an offered chunk list that does not match its name gets ERR_CHUNK_CORRUPT', async () => {
       const list = encodeChunkList([sha256(Buffer.from('a')), sha256(Buffer.from('b'))]);
-      expect(await requestError(FrameType.Offer, segmentMeta(), list)).toBe('ERR_CHUNK_CORRUPT');
+      expect(await requestError(FrameType.Offer, { ...segmentMeta(), ticket: ticket() }, list)).toBe('ERR_CHUNK_CORRUPT');
     });
 
     it('requests with bad metadata or bodies get ERR_VALIDATION or ERR_FRAME', async () => {
@@ -367,14 +382,37 @@ describe('bad input', () => {
       // A batch entry whose own length field runs past the batch.
       const entry = encodeChunkBatch([{ hash: sha256(Buffer.from('x')), bytes: Buffer.from('x') }]);
       new DataView(entry.buffer).setUint32(32, 5000);
-      expect(await pushError(entry)).toBe('ERR_FRAME');
+      expect(await pushError(entry, [sha256(Buffer.from('x'))])).toBe('ERR_FRAME');
+    });
+
+    it('a write or read without the master’s ticket, or with another segment’s, is refused and stores nothing', async () => {
+      const chunk = Buffer.from('no ticket, no storage');
+      const listBytes = encodeChunkList([sha256(chunk)]);
+      const meta = { list: hex(sha256(listBytes)), next: [] };
+      const batch = encodeChunkBatch([{ hash: sha256(chunk), bytes: chunk }]);
+      expect(await requestError(FrameType.Offer, meta, listBytes)).toBe('ERR_TICKET_REQUIRED');
+      await rpc.notify(FrameType.Push, meta, batch);
+      expect(await requestError(FrameType.Seal, meta)).toBe('ERR_TICKET_REQUIRED');
+      // A ticket already used for one segment does not write another.
+      const used = ticket();
+      const first = Buffer.from('the segment this ticket was first shown with');
+      const firstList = encodeChunkList([sha256(first)]);
+      await rpc.request(FrameType.Offer, { list: hex(sha256(firstList)), next: [], ticket: used }, firstList);
+      expect(await requestError(FrameType.Offer, { ...meta, ticket: used }, listBytes)).toBe('ERR_TICKET_MISMATCH');
+      // A forged ticket: the master's fields, another signature.
+      expect(await requestError(FrameType.Offer, { ...meta, ticket: { ...ticket(), sig: 'A'.repeat(86) } }, listBytes)).toBe('ERR_TICKET_INVALID');
+      // Reads: none without a ticket; with precious.bin's, only precious.bin's chunks.
+      expect(await requestError(FrameType.Get, undefined, encodeChunkList([sha256(chunk)]))).toBe('ERR_TICKET_REQUIRED');
+      expect(await requestError(FrameType.Get, await preciousRead(), encodeChunkList([sha256(first)]))).toBe('ERR_TICKET_MISMATCH');
+      // The refused writes stored nothing: neither the chunk nor a list naming it is in the target's packs (precious.bin's first chunk is).
+      expect(onDisk(mesh.peer(target).dataDir, sha256(precious.subarray(0, KIB)))).toBe(true);
+      expect(onDisk(mesh.peer(target).dataDir, sha256(chunk))).toBe(false);
     });
 
     it('the same connection still serves good requests afterwards', async () => {
-      const { manifest } = await mesh.locate('precious.bin');
-      const listHash = Buffer.from(manifest.segments[0]!.listHash, 'hex');
+      const read = await preciousRead();
       const chunks: Uint8Array[] = [];
-      await rpc.request(FrameType.Get, undefined, encodeChunkList([listHash]), { onData: (body) => { if (body.length > 0) chunks.push(body); } });
+      await rpc.request(FrameType.Get, read, encodeChunkList([Buffer.from(read.list, 'hex')]), { onData: (body) => { if (body.length > 0) chunks.push(body); } });
       expect(chunks.length).toBeGreaterThan(0);
       expect(rpc.closed).toBe(false);
     });
@@ -392,8 +430,10 @@ describe('bad input', () => {
       await expectPreciousIntact();
 
       // The corrupt primary never hands out its bad bytes: a direct read is refused.
-      const { rpc } = await mesh.dialPeer(first!);
-      const error = await rpc.request(FrameType.Get, undefined, encodeChunkList([chunkHash(3)])).then(() => undefined, (failure: unknown) => failure);
+      const { rpc, master } = await mesh.dialPeer(first!);
+      const located = await master.locate({ name: 'precious.bin' });
+      const read = { list: located.manifest.segments[0]!.listHash, ticket: located.tickets[0]! };
+      const error = await rpc.request(FrameType.Get, read, encodeChunkList([chunkHash(3)])).then(() => undefined, (failure: unknown) => failure);
       expect(['ERR_CHUNK_CORRUPT', 'ERR_CHUNK_NOT_FOUND']).toContain((error as MeshError | undefined)?.code);
     }, 60_000);
   });
@@ -411,6 +451,12 @@ describe('bad input', () => {
     for (const peer of mesh.peers) expect(peer.daemon.stderr, peer.daemon.name).not.toMatch(/unexpected error/);
   }, 60_000);
 });
+
+/** Whether `hash`'s bytes appear anywhere in a peer's pack files: as a chunk's record, or inside a stored chunk list. */
+function onDisk(dataDir: string, hash: Buffer): boolean {
+  const packs = join(dataDir, 'packs');
+  return readdirSync(packs).some((name) => readFileSync(join(packs, name)).includes(hash));
+}
 
 /** Flips a byte of a 1 KiB chunk where a peer's pack files hold it, behind the peer's back. */
 function rot(dataDir: string, hash: Buffer): void {

@@ -15,12 +15,14 @@ import {
   ConnectionPool,
   ephemeralIdentity,
   provenJoin,
+  randomId,
   MasterConnection,
   nodeRtcEndpoints,
   type Manifest,
   type MeshState,
   type PeerId,
   type RpcConnection,
+  type WriteTicket,
 } from '@meshdrive/core';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -304,6 +306,16 @@ export class TestMesh {
     await master.ready();
     const rpc = await pool.connect(asPeerId(peerId));
     return { rpc, master, pool };
+  }
+
+  /**
+   * Write tickets the master signs for `master`'s client, one per segment of a made-up file
+   * placed for the purpose: each lets one raw Offer (then its Pushes and Seal) through, to any
+   * peer of its chain (every peer, in a mesh of at most R peers).
+   */
+  async writeTickets(master: MasterConnection, count: number): Promise<WriteTicket[]> {
+    const placed = await master.place({ name: `tickets-${randomId()}`, size: count * 1024, chunkSize: 1024, segmentChunks: 1 });
+    return placed.tickets;
   }
 
   /** Logs of every process, for failure messages. */
