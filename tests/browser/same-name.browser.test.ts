@@ -19,6 +19,32 @@ function choose(page: Page, name: string, bytes: Buffer): Promise<void> {
   return page.locator('md-drop-zone input[type=file]').setInputFiles({ name, mimeType: 'text/plain', buffer: bytes });
 }
 
+interface HeldCommits {
+  heldCommits: unknown[];
+  releaseCommits(): void;
+}
+
+/**
+ * Run in a page: its socket.io frames carrying a `commit` are held back until releaseCommits().
+ * Patched on the prototype, so the tab's open socket is caught too (engine.io calls `ws.send`).
+ */
+function holdCommits(): void {
+  type Send = (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) => void;
+  const prototype = WebSocket.prototype as unknown as { send: Send };
+  const send = prototype.send;
+  const held: [WebSocket, string][] = [];
+  const page = window as unknown as HeldCommits;
+  page.heldCommits = held;
+  prototype.send = function (data) {
+    if (typeof data === 'string' && data.includes('["commit"')) held.push([this, data]);
+    else send.call(this, data);
+  };
+  page.releaseCommits = () => {
+    prototype.send = send;
+    for (const [socket, data] of held) send.call(socket, data);
+  };
+}
+
 describe('the same name again', () => {
   let mesh: BrowserMesh | undefined;
   let tabs: Tab[] = [];
@@ -60,9 +86,13 @@ describe('the same name again', () => {
   }, 120_000);
 
   it('tells the loser of a race for one new name, in plain words, and its retry saves the newest version', async () => {
-    // Big enough that the two uploads overlap even when one tab starts a second or two late (a loaded CI machine).
-    const bytes = [randomBytes(16 * MiB, 1), randomBytes(16 * MiB, 2)];
+    // A real race, whatever the machine's load: each tab's commit is held until both tabs have
+    // written every segment (both placed on version 0), then both go.
+    await Promise.all(tabs.map((tab) => tab.page.evaluate(holdCommits)));
+    const bytes = [randomBytes(4 * MiB, 1), randomBytes(4 * MiB, 2)];
     await Promise.all(tabs.map((tab, i) => choose(tab.page, 'shared.bin', bytes[i]!)));
+    for (const tab of tabs) await tab.page.waitForFunction(() => (window as unknown as HeldCommits).heldCommits.length > 0, undefined, { timeout: 60_000 });
+    await Promise.all(tabs.map((tab) => tab.page.evaluate(() => (window as unknown as HeldCommits).releaseCommits())));
     const rows = tabs.map((tab) => tab.page.locator('md-transfer-list li[data-transfer="shared.bin"]').first());
     const ended = '[data-phase="done"], [data-phase="failed"]';
     await Promise.all(rows.map((row, i) => row.and(tabs[i]!.page.locator(ended)).waitFor({ timeout: 60_000 })));

@@ -3,7 +3,7 @@
  * trip, failover, hedging on a fake clock, corrupt holders, and a codec whose stored bytes are
  * not the plain bytes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SegmentCodec } from '../codec/segment-codec.js';
 import { ChunkCorruptError, FileNotFoundError, ReplicasUnavailableError } from '../errors.js';
 import { asPeerId, type PeerId } from '../ids.js';
@@ -216,8 +216,7 @@ describe('MeshClient over in-memory peers', () => {
     const controller = new AbortController();
     const seen: TransferProgress[] = [];
     const sending = client.store('cancelled.bin', bytesSource(fileBytes(40 * SEGMENT_BYTES)), { signal: controller.signal, onProgress: (progress) => seen.push(progress) });
-    await quiet();
-    expect(seen.length).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThan(0));
     controller.abort();
     const reported = seen.length;
     await expect(sending).rejects.toMatchObject({ name: 'AbortError' });
