@@ -63,7 +63,7 @@ describe('the join secret, through the CLI', () => {
     const secret = readFileSync(join(dir, 'master', 'join-secret'), 'utf8').trim();
     const peer = run(['peer', '--signal', url, '--volatile', '--join-secret', secret], envWithout());
     children.push(peer.child);
-    await waitFor('the peer to join', () => (/peer \S+ joined/.test(peer.output()) ? true : undefined));
+    await waitFor('the peer to join', () => (/peer \S+ joined/.test(peer.output()) ? true : undefined), undefined, () => peer.output() + masterOutput());
     const health = (await (await fetch(`${url}/healthz`)).json()) as { peers: number };
     expect(health.peers).toBe(1);
   });

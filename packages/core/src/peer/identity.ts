@@ -18,6 +18,8 @@ const ED25519 = { name: 'Ed25519' } as const;
 const PUBLIC_KEY_BYTES = 32;
 export const PEER_ID_CHARS = 43;
 const SIGNATURE_BYTES = 64;
+/** How long a joiner waits for the master's challenge before trying again. */
+const CHALLENGE_FETCH_TIMEOUT_MS = 5_000;
 
 export interface PeerIdentity {
   readonly id: PeerId;
@@ -98,7 +100,8 @@ export async function verifySignedBy(id: string, message: Uint8Array, signature:
  * Rejects when the master cannot be reached.
  */
 export async function proveJoin(url: string, identity: PeerIdentity, role: string): Promise<{ challenge: string; signature: string }> {
-  const response = await fetch(new URL('/api/challenge', url), { cache: 'no-store' });
+  // Bounded: a request that hangs would hold the join, which socket.io does not retry until it is sent.
+  const response = await fetch(new URL('/api/challenge', url), { cache: 'no-store', signal: AbortSignal.timeout(CHALLENGE_FETCH_TIMEOUT_MS) });
   if (!response.ok) throw new Error(`the master answered ${response.status} to a challenge request`);
   const { challenge } = (await response.json()) as { challenge?: unknown };
   if (typeof challenge !== 'string') throw new Error('the master sent no challenge');

@@ -59,7 +59,10 @@ export class MasterConnection implements Signaling, MasterPort {
         const tokenValue = current.catch(() => undefined);
         const proof = proveJoin(url, identity, fields.role);
         Promise.all([tokenValue, proof]).then(
-          ([value, signed]) => send({ ...fields, token: value, proof: signed }),
+          ([value, signed]) => {
+            unproved = false;
+            send({ ...fields, token: value, proof: signed });
+          },
           () => {
             unproved = true;
             send(fields);
