@@ -1,10 +1,10 @@
 /** The long-running commands: `meshdrive master` and `meshdrive peer`. They return -1 to keep running. */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromErrorPayload, isErrorOf, JoinSecretError, AuthRequiredError, TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
-import { createMaster, MemoryDirectory, openAccounts, SqliteDirectory } from '@meshdrive/signal';
+import { createMaster, MemoryDirectory, openAccounts, readOrCreatePrivateFile, SqliteDirectory } from '@meshdrive/signal';
 import { explain } from './messages.js';
 import { joinSecret, signalUrl, UsageError, type CliValues } from './options.js';
 import { parseSize } from './sizes.js';
@@ -90,24 +90,16 @@ async function masterJoinSecret(values: CliValues, dataDir: string): Promise<{ s
     if (given.length < 16) throw new UsageError('the join secret must be at least 16 characters');
     return { secret: given, where: values['join-secret'] !== undefined ? '--join-secret' : 'MESHDRIVE_JOIN_SECRET' };
   }
-  const fresh = randomBytes(24).toString('base64url');
-  if (values.volatile) return { secret: fresh, where: `this run only: MESHDRIVE_JOIN_SECRET=${fresh}` };
-  const path = join(dataDir, JOIN_SECRET_FILE);
-  const saved = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read ${path}: ${error.code ?? String(error)}`);
-  });
-  if (saved !== undefined) return { secret: saved.trim(), where: path };
-  await mkdir(dataDir, { recursive: true });
-  try {
-    await writeFile(path, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another master on this directory wrote it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { secret: (await readFile(path, 'utf8')).trim(), where: path };
-    throw error;
+  const fresh = (): string => `${randomBytes(24).toString('base64url')}\n`;
+  if (values.volatile) {
+    const secret = fresh().trim();
+    return { secret, where: `this run only: MESHDRIVE_JOIN_SECRET=${secret}` };
   }
-  await chmod(path, 0o600);
-  return { secret: fresh, where: path };
+  const path = join(dataDir, JOIN_SECRET_FILE);
+  const saved = await readOrCreatePrivateFile(path, fresh).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read or make ${path}: ${error.code ?? String(error)}`);
+  });
+  return { secret: saved.trim(), where: path };
 }
 
 export async function runMaster(values: CliValues): Promise<number> {

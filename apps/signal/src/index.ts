@@ -14,4 +14,5 @@ export { MemoryDirectory } from './directory/memory-directory.js';
 export { SqliteDirectory } from './directory/sqlite-directory.js';
 export { Accounts, openAccounts } from './accounts/accounts.js';
 export { accountsAuthentication } from './create-master.js';
+export { readOrCreatePrivateFile } from './private-file.js';
 export type { Principal } from './gateway.js';

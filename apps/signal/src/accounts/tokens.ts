@@ -6,10 +6,10 @@
  * readable by its owner only; a volatile master makes a new one each run.
  */
 import { KeyObject, sign } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { asPeerId, TokenAlgorithmError, TokenClaimsError, TokenExpiredError, TokenInvalidError, TokenSignatureError, type Clock, type TicketSigner } from '@meshdrive/core';
+import { readOrCreatePrivateFile } from '../private-file.js';
 
 export const TOKEN_ALGORITHM = 'EdDSA';
 export const TOKEN_ISSUER = 'meshdrive-master';
@@ -97,20 +97,5 @@ async function newPrivateJwk(): Promise<JWK> {
 }
 
 async function loadOrCreate(path: string): Promise<JWK> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as JWK;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const jwk = await newPrivateJwk();
-  await mkdir(join(path, '..'), { recursive: true });
-  // `wx`: two masters starting on one directory cannot both write a key; the loser reads the winner's.
-  try {
-    await writeFile(path, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return JSON.parse(await readFile(path, 'utf8')) as JWK;
-    throw error;
-  }
-  await chmod(path, 0o600);
-  return jwk;
+  return JSON.parse(await readOrCreatePrivateFile(path, async () => JSON.stringify(await newPrivateJwk()))) as JWK;
 }
