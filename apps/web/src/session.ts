@@ -19,6 +19,7 @@ import {
   type MeshPeer,
   type MeshState,
   type PeerId,
+  type PeerIdentity,
   type StoreStats,
   type TokenSource,
 } from '@meshdrive/core';
@@ -74,6 +75,8 @@ export class MeshSession extends EventTarget {
   private link: Link | null = null;
   /** What the storage peer reads at every heartbeat: changes reach the master without a rejoin. */
   private readonly peerOptions: { capacity: number; deviceName: string };
+  /** The peer's key pair, loaded from the store once it is held; the peer joins with it. */
+  private identity: PeerIdentity | undefined;
   private timers: ReturnType<typeof setInterval>[] = [];
   private switching: Promise<void> = Promise.resolve();
   private readonly role = new PeerRole();
@@ -230,7 +233,8 @@ export class MeshSession extends EventTarget {
   /** This tab holds the peer: open the store, load the peer's id and settings, join. */
   private async holdPeer(): Promise<void> {
     this.store = await this.openStore();
-    const peerId = (await loadPeerIdentity(this.store)).id;
+    this.identity = await loadPeerIdentity(this.store);
+    const peerId = this.identity.id;
     const savedCapacity = Number(await this.store.getMeta(CAPACITY_META_KEY));
     this.peerOptions.capacity = Number.isFinite(savedCapacity) && savedCapacity > 0 ? savedCapacity : DEFAULT_CAPACITY_BYTES;
     this.peerOptions.deviceName = (await this.store.getMeta(DEVICE_NAME_META_KEY)) ?? '';
@@ -322,6 +326,7 @@ export class MeshSession extends EventTarget {
       capacity: this.peerOptions.capacity,
       label: this.peerOptions.deviceName || undefined,
       device: this.state.device,
+      identity: this.identity,
     };
     // startMeshPeer reads `capacity` and `label` from this object on every heartbeat, so a new
     // offer or name reaches the master without leaving and rejoining the ring.

@@ -7,7 +7,7 @@ import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
 import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
 import type { PeerKind } from '../wire/signal-protocol.js';
-import { loadPeerIdentity } from './identity.js';
+import { loadPeerIdentity, type PeerIdentity } from './identity.js';
 import { StoragePeer } from './storage-peer.js';
 import type { PeerStore } from '../stores/chunk-store.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
@@ -26,6 +26,8 @@ export interface MeshPeerOptions {
   token?: TokenSource;
   /** The mesh's join secret, which a headless peer without an account presents. */
   joinSecret?: string;
+  /** Its identity, when the caller loaded it already (loadPeerIdentity on the same store). */
+  identity?: PeerIdentity;
   /** The name its person gave it; read at every heartbeat, like `capacity`. */
   label?: string;
   /** What it runs on ("Chromium on Linux"), for views of a peer without a label. */
@@ -99,7 +101,7 @@ const RESEND_SEALS_FOR_MS = 24 * 60 * 60_000;
 const MAX_RECENT_SEALS = 65_536;
 
 export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer> {
-  const identity = await loadPeerIdentity(options.store);
+  const identity = options.identity ?? (await loadPeerIdentity(options.store));
   const id = identity.id;
   const master = new MasterConnection(options.signalUrl, {
     role: 'peer',
