@@ -29,7 +29,7 @@ export { HashRing, ringPosition, segmentKey } from './ring.js';
 
 // Codecs: hashing and the segment codec stage.
 export type { Hasher } from './codec/hasher.js';
-export { identityCodec, type SegmentCodec } from './codec/segment-codec.js';
+export { identityCodec, MAX_CODEC_OVERHEAD_BYTES, maxStoredChunks, type SegmentCodec } from './codec/segment-codec.js';
 
 // Wire: data-channel frames and protocol map, socket.io events and their schemas.
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';

@@ -8,6 +8,8 @@ import {
   asChunkHash,
   asFileId,
   asPeerId,
+  MAX_CODEC_OVERHEAD_BYTES,
+  maxStoredChunks,
   randomId,
   SendExpiredError,
   segmentCount,
@@ -34,8 +36,6 @@ import type { TicketIssuer } from './tickets.js';
 
 /** A commit waits this long in all for peers' receipts still on their way (they usually come first). */
 const RECEIPT_WAIT_MS = 4_000;
-/** A codec may add framing to a segment (a header, an authentication tag); never more than this. */
-const MAX_CODEC_OVERHEAD_BYTES = 64 * 1024;
 
 export interface PlacementOptions {
   directory: Directory;
@@ -76,8 +76,7 @@ export class Placement {
     const copies = Math.min(replication, ring.size);
     const full = new Set((await registry.online()).filter((peer) => peer.stats.full === true).map((peer) => peer.id));
     const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies, (peer) => full.has(peer)));
-    // A segment may hold what its layout allows plus what a codec adds.
-    const chunks = request.segmentChunks + Math.ceil(MAX_CODEC_OVERHEAD_BYTES / request.chunkSize);
+    const chunks = maxStoredChunks(request);
     const tickets = await Promise.all(segments.map((chain, index) => this.options.tickets.write(client, `${fileId}:${index}`, chain, chunks)));
     // A send's first placement has no fileId; retries carry the one it was given.
     await leases.placed(client, fileId, request.fileId === undefined, clock.now());

@@ -7,7 +7,7 @@
 import type { FileSummary, Manifest } from '../chunking/manifest.js';
 import { segmentCount } from '../chunking/layout.js';
 import { nodeHasher } from '../codec/hasher.node.js';
-import type { SegmentCodec } from '../codec/segment-codec.js';
+import { maxStoredChunks, type SegmentCodec } from '../codec/segment-codec.js';
 import type { Clock } from '../clock.js';
 import { FileNotFoundError, PeerUnavailableError, VersionConflictError } from '../errors.js';
 import { asChunkHash, asFileId, asPeerId, randomId, type PeerId } from '../ids.js';
@@ -27,8 +27,6 @@ import type { MeshClient } from './mesh-client.js';
 
 export const CLIENT_ID = asPeerId('client');
 const TICKET_LIFETIME_MS = 60 * 60_000;
-/** What a codec may add to a segment, as the master allows for it. */
-const CODEC_OVERHEAD_BYTES = 64 * 1024;
 
 export class TestMesh {
   readonly ids: PeerId[];
@@ -151,7 +149,7 @@ export class TestMaster implements MasterPort {
     const fileId = asFileId(request.fileId ?? versions[0]?.fileId ?? randomId());
     const signer = await this.signer;
     const exp = Date.now() + TICKET_LIFETIME_MS;
-    const tickets = await Promise.all(segments.map((chain, index) => signWriteTicket(signer, { client: CLIENT_ID, seg: `${fileId}:${index}`, chain, chunks: request.segmentChunks + Math.ceil(CODEC_OVERHEAD_BYTES / request.chunkSize), exp })));
+    const tickets = await Promise.all(segments.map((chain, index) => signWriteTicket(signer, { client: CLIENT_ID, seg: `${fileId}:${index}`, chain, chunks: maxStoredChunks(request), exp })));
     return { fileId, baseVersion: versions.at(-1)?.version ?? 0, replication, segments, tickets };
   }
 

@@ -37,3 +37,11 @@ export const identityCodec: SegmentCodec = {
 export function manifestCodecName(codec: SegmentCodec): string | undefined {
   return codec.name === IDENTITY_CODEC_NAME ? undefined : codec.name;
 }
+
+/** A codec may add framing to a segment (a header, an authentication tag); never more than this. */
+export const MAX_CODEC_OVERHEAD_BYTES = 64 * 1024;
+
+/** The most chunks a stored segment of this layout may hold: its plain chunks and what a codec adds. */
+export function maxStoredChunks(layout: { chunkSize: number; segmentChunks: number }): number {
+  return layout.segmentChunks + Math.ceil(MAX_CODEC_OVERHEAD_BYTES / layout.chunkSize);
+}
