@@ -7,12 +7,12 @@
  * so a batch costs nothing more. A Get must carry a read ticket for the segment it reads, and
  * ask only for that segment's list and chunks. Signatures checked once are remembered.
  */
-import { fromHex, toHex, fromUtf8 } from '../bytes.js';
+import { fromHex, toHex, utf8 } from '../bytes.js';
 import { HASH_BYTES } from '../chunking/chunk-list.js';
 import { ChunkNotFoundError, ValidationError, TicketExpiredError, TicketInvalidError, TicketMismatchError, TicketRequiredError } from '../errors.js';
 import type { PeerId } from '../ids.js';
 import type { ChunkStore } from '../stores/chunk-store.js';
-import { readTicketMessage, writeTicketMessage, type ReadTicket, type WriteTicket } from '../wire/tickets.js';
+import { readTicketText, writeTicketText, type ReadTicket, type WriteTicket } from '../wire/tickets.js';
 import { verifySignedBy } from './identity.js';
 
 /** Remembered signatures, list bindings, allowed writes: each map keeps at most this many, oldest out first. */
@@ -75,7 +75,7 @@ export class TicketCheck {
   private async checkWriteTicket(from: PeerId, request: { list: string; next: readonly string[]; ticket?: WriteTicket }, chunks: number): Promise<number> {
     const { ticket } = request;
     if (!ticket) throw new TicketRequiredError('a write needs the master’s ticket');
-    await this.verify(writeTicketMessage(ticket), ticket.sig, ticket.exp);
+    await this.verify(writeTicketText(ticket), ticket.sig, ticket.exp);
     const chain = new Set(ticket.chain);
     if (!chain.has(this.selfId)) throw new TicketMismatchError('the write ticket is for other peers');
     if (from !== ticket.client && !chain.has(from)) throw new TicketMismatchError('the write ticket is another client’s');
@@ -92,7 +92,7 @@ export class TicketCheck {
     if (names.length % HASH_BYTES !== 0) throw new ValidationError(`get body of ${names.length} bytes is not a list of hashes`);
     const ticket = meta?.ticket;
     if (!meta || !ticket) throw new TicketRequiredError('a read needs the master’s ticket');
-    await this.verify(readTicketMessage(ticket), ticket.sig, ticket.exp);
+    await this.verify(readTicketText(ticket), ticket.sig, ticket.exp);
     if (ticket.client !== from) throw new TicketMismatchError('the read ticket is another client’s');
     if (ticket.list !== meta.list) throw new TicketMismatchError('the read ticket is for another segment');
     // The list itself, then its chunks: nothing of any other segment.
@@ -103,12 +103,12 @@ export class TicketCheck {
     }
   }
 
-  private async verify(message: Uint8Array, signature: string, expires: number): Promise<void> {
+  private async verify(text: string, signature: string, expires: number): Promise<void> {
     if (this.masterKey === undefined) throw new TicketInvalidError('this peer has not heard the master’s key yet; try again');
     if (expires <= this.now()) throw new TicketExpiredError('the ticket has expired');
-    const key = `${fromUtf8(message)}|${signature}`;
+    const key = `${text}|${signature}`;
     if (this.verified.has(key)) return;
-    if (!(await verifySignedBy(this.masterKey, message, signature))) throw new TicketInvalidError('the ticket is not signed by the master');
+    if (!(await verifySignedBy(this.masterKey, utf8(text), signature))) throw new TicketInvalidError('the ticket is not signed by the master');
     remember(this.verified, key, true);
   }
 

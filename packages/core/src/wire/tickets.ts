@@ -28,21 +28,23 @@ export type WriteTicket = z.infer<typeof writeTicketSchema>;
 export const readTicketSchema = z.object({ client: id, list: hex64, exp: z.number().int().nonnegative(), sig: signature });
 export type ReadTicket = z.infer<typeof readTicketSchema>;
 
-export function writeTicketMessage(ticket: Omit<WriteTicket, 'sig'>): Uint8Array {
-  return utf8(`meshdrive-write/1\n${ticket.client}\n${ticket.seg}\n${ticket.chain.join(',')}\n${ticket.chunks}\n${ticket.exp}`);
+/** The text a write ticket's signature covers (signed as UTF-8). */
+export function writeTicketText(ticket: Omit<WriteTicket, 'sig'>): string {
+  return `meshdrive-write/1\n${ticket.client}\n${ticket.seg}\n${ticket.chain.join(',')}\n${ticket.chunks}\n${ticket.exp}`;
 }
 
-export function readTicketMessage(ticket: Omit<ReadTicket, 'sig'>): Uint8Array {
-  return utf8(`meshdrive-read/1\n${ticket.client}\n${ticket.list}\n${ticket.exp}`);
+/** The text a read ticket's signature covers (signed as UTF-8). */
+export function readTicketText(ticket: Omit<ReadTicket, 'sig'>): string {
+  return `meshdrive-read/1\n${ticket.client}\n${ticket.list}\n${ticket.exp}`;
 }
 
 /** What signs tickets: the master's key, seen as an identity whose id is its public key. */
 export type TicketSigner = Pick<PeerIdentity, 'id' | 'sign'>;
 
 export async function signWriteTicket(signer: TicketSigner, fields: Omit<WriteTicket, 'sig'>): Promise<WriteTicket> {
-  return { ...fields, sig: toBase64Url(await signer.sign(writeTicketMessage(fields))) };
+  return { ...fields, sig: toBase64Url(await signer.sign(utf8(writeTicketText(fields)))) };
 }
 
 export async function signReadTicket(signer: TicketSigner, fields: Omit<ReadTicket, 'sig'>): Promise<ReadTicket> {
-  return { ...fields, sig: toBase64Url(await signer.sign(readTicketMessage(fields))) };
+  return { ...fields, sig: toBase64Url(await signer.sign(utf8(readTicketText(fields)))) };
 }
