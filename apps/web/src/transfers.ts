@@ -12,8 +12,9 @@ import { shortId } from './format.js';
 export const UPLOADS_AT_ONCE = 2;
 /** Speed is measured over this trailing window, so it follows the transfer without jitter. */
 const SPEED_WINDOW_MS = 3_000;
-/** A finished transfer shows its average speed only if it took at least this long. */
+/** A finished transfer shows its average speed only if it took at least this long and moved at least this much. */
 const MIN_AVERAGE_SECONDS = 1;
+const MIN_AVERAGE_BYTES = 64 * 1024;
 
 export type TransferKind = 'upload' | 'download';
 export type TransferPhase = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -235,9 +236,10 @@ export class Transfers extends EventTarget {
       retryable: phase === 'cancelled' || (explained?.retryable ?? false),
     });
     if (phase === 'done' && job.transfer.startedAt !== null) {
-      // A transfer over in a blink has no meaningful speed ("64 B/s average" for 15 bytes).
+      // A transfer over in a blink, or of a few bytes, has no meaningful speed ("64 B/s average"
+      // for 15 bytes): its time is the mesh's round trips, however long a busy machine takes.
       const seconds = (job.transfer.finishedAt! - job.transfer.startedAt) / 1000;
-      job.transfer.bytesPerSecond = seconds >= MIN_AVERAGE_SECONDS ? job.transfer.size / seconds : 0;
+      job.transfer.bytesPerSecond = seconds >= MIN_AVERAGE_SECONDS && job.transfer.size >= MIN_AVERAGE_BYTES ? job.transfer.size / seconds : 0;
     }
     this.changed();
     this.dispatchEvent(new CustomEvent('finished', { detail: job.transfer }));
