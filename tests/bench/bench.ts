@@ -34,6 +34,8 @@ const STORE_MIB = Number(process.env.BENCH_STORE_MIB ?? 256);
 const PEERS = 3;
 const RSS_LIMIT_MIB = 150;
 const TARGET_RATIO = 0.7;
+/** Tickets cost at most 5% of a transfer's speed (issue 16). */
+const TICKETS_TARGET = 0.95;
 const BENCH_USER = 'bench';
 /** A throwaway account on the bench's own throwaway master. */
 const BENCH_PASSWORD = 'bench password';
@@ -142,6 +144,43 @@ function udpCounters(): { received: number; dropped: number } {
 
 const rows: Row[] = [];
 
+interface Mesh {
+  url: string;
+  peers: ReturnType<typeof start>[];
+  /** The environment of a CLI run as the mesh's bench user. */
+  account: Record<string, string>;
+}
+
+/**
+ * A master, PEERS disk-backed peers and a signed-up bench user, in `work/<name>`: the CLI's
+ * daemons, or for 'unticketed' the same wired without tickets (unticketed.ts).
+ */
+async function startMesh(name: 'mesh' | 'unticketed'): Promise<Mesh> {
+  const dir = join(work, name);
+  const helper = [...TS_NODE.slice(1), join(ROOT, 'tests/bench/unticketed.ts')];
+  const master =
+    name === 'mesh' ? start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(dir, 'master')]) : start(TS_NODE[0], [...helper, 'master', join(dir, 'master')]);
+  const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
+  const peers = Array.from({ length: PEERS }, (_, i) =>
+    name === 'mesh' ? start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(dir, `peer-${i}`)]) : start(TS_NODE[0], [...helper, 'peer', url, join(dir, `peer-${i}`)]),
+  );
+  await Promise.all(peers.map((peer) => peer.line(/joined/)));
+  const account = { MESHDRIVE_HOME: join(dir, 'home'), MESHDRIVE_PASSWORD: BENCH_PASSWORD };
+  const signup = start(CLI, ['signup', '--user', BENCH_USER, '--signal', url], account);
+  if ((await once(signup.child, 'exit'))[0] !== 0) throw new Error(`signup on ${name} failed: ${signup.output()}`);
+  return { url, peers, account };
+}
+
+/** Runs the real CLI against `mesh`; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
+async function cli(mesh: Mesh, args: string[]): Promise<{ seconds: number; peakRssMiB: number; peakAnonMiB: number; stdout: string }> {
+  // Executed as users run it (`meshdrive ...`), so its shebang's Node flags apply.
+  const run = start(CLI, [...args, '--signal', mesh.url], { MESHDRIVE_STATS: '1', ...mesh.account });
+  const [code] = (await once(run.child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`meshdrive ${args.join(' ')} failed: ${run.output()}`);
+  const stats = JSON.parse(/^\{.*"peakRssMiB".*\}$/m.exec(run.output())![0]) as { seconds: number; peakRssMiB: number; peakAnonMiB: number };
+  return { ...stats, stdout: run.output() };
+}
+
 async function main(): Promise<void> {
   // First, while nothing else runs: the disk stores alone.
   for (const result of await runStoreBench(STORE_MIB)) {
@@ -151,34 +190,21 @@ async function main(): Promise<void> {
     });
   }
   const udpBefore = udpCounters();
-  const master = start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(work, 'master')]);
-  const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
-  const peers = Array.from({ length: PEERS }, (_, i) => start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(work, `peer-${i}`)]));
-  await Promise.all(peers.map((peer) => peer.line(/joined/)));
-  const account = { MESHDRIVE_HOME: join(work, 'home'), MESHDRIVE_PASSWORD: BENCH_PASSWORD };
-  const signup = start(CLI, ['signup', '--user', BENCH_USER, '--signal', url], account);
-  if ((await once(signup.child, 'exit'))[0] !== 0) throw new Error(`signup failed: ${signup.output()}`);
-
-  /** Runs the real CLI; MESHDRIVE_STATS=1 makes it print its transfer time and peak RSS. */
-  const cli = async (args: string[]): Promise<{ seconds: number; peakRssMiB: number; peakAnonMiB: number; stdout: string }> => {
-    // Executed as users run it (`meshdrive ...`), so its shebang's Node flags apply.
-    const run = start(CLI, [...args, '--signal', url], { MESHDRIVE_STATS: '1', ...account });
-    const [code] = (await once(run.child, 'exit')) as [number];
-    if (code !== 0) throw new Error(`meshdrive ${args.join(' ')} failed: ${run.output()}`);
-    const stats = JSON.parse(/^\{.*"peakRssMiB".*\}$/m.exec(run.output())![0]) as { seconds: number; peakRssMiB: number; peakAnonMiB: number };
-    return { ...stats, stdout: run.output() };
-  };
-
+  const mesh = await startMesh('mesh');
+  // The same mesh without tickets (unticketed.ts), idle but for its own turns in the rounds.
+  const bare = await startMesh('unticketed');
+  const { url, peers } = mesh;
   let files = 0;
   const runClient = async (
     mib: number,
+    on: Mesh = mesh,
   ): Promise<{ sendMiBs: number; receiveMiBs: number; sendRssMiB: number; receiveRssMiB: number; sendAnonMiB: number; receiveAnonMiB: number; replication: number }> => {
     const name = `file-${files++}.bin`; // fresh random bytes each time: nothing deduplicates
     const file = join(work, name);
     const out = join(work, `out-${name}`);
     await writeRandomFile(file, mib);
-    const sent = await cli(['send', file]);
-    const received = await cli(['receive', name, '--out', out]);
+    const sent = await cli(on, ['send', file]);
+    const received = await cli(on, ['receive', name, '--out', out]);
     if ((await digest(file)) !== (await digest(out))) throw new Error(`the ${mib} MiB file came back different`);
     const replication = Number(/to (\d+) replicas/.exec(sent.stdout)?.[1] ?? 0);
     rmSync(file, { force: true });
@@ -189,7 +215,13 @@ async function main(): Promise<void> {
   // The ceiling and the 64 MiB transfers take turns, one of each per round: this machine's speed
   // drifts by a third and more within minutes (ceilings of 51-91 MiB/s in one evening), and a
   // ceiling measured only before the transfers compared them with another moment's machine.
-  const rounds = await repeat(RUNS, async () => ({ ceiling: await rawChannel(url, 0, 1, CEILING_MIB), medium: await runClient(MEDIUM_MIB) }));
+  // The mesh without tickets takes its turn in each round too, before the mesh's on odd rounds.
+  const rounds = await repeat(RUNS, async (run) => {
+    const ceiling = await rawChannel(url, 0, 1, CEILING_MIB);
+    const unticketedFirst = run % 2 === 1 ? await runClient(MEDIUM_MIB, bare) : undefined;
+    const medium = await runClient(MEDIUM_MIB);
+    return { ceiling, medium, unticketed: unticketedFirst ?? (await runClient(MEDIUM_MIB, bare)) };
+  });
   const mediums = rounds.map((round) => round.medium);
   const ceilings = spread(rounds.map((round) => round.ceiling));
   const ceiling = ceilings.median;
@@ -209,6 +241,22 @@ async function main(): Promise<void> {
   const runs = RUNS > 1 ? `, median of ${RUNS}` : '';
   rows.push({ metric: `send ${MEDIUM_MIB} MiB, R = ${r} (send × R / ceiling${runs})`, value: sends.text, ratio: sendRatio.toFixed(2), target: `≥ ${TARGET_RATIO}`, verdict: sendRatio >= TARGET_RATIO ? 'met' : 'MISSED' });
   rows.push({ metric: `receive ${MEDIUM_MIB} MiB (receive / ceiling${runs})`, value: receives.text, ratio: receiveRatio.toFixed(2), target: `≥ ${TARGET_RATIO}`, verdict: receiveRatio >= TARGET_RATIO ? 'met' : 'MISSED' });
+  // Tickets: the same transfers on the same machine, in the same rounds, signing and checking none.
+  const bareSends = spread(rounds.map((round) => round.unticketed.sendMiBs));
+  const bareReceives = spread(rounds.map((round) => round.unticketed.receiveMiBs));
+  for (const [what, withTickets, without] of [
+    ['send', sends, bareSends],
+    ['receive', receives, bareReceives],
+  ] as const) {
+    const ratio = withTickets.median / without.median;
+    rows.push({
+      metric: `${what} ${MEDIUM_MIB} MiB with tickets / without (same rounds${runs})`,
+      value: `${withTickets.median.toFixed(1)} / ${without.text}`,
+      ratio: ratio.toFixed(2),
+      target: `≥ ${TICKETS_TARGET}`,
+      verdict: ratio >= TICKETS_TARGET ? 'met' : 'MISSED',
+    });
+  }
   // The same medians against the bare transport in the same shape, measured above: what is
   // left to gain in the mesh's own code, where the rows above also count the two cores' limits.
   rows.push({ metric: `send ${MEDIUM_MIB} MiB against the raw chain (send / chain)`, value: `${sends.median.toFixed(1)} / ${chain.toFixed(1)} MiB/s`, ratio: (sends.median / chain).toFixed(2) });

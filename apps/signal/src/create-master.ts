@@ -20,7 +20,7 @@ import { JoinChallenges } from './join-challenges.js';
 import { AbandonedSweep } from './services/abandoned-sweep.js';
 import { Catalogue } from './services/catalogue.js';
 import { PeerRegistry } from './services/peer-registry.js';
-import { TicketIssuer } from './services/tickets.js';
+import { TicketIssuer, type TicketSource } from './services/tickets.js';
 import { Placement } from './services/placement.js';
 import { MemoryMembership } from './state/memory-membership.js';
 import { MemorySealReceipts } from './state/memory-seal-receipts.js';
@@ -66,6 +66,8 @@ export interface MasterOptions {
   deadAfterMs?: number;
   /** Segments sealed by sends that never committed are dropped this long after (ABANDON_AFTER_MS). */
   abandonAfterMs?: number;
+  /** Who writes the tickets of placements and locations; the master's key (TicketIssuer) unless given. */
+  tickets?: TicketSource;
 }
 
 export interface Master {
@@ -114,7 +116,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     log,
   });
   const receipts = new MemorySealReceipts();
-  const tickets = new TicketIssuer(accounts.ticketSigner(), clock);
+  const tickets = options.tickets ?? new TicketIssuer(accounts.ticketSigner(), clock);
   const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, log });
   const catalogue = new Catalogue({ directory, registry, tickets, log });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });

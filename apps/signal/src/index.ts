@@ -15,4 +15,5 @@ export { SqliteDirectory } from './directory/sqlite-directory.js';
 export { Accounts, openAccounts } from './accounts/accounts.js';
 export { accountsAuthentication } from './create-master.js';
 export { readOrCreatePrivateFile } from './private-file.js';
+export type { TicketSource } from './services/tickets.js';
 export type { Principal } from './gateway.js';

@@ -35,7 +35,7 @@ export { identityCodec, MAX_CODEC_OVERHEAD_BYTES, maxStoredChunks, type SegmentC
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';
 export { FrameType, parseMeta } from './wire/peer-protocol.js';
 export { signReadTicket, signWriteTicket, readTicketText, writeTicketText, type ReadTicket, type TicketSigner, type WriteTicket } from './wire/tickets.js';
-export { TicketCheck } from './peer/ticket-check.js';
+export { TicketCheck, type AccessCheck } from './peer/ticket-check.js';
 export {
   FOLDER_SEPARATOR, MAX_LABEL_CHARS, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, MAX_SEGMENT_POSITIONS, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES,
   fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,

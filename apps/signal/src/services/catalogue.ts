@@ -19,14 +19,14 @@ import {
 } from '@meshdrive/core';
 import type { Directory, DropOrder, FileListing } from '../directory/directory.js';
 import type { PeerLink } from './peer-link.js';
-import type { TicketIssuer } from './tickets.js';
+import type { TicketSource } from './tickets.js';
 import type { PeerRegistry } from './peer-registry.js';
 
 export interface CatalogueOptions {
   directory: Directory;
   registry: PeerRegistry;
   /** Signs the read ticket each located segment comes with. */
-  tickets: TicketIssuer;
+  tickets: TicketSource;
   log: (line: string) => void;
 }
 

@@ -32,7 +32,7 @@ import type { SealReceipts } from '../state/seal-receipts.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { PeerRegistry } from './peer-registry.js';
-import type { TicketIssuer } from './tickets.js';
+import type { TicketSource } from './tickets.js';
 
 /** A commit waits this long in all for peers' receipts still on their way (they usually come first). */
 const RECEIPT_WAIT_MS = 4_000;
@@ -48,7 +48,7 @@ export interface PlacementOptions {
   /** What peers said they sealed: a commit may name only these holders. */
   receipts: SealReceipts;
   /** Signs the write ticket each placed segment comes with. */
-  tickets: TicketIssuer;
+  tickets: TicketSource;
   /** How long a commit waits for receipts still on their way (RECEIPT_WAIT_MS). */
   receiptWaitMs?: number;
   log: (line: string) => void;

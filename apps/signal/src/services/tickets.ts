@@ -8,7 +8,15 @@ import { signReadTicket, signWriteTicket, type Clock, type PeerId, type ReadTick
 
 export const TICKET_LIFETIME_MS = 15 * 60_000;
 
-export class TicketIssuer {
+/** What placement and the catalogue ask for tickets; the master's is TicketIssuer, the bench's may sign nothing. */
+export interface TicketSource {
+  /** The key peers check tickets with (base64url), sent to every socket on join. */
+  readonly masterKey: string;
+  write(client: PeerId, seg: string, chain: readonly PeerId[], chunks: number): Promise<WriteTicket>;
+  read(client: PeerId, list: string): Promise<ReadTicket>;
+}
+
+export class TicketIssuer implements TicketSource {
   constructor(
     private readonly signer: TicketSigner,
     private readonly clock: Pick<Clock, 'now'>,

@@ -9,6 +9,7 @@ import { MasterConnection, type TokenSource } from '../transport/master-connecti
 import type { PeerKind } from '../wire/signal-protocol.js';
 import { loadPeerIdentity, type PeerIdentity } from './identity.js';
 import { StoragePeer } from './storage-peer.js';
+import type { AccessCheck } from './ticket-check.js';
 import type { PeerStore } from '../stores/chunk-store.js';
 import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
 
@@ -32,6 +33,8 @@ export interface MeshPeerOptions {
   label?: string;
   /** What it runs on ("Chromium on Linux"), for views of a peer without a label. */
   device?: string;
+  /** The check of every write and read it serves; the master's tickets unless given (StoragePeerOptions.access). */
+  access?: AccessCheck;
 }
 
 export interface MeshPeer {
@@ -120,7 +123,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     createEndpoint: options.createEndpoint,
     handler: (request) => storage.handle(request),
   });
-  const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer), onSealed: reportSeals(master) });
+  const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer), onSealed: reportSeals(master), access: options.access });
 
   master.socket.on('heartbeat', (_beat, ack) => {
     if (typeof ack !== 'function') return;

@@ -15,7 +15,7 @@ import { callPeer, FrameType, type MetaOf, type ReplyOf, type SegmentRequest } f
 import type { Pins } from './pins.js';
 import { PushTracker } from './push-tracker.js';
 import type { SpaceWatch } from './space.js';
-import type { TicketCheck } from './ticket-check.js';
+import type { AccessCheck } from './ticket-check.js';
 
 interface ReplicationOptions {
   selfId: PeerId;
@@ -25,7 +25,7 @@ interface ReplicationOptions {
   connect(peer: PeerId): Promise<RpcConnection>;
   pins: Pins;
   space: SpaceWatch;
-  tickets: TicketCheck;
+  tickets: AccessCheck;
   now: () => number;
   /** Told of each segment sealed here, with its chunk count: the peer reports it to the master. */
   onSealed?: (list: string, chunks: number) => void;

@@ -14,7 +14,7 @@ import { Pins } from './pins.js';
 import { ChunkReads } from './reads.js';
 import { Replication } from './replication.js';
 import { SpaceWatch } from './space.js';
-import { TicketCheck } from './ticket-check.js';
+import { TicketCheck, type AccessCheck } from './ticket-check.js';
 
 /** Requests that write: each postpones collection, and waits for one in progress. */
 const WRITE_TYPES: ReadonlySet<RequestType> = new Set([FrameType.Offer, FrameType.Push, FrameType.Seal]);
@@ -29,6 +29,8 @@ export interface StoragePeerOptions {
   now?: () => number;
   /** Told of each segment sealed here, with its chunk count (see Replication). */
   onSealed?: (list: string, chunks: number) => void;
+  /** The check of every write and read; the master's tickets (TicketCheck) unless given. */
+  access?: AccessCheck;
 }
 
 export class StoragePeer {
@@ -40,13 +42,13 @@ export class StoragePeer {
   private readonly replication: Replication;
   private readonly reads: ChunkReads;
   /** The master's tickets, checked before any write or read; `trust` it with the master's key on join. */
-  readonly tickets: TicketCheck;
+  readonly tickets: AccessCheck;
 
   constructor(options: StoragePeerOptions) {
     const { store } = options;
     const now = options.now ?? Date.now;
     this.pins = new Pins(store, now);
-    this.tickets = new TicketCheck(options.selfId, store, now);
+    this.tickets = options.access ?? new TicketCheck(options.selfId, store, now);
     this.replication = new Replication({ ...options, pins: this.pins, space: this.space, tickets: this.tickets, now });
     this.collection = new Collection({
       store,

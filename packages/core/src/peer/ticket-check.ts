@@ -29,7 +29,22 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
 }
 
-export class TicketCheck {
+/**
+ * What a storage peer asks before it writes or reads for anyone. The mesh's is TicketCheck; the
+ * seam lets the bench measure what checking tickets costs against checking nothing.
+ */
+export interface AccessCheck {
+  /** The master's public key (base64url), told on join. */
+  trust(masterKey: string): void;
+  /** An Offer: resolves to when its permission lapses, or throws a typed refusal. */
+  allowWrite(from: PeerId, request: { list: string; next: readonly string[]; ticket?: WriteTicket }, chunks: number): Promise<number>;
+  /** A Push or Seal of a write whose Offer came before. */
+  checkWrite(from: PeerId, request: { list: string; next: readonly string[] }): Promise<void>;
+  /** A Get of `names` (32-byte hashes, back to back). */
+  allowRead(from: PeerId, meta: { list: string; ticket?: ReadTicket } | undefined, names: Uint8Array): Promise<void>;
+}
+
+export class TicketCheck implements AccessCheck {
   private masterKey: string | undefined;
   /** `message|signature` pairs found good. */
   private readonly verified = new Map<string, true>();
