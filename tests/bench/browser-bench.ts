@@ -63,6 +63,9 @@ async function measure(): Promise<Row[]> {
     const dir = tempDir('bench-profile');
     dirs.push(dir);
     const context = await launchProfile(dir);
+    // tsx compiles this file keeping function names, which wraps the functions handed to
+    // page.evaluate in calls to its `__name` helper; pages have none of their own.
+    await context.addInitScript({ content: 'globalThis.__name = (target) => target;' });
     contexts.push(context);
     return context.pages()[0] ?? context.newPage();
   };
