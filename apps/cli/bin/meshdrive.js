@@ -80,13 +80,17 @@ async function buildWebAppIfMissing() {
 if (process.argv[2] === 'master') await buildWebAppIfMissing();
 
 if (!bundleIsFresh()) {
-  mkdirSync(dirname(bundle), { recursive: true });
-  // Build beside the target and rename: several processes may start at once.
-  const temporary = `${bundle}.${process.pid}.tmp`;
+  // Split: the daemons' code (and the packages only they import) sits in its own chunk, loaded
+  // by `master` and `peer` alone. Built beside the target and moved in, chunks (their names
+  // hashed) before the entry: several processes may start at once.
+  const temporary = `${dirname(bundle)}.${process.pid}.tmp`;
   await build({
-    entryPoints: [join(root, 'apps/cli/src/main.ts')],
-    outfile: temporary,
+    entryPoints: { meshdrive: join(root, 'apps/cli/src/main.ts') },
+    outdir: temporary,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -94,6 +98,15 @@ if (!bundleIsFresh()) {
     sourcemap: 'inline',
     logLevel: 'error',
   });
-  renameSync(temporary, bundle);
+  const chunks = join(dirname(bundle), 'chunks');
+  mkdirSync(chunks, { recursive: true });
+  const fresh = readdirSync(join(temporary, 'chunks'));
+  for (const chunk of fresh) renameSync(join(temporary, 'chunks', chunk), join(chunks, chunk));
+  renameSync(join(temporary, 'meshdrive.mjs'), bundle);
+  rmSync(temporary, { recursive: true, force: true });
+  // Earlier builds' chunks, once no process started from them can still be loading them.
+  for (const chunk of readdirSync(chunks)) {
+    if (!fresh.includes(chunk) && Date.now() - statSync(join(chunks, chunk)).mtimeMs > 3_600_000) rmSync(join(chunks, chunk), { force: true });
+  }
 }
 await import(pathToFileURL(bundle).href);

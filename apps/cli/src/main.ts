@@ -2,7 +2,6 @@
  * `meshdrive`: the headless peer daemon, the master, and the command-line client. Every
  * failure ends as one line on stderr and a non-zero exit; never a stack trace.
  */
-import { runMaster, runPeer } from './daemons.js';
 import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
 import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
 import { explain } from './messages.js';
@@ -72,8 +71,10 @@ async function main(argv: string[]): Promise<number> {
     return rest;
   };
   switch (command) {
-    case 'master': needs(0, 'no arguments'); return runMaster(values);
-    case 'peer': needs(0, 'no arguments'); return runPeer(values);
+    // The daemons load on demand: the master's code (socket.io's server, SQLite, Argon2) put
+    // ~30 MiB on every client command's RSS.
+    case 'master': needs(0, 'no arguments'); return (await import('./daemons.js')).runMaster(values);
+    case 'peer': needs(0, 'no arguments'); return (await import('./daemons.js')).runPeer(values);
     case 'send': return runSend(needs(1, 'one FILE')[0]!, values);
     case 'receive': return runReceive(needs(1, 'one NAME')[0]!, values);
     case 'ls': needs(0, 'no arguments'); return runLs(values);
