@@ -88,7 +88,7 @@ if (!bundleIsFresh()) {
     entryPoints: { meshdrive: join(root, 'apps/cli/src/main.ts') },
     outdir: temporary,
     outExtension: { '.js': '.mjs' },
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: '[name]-[hash]',
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -98,15 +98,19 @@ if (!bundleIsFresh()) {
     sourcemap: 'inline',
     logLevel: 'error',
   });
-  const chunks = join(dirname(bundle), 'chunks');
-  mkdirSync(chunks, { recursive: true });
-  const fresh = readdirSync(join(temporary, 'chunks'));
-  for (const chunk of fresh) renameSync(join(temporary, 'chunks', chunk), join(chunks, chunk));
+  // Chunks beside the entry, not in a folder of their own: code in them finds the web app and
+  // other files relative to its own URL, as it did when everything was one file.
+  const out = dirname(bundle);
+  mkdirSync(out, { recursive: true });
+  const fresh = readdirSync(temporary).filter((name) => name !== 'meshdrive.mjs');
+  for (const chunk of fresh) renameSync(join(temporary, chunk), join(out, chunk));
   renameSync(join(temporary, 'meshdrive.mjs'), bundle);
   rmSync(temporary, { recursive: true, force: true });
   // Earlier builds' chunks, once no process started from them can still be loading them.
-  for (const chunk of readdirSync(chunks)) {
-    if (!fresh.includes(chunk) && Date.now() - statSync(join(chunks, chunk)).mtimeMs > 3_600_000) rmSync(join(chunks, chunk), { force: true });
+  for (const name of readdirSync(out)) {
+    const stale = name !== 'meshdrive.mjs' && name.endsWith('.mjs') && !fresh.includes(name);
+    if (stale && Date.now() - statSync(join(out, name)).mtimeMs > 3_600_000) rmSync(join(out, name), { force: true });
   }
 }
+
 await import(pathToFileURL(bundle).href);
