@@ -36,6 +36,8 @@ const RSS_LIMIT_MIB = 150;
 const TARGET_RATIO = 0.7;
 /** Tickets cost at most 5% of a transfer's speed (issue 16). */
 const TICKETS_TARGET = 0.95;
+/** Durable seals cost at most 10% of a send's speed (issue 17). */
+const SYNC_TARGET = 0.9;
 const BENCH_USER = 'bench';
 /** A throwaway account on the bench's own throwaway master. */
 const BENCH_PASSWORD = 'bench password';
@@ -151,18 +153,17 @@ interface Mesh {
   account: Record<string, string>;
 }
 
-/**
- * A master, PEERS disk-backed peers and a signed-up bench user, in `work/<name>`: the CLI's
- * daemons, or for 'unticketed' the same wired without tickets (unticketed.ts).
- */
-async function startMesh(name: 'mesh' | 'unticketed'): Promise<Mesh> {
+/** The meshes of a run: the product, and the same lacking one cost to measure it (variant-mesh.ts). */
+const VARIANTS = { mesh: [], unticketed: ['no-tickets'], unsynced: ['no-sync'] } as const;
+
+/** A master, PEERS disk-backed peers and a signed-up bench user, in `work/<name>`: the CLI's daemons, or a variant's. */
+async function startMesh(name: keyof typeof VARIANTS): Promise<Mesh> {
   const dir = join(work, name);
-  const helper = [...TS_NODE.slice(1), join(ROOT, 'tests/bench/unticketed.ts')];
-  const master =
-    name === 'mesh' ? start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(dir, 'master')]) : start(TS_NODE[0], [...helper, 'master', join(dir, 'master')]);
+  const variant = (args: string[]): ReturnType<typeof start> => start(TS_NODE[0], [...TS_NODE.slice(1), join(ROOT, 'tests/bench/variant-mesh.ts'), ...args, ...VARIANTS[name]]);
+  const master = name === 'mesh' ? start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(dir, 'master')]) : variant(['master', join(dir, 'master')]);
   const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
   const peers = Array.from({ length: PEERS }, (_, i) =>
-    name === 'mesh' ? start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(dir, `peer-${i}`)]) : start(TS_NODE[0], [...helper, 'peer', url, join(dir, `peer-${i}`)]),
+    name === 'mesh' ? start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(dir, `peer-${i}`)]) : variant(['peer', url, join(dir, `peer-${i}`)]),
   );
   await Promise.all(peers.map((peer) => peer.line(/joined/)));
   const account = { MESHDRIVE_HOME: join(dir, 'home'), MESHDRIVE_PASSWORD: BENCH_PASSWORD };
@@ -191,8 +192,9 @@ async function main(): Promise<void> {
   }
   const udpBefore = udpCounters();
   const mesh = await startMesh('mesh');
-  // The same mesh without tickets (unticketed.ts), idle but for its own turns in the rounds.
-  const bare = await startMesh('unticketed');
+  // The same mesh without tickets, and without syncing (variant-mesh.ts), idle but for their own turns in the rounds.
+  const unticketed = await startMesh('unticketed');
+  const unsynced = await startMesh('unsynced');
   const { url, peers } = mesh;
   let files = 0;
   const runClient = async (
@@ -215,12 +217,20 @@ async function main(): Promise<void> {
   // The ceiling and the 64 MiB transfers take turns, one of each per round: this machine's speed
   // drifts by a third and more within minutes (ceilings of 51-91 MiB/s in one evening), and a
   // ceiling measured only before the transfers compared them with another moment's machine.
-  // The mesh without tickets takes its turn in each round too, before the mesh's on odd rounds.
+  // The variants take their turns in each round too, in an order that rotates round by round.
   const rounds = await repeat(RUNS, async (run) => {
     const ceiling = await rawChannel(url, 0, 1, CEILING_MIB);
-    const unticketedFirst = run % 2 === 1 ? await runClient(MEDIUM_MIB, bare) : undefined;
-    const medium = await runClient(MEDIUM_MIB);
-    return { ceiling, medium, unticketed: unticketedFirst ?? (await runClient(MEDIUM_MIB, bare)) };
+    const turns = [
+      ['medium', mesh],
+      ['unticketed', unticketed],
+      ['unsynced', unsynced],
+    ] as const;
+    const results: Partial<Record<(typeof turns)[number][0], Awaited<ReturnType<typeof runClient>>>> = {};
+    for (let i = 0; i < turns.length; i++) {
+      const [name, on] = turns[(run + i) % turns.length]!;
+      results[name] = await runClient(MEDIUM_MIB, on);
+    }
+    return { ceiling, medium: results.medium!, unticketed: results.unticketed!, unsynced: results.unsynced! };
   });
   const mediums = rounds.map((round) => round.medium);
   const ceilings = spread(rounds.map((round) => round.ceiling));
@@ -241,22 +251,16 @@ async function main(): Promise<void> {
   const runs = RUNS > 1 ? `, median of ${RUNS}` : '';
   rows.push({ metric: `send ${MEDIUM_MIB} MiB, R = ${r} (send × R / ceiling${runs})`, value: sends.text, ratio: sendRatio.toFixed(2), target: `≥ ${TARGET_RATIO}`, verdict: sendRatio >= TARGET_RATIO ? 'met' : 'MISSED' });
   rows.push({ metric: `receive ${MEDIUM_MIB} MiB (receive / ceiling${runs})`, value: receives.text, ratio: receiveRatio.toFixed(2), target: `≥ ${TARGET_RATIO}`, verdict: receiveRatio >= TARGET_RATIO ? 'met' : 'MISSED' });
-  // Tickets: the same transfers on the same machine, in the same rounds, signing and checking none.
-  const bareSends = spread(rounds.map((round) => round.unticketed.sendMiBs));
-  const bareReceives = spread(rounds.map((round) => round.unticketed.receiveMiBs));
-  for (const [what, withTickets, without] of [
-    ['send', sends, bareSends],
-    ['receive', receives, bareReceives],
-  ] as const) {
-    const ratio = withTickets.median / without.median;
-    rows.push({
-      metric: `${what} ${MEDIUM_MIB} MiB with tickets / without (same rounds${runs})`,
-      value: `${withTickets.median.toFixed(1)} / ${without.text}`,
-      ratio: ratio.toFixed(2),
-      target: `≥ ${TICKETS_TARGET}`,
-      verdict: ratio >= TICKETS_TARGET ? 'met' : 'MISSED',
-    });
-  }
+  // What tickets and syncing cost: the same transfers on the same machine, in the same rounds,
+  // on a mesh without them.
+  const against = (what: string, mine: { median: number }, theirs: number[], target: number): void => {
+    const without = spread(theirs);
+    const ratio = mine.median / without.median;
+    rows.push({ metric: `${what} (same rounds${runs})`, value: `${mine.median.toFixed(1)} / ${without.text}`, ratio: ratio.toFixed(2), target: `≥ ${target}`, verdict: ratio >= target ? 'met' : 'MISSED' });
+  };
+  against(`send ${MEDIUM_MIB} MiB with tickets / without`, sends, rounds.map((round) => round.unticketed.sendMiBs), TICKETS_TARGET);
+  against(`receive ${MEDIUM_MIB} MiB with tickets / without`, receives, rounds.map((round) => round.unticketed.receiveMiBs), TICKETS_TARGET);
+  against(`send ${MEDIUM_MIB} MiB with fdatasync at every seal / without`, sends, rounds.map((round) => round.unsynced.sendMiBs), SYNC_TARGET);
   // The same medians against the bare transport in the same shape, measured above: what is
   // left to gain in the mesh's own code, where the rows above also count the two cores' limits.
   rows.push({ metric: `send ${MEDIUM_MIB} MiB against the raw chain (send / chain)`, value: `${sends.median.toFixed(1)} / ${chain.toFixed(1)} MiB/s`, ratio: (sends.median / chain).toFixed(2) });

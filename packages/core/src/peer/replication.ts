@@ -127,12 +127,15 @@ export class Replication {
     // The pin shares the segment's commit. Its value is when: the master asks for old pins to
     // find those of abandoned sends.
     const pinned = space.watch(pins.pin(request.list));
-    // A failed commit fails the pushes and the pin as well, which report it below.
     pinned.catch(() => undefined);
-    store.commit().catch(() => undefined);
+    // Confirmed only once durable: the commit puts the chunks, the list and the pin on stable
+    // storage, in one round of syncs shared with the seals that overlap it.
+    const committed = space.watch(store.commit());
+    committed.catch(() => undefined);
     const failure = await this.pushes.committed(writeKey(request));
     if (failure) throw failure;
     await pinned;
+    await committed;
     this.options.onSealed?.(request.list, hashes.length);
     return { holders: [selfId, ...((await downstream)?.holders ?? [])] };
   }

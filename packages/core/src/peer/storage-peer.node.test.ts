@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
 import { encodeChunkList } from '../chunking/chunk-list.js';
-import { MeshError } from '../errors.js';
+import { MeshError, StoreError } from '../errors.js';
 import { decodeChunkBatch, encodeChunkBatch, encodeFrame } from '../wire/frame.js';
 import { nodeHasher } from '../codec/hasher.node.js';
 import { asPeerId, type PeerId } from '../ids.js';
@@ -18,7 +18,7 @@ import { FrameType } from '../wire/peer-protocol.js';
 import { signReadTicket, signWriteTicket } from '../wire/tickets.js';
 import { ephemeralIdentity } from './identity.js';
 
-function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> = new Set()) {
+function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> = new Set(), makeStore: () => MemoryStore = () => new MemoryStore()) {
   const stores = new Map<PeerId, MemoryStore>();
   const peers = new Map<PeerId, StoragePeer>();
   const links = new Map<string, RpcConnection>();
@@ -33,7 +33,7 @@ function mesh(names: string[], now?: () => number, stalled: ReadonlySet<string> 
   };
   for (const name of names) {
     const id = asPeerId(name);
-    const store = new MemoryStore();
+    const store = makeStore();
     stores.set(id, store);
     peers.set(id, new StoragePeer({ selfId: id, store, hasher: nodeHasher, connect: (to) => (stalled.has(`${name}>${to}`) ? new Promise<RpcConnection>(() => undefined) : Promise.resolve(link(id, to))), now }));
   }
@@ -290,6 +290,59 @@ describe('StoragePeer', () => {
     const held = await store.hasMany(one.hashes);
     expect(held).toEqual([true, false, false, false]);
     expect((await store.hasMany(two.hashes)).every(Boolean)).toBe(true);
+  });
+});
+
+/** A store whose commits wait for `release` (or fail with `fail`): a disk slow to sync. */
+class HeldCommitStore extends MemoryStore {
+  private held: { resolve(): void; reject(error: Error): void }[] = [];
+  commits = 0;
+
+  override commit(): Promise<void> {
+    this.commits++;
+    return new Promise((resolve, reject) => this.held.push({ resolve, reject }));
+  }
+
+  release(): void {
+    for (const commit of this.held.splice(0)) commit.resolve();
+  }
+
+  fail(error: Error): void {
+    for (const commit of this.held.splice(0)) commit.reject(error);
+  }
+}
+
+describe('StoragePeer durability', () => {
+  it('confirms a seal only once the store committed it (on every replica), and a failed commit fails the seal', async () => {
+    const { stores, connect } = mesh(['a', 'b'], undefined, new Set(), () => new HeldCommitStore());
+    const [a, b] = [stores.get(asPeerId('a')) as HeldCommitStore, stores.get(asPeerId('b')) as HeldCommitStore];
+    const seg = segment(40, 9);
+    const request = { list: seg.list, next: ['b'] };
+    const primary = connect('a');
+    await primary.request(FrameType.Offer, request, seg.listBytes);
+    await primary.notify(FrameType.Push, request, batchOf(seg));
+    let sealed = false;
+    const seal = primary.request(FrameType.Seal, request).then((reply) => {
+      sealed = true;
+      return reply;
+    });
+    await vi.waitFor(() => expect(a.commits + b.commits).toBe(2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sealed).toBe(false); // written everywhere, synced nowhere: not confirmed
+    b.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sealed).toBe(false); // the backup synced, the primary not yet
+    a.release();
+    expect(((await seal).meta as { holders: string[] }).holders).toEqual(['a', 'b']);
+
+    const other = segment(10, 11);
+    const write = { list: other.list, next: [] };
+    await primary.request(FrameType.Offer, write, other.listBytes);
+    await primary.notify(FrameType.Push, write, batchOf(other));
+    const failing = codeOf(primary.request(FrameType.Seal, write));
+    await vi.waitFor(() => expect(a.commits).toBe(2));
+    a.fail(new StoreError('fdatasync failed: EIO'));
+    expect(await failing).toBe('ERR_STORE');
   });
 });
 

@@ -1,8 +1,12 @@
 /**
  * Where a peer keeps chunks: a handful of async batch methods, implemented in memory, on disk
  * (pack files, SQLite) and in IndexedDB. Stores do not verify hashes; the peer does, before put
- * and after get, so every implementation gets the same checks. `putMany` resolves only once
- * durable.
+ * and after get, so every implementation gets the same checks.
+ *
+ * Durable means on stable storage, surviving a power cut: fdatasync on disk, a strict commit in
+ * IndexedDB (the memory store is volatile by nature). A plain putMany resolves once durable; a
+ * lazy one once readable, and commit() makes it durable. A peer confirms a seal only after the
+ * commit that follows the segment's last chunk and its pin.
  *
  * Chunks are named by their raw 32-byte SHA-256 (HashBytes), as they travel in frames and chunk
  * lists: a 64 MiB write names 65,536 chunks, and turning each name into hex and back cost a
@@ -31,7 +35,7 @@ export interface PutOptions {
 export interface ChunkStore {
   /** Stores chunks, resolving once they are durable; storing a hash already held is a no-op. */
   putMany(chunks: readonly StoredChunk[], options?: PutOptions): Promise<void>;
-  /** Commits lazy puts now; resolves once every put made before the call is durable. */
+  /** Commits lazy puts and settings now; resolves once every write made before the call is durable. */
   commit(): Promise<void>;
   /** Bytes for each hash, in order; undefined where absent. */
   getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]>;

@@ -61,9 +61,9 @@ export interface IdbStoreOptions {
   /** Database name; one per peer identity. */
   name?: string;
   /**
-   * 'relaxed' commits once the data reaches the OS (it survives a tab or browser crash, not a
-   * power cut); 'strict' flushes to disk per transaction. See README: replicas on other
-   * machines, not fsync, are what make a write durable in the mesh.
+   * 'strict' (the default) flushes to disk per transaction, so a committed seal survives a power
+   * cut; 'relaxed' commits once the data reaches the OS (a tab or browser crash, not a power
+   * cut), for measurements only.
    */
   durability?: 'relaxed' | 'strict';
   /** Bytes this store may hold; putMany refuses more with ERR_QUOTA_EXCEEDED. Read on every write. */
@@ -100,6 +100,8 @@ export class IdbStore implements PeerStore {
   /** Lazy puts waiting for commit(), and their chunks, readable before they are committed. */
   private lazyQueue: QueuedWrite[] = [];
   private readonly staged = new Map<string, Uint8Array>();
+  /** Settings set lazily (a seal's pin), written in the transaction of the chunks they go with. */
+  private readonly stagedMeta = new Map<string, string>();
   private lazyBytes = 0;
   private lazyTimer: ReturnType<typeof setTimeout> | undefined;
   private flushScheduled = false;
@@ -115,6 +117,10 @@ export class IdbStore implements PeerStore {
     this.counts = loaded.counts;
     this.index = loaded.index;
     this.nextPackId = loaded.nextPackId;
+  }
+
+  private get durability(): 'relaxed' | 'strict' {
+    return this.options.durability ?? 'strict';
   }
 
   /** The database's name, to reopen the same data. */
@@ -193,7 +199,7 @@ export class IdbStore implements PeerStore {
 
   /** Commits lazy puts now; resolves once everything put before is committed. */
   commit(): Promise<void> {
-    if (this.lazyQueue.length > 0) this.scheduleFlush();
+    if (this.lazyQueue.length > 0 || this.stagedMeta.size > 0) this.scheduleFlush();
     return this.runExclusive(() => Promise.resolve());
   }
 
@@ -211,8 +217,11 @@ export class IdbStore implements PeerStore {
     this.writeQueue = [];
     this.lazyQueue = [];
     this.lazyBytes = 0;
+    const settings = new Map(this.stagedMeta);
     try {
-      await this.writeChunks(group.flatMap((write) => write.chunks));
+      await this.writeChunks(group.flatMap((write) => write.chunks), false, settings);
+      // Written; a newer value set meanwhile stays staged for the next transaction.
+      for (const [key, value] of settings) if (this.stagedMeta.get(key) === value) this.stagedMeta.delete(key);
       for (const write of group) write.resolve();
     } catch (error) {
       for (const write of group) write.reject(error);
@@ -225,8 +234,11 @@ export class IdbStore implements PeerStore {
     }
   }
 
-  /** `alreadyCounted`: the counters include these chunks already (a version-1 migration). */
-  private async writeChunks(chunks: readonly NamedChunk[], alreadyCounted = false): Promise<void> {
+  /**
+   * `alreadyCounted`: the counters include these chunks already (a version-1 migration).
+   * `settings` are written in the same transaction: both are durable, or neither.
+   */
+  private async writeChunks(chunks: readonly NamedChunk[], alreadyCounted = false, settings: ReadonlyMap<string, string> = new Map()): Promise<void> {
     this.assertOpen();
     const fresh: NamedChunk[] = [];
     const seen = new Set<string>();
@@ -235,12 +247,13 @@ export class IdbStore implements PeerStore {
       seen.add(chunk.name);
       fresh.push(chunk);
     }
-    if (fresh.length === 0) return;
+    if (fresh.length === 0 && settings.size === 0) return;
     const packs = packChunks(fresh).map((group) => ({ id: this.nextPackId++, chunks: group }));
     const added = alreadyCounted ? { chunks: 0, bytes: 0 } : { chunks: fresh.length, bytes: fresh.reduce((sum, chunk) => sum + chunk.bytes.length, 0) };
     const next = { chunks: this.counts.chunks + added.chunks, bytes: this.counts.bytes + added.bytes };
-    const tx = this.db.transaction(['packs', 'packHashes', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
+    const tx = this.db.transaction(['packs', 'packHashes', 'counters', 'meta'], 'readwrite', { durability: this.durability });
     const writes: Promise<unknown>[] = [];
+    for (const [key, value] of settings) writes.push(tx.objectStore('meta').put(value, key));
     for (const pack of packs) {
       const record = encodePack(pack.chunks);
       writes.push(tx.objectStore('packs').put(record, pack.id), tx.objectStore('packHashes').put(record.hashes, pack.id));
@@ -309,7 +322,7 @@ export class IdbStore implements PeerStore {
         doomedByPack.set(id, doomed);
       }
       if (doomedByPack.size === 0) return;
-      const tx = this.db.transaction(['packs', 'packHashes', 'counters'], 'readwrite', { durability: this.options.durability ?? 'relaxed' });
+      const tx = this.db.transaction(['packs', 'packHashes', 'counters'], 'readwrite', { durability: this.durability });
       const packs = tx.objectStore('packs');
       const lists = tx.objectStore('packHashes');
       const next = { ...this.counts };
@@ -364,22 +377,35 @@ export class IdbStore implements PeerStore {
 
   async getMeta(key: string): Promise<string | undefined> {
     this.assertOpen();
-    return this.db.get('meta', key);
+    return this.stagedMeta.get(key) ?? this.db.get('meta', key);
   }
 
-  async setMeta(key: string, value: string): Promise<void> {
+  /** Lazy: written with the chunks' next transaction, at commit() at the latest (a seal's pin with its segment). */
+  async setMeta(key: string, value: string, options: PutOptions = {}): Promise<void> {
     this.assertOpen();
-    await this.db.put('meta', value, key);
+    if (options.lazy) {
+      this.stagedMeta.set(key, value);
+      this.lazyTimer ??= setTimeout(() => this.scheduleFlush(), LAZY_COMMIT_MS);
+      return;
+    }
+    const tx = this.db.transaction('meta', 'readwrite', { durability: this.durability });
+    await this.settle(Promise.all([tx.store.put(value, key), tx.done]));
   }
 
-  async deleteMeta(key: string): Promise<void> {
-    this.assertOpen();
-    await this.db.delete('meta', key);
+  /** After the write in progress, which may hold this key's staged value. */
+  deleteMeta(key: string): Promise<void> {
+    return this.runExclusive(async () => {
+      this.assertOpen();
+      this.stagedMeta.delete(key);
+      await this.db.delete('meta', key);
+    });
   }
 
   async metaKeys(prefix: string): Promise<string[]> {
     this.assertOpen();
-    return this.db.getAllKeys('meta', IDBKeyRange.bound(prefix, prefix + '\uffff'));
+    const stored = await this.db.getAllKeys('meta', IDBKeyRange.bound(prefix, prefix + '\uffff'));
+    const staged = [...this.stagedMeta.keys()].filter((key) => key.startsWith(prefix));
+    return staged.length === 0 ? stored : [...new Set([...stored, ...staged])];
   }
 
   close(): Promise<void> {

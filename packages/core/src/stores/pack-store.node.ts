@@ -17,10 +17,13 @@
  * the index: ~1 s per GiB from the page cache. A later record of a hash wins over an earlier one,
  * and a tombstone removes it.
  *
- * Durability, as SQLite's synchronous=NORMAL that the store replaces: a put's bytes are written
- * (not fsynced) before it resolves, so they survive a killed process, and power loss can drop the
- * last writes. A record cut short at a pack's end is cut off when the store opens. Peers verify
- * every chunk they read, so bytes damaged on disk are refused and served from another replica.
+ * Durability: a lazy put's bytes are written before it resolves, so they survive a killed
+ * process; commit() then makes every write before it durable against power loss: fdatasync of
+ * each pack written since, of the packs directory when a pack was made, and of the settings
+ * (SQLite with synchronous=FULL). Commits that overlap share one round of syncs (group commit),
+ * so concurrent seals pay for one. A plain put commits before it resolves. A record cut short at
+ * a pack's end is cut off when the store opens. Peers verify every chunk they read, so bytes
+ * damaged on disk are refused and served from another replica.
  * A tombstone that could not be written (a full disk) only brings its chunk back after a
  * restart, where the peer's garbage collection finds it unpinned and deletes it again.
  *
@@ -28,7 +31,8 @@
  * records fall under half its size is compacted: its live records, and the tombstones whose
  * removed record is still in some pack, are copied in order to a newer pack and the file removed.
  */
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, fstatSync, fsync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { bytesEqual } from '../bytes.js';
 import { MeshError, QuotaExceededError, StoreClosedError, StoreError } from '../errors.js';
@@ -68,7 +72,15 @@ export interface PackStoreOptions {
   maxBytes?: number;
   /** Size at which a pack takes no more records; PACK_BYTES unless a test wants many packs. */
   packBytes?: number;
+  /**
+   * False: commit() writes but never syncs, so a power cut may take acknowledged writes. Only
+   * to measure what syncing costs (the bench); a peer's store always syncs.
+   */
+  sync?: boolean;
 }
+
+const fdatasyncAsync = promisify(fdatasync);
+const fsyncAsync = promisify(fsync);
 
 interface Pack {
   id: number;
@@ -115,6 +127,14 @@ export class PackStore implements PeerStore {
   /** keys() walks in progress; compaction waits for them, so no record is missed or moved under one. */
   private listing = 0;
   private closed = false;
+  /** Packs written since their last sync, and whether a pack was made (its name needs the directory synced). */
+  private readonly unsynced = new Set<Pack>();
+  private newPackNames = false;
+  /** Packs whose sync is running: compaction leaves them be, as their descriptors are in use. */
+  private readonly syncing = new Set<Pack>();
+  /** The sync round running, and the one that waits for it (see commit). */
+  private syncRound: Promise<void> = Promise.resolve();
+  private nextRound: Promise<void> | undefined;
   /**
    * Records about to be written: the write is synchronous, so nothing holds them after. A fresh
    * 64 KiB buffer per batch was 64 MiB of short-lived memory outside V8's heap per 64 MiB stored,
@@ -129,6 +149,7 @@ export class PackStore implements PeerStore {
     private readonly meta: SqliteStore,
     private readonly maxBytes: number,
     private readonly packBytes: number,
+    private readonly sync: boolean,
   ) {}
 
   /**
@@ -139,8 +160,9 @@ export class PackStore implements PeerStore {
   static async open(dir: string, options: PackStoreOptions = {}): Promise<PackStore> {
     mkdirSync(join(dir, 'packs'), { recursive: true });
     const legacy = join(dir, 'chunks.db');
-    const meta = new SqliteStore(existsSync(legacy) ? legacy : join(dir, 'meta.db'));
-    const store = new PackStore(dir, meta, options.maxBytes ?? Number.POSITIVE_INFINITY, options.packBytes ?? PACK_BYTES);
+    const sync = options.sync ?? true;
+    const meta = new SqliteStore(existsSync(legacy) ? legacy : join(dir, 'meta.db'), { synchronous: sync ? 'full' : 'normal' });
+    const store = new PackStore(dir, meta, options.maxBytes ?? Number.POSITIVE_INFINITY, options.packBytes ?? PACK_BYTES, sync);
     try {
       store.load();
       await store.migrate();
@@ -151,14 +173,14 @@ export class PackStore implements PeerStore {
     return store;
   }
 
-  putMany(chunks: readonly StoredChunk[], _options?: PutOptions): Promise<void> {
+  putMany(chunks: readonly StoredChunk[], options?: PutOptions): Promise<void> {
     try {
       this.assertOpen();
       this.add(chunks, true);
-      return Promise.resolve();
     } catch (error) {
       return Promise.reject(translate(error));
     }
+    return options?.lazy ? Promise.resolve() : this.commit();
   }
 
   /** Appends the chunks not held yet and indexes them. */
@@ -219,9 +241,51 @@ export class PackStore implements PeerStore {
     this.packs.get(location.pack)!.live += recordBytes(location.length);
   }
 
-  /** Chunks are written by putMany; only settings wait for a commit. */
+  /**
+   * Makes every write made before the call durable. A call while a round of syncs runs waits
+   * for the next round, which every call until then shares: one round, however many seals.
+   */
   commit(): Promise<void> {
-    return this.closed ? Promise.resolve() : this.meta.commit();
+    if (this.closed) return Promise.resolve(); // closing committed everything
+    this.nextRound ??= this.syncRound.catch(() => undefined).then(() => {
+      this.nextRound = undefined;
+      this.syncRound = this.syncOnce();
+      return this.syncRound;
+    });
+    return this.nextRound;
+  }
+
+  /** One round: the packs written since the last, the packs directory if a pack was made, then the settings. */
+  private async syncOnce(): Promise<void> {
+    this.assertOpen();
+    const packs = [...this.unsynced];
+    this.unsynced.clear();
+    const names = this.newPackNames;
+    this.newPackNames = false;
+    try {
+      if (this.sync) {
+        for (const pack of packs) this.syncing.add(pack);
+        await Promise.all(packs.map((pack) => fdatasyncAsync(pack.fd)));
+        if (names) await this.syncPacksDirectory();
+      }
+    } catch (error) {
+      // Not durable: the next commit tries these again.
+      for (const pack of packs) if (this.packs.has(pack.id)) this.unsynced.add(pack);
+      this.newPackNames ||= names;
+      throw translate(error);
+    } finally {
+      for (const pack of packs) this.syncing.delete(pack);
+    }
+    await this.meta.commit();
+  }
+
+  private async syncPacksDirectory(): Promise<void> {
+    const fd = openSync(join(this.dir, 'packs'), constants.O_RDONLY);
+    try {
+      await fsyncAsync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   getMany(hashes: readonly HashBytes[]): Promise<(Uint8Array | undefined)[]> {
@@ -330,6 +394,9 @@ export class PackStore implements PeerStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // A last round: what was written is durable once the store is closed.
+    await this.commit().catch(() => undefined);
+    if (this.closed) return;
     this.closed = true;
     for (const pack of this.packs.values()) closeSync(pack.fd);
     this.packs.clear();
@@ -404,6 +471,7 @@ export class PackStore implements PeerStore {
       throw error;
     }
     pack.size += records.length;
+    this.unsynced.add(pack);
     return { pack, offset };
   }
 
@@ -504,7 +572,7 @@ export class PackStore implements PeerStore {
     // The newest pack too, or a small store that never fills one would never shrink.
     if (this.worthCompacting(this.current)) this.current = this.createPack(this.current.id + 1);
     for (const pack of [...this.packs.values()]) {
-      if (pack === this.current || !this.worthCompacting(pack)) continue;
+      if (pack === this.current || this.syncing.has(pack) || !this.worthCompacting(pack)) continue;
       try {
         this.compactPack(pack);
       } catch {
@@ -551,7 +619,16 @@ export class PackStore implements PeerStore {
       if (outBytes >= READ_RUN_BYTES) flush();
     }
     flush();
+    // The copies reach the disk before the only other copy of their records goes.
+    if (this.sync) {
+      for (const target of [...this.unsynced]) {
+        if (target === pack) continue;
+        fdatasyncSync(target.fd);
+        this.unsynced.delete(target);
+      }
+    }
     this.packs.delete(pack.id);
+    this.unsynced.delete(pack);
     closeSync(pack.fd);
     unlinkSync(this.packPath(pack.id));
   }
@@ -561,6 +638,8 @@ export class PackStore implements PeerStore {
     writeAllAt(fd, MAGIC, 0);
     const pack = { id, fd, size: MAGIC.length, live: 0 };
     this.packs.set(id, pack);
+    this.unsynced.add(pack);
+    this.newPackNames = true;
     return pack;
   }
 

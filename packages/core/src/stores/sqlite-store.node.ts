@@ -33,6 +33,8 @@ const TRANSACTION_MAX_CHUNKS = 4096;
 export interface SqliteStoreOptions {
   /** The database file never grows past this; puts beyond it fail with ERR_QUOTA_EXCEEDED. */
   maxBytes?: number;
+  /** 'full' syncs the WAL at every commit (durable against power loss); 'normal' (the default) survives a killed process only. */
+  synchronous?: 'normal' | 'full';
 }
 
 interface OpenTransaction {
@@ -71,7 +73,7 @@ export class SqliteStore implements PeerStore {
     // Counted in the file's own pages, index included; SQLite never shrinks it below its size.
     if (options.maxBytes !== undefined) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / PAGE_SIZE_BYTES))}`);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, bytes BLOB NOT NULL);

@@ -1,11 +1,13 @@
 /**
- * The bench's mesh without tickets, to measure what tickets cost in the same run (bench.ts):
- * `master DIR` or `peer URL DIR`, wired as `meshdrive master` and `meshdrive peer` are
- * (apps/cli/src/daemons.ts), except that the master signs no ticket and the peers check none.
- * The tickets still travel, the same size as signed ones, so what differs is the signing and
- * the checking alone. Nothing in the product can turn tickets off: only this script does.
+ * The bench's meshes that lack one thing, to measure what it costs in the same run (bench.ts):
+ * `master DIR [no-tickets]` or `peer URL DIR [no-tickets] [no-sync]`, wired as `meshdrive
+ * master` and `meshdrive peer` are (apps/cli/src/daemons.ts), except that
+ * - no-tickets: the master signs no ticket and the peers check none. The tickets still travel,
+ *   the same size as signed ones, so what differs is the signing and the checking alone;
+ * - no-sync: the peers' stores never fdatasync (PackStoreOptions.sync), so a seal is confirmed
+ *   once written rather than once on stable storage.
+ * Nothing in the product can turn either off: only this script does.
  */
-import { join } from 'node:path';
 import { nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, type AccessCheck } from '@meshdrive/core';
 import { createMaster, openAccounts, SqliteDirectory, type TicketSource } from '@meshdrive/signal';
 
@@ -26,33 +28,34 @@ const openAccess: AccessCheck = {
 };
 
 const [role, ...args] = process.argv.slice(2);
+const without = new Set(args.filter((arg) => arg.startsWith('no-')));
+const [first, second] = args.filter((arg) => !arg.startsWith('no-'));
 const joinSecret = process.env.MESHDRIVE_JOIN_SECRET;
 if (role === 'master') {
-  const dir = args[0]!;
   await createMaster({
-    directory: new SqliteDirectory(dir),
-    accounts: await openAccounts(dir),
+    directory: new SqliteDirectory(first!),
+    accounts: await openAccounts(first),
     joinSecret,
     port: 0,
     host: '127.0.0.1',
-    tickets: unsignedTickets,
+    ...(without.has('no-tickets') ? { tickets: unsignedTickets } : {}),
     log: (line) => process.stdout.write(`${line}\n`),
   });
 } else if (role === 'peer') {
-  const [url, dir] = args as [string, string];
+  const [url, dir] = [first!, second!];
   const capacity = 10 * 1024 ** 3;
   const peer = await startMeshPeer({
     signalUrl: url,
-    store: await PackStore.open(join(dir), { maxBytes: capacity }),
+    store: await PackStore.open(dir, { maxBytes: capacity, sync: !without.has('no-sync') }),
     hasher: nodeHasher,
     createEndpoint: nodeRtcEndpoints(),
     kind: 'node',
     capacity,
     joinSecret,
-    access: openAccess,
+    ...(without.has('no-tickets') ? { access: openAccess } : {}),
   });
   peer.master.socket.on('connect', () => process.stdout.write(`peer ${peer.id} joined ${url}\n`));
 } else {
-  process.stderr.write('usage: unticketed.ts master DIR | peer URL DIR\n');
+  process.stderr.write('usage: variant-mesh.ts master DIR [no-tickets] | peer URL DIR [no-tickets] [no-sync]\n');
   process.exit(2);
 }
