@@ -141,9 +141,21 @@ export async function runRm(name: string, values: CliValues): Promise<number> {
   });
 }
 
+/** One line while the mesh is making copies again (or cannot), nothing when every segment has its copies. */
+export function formatRepair(repair: MeshState['repair'] | undefined): string {
+  if (!repair || (repair.segments === 0 && repair.unavailable === 0)) return '';
+  const parts: string[] = [];
+  if (repair.segments > 0) {
+    const rate = repair.bytesPerSecond > 0 ? `, at ${formatBytes(repair.bytesPerSecond)}/s` : '';
+    parts.push(`repairing: ${repair.segments} segments short of copies, ${formatBytes(repair.bytes)} to copy${rate}`);
+  }
+  if (repair.unavailable > 0) parts.push(`${repair.unavailable} segments have no holder online (waiting for one to return)`);
+  return `${parts.join('; ')}\n`;
+}
+
 export function formatState(state: MeshState): string {
   const online = state.peers.filter((peer) => peer.status === 'online').length;
-  const header = `${online} of ${state.peers.length} peers online, replication ${state.replication}, ${state.files.length} files\n`;
+  const header = `${online} of ${state.peers.length} peers online, replication ${state.replication}, ${state.files.length} files\n` + formatRepair(state.repair);
   if (state.peers.length === 0) return header;
   const rows = state.peers.map((peer) => [
     peer.id.slice(0, 8),

@@ -7,7 +7,7 @@ import { fromErrorPayload, isErrorOf, JoinSecretError, AuthRequiredError, TokenE
 import { createMaster, MemoryDirectory, openAccounts, readOrCreatePrivateFile, SqliteDirectory } from '@meshdrive/signal';
 import { explain } from './messages.js';
 import { joinSecret, signalUrl, UsageError, type CliValues } from './options.js';
-import { parseSize } from './sizes.js';
+import { parseDuration, parseSize } from './sizes.js';
 
 const DEFAULT_CAPACITY = '10GiB';
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -66,6 +66,24 @@ function warnOfSmallUdpBuffers(): NodeRtcOptions['onUdpBuffers'] {
   };
 }
 
+/** A size or duration option, or a usage error that says which. */
+function measured(parse: () => number, option: string): number {
+  try {
+    const value = parse();
+    if (value <= 0) throw new Error('it must be more than zero');
+    return value;
+  } catch (error) {
+    throw new UsageError(`${option}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** How long a silent peer has before it is dead and its segments are repaired: --dead-after 30s, or --dead-ms. */
+function deadAfter(values: CliValues): number | undefined {
+  if (values['dead-after'] !== undefined && values['dead-ms'] !== undefined) throw new UsageError('give --dead-after or --dead-ms, not both');
+  if (values['dead-after'] !== undefined) return measured(() => parseDuration(values['dead-after']!), '--dead-after');
+  return integer(values['dead-ms'], 'dead-ms');
+}
+
 /** The certificate and key for HTTPS, both or neither; unreadable files are one clear line. */
 async function tlsFiles(values: CliValues): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   const { 'tls-cert': certPath, 'tls-key': keyPath } = values;
@@ -117,7 +135,8 @@ export async function runMaster(values: CliValues): Promise<number> {
     replication: integer(values.replication, 'replication'),
     heartbeatMs: integer(values['heartbeat-ms'], 'heartbeat-ms'),
     staleAfterMs: integer(values['stale-ms'], 'stale-ms'),
-    deadAfterMs: integer(values['dead-ms'], 'dead-ms'),
+    deadAfterMs: deadAfter(values),
+    repairBytesPerSecond: values['repair-rate'] === undefined ? undefined : measured(() => parseSize(values['repair-rate']!), '--repair-rate'),
     abandonAfterMs: integer(values['abandon-ms'], 'abandon-ms'),
     log: (line) => process.stdout.write(`${line}\n`),
     // Last, so bad options are refused before the directory is opened.

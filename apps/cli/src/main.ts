@@ -12,6 +12,7 @@ const HELP = `meshdrive: a peer-to-peer storage mesh
 Usage:
   meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
                     [--tls-cert FILE --tls-key FILE] [--allow-origin URL]... [--join-secret TEXT]
+                    [--dead-after 10s] [--repair-rate 64MiB]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
                     [--join-secret TEXT]
   meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
@@ -46,6 +47,11 @@ Options:
                  always can); repeat for several
   --abandon-ms   the master frees segments of sends that never finished this long
                  after they were written (default 3600000, an hour)
+  --dead-after DURATION
+                 a peer silent this long is dead, and the master has the copies
+                 it held made again on other peers (default 10s; e.g. 30s, 2m)
+  --repair-rate SIZE
+                 bytes per second of such repair copies, at most (default 64MiB)
   -h, --help     this help;  --version  the version
 
 Examples:

@@ -27,6 +27,8 @@ const OPTIONS = {
   'heartbeat-ms': { type: 'string' },
   'stale-ms': { type: 'string' },
   'dead-ms': { type: 'string' },
+  'dead-after': { type: 'string' },
+  'repair-rate': { type: 'string' },
   'abandon-ms': { type: 'string' },
   name: { type: 'string' },
   out: { type: 'string' },

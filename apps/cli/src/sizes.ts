@@ -11,6 +11,15 @@ export function parseSize(text: string): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "30s", "500ms", "2m", "1h" (or a bare number of seconds) in milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration (try 30s, 500ms or 2m)`);
+  return Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 's').toLowerCase()]!);
+}
+
 export function formatBytes(bytes: number): string {
   const steps = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;

@@ -21,6 +21,7 @@ import { AbandonedSweep } from './services/abandoned-sweep.js';
 import { Catalogue } from './services/catalogue.js';
 import { PeerRegistry } from './services/peer-registry.js';
 import { TicketIssuer, type TicketSource } from './services/tickets.js';
+import { Repair } from './services/repair.js';
 import { Placement } from './services/placement.js';
 import { MemoryMembership } from './state/memory-membership.js';
 import { MemorySealReceipts } from './state/memory-seal-receipts.js';
@@ -33,6 +34,8 @@ const STALE_AFTER_MS = 2_000;
 const DEAD_AFTER_MS = 10_000;
 /** Sealed segments no file uses are dropped this long after their seal, once no open send may commit them. */
 const ABANDON_AFTER_MS = 60 * 60_000;
+/** How often repair looks for segments short of copies and starts copies. */
+const REPAIR_PASS_MS = 500;
 /** A send still open after this long is taken for dead, and its commit refused. */
 const MAX_OPEN_SEND_MS = 24 * 60 * 60_000;
 /** Largest socket.io message accepted: the commit of a file of MAX_FILE_SEGMENTS segments fits (signal-protocol.test.ts). */
@@ -66,6 +69,8 @@ export interface MasterOptions {
   deadAfterMs?: number;
   /** Segments sealed by sends that never committed are dropped this long after (ABANDON_AFTER_MS). */
   abandonAfterMs?: number;
+  /** Bytes per second of repair copies started, at most (REPAIR_BYTES_PER_SECOND). */
+  repairBytesPerSecond?: number;
   /** Who writes the tickets of placements and locations; the master's key (TicketIssuer) unless given. */
   tickets?: TicketSource;
 }
@@ -119,6 +124,24 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const tickets = options.tickets ?? new TicketIssuer(accounts.ticketSigner(), clock);
   const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, log });
   const catalogue = new Catalogue({ directory, registry, tickets, log });
+  const repair = new Repair({
+    directory,
+    members: () => registry.members(),
+    ringFrom: (key) => {
+      const ring = registry.currentRing();
+      return ring.replicaSet(key, ring.size);
+    },
+    link: (peer) => gateway.peerLink(peer),
+    receipts,
+    tickets,
+    clock,
+    replication,
+    startedAt: clock.now(),
+    // Peers known from before a restart are dead until they rejoin: a few heartbeats' worth of time to do so.
+    restartGraceMs: deadAfterMs,
+    bytesPerSecond: options.repairBytesPerSecond,
+    log,
+  });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
   /** The mesh as `owner` sees it: null sees no files, undefined (the operator, in process) every owner's. */
   const meshState = async (owner?: string | null): Promise<MeshState> => {
@@ -129,6 +152,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
       ring: registry.currentRing().vnodes.map((vnode) => ({ position: vnode.position, peer: vnode.peer })),
       segmentPositions,
       replication,
+      repair: repair.progress(),
     };
   };
 
@@ -147,6 +171,9 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const heartbeat = setInterval(() => {
     registry.heartbeat(gateway.peerLinks()).catch((error: unknown) => log(`heartbeat round failed: ${String(error)}`));
   }, heartbeatMs);
+  const repairs = setInterval(() => {
+    repair.pass().catch((error: unknown) => log(`repair pass failed: ${String(error)}`));
+  }, REPAIR_PASS_MS);
   const abandonSweep = setInterval(() => {
     // A receipt outlives any send that could still commit it.
     receipts.prune(clock.now() - Math.max(abandonAfterMs, MAX_OPEN_SEND_MS)).catch(() => undefined);
@@ -160,6 +187,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     });
   } catch (error) {
     clearInterval(heartbeat);
+    clearInterval(repairs);
     clearInterval(abandonSweep);
     await io.close();
     await directory.close();
@@ -177,6 +205,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     state: () => meshState(),
     async close() {
       clearInterval(heartbeat);
+      clearInterval(repairs);
       clearInterval(abandonSweep);
       await io.close();
       await directory.close();

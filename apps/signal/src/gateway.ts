@@ -11,6 +11,8 @@ import {
   asPeerId,
   commitSchema,
   emptySchema,
+  fromErrorPayload,
+  InternalError,
   joinSchema,
   locateSchema,
   MeshError,
@@ -29,6 +31,7 @@ import {
   type Ack,
   type ClientToServerEvents,
   type Clock,
+  type ErrorPayload,
   type JoinRequest,
   type MeshState,
   type PeerId,
@@ -41,6 +44,8 @@ import type { PeerLink } from './services/peer-link.js';
 import type { PeerRegistry, PeerStatusEvent } from './services/peer-registry.js';
 import type { Placement } from './services/placement.js';
 
+/** A copy order unanswered this long counts as failed: a segment is ~1 MiB, and a copy takes well under a second. */
+const COPY_TIMEOUT_MS = 60_000;
 /** A peer that does not confirm a drop in this time gets it again when it next joins. */
 const DROP_ACK_TIMEOUT_MS = 30_000;
 /** How long a peer has to answer the master's question about its old pins. */
@@ -114,6 +119,12 @@ export class Gateway {
   /** A link to every connected storage peer. */
   peerLinks(): PeerLink[] {
     return [...this.sockets.values()].filter((socket) => socket.data.join.role === 'peer').map((socket) => this.link(socket));
+  }
+
+  /** The link to `peer`, if it is a storage peer connected here. */
+  peerLink(peer: PeerId): PeerLink | undefined {
+    const socket = this.sockets.get(peer);
+    return socket?.data.join.role === 'peer' ? this.link(socket) : undefined;
   }
 
   /** Sends `peer` its queued drops, if it is connected. */
@@ -270,6 +281,11 @@ export class Gateway {
       drop: (lists) => new Promise((resolve) => {
         socket.timeout(DROP_ACK_TIMEOUT_MS).emit('drop', { lists }, (error, done) => resolve(!error && done === true));
       }),
+      copy: async (order) => {
+        const reply = (await socket.timeout(COPY_TIMEOUT_MS).emitWithAck('copy', order)) as unknown;
+        if (typeof reply !== 'object' || reply === null || !('ok' in reply)) throw new InternalError('the peer answered a copy order with nonsense');
+        if (reply.ok !== true) throw fromErrorPayload((reply as { error?: ErrorPayload }).error ?? { code: 'ERR_INTERNAL', message: 'copy failed' });
+      },
     };
   }
 }

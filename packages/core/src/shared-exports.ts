@@ -20,7 +20,7 @@ export { toHex, fromHex, bytesEqual, toBase64Url, fromBase64Url } from './bytes.
 export { systemClock, type Clock } from './clock.js';
 
 // Chunking: how a file maps onto chunks and segments, chunk lists, manifests.
-export { DEFAULT_LAYOUT, segmentCount, segmentBytes, segmentRange, type Layout } from './chunking/layout.js';
+export { DEFAULT_LAYOUT, MAX_SEGMENT_CHUNKS, segmentCount, segmentBytes, segmentRange, type Layout } from './chunking/layout.js';
 export { encodeChunkList, HASH_BYTES } from './chunking/chunk-list.js';
 export type { Manifest, SegmentRecord, FileSummary } from './chunking/manifest.js';
 
@@ -39,9 +39,9 @@ export { TicketCheck, type AccessCheck } from './peer/ticket-check.js';
 export {
   FOLDER_SEPARATOR, MAX_LABEL_CHARS, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, MAX_SEGMENT_POSITIONS, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES,
   fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,
-  pinReportSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  pinReportSchema, copyOrderSchema, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
-  type CommitRequest, type LocateResult, type PeerView, type PeerHoldings, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
+  type CommitRequest, type CopyOrder, type RepairProgress, type LocateResult, type PeerView, type PeerHoldings, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';
 
 // Stores: the interface every chunk store implements, and the in-memory one.

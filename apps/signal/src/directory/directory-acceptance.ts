@@ -112,6 +112,21 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       expect((await directory.listFiles()).map((file) => file.holders)).toEqual([[['p4', 'p2', 'p3'], ['p1', 'p2']], [['p4', 'p2', 'p3']]]);
     }));
 
+    it('queues a replaced holder to drop its copy, adds a holder last, and tells repair each segment\'s holders and size', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1', 'p2', 'p3']), 0);
+      await directory.replaceHolder(list('1'), asPeerId('p1'), asPeerId('p4'));
+      expect(await directory.pendingDrops(asPeerId('p1'))).toEqual([list('1')]);
+      expect(await directory.pendingDrops(asPeerId('p4'))).toEqual([]);
+      expect(await directory.addHolder(list('2'), asPeerId('p5'))).toBe(true);
+      expect(await directory.addHolder(list('2'), asPeerId('p5'))).toBe(false);
+      expect(await directory.addHolder(list('9'), asPeerId('p5'))).toBe(false); // no such segment
+      const info = await directory.segmentInfo([list('1'), list('2'), list('9')]);
+      expect(info.get(list('1'))?.holders).toEqual(['p4', 'p2', 'p3']);
+      expect(info.get(list('2'))?.holders).toEqual(['p1', 'p2', 'p3', 'p5']);
+      expect(info.get(list('1'))?.storedSize).toBeGreaterThan(0);
+      expect(info.has(list('9'))).toBe(false);
+    }));
+
     it('keeps the replicas each version was written with, however many peers share its segments', () => withDirectory(async (directory) => {
       // v2 keeps segment 1 but is placed after the ring changed; another file holds the same bytes elsewhere.
       await directory.commitVersion(manifest('a', 'f1', ['1'], ['p1', 'p2', 'p3']), 0);

@@ -54,6 +54,13 @@ export interface RemovedFile {
   drops: DropOrder[];
 }
 
+/** A segment as repair sees it. */
+export interface SegmentInfo {
+  holders: PeerId[];
+  /** Its stored bytes (the most any version names it with). */
+  storedSize: number;
+}
+
 /** `backup` holds copies of `segments` of the segments `primary` is first holder of. */
 export interface BackupCount {
   primary: PeerId;
@@ -94,9 +101,14 @@ export interface Directory {
   segmentsHeldBy(peer: PeerId): Promise<string[]>;
   /**
    * `to` now holds `list` in place of `from` (a repair copied it): at `from`'s position, or once
-   * if `to` held it already. False when `from` did not hold it.
+   * if `to` held it already; `from` is queued to drop its copy, should it come back. False when
+   * `from` did not hold it.
    */
   replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean>;
+  /** `peer` holds `list` as well, last (a repair copied it to a segment short of copies); false when it held it already. */
+  addHolder(list: string, peer: PeerId): Promise<boolean>;
+  /** Those of `lists` some file version names: holders (primary first) and stored size of each. */
+  segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>>;
   /** For every primary, which peers hold copies of its segments and how many. */
   backupCounts(): Promise<BackupCount[]>;
   /** For every peer that holds a segment, how many it is primary of and how many it backs up; one query. */

@@ -1,6 +1,6 @@
 /** The directory in memory: unit tests, and a master started with --volatile. */
 import type { FileId, Manifest, PeerId } from '@meshdrive/core';
-import { replicationOf, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
 type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
@@ -109,7 +109,30 @@ export class MemoryDirectory implements Directory {
     if (!holders || at < 0) return Promise.resolve(false);
     if (holders.includes(to)) holders.splice(at, 1);
     else holders[at] = to;
+    const queue = this.drops.get(from) ?? new Set<string>();
+    queue.add(list);
+    this.drops.set(from, queue);
     return Promise.resolve(true);
+  }
+
+  addHolder(list: string, peer: PeerId): Promise<boolean> {
+    const holders = this.holders.get(list);
+    if (!holders || holders.includes(peer)) return Promise.resolve(false);
+    holders.push(peer);
+    return Promise.resolve(true);
+  }
+
+  segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>> {
+    const wanted = new Set(lists);
+    const info = new Map<string, SegmentInfo>();
+    for (const version of this.versions.values()) {
+      for (const segment of version.segments) {
+        if (!wanted.has(segment.listHash)) continue;
+        const storedSize = Math.max(info.get(segment.listHash)?.storedSize ?? 0, segment.storedSize);
+        info.set(segment.listHash, { holders: this.holdersOf(segment.listHash), storedSize });
+      }
+    }
+    return Promise.resolve(info);
   }
 
   backupCounts(): Promise<BackupCount[]> {

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asChunkHash, asFileId, asPeerId, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
-import { replicationOf, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
 const SCHEMA_VERSION = 1;
@@ -183,9 +183,31 @@ export class SqliteDirectory implements Directory {
       const moved = this.sql(`UPDATE OR IGNORE segment_holders SET peer_id = @to WHERE list_hash = @list AND peer_id = @from`).run(args).changes;
       // Unchanged while the row exists: `to` held it already, so `from` just goes.
       const dropped = this.sql('DELETE FROM segment_holders WHERE list_hash = @list AND peer_id = @from').run(args).changes;
-      return moved + dropped > 0;
+      if (moved + dropped === 0) return false;
+      this.sql('INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) VALUES (@from, @list)').run(args);
+      return true;
     });
     return Promise.resolve(replace());
+  }
+
+  addHolder(list: string, peer: PeerId): Promise<boolean> {
+    const added = this.sql(`INSERT OR IGNORE INTO segment_holders (list_hash, peer_id, position)
+      SELECT @list, @peer, MAX(position) + 1 FROM segment_holders WHERE list_hash = @list HAVING COUNT(*) > 0`).run({ list, peer }).changes;
+    return Promise.resolve(added > 0);
+  }
+
+  segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>> {
+    const rows = this.sql(`SELECT s.list_hash, s.stored_size, h.peer_id FROM
+        (SELECT list_hash, MAX(stored_size) AS stored_size FROM segments WHERE list_hash IN (SELECT value FROM json_each(?)) GROUP BY list_hash) s
+      LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
+      ORDER BY s.list_hash, h.position`).all(JSON.stringify(lists)) as { list_hash: string; stored_size: number; peer_id: string | null }[];
+    const info = new Map<string, SegmentInfo>();
+    for (const row of rows) {
+      const entry = info.get(row.list_hash) ?? { holders: [], storedSize: row.stored_size };
+      if (row.peer_id !== null) entry.holders.push(asPeerId(row.peer_id));
+      info.set(row.list_hash, entry);
+    }
+    return Promise.resolve(info);
   }
 
   backupCounts(): Promise<BackupCount[]> {

@@ -171,11 +171,20 @@ export class Catalogue {
     return { removed: versions, drops };
   }
 
-  /** Sends a peer the drops queued for it; they are forgotten only once it confirms. */
+  /**
+   * Sends a peer the drops queued for it; they are forgotten only once it confirms. A segment it
+   * holds again since (written to it anew, or copied back by a repair) is not dropped: the order
+   * is forgotten instead.
+   */
   async deliverDrops(peer: PeerId, link: PeerLink | undefined): Promise<void> {
     const { directory, log } = this.options;
-    const lists = await directory.pendingDrops(peer);
-    if (!link || lists.length === 0) return;
+    const queued = await directory.pendingDrops(peer);
+    if (!link || queued.length === 0) return;
+    const info = await directory.segmentInfo(queued);
+    const heldAgain = queued.filter((list) => info.get(list)?.holders.includes(peer) === true);
+    if (heldAgain.length > 0) await directory.clearDrops(peer, heldAgain);
+    const lists = queued.filter((list) => !heldAgain.includes(list));
+    if (lists.length === 0) return;
     if (await link.drop(lists)) await directory.clearDrops(peer, lists).catch((failure: unknown) => log(`could not clear drops: ${String(failure)}`));
   }
 }

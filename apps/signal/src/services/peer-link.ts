@@ -2,7 +2,7 @@
  * What the master's services may ask of one connected peer. The gateway implements it over the
  * peer's socket; unit tests implement it by hand.
  */
-import type { PeerId, PeerStats, PinReport } from '@meshdrive/core';
+import type { CopyOrder, PeerId, PeerStats, PinReport } from '@meshdrive/core';
 
 export interface PeerLink {
   readonly id: PeerId;
@@ -14,4 +14,6 @@ export interface PeerLink {
   abandoned(order: { lists: string[]; olderThanMs: number }): void;
   /** Unpin these segments; true once the peer confirms. */
   drop(lists: string[]): Promise<boolean>;
+  /** Copy a segment it holds to another peer; resolves once sealed there, rejects with the peer's typed error or a timeout. */
+  copy(order: CopyOrder): Promise<void>;
 }

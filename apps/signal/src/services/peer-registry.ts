@@ -112,6 +112,11 @@ export class PeerRegistry {
     return this.options.membership.online();
   }
 
+  /** Every known peer, whatever its status. */
+  members(): Promise<Member[]> {
+    return this.options.membership.all();
+  }
+
   /**
    * Every known peer as the mesh view shows it: the peers that back it up in fact and what it
    * holds, from the directory, and from the catalogue what its leaving would cost and which files

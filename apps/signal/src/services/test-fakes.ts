@@ -1,5 +1,5 @@
 /** Hand-driven stand-ins for the services' ports: a clock and peer links. No sockets, no timers. */
-import { asPeerId, ephemeralIdentity, type Clock, type PeerStats, type PinReport } from '@meshdrive/core';
+import { asPeerId, ephemeralIdentity, type Clock, type CopyOrder, type PeerStats, type PinReport } from '@meshdrive/core';
 import type { PeerLink } from './peer-link.js';
 import { TicketIssuer } from './tickets.js';
 
@@ -50,5 +50,14 @@ export class FakeLink implements PeerLink {
   drop(lists: string[]): Promise<boolean> {
     this.dropOrders.push(lists);
     return Promise.resolve(this.confirms);
+  }
+
+  /** Copy orders it was given; `copying` decides how each ends (it succeeds by default). */
+  readonly copyOrders: CopyOrder[] = [];
+  copying: (order: CopyOrder) => Promise<void> = () => Promise.resolve();
+
+  copy(order: CopyOrder): Promise<void> {
+    this.copyOrders.push(order);
+    return this.copying(order);
   }
 }

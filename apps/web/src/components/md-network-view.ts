@@ -8,6 +8,16 @@ import { fullName, peerName, type PeerName } from '../peer-names.js';
 import { sharedStyles } from './shared-styles.js';
 import './md-ring-view.js';
 
+/** The mesh making lost copies again, or unable to: a pill while it lasts. */
+function repairing(repair: MeshState['repair'] | undefined) {
+  if (!repair) return nothing;
+  const rate = repair.bytesPerSecond > 0 ? ` at ${formatBytes(repair.bytesPerSecond)}/s` : '';
+  return html`
+    ${repair.segments > 0 ? html`<span class="pill warn" data-repair>Repairing ${repair.segments} segments, ${formatBytes(repair.bytes)} left${rate}</span>` : nothing}
+    ${repair.unavailable > 0 ? html`<span class="pill bad" data-repair-unavailable>${repair.unavailable} segments have no copy online</span>` : nothing}
+  `;
+}
+
 const STATUS_CLASS = { online: 'good', stale: 'warn', paused: 'warn', dead: 'bad' } as const;
 const STATUS_ORDER = { online: 0, stale: 1, paused: 2, dead: 3 } as const;
 
@@ -141,6 +151,7 @@ export class MdNetworkView extends LitElement {
           ${count('dead') ? html`<span class="pill bad">${count('dead')} dead</span>` : nothing}
           <span class="pill">${formatBytes(held)} held in total</span>
           <span class="pill">replication ${mesh.replication}</span>
+          ${repairing(mesh.repair)}
         </div>
         ${peers.length === 0 ? html`<p class="muted">No peers have joined yet.</p>` : nothing}
         <div class="peers" style="margin-top:0.6rem">${peers.map((peer) => this.renderPeer(peer, colors, names))}</div>

@@ -6,7 +6,9 @@
 import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
 import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
-import type { PeerKind } from '../wire/signal-protocol.js';
+import { copyOrderSchema, type PeerKind } from '../wire/signal-protocol.js';
+import { toErrorPayload, ValidationError } from '../errors.js';
+import { copySegment } from './copies.js';
 import { loadPeerIdentity, type PeerIdentity } from './identity.js';
 import { StoragePeer } from './storage-peer.js';
 import type { AccessCheck } from './ticket-check.js';
@@ -150,6 +152,15 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     const after = typeof question?.after === 'string' ? question.after : undefined;
     if (olderThanMs === undefined) return ack({ pins: [], more: false });
     storage.pins.oldPins(olderThanMs, after).then(ack, () => ack({ pins: [], more: false }));
+  });
+  master.socket.on('copy', (order, ack) => {
+    if (typeof ack !== 'function') return;
+    const parsed = copyOrderSchema.safeParse(order);
+    if (!parsed.success) return ack({ ok: false, error: toErrorPayload(new ValidationError('invalid copy order')) });
+    copySegment({ store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer) }, parsed.data).then(
+      () => ack({ ok: true, value: null }),
+      (error: unknown) => ack({ ok: false, error: toErrorPayload(error) }),
+    );
   });
   master.socket.on('abandoned', (order) => {
     const olderThanMs = ageOf(order?.olderThanMs);

@@ -4,7 +4,7 @@
  * Requests use acknowledgements that carry a Reply: a value, or an error with a stable code.
  */
 import { z } from 'zod';
-import type { ReadTicket, WriteTicket } from './tickets.js';
+import { writeTicketSchema, type ReadTicket, type WriteTicket } from './tickets.js';
 import type { ErrorPayload } from '../errors.js';
 import type { FileId, PeerId } from '../ids.js';
 import type { FileSummary, Manifest } from '../chunking/manifest.js';
@@ -241,6 +241,29 @@ export interface MeshState {
    */
   segmentPositions: number[];
   replication: number;
+  repair: RepairProgress;
+}
+
+/**
+ * The master's order to a storage peer that holds segment `list`: copy it to peer `to`, as a
+ * client would write it (Offer, Push, Seal), showing `ticket`. The holder rows change once `to`
+ * reports the seal itself.
+ */
+export const copyOrderSchema = z.object({ list: hex64, to: idSchema, ticket: writeTicketSchema });
+export type CopyOrder = z.infer<typeof copyOrderSchema>;
+
+/** Re-replication as the master sees it (MeshState.repair). */
+export interface RepairProgress {
+  /** Segments with fewer live copies than the mesh's R (and a peer to copy them to). */
+  segments: number;
+  /** Bytes those missing copies add up to. */
+  bytes: number;
+  /** Segments none of whose holders is online: nothing to copy from until one returns. */
+  unavailable: number;
+  /** Bytes copied per second, over the last few seconds. */
+  bytesPerSecond: number;
+  /** Copies made since the master started. */
+  copies: number;
 }
 
 export interface ServerToClientEvents {
@@ -263,6 +286,8 @@ export interface ServerToClientEvents {
   'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
   /** This socket's access token expired: the master closes it next, and the client rejoins with a fresh token. */
   'session-expired': () => void;
+  /** Copy a segment this peer holds to another peer (see copyOrderSchema); answered once the copy is sealed there. */
+  copy: (order: CopyOrder, ack: Ack<null>) => void;
   /** Sent on every join: the master's public key (base64url), which signs the tickets peers check. */
   welcome: (info: { masterKey: string }) => void;
 }

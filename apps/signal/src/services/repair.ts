@@ -1,0 +1,234 @@
+/**
+ * Repair: re-replication after a peer dies, as HDFS's NameNode re-replicates the blocks of a dead
+ * DataNode. The master never carries data: it orders a surviving holder of each segment the dead
+ * peer held to copy it to a new peer, peer to peer, and changes the holder rows only once the new
+ * peer itself reports the seal. Segments with the fewest live copies go first, a few at a time and
+ * at a bounded rate, so a repair never starves the mesh's own traffic.
+ *
+ * A peer counts for repair once its status is dead, which the membership declares only after
+ * the dead grace (DEAD_AFTER_MS): a peer that flaps comes back as online before that and causes
+ * no repair at all. After the master starts, every remembered peer is dead until it rejoins, so
+ * repair waits `restartGraceMs` for them first. A dead peer that returns finds its replaced
+ * copies queued as drops (Directory.replaceHolder): they are reconciled away, never read.
+ */
+import { MAX_SEGMENT_CHUNKS, type Clock, type PeerId, type RepairProgress } from '@meshdrive/core';
+import type { Directory, SegmentInfo } from '../directory/directory.js';
+import type { SealReceipts } from '../state/seal-receipts.js';
+import type { Member } from '../state/membership.js';
+import type { PeerLink } from './peer-link.js';
+import type { TicketSource } from './tickets.js';
+
+/** Copies in flight at once, mesh-wide. */
+export const REPAIR_PARALLEL = 4;
+/** Bytes of copies started per second, at most (the master's --repair-rate). */
+export const REPAIR_BYTES_PER_SECOND = 64 * 1024 * 1024;
+/** A dead peer's holdings are listed again this often, for segments a failed copy left behind. */
+const RESCAN_MS = 10_000;
+/** Segments looked at per pass, fewest copies first among them. */
+const PASS_SEGMENTS = 4096;
+/** A segment whose copy failed is tried again after this, from another holder or to another peer. */
+const RETRY_AFTER_MS = 2_000;
+/** How long the new holder's own receipt may take after the copy was acknowledged. */
+const RECEIPT_WAIT_MS = 5_000;
+/** The window the repair rate is measured over. */
+const RATE_WINDOW_MS = 10_000;
+
+export interface RepairOptions {
+  directory: Directory;
+  /** Every known peer with its status, capacity and stats. */
+  members(): Promise<Member[]>;
+  /** Peers in ring order from a key: where a segment's copies belong. */
+  ringFrom(key: string): PeerId[];
+  /** The link to a peer connected to this master, to give it orders. */
+  link(peer: PeerId): PeerLink | undefined;
+  receipts: SealReceipts;
+  tickets: TicketSource;
+  clock: Pick<Clock, 'now'>;
+  /** Copies a segment should have (R). */
+  replication: number;
+  /** When this master started: remembered peers get `restartGraceMs` from then to rejoin. */
+  startedAt: number;
+  restartGraceMs: number;
+  parallel?: number;
+  bytesPerSecond?: number;
+  log: (line: string) => void;
+}
+
+/** One segment short of copies, and what can be done about it. */
+interface Shortfall {
+  list: string;
+  info: SegmentInfo;
+  /** Holders not dead. */
+  alive: PeerId[];
+  /** Holders online now, which can be copied from. */
+  sources: PeerId[];
+  missing: number;
+}
+
+export class Repair {
+  /** Segments to look at: those of dead peers, until they have their copies again. */
+  private readonly queue = new Set<string>();
+  private readonly inFlight = new Map<string, PeerId>();
+  /** A segment's failed copy: not before this time, and not from or to these peers for a while. */
+  private readonly backoff = new Map<string, { until: number; avoid: Set<PeerId> }>();
+  private readonly scannedAt = new Map<PeerId, number>();
+  private readonly copied: { at: number; bytes: number }[] = [];
+  private copies = 0;
+  private budget: number;
+  private budgetAt: number;
+  private passing = false;
+  private last: RepairProgress = { segments: 0, bytes: 0, unavailable: 0, bytesPerSecond: 0, copies: 0 };
+
+  constructor(private readonly options: RepairOptions) {
+    this.budgetAt = options.clock.now();
+    this.budget = this.bytesPerSecond();
+  }
+
+  /** What is left to repair, as of the last pass. */
+  progress(): RepairProgress {
+    const now = this.options.clock.now();
+    const recent = this.copied.filter((copy) => copy.at > now - RATE_WINDOW_MS);
+    const bytesPerSecond = Math.round(recent.reduce((sum, copy) => sum + copy.bytes, 0) / (RATE_WINDOW_MS / 1000));
+    return { ...this.last, bytesPerSecond, copies: this.copies };
+  }
+
+  /** One pass: finds dead peers' segments, and starts the copies the limits allow. Passes do not overlap. */
+  async pass(): Promise<void> {
+    if (this.passing) return;
+    this.passing = true;
+    try {
+      await this.passOnce();
+    } finally {
+      this.passing = false;
+    }
+  }
+
+  private async passOnce(): Promise<void> {
+    const { clock, directory } = this.options;
+    const now = clock.now();
+    const members = await this.options.members();
+    const byId = new Map(members.map((member) => [member.id, member]));
+    if (now >= this.options.startedAt + this.options.restartGraceMs) {
+      for (const member of members) {
+        if (member.status !== 'dead') {
+          this.scannedAt.delete(member.id);
+          continue;
+        }
+        const scanned = this.scannedAt.get(member.id);
+        if (scanned !== undefined && now - scanned < RESCAN_MS) continue;
+        this.scannedAt.set(member.id, now);
+        for (const list of await directory.segmentsHeldBy(member.id)) this.queue.add(list);
+      }
+    }
+    if (this.queue.size === 0) {
+      this.last = { ...this.last, segments: 0, bytes: 0, unavailable: 0 };
+      return;
+    }
+    const lists = [...this.queue].slice(0, PASS_SEGMENTS);
+    const infos = await directory.segmentInfo(lists);
+    const statusOf = (peer: PeerId): Member['status'] => byId.get(peer)?.status ?? 'dead';
+    const reachable = members.filter((member) => member.status === 'online' && this.options.link(member.id) !== undefined).length;
+    const shortfalls: Shortfall[] = [];
+    let unavailable = 0;
+    for (const list of lists) {
+      const info = infos.get(list);
+      if (!info) {
+        this.queue.delete(list); // no file names it any more
+        continue;
+      }
+      const alive = info.holders.filter((peer) => statusOf(peer) !== 'dead');
+      // Never more copies than there are peers to hold them.
+      const missing = Math.min(this.options.replication, reachable) - alive.length;
+      if (missing <= 0 && !info.holders.some((peer) => statusOf(peer) === 'dead')) {
+        this.queue.delete(list);
+        continue;
+      }
+      if (missing <= 0) continue; // enough copies, but a dead holder's row is still there: it may come back
+      const sources = info.holders.filter((peer) => statusOf(peer) === 'online' && this.options.link(peer) !== undefined);
+      if (sources.length === 0) unavailable++;
+      shortfalls.push({ list, info, alive, sources, missing });
+    }
+    this.last = {
+      ...this.last,
+      segments: shortfalls.length - unavailable,
+      bytes: shortfalls.filter((shortfall) => shortfall.sources.length > 0).reduce((sum, shortfall) => sum + shortfall.info.storedSize * shortfall.missing, 0),
+      unavailable,
+    };
+    shortfalls.sort((a, b) => a.alive.length - b.alive.length);
+    this.refillBudget(now);
+    for (const shortfall of shortfalls) {
+      if (this.inFlight.size >= (this.options.parallel ?? REPAIR_PARALLEL)) break;
+      if (this.inFlight.has(shortfall.list) || shortfall.sources.length === 0) continue;
+      const backoff = this.backoff.get(shortfall.list);
+      if (backoff && backoff.until > now) continue;
+      if (this.budget < shortfall.info.storedSize && this.budget < this.bytesPerSecond()) break;
+      const target = this.target(shortfall, members, backoff?.avoid);
+      if (!target) continue;
+      const source = shortfall.sources.find((peer) => !backoff?.avoid.has(peer) && ![...this.inFlight.values()].includes(peer)) ?? shortfall.sources.find((peer) => !backoff?.avoid.has(peer));
+      if (!source) continue;
+      this.budget -= shortfall.info.storedSize;
+      this.inFlight.set(shortfall.list, source);
+      void this.copy(shortfall, source, target).finally(() => this.inFlight.delete(shortfall.list));
+    }
+  }
+
+  private bytesPerSecond(): number {
+    return this.options.bytesPerSecond ?? REPAIR_BYTES_PER_SECOND;
+  }
+
+  private refillBudget(now: number): void {
+    const rate = this.bytesPerSecond();
+    this.budget = Math.min(rate, this.budget + (rate * (now - this.budgetAt)) / 1000);
+    this.budgetAt = now;
+  }
+
+  /**
+   * The new holder: the first peer in ring order from the segment that is online, holds no copy,
+   * has room, and is not avoided. While every live copy sits on a browser tab, a headless peer
+   * is preferred: tabs close.
+   */
+  private target(shortfall: Shortfall, members: Member[], avoid: ReadonlySet<PeerId> | undefined): PeerId | undefined {
+    const byId = new Map(members.map((member) => [member.id, member]));
+    const holders = new Set(shortfall.info.holders);
+    const candidates = this.options.ringFrom(shortfall.list).filter((peer) => {
+      const member = byId.get(peer);
+      if (!member || member.status !== 'online' || holders.has(peer) || avoid?.has(peer)) return false;
+      if (member.stats.full === true) return false;
+      return member.capacity === 0 || member.stats.bytes + shortfall.info.storedSize <= member.capacity;
+    });
+    const durableAlive = shortfall.alive.some((peer) => byId.get(peer)?.kind === 'node');
+    return (durableAlive ? undefined : candidates.find((peer) => byId.get(peer)?.kind === 'node')) ?? candidates[0];
+  }
+
+  private async copy(shortfall: Shortfall, source: PeerId, target: PeerId): Promise<void> {
+    const { clock, directory, receipts, log } = this.options;
+    const { list } = shortfall;
+    try {
+      const link = this.options.link(source);
+      if (!link) throw new Error(`peer ${source.slice(0, 8)} is no longer connected`);
+      const ticket = await this.options.tickets.write(source, `repair:${list}`, [target], MAX_SEGMENT_CHUNKS);
+      await link.copy({ list, to: target, ticket });
+      const confirmed = await receipts.confirmed(list, [target], RECEIPT_WAIT_MS);
+      if (!confirmed.has(target)) throw new Error(`peer ${target.slice(0, 8)} never confirmed the copy`);
+      // The rows as they are now: a holder may have died or come back while the copy ran.
+      const members = new Map((await this.options.members()).map((member) => [member.id, member.status]));
+      const holders = (await directory.segmentInfo([list])).get(list)?.holders ?? [];
+      const dead = holders.find((peer) => (members.get(peer) ?? 'dead') === 'dead');
+      if (dead) await directory.replaceHolder(list, dead, target);
+      else await directory.addHolder(list, target);
+      this.copies++;
+      this.copied.push({ at: clock.now(), bytes: shortfall.info.storedSize });
+      while (this.copied.length > 0 && this.copied[0]!.at < clock.now() - RATE_WINDOW_MS) this.copied.shift();
+      this.backoff.delete(list);
+      log(`repaired ${list.slice(0, 12)}…: ${source.slice(0, 8)} copied it to ${target.slice(0, 8)}${dead ? ` in place of ${dead.slice(0, 8)}` : ''}`);
+    } catch (error) {
+      const avoid = this.backoff.get(list)?.avoid ?? new Set<PeerId>();
+      avoid.add(target);
+      // A holder whose copy is damaged or gone is not asked again for a while; another one is.
+      if (/ERR_CHUNK_(CORRUPT|NOT_FOUND)/.test(String((error as { code?: unknown }).code))) avoid.add(source);
+      if (avoid.size > 8) avoid.clear();
+      this.backoff.set(list, { until: clock.now() + RETRY_AFTER_MS, avoid });
+      log(`could not repair ${list.slice(0, 12)}… from ${source.slice(0, 8)} to ${target.slice(0, 8)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Self-healing (issue 17): SIGKILL a segment's primary and its backup at the same moment at
+ * R = 3, and the file still reads back; after the dead grace the master has the surviving
+ * holders copy every segment the two held to other peers, peer to peer, until each has 3 live
+ * copies again. A killed peer that comes back finds its replaced copies dropped, never read.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '@meshdrive/core';
+import { TestMesh, waitFor, type PeerProcess } from './harness.js';
+
+const MIB = 1024 * 1024;
+/** 6 segments of 1 MiB, the last one short. */
+const SIZE = 5 * MIB + 4321;
+
+describe('repair after peers die', () => {
+  let mesh: TestMesh;
+  let bytes: Buffer;
+  let killed: PeerProcess[] = [];
+
+  beforeAll(async () => {
+    mesh = await TestMesh.start({ peers: 6 });
+    const file = mesh.writeFile(SIZE, 'heal.bin');
+    bytes = file.bytes;
+    const sent = await mesh.cli(['send', file.path]);
+    expect(sent.code, sent.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await mesh?.close();
+  });
+
+  /** Every segment's holders, and whether each is online. */
+  async function copies(): Promise<{ manifest: Manifest; live: number[] }> {
+    const { manifest, status } = await mesh.locate('heal.bin');
+    return { manifest, live: manifest.segments.map((segment) => segment.holders.filter((holder) => status[holder] === 'online').length) };
+  }
+
+  it('reads a file whose segment lost its primary and its backup at once, and heals it back to 3 copies', async () => {
+    const before = await copies();
+    expect(before.live.every((count) => count === 3)).toBe(true);
+    const [primary, backup] = before.manifest.segments[0]!.holders;
+    killed = [mesh.peer(primary!), mesh.peer(backup!)];
+    await Promise.all(killed.map((peer) => peer.daemon.kill('SIGKILL')));
+
+    const out = mesh.outPath('heal.bin');
+    const received = await mesh.cli(['receive', 'heal.bin', '--out', out]);
+    expect(received.code, `${received.stderr}\n${mesh.describe()}`).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+
+    // Dead after the grace (3 s in tests), then repaired: 3 live copies of every segment, none on the dead.
+    const healed = await waitFor('every segment back to 3 live copies', async () => {
+      const now = await copies();
+      return now.live.every((count) => count === 3) ? now : undefined;
+    }, 60_000, () => mesh.describe());
+    const dead = new Set(killed.map((peer) => peer.id as string));
+    for (const segment of healed.manifest.segments) expect(segment.holders.filter((holder) => dead.has(holder))).toEqual([]);
+    // The master's own account of it, once its next pass has looked.
+    const lost = before.manifest.segments.filter((segment) => segment.holders.some((holder) => dead.has(holder))).length;
+    const repair = await mesh.waitForState('repair to report it is done', (state) => (state.repair.segments === 0 ? state.repair : undefined));
+    expect(repair.copies).toBeGreaterThanOrEqual(lost);
+    expect(repair.unavailable).toBe(0);
+
+    // The copies are real: with the file's last original holders gone too, it still reads.
+    const again = mesh.outPath('heal-again.bin');
+    const receivedAgain = await mesh.cli(['receive', 'heal.bin', '--out', again]);
+    expect(receivedAgain.code, receivedAgain.stderr).toBe(0);
+    expect(readFileSync(again).equals(bytes)).toBe(true);
+  }, 120_000);
+
+  it('a killed peer that comes back drops the copies that were made again elsewhere', async () => {
+    const [first] = killed;
+    const back = await mesh.startPeer(first!.dataDir);
+    expect(back.id).toBe(first!.id);
+    // Its old copies are no one's now: the master's queued drops reach it on rejoin, and it frees them.
+    await waitFor('the returning peer to drop its replaced copies', async () => {
+      const view = (await mesh.state()).peers.find((peer) => peer.id === back.id);
+      return view?.status === 'online' && view.chunks === 0 ? view : undefined;
+    }, 30_000, () => mesh.describe());
+    const { manifest } = await copies();
+    for (const segment of manifest.segments) expect(segment.holders).not.toContain(back.id);
+  }, 60_000);
+});
