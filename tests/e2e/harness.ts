@@ -214,9 +214,9 @@ export class TestMesh {
     this.token = saved.sessions[this.url]!.accessToken;
   }
 
-  /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. */
-  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`), capacity = '1GiB'): Promise<PeerProcess> {
-    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', capacity], this.root));
+  /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. `args` go to `meshdrive peer`. */
+  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`), capacity = '1GiB', args: string[] = []): Promise<PeerProcess> {
+    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', capacity, ...args], this.root));
     const [, id] = await daemon.waitForOutput(/peer ([A-Za-z0-9_-]{43}) storing in/);
     await daemon.waitForOutput(/peer [A-Za-z0-9_-]{43} joined/);
     const peer = { id: asPeerId(id!), dataDir, daemon };

@@ -169,6 +169,9 @@ export async function runPeer(values: CliValues): Promise<number> {
     token: values.token ?? process.env.MESHDRIVE_TOKEN,
     joinSecret: joinSecret(values),
     label: values.label,
+    // 0 turns scrubbing off; parseDuration refuses nothing else below 1 ms.
+    scrubEveryMs: values['scrub-every'] === undefined ? undefined : values['scrub-every'].trim() === '0' ? 0 : measured(() => parseDuration(values['scrub-every']!), '--scrub-every'),
+    scrubBytesPerSecond: values['scrub-rate'] === undefined ? undefined : measured(() => parseSize(values['scrub-rate']!), '--scrub-rate'),
   });
   // A refusal that retrying cannot cure (no or a wrong join secret, a bad token) ends the daemon with its reason.
   peer.master.socket.on('connect_error', (error) => {

@@ -14,7 +14,7 @@ Usage:
                     [--tls-cert FILE --tls-key FILE] [--allow-origin URL]... [--join-secret TEXT]
                     [--dead-after 10s] [--repair-rate 64MiB]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
-                    [--join-secret TEXT]
+                    [--join-secret TEXT] [--scrub-every 24h] [--scrub-rate 8MiB]
   meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
   meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default: ./ and NAME's last part)
   meshdrive ls      [--json]                  list stored files
@@ -52,6 +52,12 @@ Options:
                  it held made again on other peers (default 10s; e.g. 30s, 2m)
   --repair-rate SIZE
                  bytes per second of such repair copies, at most (default 64MiB)
+  --scrub-every DURATION
+                 a peer re-reads and checks everything it holds this often, and
+                 reports what is damaged so the master repairs it from a good copy
+                 (default 24h; 0 never)
+  --scrub-rate SIZE
+                 bytes per second a scrub reads, at most (default 8MiB)
   -h, --help     this help;  --version  the version
 
 Examples:

@@ -29,6 +29,8 @@ const OPTIONS = {
   'dead-ms': { type: 'string' },
   'dead-after': { type: 'string' },
   'repair-rate': { type: 'string' },
+  'scrub-every': { type: 'string' },
+  'scrub-rate': { type: 'string' },
   'abandon-ms': { type: 'string' },
   name: { type: 'string' },
   out: { type: 'string' },

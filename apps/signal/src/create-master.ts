@@ -158,7 +158,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
 
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
-  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState, receipts }, {
+  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState, receipts, repair }, {
     proveIdentity: (join) => challenges.check(join),
     authenticate: options.authenticate ?? accountsAuthentication(accounts, options.joinSecret),
     rateLimit: options.rateLimit,

@@ -10,6 +10,7 @@ import {
   AuthRequiredError,
   asPeerId,
   commitSchema,
+  damagedSchema,
   emptySchema,
   fromErrorPayload,
   InternalError,
@@ -41,6 +42,7 @@ import { TokenBucket } from './rate-limit.js';
 import type { Catalogue } from './services/catalogue.js';
 import type { SealReceipts } from './state/seal-receipts.js';
 import type { PeerLink } from './services/peer-link.js';
+import type { Repair } from './services/repair.js';
 import type { PeerRegistry, PeerStatusEvent } from './services/peer-registry.js';
 import type { Placement } from './services/placement.js';
 
@@ -79,6 +81,7 @@ export interface GatewayServices {
   placement: Placement;
   catalogue: Catalogue;
   receipts: SealReceipts;
+  repair: Repair;
   /** The mesh as `owner` sees it: its files, every peer; null sees no files. */
   meshState: (owner: string | null) => Promise<MeshState>;
 }
@@ -232,6 +235,15 @@ export class Gateway {
       for (const segment of parsed.data.segments) {
         this.services.receipts.record(id, segment.list, segment.chunks, now).catch((error: unknown) => this.options.log(`could not record a seal: ${String(error)}`));
       }
+    });
+    socket.on('damaged', (payload) => {
+      if (socket.data.join.role !== 'peer') return;
+      const parsed = damagedSchema.safeParse(payload);
+      if (!parsed.success) return;
+      this.services.repair.damaged(id, parsed.data.lists).then(
+        () => this.deliverDrops(id),
+        (error: unknown) => this.options.log(`could not record damaged segments: ${String(error)}`),
+      );
     });
     socket.on('signal', (payload, ack) => answer(ack, () => this.relay(id, parseMeta(signalRelaySchema, payload, 'signal'))));
     socket.on('place', (payload, ack) => answer(ack, () => placement.place(id, ownerOf(), parseMeta(placeSchema, payload, 'place request'))));

@@ -117,12 +117,16 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       await directory.replaceHolder(list('1'), asPeerId('p1'), asPeerId('p4'));
       expect(await directory.pendingDrops(asPeerId('p1'))).toEqual([list('1')]);
       expect(await directory.pendingDrops(asPeerId('p4'))).toEqual([]);
+      expect(await directory.removeHolder(list('2'), asPeerId('p3'))).toBe(true);
+      expect(await directory.removeHolder(list('2'), asPeerId('p3'))).toBe(false);
+      expect(await directory.pendingDrops(asPeerId('p3'))).toEqual([list('2')]);
+      expect(await directory.addHolder(list('2'), asPeerId('p3'))).toBe(true);
       expect(await directory.addHolder(list('2'), asPeerId('p5'))).toBe(true);
       expect(await directory.addHolder(list('2'), asPeerId('p5'))).toBe(false);
       expect(await directory.addHolder(list('9'), asPeerId('p5'))).toBe(false); // no such segment
       const info = await directory.segmentInfo([list('1'), list('2'), list('9')]);
       expect(info.get(list('1'))?.holders).toEqual(['p4', 'p2', 'p3']);
-      expect(info.get(list('2'))?.holders).toEqual(['p1', 'p2', 'p3', 'p5']);
+      expect(info.get(list('2'))?.holders).toEqual(['p1', 'p2', 'p3', 'p5']); // p3 back, last
       expect(info.get(list('1'))?.storedSize).toBeGreaterThan(0);
       expect(info.has(list('9'))).toBe(false);
     }));

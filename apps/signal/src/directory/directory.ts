@@ -105,6 +105,8 @@ export interface Directory {
    * `from` did not hold it.
    */
   replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean>;
+  /** `peer` no longer holds `list` (its copy is damaged) and is queued to drop it; false when it did not hold it. */
+  removeHolder(list: string, peer: PeerId): Promise<boolean>;
   /** `peer` holds `list` as well, last (a repair copied it to a segment short of copies); false when it held it already. */
   addHolder(list: string, peer: PeerId): Promise<boolean>;
   /** Those of `lists` some file version names: holders (primary first) and stored size of each. */

@@ -115,6 +115,17 @@ export class MemoryDirectory implements Directory {
     return Promise.resolve(true);
   }
 
+  removeHolder(list: string, peer: PeerId): Promise<boolean> {
+    const holders = this.holders.get(list);
+    const at = holders?.indexOf(peer) ?? -1;
+    if (!holders || at < 0) return Promise.resolve(false);
+    holders.splice(at, 1);
+    const queue = this.drops.get(peer) ?? new Set<string>();
+    queue.add(list);
+    this.drops.set(peer, queue);
+    return Promise.resolve(true);
+  }
+
   addHolder(list: string, peer: PeerId): Promise<boolean> {
     const holders = this.holders.get(list);
     if (!holders || holders.includes(peer)) return Promise.resolve(false);

@@ -190,6 +190,16 @@ export class SqliteDirectory implements Directory {
     return Promise.resolve(replace());
   }
 
+  removeHolder(list: string, peer: PeerId): Promise<boolean> {
+    const remove = this.db.transaction((): boolean => {
+      const args = { list, peer };
+      if (this.sql('DELETE FROM segment_holders WHERE list_hash = @list AND peer_id = @peer').run(args).changes === 0) return false;
+      this.sql('INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) VALUES (@peer, @list)').run(args);
+      return true;
+    });
+    return Promise.resolve(remove());
+  }
+
   addHolder(list: string, peer: PeerId): Promise<boolean> {
     const added = this.sql(`INSERT OR IGNORE INTO segment_holders (list_hash, peer_id, position)
       SELECT @list, @peer, MAX(position) + 1 FROM segment_holders WHERE list_hash = @list HAVING COUNT(*) > 0`).run({ list, peer }).changes;

@@ -149,6 +149,20 @@ describe('Repair', () => {
     expect(mesh.logs.some((line) => /could not repair/.test(line))).toBe(true);
   });
 
+  it('copies a segment a holder reports damaged from a good holder to another peer, and counts the fault', async () => {
+    const mesh = await meshOf(['p1', 'p2', 'p3', 'p4']);
+    await mesh.directory.commitVersion(manifest('a', { 1: ['p1', 'p2', 'p3'], 2: ['p2', 'p3', 'p4'] }), 0);
+    await mesh.repair.damaged(asPeerId('p1'), [list('1'), list('2')]); // p1 holds no copy of 2: ignored
+    expect(await mesh.holders('1')).toEqual(['p2', 'p3']);
+    expect(await mesh.directory.pendingDrops(asPeerId('p1'))).toEqual([list('1')]);
+    await mesh.settle();
+    expect(await mesh.holders('1')).toEqual(['p2', 'p3', 'p4']); // not back to p1, whose copy was bad
+    expect(await mesh.holders('2')).toEqual(['p2', 'p3', 'p4']);
+    const orders = [...mesh.links.values()].flatMap((link) => link.copyOrders.map((order) => ({ from: link.id, ...order })));
+    expect(orders.map((order) => order.from)).not.toContain('p1');
+    expect(mesh.repair.progress().faults).toEqual([{ peer: 'p1', segments: 1 }]);
+  });
+
   it('says which segments cannot be repaired while none of their holders is online', async () => {
     const mesh = await meshOf(['p1', 'p2', 'p3', 'p4']);
     await mesh.directory.commitVersion(manifest('a', { 1: ['p1', 'p2', 'p3'] }), 0);

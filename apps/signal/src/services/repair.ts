@@ -77,7 +77,9 @@ export class Repair {
   private budget: number;
   private budgetAt: number;
   private passing = false;
-  private last: RepairProgress = { segments: 0, bytes: 0, unavailable: 0, bytesPerSecond: 0, copies: 0 };
+  private last: Pick<RepairProgress, 'segments' | 'bytes' | 'unavailable'> = { segments: 0, bytes: 0, unavailable: 0 };
+  /** Damaged segments each peer reported. */
+  private readonly faults = new Map<PeerId, number>();
 
   constructor(private readonly options: RepairOptions) {
     this.budgetAt = options.clock.now();
@@ -89,7 +91,29 @@ export class Repair {
     const now = this.options.clock.now();
     const recent = this.copied.filter((copy) => copy.at > now - RATE_WINDOW_MS);
     const bytesPerSecond = Math.round(recent.reduce((sum, copy) => sum + copy.bytes, 0) / (RATE_WINDOW_MS / 1000));
-    return { ...this.last, bytesPerSecond, copies: this.copies };
+    const faults = [...this.faults].map(([peer, segments]) => ({ peer, segments }));
+    return { ...this.last, bytesPerSecond, copies: this.copies, faults };
+  }
+
+  /**
+   * `peer` found these segments it holds missing or damaged chunks (a read or its scrub). Where
+   * another copy exists its row goes (and it is told to drop the rest), and the segment is
+   * copied again from a good replica to a peer other than this one.
+   */
+  async damaged(peer: PeerId, lists: readonly string[]): Promise<void> {
+    const { directory, log } = this.options;
+    const infos = await directory.segmentInfo(lists);
+    for (const list of lists) {
+      const info = infos.get(list);
+      if (!info?.holders.includes(peer)) continue;
+      this.faults.set(peer, (this.faults.get(peer) ?? 0) + 1);
+      if (info.holders.length > 1) await directory.removeHolder(list, peer);
+      const backoff = this.backoff.get(list) ?? { until: 0, avoid: new Set<PeerId>() };
+      backoff.avoid.add(peer);
+      this.backoff.set(list, backoff);
+      this.queue.add(list);
+      log(`peer ${peer.slice(0, 8)} reports segment ${list.slice(0, 12)}… damaged${info.holders.length > 1 ? '; copying it again from another holder' : ', and holds its only copy'}`);
+    }
   }
 
   /** One pass: finds dead peers' segments, and starts the copies the limits allow. Passes do not overlap. */
@@ -121,7 +145,7 @@ export class Repair {
       }
     }
     if (this.queue.size === 0) {
-      this.last = { ...this.last, segments: 0, bytes: 0, unavailable: 0 };
+      this.last = { segments: 0, bytes: 0, unavailable: 0 };
       return;
     }
     const lists = [...this.queue].slice(0, PASS_SEGMENTS);
@@ -149,7 +173,6 @@ export class Repair {
       shortfalls.push({ list, info, alive, sources, missing });
     }
     this.last = {
-      ...this.last,
       segments: shortfalls.length - unavailable,
       bytes: shortfalls.filter((shortfall) => shortfall.sources.length > 0).reduce((sum, shortfall) => sum + shortfall.info.storedSize * shortfall.missing, 0),
       unavailable,

@@ -197,7 +197,7 @@ export class TestMaster implements MasterPort {
   }
 
   status(): Promise<MeshState> {
-    return Promise.resolve({ peers: [], files: [], ring: [], segmentPositions: [], replication: this.replication, repair: { segments: 0, bytes: 0, unavailable: 0, bytesPerSecond: 0, copies: 0 } });
+    return Promise.resolve({ peers: [], files: [], ring: [], segmentPositions: [], replication: this.replication, repair: { segments: 0, bytes: 0, unavailable: 0, bytesPerSecond: 0, copies: 0, faults: [] } });
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
 import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
-import { copyOrderSchema, type PeerKind } from '../wire/signal-protocol.js';
+import { copyOrderSchema, MAX_DAMAGE_REPORT, type PeerKind } from '../wire/signal-protocol.js';
 import { toErrorPayload, ValidationError } from '../errors.js';
 import { copySegment } from './copies.js';
 import { loadPeerIdentity, type PeerIdentity } from './identity.js';
@@ -37,6 +37,29 @@ export interface MeshPeerOptions {
   device?: string;
   /** The check of every write and read it serves; the master's tickets unless given (StoragePeerOptions.access). */
   access?: AccessCheck;
+  /** How often it scrubs every held segment (SCRUB_EVERY_MS), and how fast (StoragePeerOptions.scrubBytesPerSecond); 0: never. */
+  scrubEveryMs?: number;
+  scrubBytesPerSecond?: number;
+}
+
+/** A full scrub once a day; the first a few minutes after start (or after one interval, if shorter). */
+export const SCRUB_EVERY_MS = 24 * 60 * 60_000;
+const FIRST_SCRUB_AFTER_MS = 10 * 60_000;
+
+/** Tells the master of damaged segments, batched per turn; those found while it is away are told on rejoin. */
+function reportDamage(master: MasterConnection): (list: string) => void {
+  const pending = new Set<string>();
+  const flush = (): void => {
+    if (!master.socket.connected || pending.size === 0) return;
+    master.socket.emit('damaged', { lists: [...pending].slice(0, MAX_DAMAGE_REPORT) });
+    pending.clear();
+  };
+  master.socket.on('connect', flush);
+  return (list) => {
+    if (!/^[0-9a-f]{64}$/.test(list)) return;
+    if (pending.size === 0) queueMicrotask(flush);
+    pending.add(list);
+  };
 }
 
 export interface MeshPeer {
@@ -125,7 +148,16 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     createEndpoint: options.createEndpoint,
     handler: (request) => storage.handle(request),
   });
-  const storage = new StoragePeer({ selfId: id, store: options.store, hasher: options.hasher, connect: (peer) => pool.connect(peer), onSealed: reportSeals(master), access: options.access });
+  const storage = new StoragePeer({
+    selfId: id,
+    store: options.store,
+    hasher: options.hasher,
+    connect: (peer) => pool.connect(peer),
+    onSealed: reportSeals(master),
+    onDamaged: reportDamage(master),
+    access: options.access,
+    scrubBytesPerSecond: options.scrubBytesPerSecond,
+  });
 
   master.socket.on('heartbeat', (_beat, ack) => {
     if (typeof ack !== 'function') return;
@@ -171,6 +203,11 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
   const collector = setInterval(() => {
     storage.collection.collectGarbage().catch(() => undefined); // a failed sweep is retried next interval
   }, GC_INTERVAL_MS);
+  const scrubEveryMs = options.scrubEveryMs ?? SCRUB_EVERY_MS;
+  const scrubbing = new AbortController();
+  const scrub = (): void => void storage.scrub.pass(scrubbing.signal).catch(() => undefined); // a failed pass is tried again next time
+  const firstScrub = scrubEveryMs > 0 ? setTimeout(scrub, Math.min(scrubEveryMs, FIRST_SCRUB_AFTER_MS)) : undefined;
+  const scrubs = scrubEveryMs > 0 ? setInterval(scrub, scrubEveryMs) : undefined;
 
   return {
     id,
@@ -179,6 +216,9 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     storage,
     async close() {
       clearInterval(collector);
+      clearTimeout(firstScrub);
+      clearInterval(scrubs);
+      scrubbing.abort();
       pool.close();
       master.close();
       await options.store.close();

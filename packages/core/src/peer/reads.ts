@@ -1,7 +1,8 @@
 /**
  * Serving a Get: chunks read from the store, checked against their names, and streamed back in
  * request order, reading the next slice while this one goes out. A chunk that fails its check
- * is deleted (a bad replica: repair replaces it) and the reader is told.
+ * is deleted (a bad replica: repair replaces it), the reader is told, and so is the master
+ * (`onDamaged`), as for a chunk that is missing.
  */
 import { HASH_BYTES, splitChunkList } from '../chunking/chunk-list.js';
 import { bytesEqual, toHex } from '../bytes.js';
@@ -27,15 +28,17 @@ export class ChunkReads {
   constructor(
     private readonly store: ChunkStore,
     private readonly hasher: Hasher,
+    /** A segment this peer holds was found missing or damaged chunks while serving it. */
+    private readonly onDamaged: (list: string) => void = () => undefined,
   ) {}
 
-  /** Answers a Get for `names` (32-byte hashes, back to back) with Data frames, in order. */
-  async serve(names: Uint8Array, send: SendData): Promise<void> {
+  /** Answers a Get of segment `list` for `names` (32-byte hashes, back to back) with Data frames, in order. */
+  async serve(list: string, names: Uint8Array, send: SendData): Promise<void> {
     if (names.length % HASH_BYTES !== 0) throw new ValidationError(`get body of ${names.length} bytes is not a list of hashes`);
     if (names.length / HASH_BYTES > MAX_GET_CHUNKS) throw new ValidationError(`at most ${MAX_GET_CHUNKS} chunks per get`);
     // The slice from `start`, read and checked; the next one is read while this one goes out.
     const readSlice = (start: number): Promise<RawChunk[]> | undefined =>
-      start * HASH_BYTES >= names.length ? undefined : this.readVerified(names.subarray(start * HASH_BYTES, (start + GET_SLICE_CHUNKS) * HASH_BYTES));
+      start * HASH_BYTES >= names.length ? undefined : this.readVerified(list, names.subarray(start * HASH_BYTES, (start + GET_SLICE_CHUNKS) * HASH_BYTES));
     let next = readSlice(0);
     for (let start = 0; next; start += GET_SLICE_CHUNKS) {
       const chunks = await next;
@@ -50,11 +53,14 @@ export class ChunkReads {
    * Reads the chunks `list` names (32-byte hashes, back to back) and checks each against its
    * name, as bytes, as a Push's chunks are checked, before it is served.
    */
-  private async readVerified(list: Uint8Array): Promise<RawChunk[]> {
+  private async readVerified(segment: string, list: Uint8Array): Promise<RawChunk[]> {
     const names = splitChunkList(list);
     const found = await this.store.getMany(names);
     const missingIndex = found.findIndex((bytes) => bytes === undefined);
-    if (missingIndex >= 0) throw new ChunkNotFoundError(hashName(names[missingIndex]!));
+    if (missingIndex >= 0) {
+      this.onDamaged(segment);
+      throw new ChunkNotFoundError(hashName(names[missingIndex]!));
+    }
     const bytes = found as Uint8Array[];
     const digests = await this.hasher.sha256Many(bytes);
     return names.map((name, i) => {
@@ -62,6 +68,7 @@ export class ChunkReads {
       if (!bytesEqual(digest, name)) {
         // A bad replica: forget the chunk so repair can replace it, and tell the reader.
         void this.store.deleteMany([name]);
+        this.onDamaged(segment);
         throw new ChunkCorruptError(hashName(name), toHex(digest));
       }
       return { hash: digest, bytes: bytes[i]! };

@@ -12,6 +12,7 @@ import { FrameType, parsePeerRequest, type RequestType } from '../wire/peer-prot
 import { Collection } from './collection.js';
 import { Pins } from './pins.js';
 import { ChunkReads } from './reads.js';
+import { Scrub } from './scrub.js';
 import { Replication } from './replication.js';
 import { SpaceWatch } from './space.js';
 import { TicketCheck, type AccessCheck } from './ticket-check.js';
@@ -31,7 +32,14 @@ export interface StoragePeerOptions {
   onSealed?: (list: string, chunks: number) => void;
   /** The check of every write and read; the master's tickets (TicketCheck) unless given. */
   access?: AccessCheck;
+  /** Told of each segment found missing or damaged chunks, by a read or a scrub: the peer reports it to the master. */
+  onDamaged?: (list: string) => void;
+  /** Bytes per second a scrub reads, at most (SCRUB_BYTES_PER_SECOND). */
+  scrubBytesPerSecond?: number;
 }
+
+/** A scrub's pace unless told otherwise: a 10 GiB store in about 20 minutes. */
+export const SCRUB_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
 export class StoragePeer {
   /** The segments sealed here, and the master's scans of the old ones. */
@@ -41,6 +49,8 @@ export class StoragePeer {
   private readonly space = new SpaceWatch();
   private readonly replication: Replication;
   private readonly reads: ChunkReads;
+  /** Re-reads and checks every held segment; run by its owner's schedule (startMeshPeer). */
+  readonly scrub: Scrub;
   /** The master's tickets, checked before any write or read; `trust` it with the master's key on join. */
   readonly tickets: AccessCheck;
 
@@ -57,7 +67,9 @@ export class StoragePeer {
       writesQuietSince: (cutoff) => this.replication.quietSince(cutoff),
       now,
     });
-    this.reads = new ChunkReads(store, options.hasher);
+    const damaged = options.onDamaged ?? (() => undefined);
+    this.reads = new ChunkReads(store, options.hasher, damaged);
+    this.scrub = new Scrub({ store, hasher: options.hasher, pins: this.pins, onDamaged: damaged, bytesPerSecond: options.scrubBytesPerSecond ?? SCRUB_BYTES_PER_SECOND });
   }
 
   /** True once the store refused a write for lack of space, until space is freed here. */
@@ -81,7 +93,7 @@ export class StoragePeer {
         return incoming.reply(await this.replication.seal(incoming.from, request.meta));
       case FrameType.Get:
         await this.tickets.allowRead(incoming.from, request.meta, request.body);
-        return this.reads.serve(request.body, incoming.data);
+        return this.reads.serve(request.meta?.list ?? '', request.body, incoming.data);
       default:
         return unreachable(request);
     }

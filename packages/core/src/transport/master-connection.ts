@@ -29,7 +29,7 @@ export const MASTER_CONNECT_TIMEOUT_MS = 5_000;
 /** A join that could not fetch its challenge is tried again this soon. */
 const CHALLENGE_RETRY_MS = 500;
 
-type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal' | 'sealed'>;
+type RequestEvent = Exclude<keyof ClientToServerEvents, 'signal' | 'sealed' | 'damaged'>;
 type RequestOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
 type ValueOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Reply<infer T> ? T : never;
 

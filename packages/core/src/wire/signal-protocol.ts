@@ -264,6 +264,8 @@ export interface RepairProgress {
   bytesPerSecond: number;
   /** Copies made since the master started. */
   copies: number;
+  /** Peers that reported damaged segments since the master started, and how many: a disk going bad. */
+  faults: { peer: PeerId; segments: number }[];
 }
 
 export interface ServerToClientEvents {
@@ -298,8 +300,14 @@ export const sealedSchema = z.object({
 });
 export type SealedReport = z.infer<typeof sealedSchema>;
 
+/** Segments per `damaged` report. */
+export const MAX_DAMAGE_REPORT = 1024;
+/** A storage peer's report of segments it holds that have missing or damaged chunks (a read or a scrub found them); no acknowledgement. */
+export const damagedSchema = z.object({ lists: z.array(hex64).min(1).max(MAX_DAMAGE_REPORT) });
+
 export interface ClientToServerEvents {
   sealed: (report: SealedReport) => void;
+  damaged: (report: { lists: string[] }) => void;
   signal: (relay: { to: string; connectionId: string; data: unknown }, ack: Ack<null>) => void;
   place: (request: PlaceRequest, ack: Ack<PlaceResult>) => void;
   commit: (request: CommitRequest, ack: Ack<FileSummary>) => void;
