@@ -170,7 +170,12 @@ export class Gateway {
     placement.clientConnected(id).catch(report('reopen sends'));
     if (join.role === 'peer') {
       registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device, owner: owner ?? undefined })
-        .then(() => this.deliverDrops(id), report('record a join'));
+        .then(() => {
+          this.deliverDrops(id);
+          // What it lost while either side was down is repaired (after a crash of the master or of the peer).
+          const link = this.peerLink(id);
+          if (link) this.services.repair.reconcile(link).catch(report('check what a rejoining peer holds'));
+        }, report('record a join'));
     }
     const paused = join.role === 'client' && join.pauses !== undefined && owner !== null ? asPeerId(join.pauses) : undefined;
     if (paused) registry.setPaused(paused, true, owner!).catch(report('record a pause'));
@@ -293,6 +298,10 @@ export class Gateway {
       drop: (lists) => new Promise((resolve) => {
         socket.timeout(DROP_ACK_TIMEOUT_MS).emit('drop', { lists }, (error, done) => resolve(!error && done === true));
       }),
+      holding: async (lists) => {
+        const answer: unknown = await socket.timeout(PIN_REPORT_TIMEOUT_MS).emitWithAck('holding', { lists }).catch(() => undefined);
+        return Array.isArray(answer) ? answer.filter((list): list is string => typeof list === 'string' && lists.includes(list)) : undefined;
+      },
       copy: async (order) => {
         const reply = (await socket.timeout(COPY_TIMEOUT_MS).emitWithAck('copy', order)) as unknown;
         if (typeof reply !== 'object' || reply === null || !('ok' in reply)) throw new InternalError('the peer answered a copy order with nonsense');

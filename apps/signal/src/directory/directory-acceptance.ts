@@ -193,15 +193,15 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       expect(await directory.removeFile('public', 'a')).toEqual({ versions: 0, drops: [] });
     }));
 
-    it('says which segment lists some file version uses', () => withDirectory(async (directory) => {
+    it('knows only the segments some file version uses', () => withDirectory(async (directory) => {
       await directory.commitVersion(manifest('a', 'f1', ['1']), 0);
       await directory.commitVersion(manifest('a', 'f1', ['2']), 1);
       await directory.commitVersion(manifest('b', 'f2', ['3']), 0);
       const [one, two, three, four] = ['1', '2', '3', '4'].map((digit) => digit.repeat(64));
-      expect([...(await directory.usedLists([one!, two!, three!, four!]))].sort()).toEqual([one, two, three]);
+      expect([...(await directory.segmentInfo([one!, two!, three!, four!])).keys()].sort()).toEqual([one, two, three]);
       await directory.removeFile('public', 'b');
-      expect([...(await directory.usedLists([three!, one!]))]).toEqual([one]);
-      expect((await directory.usedLists([])).size).toBe(0);
+      expect([...(await directory.segmentInfo([three!, one!])).keys()]).toEqual([one]);
+      expect((await directory.segmentInfo([])).size).toBe(0);
     }));
 
     it('keeps drop orders per peer until they are cleared', () => withDirectory(async (directory) => {

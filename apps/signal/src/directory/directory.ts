@@ -95,8 +95,6 @@ export interface Directory {
    * versions.
    */
   removeFile(owner: string, name: string): Promise<RemovedFile>;
-  /** Which of `lists` (segment list hashes) some file version names. */
-  usedLists(lists: readonly string[]): Promise<Set<string>>;
   /** The segments (list hashes) `peer` holds a copy of. */
   segmentsHeldBy(peer: PeerId): Promise<string[]>;
   /**

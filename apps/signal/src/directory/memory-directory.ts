@@ -95,10 +95,6 @@ export class MemoryDirectory implements Directory {
     return Promise.resolve({ versions, drops });
   }
 
-  usedLists(lists: readonly string[]): Promise<Set<string>> {
-    return Promise.resolve(new Set(lists.filter((list) => this.uses.has(list))));
-  }
-
   segmentsHeldBy(peer: PeerId): Promise<string[]> {
     return Promise.resolve([...this.holders].filter(([, holders]) => holders.includes(peer)).map(([list]) => list).sort(compare));
   }

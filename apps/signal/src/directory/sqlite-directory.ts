@@ -167,11 +167,6 @@ export class SqliteDirectory implements Directory {
     return Promise.resolve(remove());
   }
 
-  usedLists(lists: readonly string[]): Promise<Set<string>> {
-    const rows = this.sql('SELECT DISTINCT list_hash FROM segments WHERE list_hash IN (SELECT value FROM json_each(?))').all(JSON.stringify(lists)) as { list_hash: string }[];
-    return Promise.resolve(new Set(rows.map((row) => row.list_hash)));
-  }
-
   segmentsHeldBy(peer: PeerId): Promise<string[]> {
     const rows = this.sql('SELECT list_hash FROM segment_holders WHERE peer_id = ? ORDER BY list_hash').all(peer) as { list_hash: string }[];
     return Promise.resolve(rows.map((row) => row.list_hash));

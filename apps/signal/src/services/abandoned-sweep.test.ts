@@ -95,17 +95,17 @@ describe('AbandonedSweep', () => {
   async function setUp() {
     const clock = new FakeClock(10_000);
     const directory = new MemoryDirectory();
-    // Segment 1 belongs to a file; the others only to sends that never committed.
+    // Segment 1 belongs to a file, held by peer a; the others only to sends that never committed.
     await directory.commitVersion({
       fileId: asFileId('f'), name: 'kept', owner: 'public', version: 0, size: 1, chunkSize: 1024, segmentChunks: 1024, createdAt: 0,
-      segments: [{ listHash: asChunkHash(list('1')), plainSize: 1, storedSize: 1, holders: [asPeerId('a')] }],
+      segments: [{ listHash: asChunkHash(list('1')), plainSize: 1, storedSize: 1, holders: [asPeerId('aaaaaaaa-1')] }],
     }, 0);
     const lines: string[] = [];
     const sweep = new AbandonedSweep({ directory, leases: new MemorySendLeases({ graceMs: GRACE, maxOpenMs: 10_000 }), clock, abandonAfterMs: GRACE, startedAt: 0, log: (line) => lines.push(line) });
     return { sweep, lines };
   }
 
-  it('reads every peer\'s pins page by page and orders the abandoned ones dropped', async () => {
+  it('reads every peer\'s pins page by page and orders the abandoned ones and the surplus copies dropped', async () => {
     const { sweep, lines } = await setUp();
     const a = new FakeLink('aaaaaaaa-1');
     a.pages = [{ pins: [pin('1', 5_000), pin('2', 5_000)], more: true }, { pins: [pin('3', 5_000)], more: false }];
@@ -115,8 +115,13 @@ describe('AbandonedSweep', () => {
     expect(a.asked).toEqual([{ olderThanMs: GRACE, after: undefined }, { olderThanMs: GRACE, after: list('2') }]);
     expect(a.abandonedOrders).toEqual([{ lists: [list('2')], olderThanMs: GRACE }, { lists: [list('3')], olderThanMs: GRACE }]);
     expect(b.asked).toHaveLength(1);
-    expect(b.abandonedOrders).toEqual([]);
-    expect(lines).toEqual(['peer aaaaaaaa: dropping 1 segments of sends that never committed', 'peer aaaaaaaa: dropping 1 segments of sends that never committed']);
+    // b keeps a copy of segment 1 that no file names it the holder of (a repair replaced it while b was away).
+    expect(b.abandonedOrders).toEqual([{ lists: [list('1')], olderThanMs: GRACE }]);
+    expect(lines).toEqual([
+      'peer aaaaaaaa: dropping 1 segments of sends that never committed',
+      'peer aaaaaaaa: dropping 1 segments of sends that never committed',
+      'peer bbbbbbbb: dropping 1 copies no file keeps there',
+    ]);
   });
 
   it('stops asking a peer that does not answer, or has no pins left', async () => {

@@ -1,10 +1,11 @@
 /**
- * Which sealed segments belong to sends that will never commit. A client that dies after some
- * of its segments were sealed leaves them pinned on their replicas, and no file names them, so
- * no removal will ever drop them. The master asks peers for their old pins (as an HDFS
- * NameNode reads block reports) and judges them here: a segment is abandoned when no file uses
- * it, it was sealed at least `abandonAfterMs` ago, and no send that began before it was sealed
- * is still open.
+ * Which sealed segments a peer keeps for nothing. A client that dies after some of its segments
+ * were sealed leaves them pinned on their replicas, and no file names them, so no removal will
+ * ever drop them; a peer that was away while its copy was replaced by a repair, or that got a
+ * copy whose commit named others, keeps one no holder row names. The master asks peers for
+ * their old pins (as an HDFS NameNode reads block reports) and judges them here: a segment is
+ * dropped from a peer when no file names that peer as its holder, it was sealed there at least
+ * `abandonAfterMs` ago, and no send that began before it was sealed is still open.
  */
 import type { Clock } from '@meshdrive/core';
 import type { Directory } from '../directory/directory.js';
@@ -43,11 +44,17 @@ export class AbandonedSweep {
           const report = await link.pins({ olderThanMs, after });
           if (!report) break;
           const { pins, more } = report;
-          const used = await this.options.directory.usedLists(pins.map((pin) => pin.list));
-          const lists = await this.judge(pins, used);
+          const info = await this.options.directory.segmentInfo(pins.map((pin) => pin.list));
+          const kept = new Set([...info].filter(([, segment]) => segment.holders.includes(link.id)).map(([list]) => list));
+          const lists = await this.judge(pins, kept);
           if (lists.length > 0) {
             link.abandoned({ lists, olderThanMs });
-            this.options.log(`peer ${link.id.slice(0, 8)}: dropping ${lists.length} segments of sends that never committed`);
+            const surplus = lists.filter((list) => info.has(list)).length;
+            const what = [
+              ...(lists.length > surplus ? [`${lists.length - surplus} segments of sends that never committed`] : []),
+              ...(surplus > 0 ? [`${surplus} copies no file keeps there`] : []),
+            ];
+            this.options.log(`peer ${link.id.slice(0, 8)}: dropping ${what.join(' and ')}`);
           }
           if (!more || pins.length === 0) break;
           after = pins.at(-1)!.list;
@@ -60,7 +67,7 @@ export class AbandonedSweep {
 
   /**
    * The lists among `pins` (each with how long ago its peer sealed it) that may be dropped now;
-   * `used` holds those some file version names.
+   * `used` holds those some file version names as held by that peer.
    */
   async judge(pins: readonly { list: string; ageMs: number }[], used: ReadonlySet<string>): Promise<string[]> {
     const { abandonAfterMs, startedAt, clock, leases } = this.options;

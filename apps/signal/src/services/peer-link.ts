@@ -14,6 +14,8 @@ export interface PeerLink {
   abandoned(order: { lists: string[]; olderThanMs: number }): void;
   /** Unpin these segments; true once the peer confirms. */
   drop(lists: string[]): Promise<boolean>;
+  /** Which of these segments it lacks (see the `holding` event); undefined when it did not answer. */
+  holding(lists: string[]): Promise<string[] | undefined>;
   /** Copy a segment it holds to another peer; resolves once sealed there, rejects with the peer's typed error or a timeout. */
   copy(order: CopyOrder): Promise<void>;
 }

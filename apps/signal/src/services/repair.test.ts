@@ -163,6 +163,18 @@ describe('Repair', () => {
     expect(mesh.repair.progress().faults).toEqual([{ peer: 'p1', segments: 1 }]);
   });
 
+  it('asks a rejoining peer what it lacks of what it is down for, and copies that again', async () => {
+    const mesh = await meshOf(['p1', 'p2', 'p3', 'p4']);
+    await mesh.directory.commitVersion(manifest('a', { 1: ['p1', 'p2', 'p3'], 2: ['p1', 'p3', 'p4'] }), 0);
+    const p1 = mesh.links.get('p1')!;
+    p1.lacks.add(list('2')); // lost while it was down
+    await mesh.repair.reconcile(p1);
+    expect(p1.holdingQuestions).toEqual([[list('1'), list('2')]]);
+    await mesh.settle();
+    expect(await mesh.holders('1')).toEqual(['p1', 'p2', 'p3']);
+    expect(await mesh.holders('2')).toEqual(['p3', 'p4', 'p2']);
+  });
+
   it('says which segments cannot be repaired while none of their holders is online', async () => {
     const mesh = await meshOf(['p1', 'p2', 'p3', 'p4']);
     await mesh.directory.commitVersion(manifest('a', { 1: ['p1', 'p2', 'p3'] }), 0);

@@ -11,7 +11,7 @@
  * repair waits `restartGraceMs` for them first. A dead peer that returns finds its replaced
  * copies queued as drops (Directory.replaceHolder): they are reconciled away, never read.
  */
-import { MAX_SEGMENT_CHUNKS, type Clock, type PeerId, type RepairProgress } from '@meshdrive/core';
+import { MAX_HOLDING_QUESTION, MAX_SEGMENT_CHUNKS, type Clock, type PeerId, type RepairProgress } from '@meshdrive/core';
 import type { Directory, SegmentInfo } from '../directory/directory.js';
 import type { SealReceipts } from '../state/seal-receipts.js';
 import type { Member } from '../state/membership.js';
@@ -96,11 +96,25 @@ export class Repair {
   }
 
   /**
+   * Asks a peer that (re)joined which of the segments the directory has it down for it lacks,
+   * page by page, and treats those as damaged: a peer that lost data while it or the master was
+   * down does not stay counted as a holder.
+   */
+  async reconcile(link: PeerLink): Promise<void> {
+    const held = await this.options.directory.segmentsHeldBy(link.id);
+    for (let start = 0; start < held.length; start += MAX_HOLDING_QUESTION) {
+      const missing = await link.holding(held.slice(start, start + MAX_HOLDING_QUESTION));
+      if (missing === undefined) return; // gone again, or too slow: its next join asks again
+      if (missing.length > 0) await this.damaged(link.id, missing, 'lacks');
+    }
+  }
+
+  /**
    * `peer` found these segments it holds missing or damaged chunks (a read or its scrub). Where
    * another copy exists its row goes (and it is told to drop the rest), and the segment is
    * copied again from a good replica to a peer other than this one.
    */
-  async damaged(peer: PeerId, lists: readonly string[]): Promise<void> {
+  async damaged(peer: PeerId, lists: readonly string[], why: 'reports damaged' | 'lacks' = 'reports damaged'): Promise<void> {
     const { directory, log } = this.options;
     const infos = await directory.segmentInfo(lists);
     for (const list of lists) {
@@ -112,7 +126,7 @@ export class Repair {
       backoff.avoid.add(peer);
       this.backoff.set(list, backoff);
       this.queue.add(list);
-      log(`peer ${peer.slice(0, 8)} reports segment ${list.slice(0, 12)}… damaged${info.holders.length > 1 ? '; copying it again from another holder' : ', and holds its only copy'}`);
+      log(`peer ${peer.slice(0, 8)} ${why} segment ${list.slice(0, 12)}…${info.holders.length > 1 ? '; copying it again from another holder' : ', and holds its only copy'}`);
     }
   }
 

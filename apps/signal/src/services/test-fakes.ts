@@ -52,6 +52,15 @@ export class FakeLink implements PeerLink {
     return Promise.resolve(this.confirms);
   }
 
+  /** Segments it says it lacks when asked. */
+  lacks = new Set<string>();
+  readonly holdingQuestions: string[][] = [];
+
+  holding(lists: string[]): Promise<string[] | undefined> {
+    this.holdingQuestions.push(lists);
+    return Promise.resolve(lists.filter((list) => this.lacks.has(list)));
+  }
+
   /** Copy orders it was given; `copying` decides how each ends (it succeeds by default). */
   readonly copyOrders: CopyOrder[] = [];
   copying: (order: CopyOrder) => Promise<void> = () => Promise.resolve();

@@ -6,7 +6,7 @@
 import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
 import { MasterConnection, type TokenSource } from '../transport/master-connection.js';
-import { copyOrderSchema, MAX_DAMAGE_REPORT, type PeerKind } from '../wire/signal-protocol.js';
+import { copyOrderSchema, MAX_DAMAGE_REPORT, MAX_HOLDING_QUESTION, type PeerKind } from '../wire/signal-protocol.js';
 import { toErrorPayload, ValidationError } from '../errors.js';
 import { copySegment } from './copies.js';
 import { loadPeerIdentity, type PeerIdentity } from './identity.js';
@@ -184,6 +184,11 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     const after = typeof question?.after === 'string' ? question.after : undefined;
     if (olderThanMs === undefined) return ack({ pins: [], more: false });
     storage.pins.oldPins(olderThanMs, after).then(ack, () => ack({ pins: [], more: false }));
+  });
+  master.socket.on('holding', (question, ack) => {
+    if (typeof ack !== 'function') return;
+    const lists = Array.isArray(question?.lists) ? listHashes(question.lists).slice(0, MAX_HOLDING_QUESTION) : [];
+    storage.lacking(lists).then(ack, () => ack([]));
   });
   master.socket.on('copy', (order, ack) => {
     if (typeof ack !== 'function') return;

@@ -4,6 +4,7 @@
  * reads to chunk reads. Pins and collection share the store with them; every chunk is hashed
  * on the way in and on the way out.
  */
+import { fromHex } from '../bytes.js';
 import type { Hasher } from '../codec/hasher.js';
 import type { PeerId } from '../ids.js';
 import type { PeerStore } from '../stores/chunk-store.js';
@@ -54,8 +55,11 @@ export class StoragePeer {
   /** The master's tickets, checked before any write or read; `trust` it with the master's key on join. */
   readonly tickets: AccessCheck;
 
+  private readonly store: PeerStore;
+
   constructor(options: StoragePeerOptions) {
     const { store } = options;
+    this.store = store;
     const now = options.now ?? Date.now;
     this.pins = new Pins(store, now);
     this.tickets = options.access ?? new TicketCheck(options.selfId, store, now);
@@ -70,6 +74,16 @@ export class StoragePeer {
     const damaged = options.onDamaged ?? (() => undefined);
     this.reads = new ChunkReads(store, options.hasher, damaged);
     this.scrub = new Scrub({ store, hasher: options.hasher, pins: this.pins, onDamaged: damaged, bytesPerSecond: options.scrubBytesPerSecond ?? SCRUB_BYTES_PER_SECOND });
+  }
+
+  /** Those of `lists` this peer lacks: not pinned, or its chunk list gone (chunks are the scrub's to check). */
+  async lacking(lists: readonly string[]): Promise<string[]> {
+    const present = await this.store.hasMany(lists.map(fromHex));
+    const missing: string[] = [];
+    for (const [i, list] of lists.entries()) {
+      if (!present[i] || (await this.pins.ageMs(list, 0)) === undefined) missing.push(list);
+    }
+    return missing;
   }
 
   /** True once the store refused a write for lack of space, until space is freed here. */

@@ -288,6 +288,12 @@ export interface ServerToClientEvents {
   'peer-status': (change: { id: PeerId; status: PeerStatus; connected: boolean }) => void;
   /** This socket's access token expired: the master closes it next, and the client rejoins with a fresh token. */
   'session-expired': () => void;
+  /**
+   * Which of these segments, whose holder the master has this peer down as, does it lack (no pin,
+   * or no chunk list)? Asked page by page on every join, so that after a crash of either side
+   * what a peer lost is repaired; the answer lists the missing ones.
+   */
+  holding: (question: { lists: string[] }, ack: (missing: string[]) => void) => void;
   /** Copy a segment this peer holds to another peer (see copyOrderSchema); answered once the copy is sealed there. */
   copy: (order: CopyOrder, ack: Ack<null>) => void;
   /** Sent on every join: the master's public key (base64url), which signs the tickets peers check. */
@@ -300,6 +306,8 @@ export const sealedSchema = z.object({
 });
 export type SealedReport = z.infer<typeof sealedSchema>;
 
+/** Segments per `holding` question. */
+export const MAX_HOLDING_QUESTION = 4096;
 /** Segments per `damaged` report. */
 export const MAX_DAMAGE_REPORT = 1024;
 /** A storage peer's report of segments it holds that have missing or damaged chunks (a read or a scrub found them); no acknowledgement. */
