@@ -49,3 +49,30 @@ describe('a peer out of the space it offers', () => {
     expect(readFileSync(out).equals(file.bytes)).toBe(true);
   }, 120_000);
 });
+
+describe('a mesh without room for a file', () => {
+  let mesh: TestMesh;
+
+  beforeAll(async () => {
+    mesh = await TestMesh.start({ peers: 0 });
+    for (let i = 0; i < 3; i++) await mesh.startPeer(undefined, '3MiB');
+    await mesh.waitForOnline(mesh.peers.map((peer) => peer.id));
+  }, 120_000);
+
+  afterAll(async () => {
+    await mesh?.close();
+  });
+
+  it('refuses the send before a byte moves, in one line, and takes a file that fits', async () => {
+    const big = mesh.writeFile(4 * MIB, 'too-big.bin'); // 12 MiB with its copies; the peers offer 9
+    const refused = await mesh.cli(['send', big.path]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/out of space: the mesh has [\d.]+ MiB free on 3 peers; "too-big.bin" needs 12\.0 MiB/);
+    expect((await mesh.state()).peers.every((peer) => peer.chunks === 0)).toBe(true);
+
+    const fits = mesh.writeFile(MIB, 'fits.bin');
+    const sent = await mesh.cli(['send', fits.path]);
+    expect(sent.code, sent.stderr).toBe(0);
+  }, 60_000);
+});

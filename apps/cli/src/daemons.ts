@@ -169,6 +169,7 @@ export async function runPeer(values: CliValues): Promise<number> {
     token: values.token ?? process.env.MESHDRIVE_TOKEN,
     joinSecret: joinSecret(values),
     label: values.label,
+    volatile: values.volatile === true,
     // 0 turns scrubbing off; parseDuration refuses nothing else below 1 ms.
     scrubEveryMs: values['scrub-every'] === undefined ? undefined : values['scrub-every'].trim() === '0' ? 0 : measured(() => parseDuration(values['scrub-every']!), '--scrub-every'),
     scrubBytesPerSecond: values['scrub-rate'] === undefined ? undefined : measured(() => parseSize(values['scrub-rate']!), '--scrub-rate'),

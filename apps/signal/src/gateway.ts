@@ -169,7 +169,7 @@ export class Gateway {
     socket.emit('welcome', { masterKey: this.options.masterKey });
     placement.clientConnected(id).catch(report('reopen sends'));
     if (join.role === 'peer') {
-      registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device, owner: owner ?? undefined })
+      registry.joined({ id, kind: join.kind, capacity: join.capacity ?? 0, label: join.label, device: join.device, owner: owner ?? undefined, volatile: join.volatile === true })
         .then(() => {
           this.deliverDrops(id);
           // What it lost while either side was down is repaired (after a crash of the master or of the peer).

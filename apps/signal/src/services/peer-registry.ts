@@ -8,7 +8,7 @@
  */
 import { HashRing, type Clock, type PeerId, type PeerStatus, type PeerView } from '@meshdrive/core';
 import type { Directory } from '../directory/directory.js';
-import type { Member, MemberInfo, Membership, StatusChange } from '../state/membership.js';
+import { isDurable, type Member, type MemberInfo, type Membership, type StatusChange } from '../state/membership.js';
 import type { HeldFiles } from './catalogue.js';
 import type { PeerLink } from './peer-link.js';
 
@@ -138,6 +138,7 @@ export class PeerRegistry {
       bytes: peer.stats.bytes,
       capacity: peer.capacity,
       full: peer.stats.full === true,
+      durable: isDurable(peer),
       label: peer.label,
       device: peer.device,
       holds: {

@@ -57,6 +57,25 @@ function commitOf(fileId: string, segments: PeerId[][], baseVersion = 0, name = 
 }
 
 describe('Placement', () => {
+  it('keeps a copy of every segment on a durable peer while one is online, whatever the ring says', async () => {
+    const { registry, placement } = await setUp([]);
+    for (const id of ['tab-1', 'tab-2', 'tab-3']) await registry.joined({ id: asPeerId(id), kind: 'browser', capacity: 1024 ** 3 });
+    await registry.joined({ id: asPeerId('memory'), kind: 'node', capacity: 1024 ** 3, volatile: true });
+    await registry.joined({ id: asPeerId('disk'), kind: 'node', capacity: 1024 ** 3 });
+    const { segments } = await placement.place(CLIENT, 'public', { name: 'a.bin', size: 64 * 4096, ...layout });
+    expect(segments).toHaveLength(64);
+    for (const chain of segments) {
+      expect(chain).toHaveLength(3);
+      expect(new Set(chain).size).toBe(3);
+      expect(chain).toContain('disk');
+    }
+    // Without a durable peer online the ring alone decides.
+    const tabsOnly = await setUp([]);
+    for (const id of ['tab-1', 'tab-2', 'tab-3']) await tabsOnly.registry.joined({ id: asPeerId(id), kind: 'browser', capacity: 1024 ** 3 });
+    const { segments: bare } = await tabsOnly.placement.place(CLIENT, 'public', { name: 'b.bin', size: SIZE, ...layout });
+    expect(bare.every((chain) => chain.length === 3 && new Set(chain).size === 3)).toBe(true);
+  });
+
   it('places each segment on R distinct online peers, primary first, as the ring says', async () => {
     const { placement, registry } = await setUp(['p1', 'p2', 'p3', 'p4']);
     const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });

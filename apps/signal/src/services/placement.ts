@@ -16,6 +16,7 @@ import {
   segmentBytes,
   segmentKey,
   segmentRange,
+  QuotaExceededError,
   UnconfirmedSegmentError,
   ValidationError,
   VersionConflictError,
@@ -29,6 +30,7 @@ import {
 } from '@meshdrive/core';
 import { replicationOf, type Directory } from '../directory/directory.js';
 import type { SealReceipts } from '../state/seal-receipts.js';
+import { isDurable, type Member } from '../state/membership.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { PeerRegistry } from './peer-registry.js';
@@ -54,6 +56,24 @@ export interface PlacementOptions {
   log: (line: string) => void;
 }
 
+/** What a peer offers and does not hold yet; a peer that offers nothing in particular has no limit. */
+function freeBytes(peer: Member): number {
+  return peer.capacity > 0 ? Math.max(0, peer.capacity - peer.stats.bytes) : Number.POSITIVE_INFINITY;
+}
+
+const mebibytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * `chain`, or, when none of its peers is durable and a durable peer is online, the chain with
+ * its last replica swapped for the first durable peer clockwise (`clockwise`): tabs close and
+ * volatile peers forget, so every segment keeps a copy that outlives its peer's process.
+ */
+export function withDurableCopy(chain: PeerId[], clockwise: () => PeerId[], durable: ReadonlySet<PeerId>): PeerId[] {
+  if (durable.size === 0 || chain.some((peer) => durable.has(peer))) return chain;
+  const substitute = clockwise().find((peer) => durable.has(peer) && !chain.includes(peer));
+  return substitute === undefined ? chain : [...chain.slice(0, -1), substitute];
+}
+
 export class Placement {
   /**
    * Connects and disconnects reach the leases in the order the sockets saw them: with a shared,
@@ -74,13 +94,32 @@ export class Placement {
     const fileId = existing?.fileId ?? asFileId(request.fileId ?? randomId());
     const ring = registry.currentRing();
     const copies = Math.min(replication, ring.size);
-    const full = new Set((await registry.online()).filter((peer) => peer.stats.full === true).map((peer) => peer.id));
-    const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => ring.replicaSet(segmentKey(fileId, index), copies, (peer) => full.has(peer)));
+    const online = await registry.online();
+    // Full: its store said so, or what it offers has no room left for one more segment.
+    const segment = Math.min(segmentBytes(request), request.size);
+    const full = new Set(online.filter((peer) => peer.stats.full === true || freeBytes(peer) < segment).map((peer) => peer.id));
+    if (!existing) this.checkRoom(request.size * copies, online.filter((peer) => !full.has(peer.id)), request.name);
+    const durable = new Set(online.filter((peer) => isDurable(peer) && !full.has(peer.id)).map((peer) => peer.id));
+    const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => {
+      const key = segmentKey(fileId, index);
+      return withDurableCopy(ring.replicaSet(key, copies, (peer) => full.has(peer)), () => ring.replicaSet(key, ring.size), durable);
+    });
     const chunks = maxStoredChunks(request);
     const tickets = await Promise.all(segments.map((chain, index) => this.options.tickets.write(client, `${fileId}:${index}`, chain, chunks)));
     // A send's first placement has no fileId; retries carry the one it was given.
     await leases.placed(client, fileId, request.fileId === undefined, clock.now());
     return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments, tickets };
+  }
+
+  /**
+   * Refuses a new file the online peers have no room for before a byte moves. Only new names:
+   * a new version may share most of its chunks with the last (differential update), and the
+   * peers' stores refuse what does not fit, chunk by chunk, either way.
+   */
+  private checkRoom(needed: number, peers: readonly Member[], name: string): void {
+    const free = peers.reduce((sum, peer) => sum + freeBytes(peer), 0);
+    if (free >= needed) return;
+    throw new QuotaExceededError(`the mesh has ${mebibytes(free)} free on ${peers.length} peers; "${name}" needs ${mebibytes(needed)} with its copies`);
   }
 
   /** Records the version `client` wrote, if its send is still open and the file is still at its base version. */

@@ -14,7 +14,7 @@
 import { MAX_HOLDING_QUESTION, MAX_SEGMENT_CHUNKS, type Clock, type PeerId, type RepairProgress } from '@meshdrive/core';
 import type { Directory, SegmentInfo } from '../directory/directory.js';
 import type { SealReceipts } from '../state/seal-receipts.js';
-import type { Member } from '../state/membership.js';
+import { isDurable, type Member } from '../state/membership.js';
 import type { PeerLink } from './peer-link.js';
 import type { TicketSource } from './tickets.js';
 
@@ -221,8 +221,8 @@ export class Repair {
 
   /**
    * The new holder: the first peer in ring order from the segment that is online, holds no copy,
-   * has room, and is not avoided. While every live copy sits on a browser tab, a headless peer
-   * is preferred: tabs close.
+   * has room, and is not avoided. While no live copy sits on a durable peer (every one is on a
+   * tab or a volatile peer), a durable one is preferred.
    */
   private target(shortfall: Shortfall, members: Member[], avoid: ReadonlySet<PeerId> | undefined): PeerId | undefined {
     const byId = new Map(members.map((member) => [member.id, member]));
@@ -233,8 +233,11 @@ export class Repair {
       if (member.stats.full === true) return false;
       return member.capacity === 0 || member.stats.bytes + shortfall.info.storedSize <= member.capacity;
     });
-    const durableAlive = shortfall.alive.some((peer) => byId.get(peer)?.kind === 'node');
-    return (durableAlive ? undefined : candidates.find((peer) => byId.get(peer)?.kind === 'node')) ?? candidates[0];
+    const durable = (peer: PeerId): boolean => {
+      const member = byId.get(peer);
+      return member !== undefined && isDurable(member);
+    };
+    return (shortfall.alive.some(durable) ? undefined : candidates.find(durable)) ?? candidates[0];
   }
 
   private async copy(shortfall: Shortfall, source: PeerId, target: PeerId): Promise<void> {

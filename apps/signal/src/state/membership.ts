@@ -14,6 +14,13 @@ export interface MemberInfo {
   device?: string;
   /** The account a browser peer joined under; none for a headless peer. */
   owner?: string;
+  /** Its store is in memory (--volatile). */
+  volatile?: boolean;
+}
+
+/** Copies on it outlive its process: a headless peer with a disk store (tabs close; volatile peers forget). */
+export function isDurable(peer: Pick<MemberInfo, 'kind' | 'volatile'>): boolean {
+  return peer.kind === 'node' && peer.volatile !== true;
 }
 
 export interface Member extends MemberInfo {

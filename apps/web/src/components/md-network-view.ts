@@ -176,6 +176,10 @@ export class MdNetworkView extends LitElement {
         <dl>
           <dt>Id</dt>
           <dd class="mono">${shortId(peer.id)} · ${peer.kind === 'browser' ? 'browser tab' : 'headless'}</dd>
+          <dt>Copies</dt>
+          <dd data-durable=${String(peer.durable)}>${peer.durable
+            ? 'durable: kept on disk'
+            : html`<span title="Every file keeps a copy on a durable peer while one is online">${peer.kind === 'browser' ? 'kept while this tab is open' : 'in memory only'}</span>`}</dd>
           <dt>Backups</dt>
           <dd>${peer.backups.length === 0
             ? html`<span class="muted">none</span>`

@@ -35,6 +35,8 @@ export interface MeshPeerOptions {
   label?: string;
   /** What it runs on ("Chromium on Linux"), for views of a peer without a label. */
   device?: string;
+  /** Its store is in memory: the master keeps a durable peer in every segment's copies. */
+  volatile?: boolean;
   /** The check of every write and read it serves; the master's tickets unless given (StoragePeerOptions.access). */
   access?: AccessCheck;
   /** How often it scrubs every held segment (SCRUB_EVERY_MS), and how fast (StoragePeerOptions.scrubBytesPerSecond); 0: never. */
@@ -140,6 +142,7 @@ export async function startMeshPeer(options: MeshPeerOptions): Promise<MeshPeer>
     secret: options.joinSecret,
     label: options.label,
     device: options.device,
+    ...(options.volatile ? { volatile: true } : {}),
   });
   // The pool serves requests with the storage peer, which forwards through the pool.
   const pool: ConnectionPool = new ConnectionPool({

@@ -91,6 +91,8 @@ export const joinSchema = z.object({
   proof: z.object({ challenge: z.string().max(200), signature: z.string().max(100) }).optional(),
   /** The mesh's join secret: what a headless storage peer without an account presents. */
   secret: z.string().max(256).optional(),
+  /** A storage peer whose store is in memory (--volatile): its copies end with its process. */
+  volatile: z.boolean().optional(),
 });
 export type JoinRequest = z.infer<typeof joinSchema>;
 
@@ -201,6 +203,11 @@ export interface PeerView {
   capacity: number;
   /** Its store refused a write for lack of space: new writes are placed elsewhere. */
   full: boolean;
+  /**
+   * A headless peer with a disk store: its copies outlive its process. Tabs close and volatile
+   * peers keep memory only, so no segment has all its copies on those while a durable peer is online.
+   */
+  durable: boolean;
   /** The name its person gave it; without one, views name it by `device` and a short id. */
   label?: string;
   device?: string;
