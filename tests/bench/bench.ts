@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { runBrowserBench } from './browser-bench.js';
 import { runStoreBench } from './store-bench.js';
+import type { MeshState } from '@meshdrive/core';
 import { repeat, RUNS, spread, type Row } from './stats.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -31,6 +32,10 @@ const MEDIUM_MIB = Number(process.env.BENCH_MEDIUM_MIB ?? 64);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
 const CEILING_MIB = Number(process.env.BENCH_CEILING_MIB ?? 256);
 const STORE_MIB = Number(process.env.BENCH_STORE_MIB ?? 256);
+/** What the peer that dies holds in the repair measurement (BENCH_REPAIR_MIB, 0 skips it). */
+const REPAIR_MIB = Number(process.env.BENCH_REPAIR_MIB ?? 256);
+/** Repair as a share of the ceiling (issue 17). */
+const REPAIR_TARGET = 0.5;
 const PEERS = 3;
 const RSS_LIMIT_MIB = 150;
 const TARGET_RATIO = 0.7;
@@ -182,6 +187,57 @@ async function cli(mesh: Mesh, args: string[]): Promise<{ seconds: number; peakR
   return { ...stats, stdout: run.output() };
 }
 
+/** A bearer token for the bench user on `mesh`'s master, for /api/state. */
+async function tokenFor(mesh: Mesh): Promise<string> {
+  const login = await fetch(`${mesh.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: BENCH_USER, password: BENCH_PASSWORD }) });
+  return ((await login.json()) as { accessToken: string }).accessToken;
+}
+
+/**
+ * Repair: a mesh of 4 disk peers at R = 3 holds a file such that each peer has ~REPAIR_MIB of
+ * it; the peer holding most is SIGKILLed, and the time from the master declaring it dead to
+ * the last segment it held having 3 live copies again gives the repair's MiB/s.
+ */
+async function measureRepair(ceiling: number): Promise<Row> {
+  const dir = join(work, 'repair');
+  const master = start(process.execPath, [CLI, 'master', '--port', '0', '--data', join(dir, 'master'), '--dead-after', '2s']);
+  const url = (await master.line(/listening on (http:\/\/\S+)/))[1]!;
+  const peers = Array.from({ length: 4 }, (_, i) => start(process.execPath, [CLI, 'peer', '--signal', url, '--data', join(dir, `peer-${i}`)]));
+  await Promise.all(peers.map((peer) => peer.line(/joined/)));
+  const account = { MESHDRIVE_HOME: join(dir, 'home'), MESHDRIVE_PASSWORD: BENCH_PASSWORD };
+  const signup = start(CLI, ['signup', '--user', BENCH_USER, '--signal', url], account);
+  if ((await once(signup.child, 'exit'))[0] !== 0) throw new Error(`signup for the repair mesh failed: ${signup.output()}`);
+  const mesh: Mesh = { url, peers, account };
+  const file = join(work, 'repair.bin');
+  await writeRandomFile(file, Math.ceil((REPAIR_MIB * 4) / 3));
+  await cli(mesh, ['send', file]);
+  rmSync(file, { force: true });
+  const token = await tokenFor(mesh);
+  const state = async (): Promise<MeshState> => (await (await fetch(`${url}/api/state`, { headers: { authorization: `Bearer ${token}` } })).json()) as MeshState;
+  const before = await state();
+  const victim = [...before.peers].sort((a, b) => b.bytes - a.bytes)[0]!;
+  const segments = victim.holds.primary + victim.holds.backup;
+  const copiesBefore = before.repair.copies;
+  peers.find((peer) => peer.output().includes(victim.id))!.child.kill('SIGKILL');
+  const poll = async (done: (now: MeshState) => boolean): Promise<number> => {
+    for (;;) {
+      if (done(await state())) return performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const dead = await poll((now) => now.peers.some((peer) => peer.id === victim.id && peer.status === 'dead'));
+  const healed = await poll((now) => now.repair.copies - copiesBefore >= segments && now.repair.segments === 0);
+  const mibs = victim.bytes / 1024 / 1024 / ((healed - dead) / 1000);
+  for (const child of [master, ...peers]) child.child.kill('SIGKILL');
+  return {
+    metric: `repair: a peer holding ${(victim.bytes / 1024 / 1024).toFixed(0)} MiB dies (${segments} segments copied again / ceiling)`,
+    value: `${mibs.toFixed(1)} MiB/s in ${((healed - dead) / 1000).toFixed(1)} s`,
+    ratio: (mibs / ceiling).toFixed(2),
+    target: `≥ ${REPAIR_TARGET}`,
+    verdict: mibs / ceiling >= REPAIR_TARGET ? 'met' : 'MISSED',
+  };
+}
+
 async function main(): Promise<void> {
   // First, while nothing else runs: the disk stores alone.
   for (const result of await runStoreBench(STORE_MIB)) {
@@ -271,6 +327,8 @@ async function main(): Promise<void> {
     return `${most((run) => run.sendRssMiB)} / ${most((run) => run.receiveRssMiB)} MiB; ${most((run) => run.sendAnonMiB)} / ${most((run) => run.receiveAnonMiB)}`;
   };
   rows.push({ metric: `client peak RSS, ${MEDIUM_MIB} MiB file (send / receive; anonymous)`, value: rssText(mediums) });
+
+  if (REPAIR_MIB > 0) rows.push(await measureRepair(ceiling));
 
   if (LARGE_MIB > 0) {
     const large = await runClient(LARGE_MIB);
