@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { AuthRequiredError, JoinSecretError, systemClock, type Clock, type JoinRequest, type MeshState } from '@meshdrive/core';
+import { AuthRequiredError, DEFAULT_LAYOUT, JoinSecretError, segmentBytes, systemClock, type Clock, type JoinRequest, type MeshState } from '@meshdrive/core';
 import type { Directory } from './directory/directory.js';
 import { openAccounts, type Accounts } from './accounts/accounts.js';
 import { Gateway, type MasterServer, type Principal } from './gateway.js';
@@ -22,7 +22,7 @@ import { Catalogue } from './services/catalogue.js';
 import { PeerRegistry } from './services/peer-registry.js';
 import { TicketIssuer, type TicketSource } from './services/tickets.js';
 import { Repair } from './services/repair.js';
-import { Placement } from './services/placement.js';
+import { chooseChains, Placement } from './services/placement.js';
 import { MemoryMembership } from './state/memory-membership.js';
 import { MemorySealReceipts } from './state/memory-seal-receipts.js';
 import { MemorySendLeases } from './state/memory-send-leases.js';
@@ -131,6 +131,11 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
       const ring = registry.currentRing();
       return ring.replicaSet(key, ring.size);
     },
+    chains: async () => {
+      const ring = registry.currentRing();
+      return chooseChains(ring, await registry.online(), Math.min(replication, ring.size), segmentBytes(DEFAULT_LAYOUT));
+    },
+    dropsQueued: (peer) => gateway.deliverDrops(peer),
     link: (peer) => gateway.peerLink(peer),
     receipts,
     tickets,

@@ -6,7 +6,7 @@
  * runDirectoryTests('SqliteDirectory', () => new SqliteDirectory(tempDir()));
  */
 import { describe, expect, it } from 'vitest';
-import { asChunkHash, asFileId, asPeerId, type Manifest } from '@meshdrive/core';
+import { asChunkHash, asFileId, asPeerId, segmentKey, type Manifest } from '@meshdrive/core';
 import type { Directory } from './directory.js';
 
 export type DirectoryFactory = () => Directory | Promise<Directory>;
@@ -191,6 +191,17 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       expect(await directory.segmentsHeldBy(asPeerId('p1'))).toEqual([list('2')]);
       expect(await directory.segmentsHeldBy(asPeerId('p3'))).toEqual([]);
       expect(await directory.removeFile('public', 'a')).toEqual({ versions: 0, drops: [] });
+    }));
+
+    it('walks every segment in list order, each with the placement key of its first naming', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('b', 'f2', ['3', '1'], ['p2']), 0);
+      await directory.commitVersion(manifest('a', 'f1', ['1', '2'], ['p1']), 0);
+      const first = await directory.segmentsAfter('', 2);
+      expect(first.map(([list]) => list)).toEqual([list('1'), list('2')]);
+      // Segment 1 is named by f1 (index 0) and f2 (index 1): f1 comes first.
+      expect(first[0]![1]).toMatchObject({ key: segmentKey(asFileId('f1'), 0), holders: ['p2', 'p1'] });
+      expect((await directory.segmentsAfter(list('2'), 2)).map(([segment, info]) => [segment, info.key])).toEqual([[list('3'), segmentKey(asFileId('f2'), 0)]]);
+      expect(await directory.segmentsAfter(list('3'), 2)).toEqual([]);
     }));
 
     it('knows only the segments some file version uses', () => withDirectory(async (directory) => {

@@ -59,6 +59,8 @@ export interface SegmentInfo {
   holders: PeerId[];
   /** Its stored bytes (the most any version names it with). */
   storedSize: number;
+  /** Where placement puts it on the ring: segmentKey of a file version that names it (the first, by file id and index). */
+  key: string;
 }
 
 /** `backup` holds copies of `segments` of the segments `primary` is first holder of. */
@@ -109,6 +111,8 @@ export interface Directory {
   addHolder(list: string, peer: PeerId): Promise<boolean>;
   /** Those of `lists` some file version names: holders (primary first) and stored size of each. */
   segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>>;
+  /** Up to `limit` segments some file version names, in list order after `after` ('' for the first): a walk over all of them. */
+  segmentsAfter(after: string, limit: number): Promise<[string, SegmentInfo][]>;
   /** For every primary, which peers hold copies of its segments and how many. */
   backupCounts(): Promise<BackupCount[]>;
   /** For every peer that holds a segment, how many it is primary of and how many it backs up; one query. */

@@ -1,5 +1,5 @@
 /** The directory in memory: unit tests, and a master started with --volatile. */
-import type { FileId, Manifest, PeerId } from '@meshdrive/core';
+import { segmentKey, type FileId, type Manifest, type PeerId } from '@meshdrive/core';
 import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
@@ -131,15 +131,31 @@ export class MemoryDirectory implements Directory {
 
   segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>> {
     const wanted = new Set(lists);
-    const info = new Map<string, SegmentInfo>();
+    return Promise.resolve(this.infoWhere((list) => wanted.has(list)));
+  }
+
+  segmentsAfter(after: string, limit: number): Promise<[string, SegmentInfo][]> {
+    return Promise.resolve([...this.infoWhere((list) => list > after)].sort(([a], [b]) => compare(a, b)).slice(0, limit));
+  }
+
+  private infoWhere(wanted: (list: string) => boolean): Map<string, SegmentInfo> {
+    const info = new Map<string, SegmentInfo & { first: string }>();
     for (const version of this.versions.values()) {
-      for (const segment of version.segments) {
-        if (!wanted.has(segment.listHash)) continue;
-        const storedSize = Math.max(info.get(segment.listHash)?.storedSize ?? 0, segment.storedSize);
-        info.set(segment.listHash, { holders: this.holdersOf(segment.listHash), storedSize });
-      }
+      version.segments.forEach((segment, index) => {
+        if (!wanted(segment.listHash)) return;
+        const known = info.get(segment.listHash);
+        // The same first naming as SQL's MIN(file_id), MIN(idx): by file id, then index.
+        const first = `${version.fileId}\u0000${String(index).padStart(12, '0')}`;
+        const key = known && known.first < first ? known.key : segmentKey(version.fileId, index);
+        info.set(segment.listHash, {
+          holders: this.holdersOf(segment.listHash),
+          storedSize: Math.max(known?.storedSize ?? 0, segment.storedSize),
+          key,
+          first: known && known.first < first ? known.first : first,
+        });
+      });
     }
-    return Promise.resolve(info);
+    return new Map([...info].map(([list, { holders, storedSize, key }]) => [list, { holders, storedSize, key }]));
   }
 
   backupCounts(): Promise<BackupCount[]> {

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { asChunkHash, asFileId, asPeerId, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
+import { asChunkHash, asFileId, asPeerId, segmentKey, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
 import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
@@ -202,17 +202,29 @@ export class SqliteDirectory implements Directory {
   }
 
   segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>> {
-    const rows = this.sql(`SELECT s.list_hash, s.stored_size, h.peer_id FROM
-        (SELECT list_hash, MAX(stored_size) AS stored_size FROM segments WHERE list_hash IN (SELECT value FROM json_each(?)) GROUP BY list_hash) s
+    return Promise.resolve(this.infoOf('list_hash IN (SELECT value FROM json_each(?))', [JSON.stringify(lists)]));
+  }
+
+  segmentsAfter(after: string, limit: number): Promise<[string, SegmentInfo][]> {
+    return Promise.resolve([...this.infoOf('list_hash > ?', [after], limit)]);
+  }
+
+  /** Segments matching `where` (over the segments table), in list order, with holders and the placement key of their first naming. */
+  private infoOf(where: string, args: unknown[], limit = -1): Map<string, SegmentInfo> {
+    const rows = this.sql(`SELECT s.list_hash, s.stored_size, s.file_id, s.idx, h.peer_id FROM
+        (SELECT g.list_hash, g.stored_size, g.file_id,
+           (SELECT MIN(i.idx) FROM segments i WHERE i.list_hash = g.list_hash AND i.file_id = g.file_id) AS idx
+         FROM (SELECT list_hash, MAX(stored_size) AS stored_size, MIN(file_id) AS file_id FROM segments
+               WHERE ${where} GROUP BY list_hash ORDER BY list_hash LIMIT ${Math.floor(limit)}) g) s
       LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
-      ORDER BY s.list_hash, h.position`).all(JSON.stringify(lists)) as { list_hash: string; stored_size: number; peer_id: string | null }[];
+      ORDER BY s.list_hash, h.position`).all(...args) as { list_hash: string; stored_size: number; file_id: string; idx: number; peer_id: string | null }[];
     const info = new Map<string, SegmentInfo>();
     for (const row of rows) {
-      const entry = info.get(row.list_hash) ?? { holders: [], storedSize: row.stored_size };
+      const entry = info.get(row.list_hash) ?? { holders: [], storedSize: row.stored_size, key: segmentKey(asFileId(row.file_id), row.idx) };
       if (row.peer_id !== null) entry.holders.push(asPeerId(row.peer_id));
       info.set(row.list_hash, entry);
     }
-    return Promise.resolve(info);
+    return info;
   }
 
   backupCounts(): Promise<BackupCount[]> {

@@ -22,6 +22,7 @@ import {
   VersionConflictError,
   type Clock,
   type CommitRequest,
+  type HashRing,
   type FileSummary,
   type Manifest,
   type PeerId,
@@ -57,8 +58,24 @@ export interface PlacementOptions {
 }
 
 /** What a peer offers and does not hold yet; a peer that offers nothing in particular has no limit. */
-function freeBytes(peer: Member): number {
+export function freeBytes(peer: Member): number {
   return peer.capacity > 0 ? Math.max(0, peer.capacity - peer.stats.bytes) : Number.POSITIVE_INFINITY;
+}
+
+/** Its store said it is full, or what it offers has no room left for a `segment`-byte segment. */
+function isFull(peer: Member, segment: number): boolean {
+  return peer.stats.full === true || freeBytes(peer) < segment;
+}
+
+/**
+ * Where a segment's `copies` go, by its placement key: the ring's replica set of the online
+ * peers, passing over full ones, with a durable copy (withDurableCopy). Placement uses it for
+ * new writes; rebalancing (Repair) moves copies to where it now points.
+ */
+export function chooseChains(ring: HashRing, online: readonly Member[], copies: number, segment: number): (key: string) => PeerId[] {
+  const full = new Set(online.filter((peer) => isFull(peer, segment)).map((peer) => peer.id));
+  const durable = new Set(online.filter((peer) => isDurable(peer) && !full.has(peer.id)).map((peer) => peer.id));
+  return (key) => withDurableCopy(ring.replicaSet(key, copies, (peer) => full.has(peer)), () => ring.replicaSet(key, ring.size), durable);
 }
 
 const mebibytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -95,15 +112,10 @@ export class Placement {
     const ring = registry.currentRing();
     const copies = Math.min(replication, ring.size);
     const online = await registry.online();
-    // Full: its store said so, or what it offers has no room left for one more segment.
     const segment = Math.min(segmentBytes(request), request.size);
-    const full = new Set(online.filter((peer) => peer.stats.full === true || freeBytes(peer) < segment).map((peer) => peer.id));
-    if (!existing) this.checkRoom(request.size * copies, online.filter((peer) => !full.has(peer.id)), request.name);
-    const durable = new Set(online.filter((peer) => isDurable(peer) && !full.has(peer.id)).map((peer) => peer.id));
-    const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => {
-      const key = segmentKey(fileId, index);
-      return withDurableCopy(ring.replicaSet(key, copies, (peer) => full.has(peer)), () => ring.replicaSet(key, ring.size), durable);
-    });
+    if (!existing) this.checkRoom(request.size * copies, online.filter((peer) => !isFull(peer, segment)), request.name);
+    const chainFor = chooseChains(ring, online, copies, segment);
+    const segments = Array.from({ length: segmentCount(request.size, request) }, (_, index) => chainFor(segmentKey(fileId, index)));
     const chunks = maxStoredChunks(request);
     const tickets = await Promise.all(segments.map((chain, index) => this.options.tickets.write(client, `${fileId}:${index}`, chain, chunks)));
     // A send's first placement has no fileId; retries carry the one it was given.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asChunkHash, asFileId, asPeerId, ChunkCorruptError, HashRing, type Manifest, type PeerId, type PeerStatus } from '@meshdrive/core';
+import { asChunkHash, asFileId, asPeerId, ChunkCorruptError, HashRing, segmentKey, type Manifest, type PeerId, type PeerStatus } from '@meshdrive/core';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemorySealReceipts } from '../state/memory-seal-receipts.js';
 import type { Member } from '../state/membership.js';
@@ -34,14 +34,15 @@ async function meshOf(ids: string[], options: Partial<RepairOptions> = {}) {
   for (const link of links.values()) link.copying = (order) => receipts.record(asPeerId(order.to), order.list, 1024, clock.now());
   const member = (id: string): Member => ({ id: asPeerId(id), kind: 'node', capacity: 0, connected: statuses.get(id) !== 'dead', paused: false, lastSeen: 0, stats: { chunks: 0, bytes: 0 }, status: statuses.get(id)! });
   const logs: string[] = [];
+  const dropsTold: PeerId[] = [];
+  const ringOf = (): HashRing => new HashRing([...statuses].filter(([, status]) => status === 'online').map(([id]) => ({ id: asPeerId(id), capacity: 1 })));
   const repair = new Repair({
     directory,
     members: () => Promise.resolve([...statuses.keys()].map(member)),
-    ringFrom: (key) => {
-      const online = [...statuses].filter(([, status]) => status === 'online').map(([id]) => ({ id: asPeerId(id), capacity: 1 }));
-      const ring = new HashRing(online);
-      return ring.replicaSet(key, ring.size);
-    },
+    ringFrom: (key) => ringOf().replicaSet(key, ringOf().size),
+    // No rebalancing unless a test asks for it: placement points nowhere new.
+    chains: () => Promise.resolve(() => []),
+    dropsQueued: (peer) => dropsTold.push(peer),
     link: (peer) => (statuses.get(peer) === 'online' ? links.get(peer) : undefined),
     receipts,
     tickets: await testTickets(clock),
@@ -61,7 +62,7 @@ async function meshOf(ids: string[], options: Partial<RepairOptions> = {}) {
     }
   };
   const holders = async (digit: string): Promise<PeerId[]> => (await directory.segmentInfo([list(digit)])).get(list(digit))?.holders ?? [];
-  return { clock, directory, receipts, statuses, links, repair, settle, holders, logs };
+  return { clock, directory, receipts, statuses, links, repair, settle, holders, logs, dropsTold, ringOf };
 }
 
 describe('Repair', () => {
@@ -173,6 +174,37 @@ describe('Repair', () => {
     await mesh.settle();
     expect(await mesh.holders('1')).toEqual(['p1', 'p2', 'p3']);
     expect(await mesh.holders('2')).toEqual(['p3', 'p4', 'p2']);
+  });
+
+  it('moves copies to a peer that joined and owns part of the ring, dropping the old copy only once the new one is confirmed', async () => {
+    const mesh = await meshOf(['p1', 'p2', 'p3'], { chains: () => Promise.resolve((key: string) => mesh.ringOf().replicaSet(key, 3)) });
+    const segments = Object.fromEntries(['1', '2', '3', '4', '5', '6', '7', '8'].map((digit) => [digit, ['p1', 'p2', 'p3']]));
+    await mesh.directory.commitVersion(manifest('a', segments), 0);
+    await mesh.settle(); // nothing to move: the ring has only these three
+    expect([...mesh.links.values()].flatMap((link) => link.copyOrders)).toEqual([]);
+
+    // Every removal of a holder must leave the segment with R copies still.
+    const remove = mesh.directory.removeHolder.bind(mesh.directory);
+    let fewest = Number.POSITIVE_INFINITY;
+    mesh.directory.removeHolder = async (list, peer) => {
+      const before = (await mesh.directory.segmentInfo([list])).get(list)?.holders.length ?? 0;
+      fewest = Math.min(fewest, before - 1);
+      return remove(list, peer);
+    };
+    mesh.statuses.set('p4', 'online');
+    mesh.links.set('p4', new FakeLink('p4'));
+    await mesh.settle();
+    const chains = mesh.ringOf();
+    let moved = 0;
+    for (const digit of Object.keys(segments)) {
+      const holders = await mesh.holders(digit);
+      expect(holders).toHaveLength(3);
+      expect([...holders].sort(), mesh.logs.join('\n')).toEqual([...chains.replicaSet(segmentKey(asFileId('id-a'), Number(digit) - 1), 3)].sort());
+      if (holders.includes(asPeerId('p4'))) moved++;
+    }
+    expect(moved, mesh.logs.join('\n')).toBeGreaterThan(0); // p4 owns a share of the ring now
+    expect(fewest).toBe(3);
+    expect(mesh.dropsTold.length).toBe(moved);
   });
 
   it('says which segments cannot be repaired while none of their holders is online', async () => {

@@ -32,6 +32,10 @@ const RETRY_AFTER_MS = 2_000;
 const RECEIPT_WAIT_MS = 5_000;
 /** The window the repair rate is measured over. */
 const RATE_WINDOW_MS = 10_000;
+/** Segments rebalancing looks at per pass. */
+const REBALANCE_PAGE = 512;
+/** After a walk over every segment found nothing to move, the next waits this long (or for a peer to come or go). */
+const REBALANCE_IDLE_MS = 30_000;
 
 export interface RepairOptions {
   directory: Directory;
@@ -39,6 +43,10 @@ export interface RepairOptions {
   members(): Promise<Member[]>;
   /** Peers in ring order from a key: where a segment's copies belong. */
   ringFrom(key: string): PeerId[];
+  /** Where placement would put a segment's copies now, by placement key (chooseChains): what rebalancing moves copies to. */
+  chains(): Promise<(key: string) => PeerId[]>;
+  /** A peer was queued drops: deliver them now if it is connected. */
+  dropsQueued?(peer: PeerId): void;
   /** The link to a peer connected to this master, to give it orders. */
   link(peer: PeerId): PeerLink | undefined;
   receipts: SealReceipts;
@@ -65,6 +73,11 @@ interface Shortfall {
   missing: number;
 }
 
+/** Whether `member` offers room for `bytes` more (a peer that offers nothing in particular has no limit). */
+function hasRoom(member: Member, bytes: number): boolean {
+  return member.stats.full !== true && (member.capacity === 0 || member.stats.bytes + bytes <= member.capacity);
+}
+
 export class Repair {
   /** Segments to look at: those of dead peers, until they have their copies again. */
   private readonly queue = new Set<string>();
@@ -80,6 +93,10 @@ export class Repair {
   private last: Pick<RepairProgress, 'segments' | 'bytes' | 'unavailable'> = { segments: 0, bytes: 0, unavailable: 0 };
   /** Damaged segments each peer reported. */
   private readonly faults = new Map<PeerId, number>();
+  /** Rebalancing walks every segment in list order: where it is, and when it may walk again. */
+  private rebalanceAfter = '';
+  private rebalanceAt = 0;
+  private onlineSeen = '';
 
   constructor(private readonly options: RepairOptions) {
     this.budgetAt = options.clock.now();
@@ -130,7 +147,10 @@ export class Repair {
     }
   }
 
-  /** One pass: finds dead peers' segments, and starts the copies the limits allow. Passes do not overlap. */
+  /**
+   * One pass: finds dead peers' segments and starts the copies the limits allow; with nothing to
+   * repair, moves a page of copies to where placement now puts them. Passes do not overlap.
+   */
   async pass(): Promise<void> {
     if (this.passing) return;
     this.passing = true;
@@ -158,12 +178,8 @@ export class Repair {
         for (const list of await directory.segmentsHeldBy(member.id)) this.queue.add(list);
       }
     }
-    if (this.queue.size === 0) {
-      this.last = { segments: 0, bytes: 0, unavailable: 0 };
-      return;
-    }
     const lists = [...this.queue].slice(0, PASS_SEGMENTS);
-    const infos = await directory.segmentInfo(lists);
+    const infos = lists.length === 0 ? new Map<string, SegmentInfo>() : await directory.segmentInfo(lists);
     const statusOf = (peer: PeerId): Member['status'] => byId.get(peer)?.status ?? 'dead';
     const reachable = members.filter((member) => member.status === 'online' && this.options.link(member.id) !== undefined).length;
     const shortfalls: Shortfall[] = [];
@@ -193,6 +209,18 @@ export class Repair {
     };
     shortfalls.sort((a, b) => a.alive.length - b.alive.length);
     this.refillBudget(now);
+    this.startRepairs(shortfalls, members, now);
+    // Moving copies to where placement now puts them comes after every repair.
+    const online = members.filter((member) => member.status === 'online').map((member) => member.id).sort().join(',');
+    if (online !== this.onlineSeen) {
+      this.onlineSeen = online;
+      this.rebalanceAt = 0; // a peer came or went: the ring moved
+    }
+    if (shortfalls.length === 0 && now >= this.rebalanceAt) await this.rebalance(byId, now);
+  }
+
+  /** Starts the copies the limits allow, fewest live copies first (`shortfalls` is sorted so). */
+  private startRepairs(shortfalls: Shortfall[], members: Member[], now: number): void {
     for (const shortfall of shortfalls) {
       if (this.inFlight.size >= (this.options.parallel ?? REPAIR_PARALLEL)) break;
       if (this.inFlight.has(shortfall.list) || shortfall.sources.length === 0) continue;
@@ -205,7 +233,40 @@ export class Repair {
       if (!source) continue;
       this.budget -= shortfall.info.storedSize;
       this.inFlight.set(shortfall.list, source);
-      void this.copy(shortfall, source, target).finally(() => this.inFlight.delete(shortfall.list));
+      void this.copy(shortfall.list, shortfall.info, source, target).finally(() => this.inFlight.delete(shortfall.list));
+    }
+  }
+
+  /**
+   * Rebalancing, as HDFS's balancer and Syncthing's rescans do it lazily: a page of segments at
+   * a time, each with all its copies online, whose placement now names a peer that holds none
+   * (a peer joined and owns part of the ring) gets a copy there, and only once that copy is
+   * confirmed does the holder placement no longer names drop its own: never fewer than R.
+   */
+  private async rebalance(byId: ReadonlyMap<PeerId, Member>, now: number): Promise<void> {
+    const page = await this.options.directory.segmentsAfter(this.rebalanceAfter, REBALANCE_PAGE);
+    if (page.length === 0) {
+      this.rebalanceAfter = '';
+      this.rebalanceAt = now + REBALANCE_IDLE_MS;
+      return;
+    }
+    const chainFor = await this.options.chains();
+    const reachable = (peer: PeerId): boolean => byId.get(peer)?.status === 'online' && this.options.link(peer) !== undefined;
+    for (const [list, info] of page) {
+      if (this.inFlight.size >= (this.options.parallel ?? REPAIR_PARALLEL)) return; // resumes at this segment
+      if (this.budget < info.storedSize && this.budget < this.bytesPerSecond()) return;
+      this.rebalanceAfter = list;
+      if (this.inFlight.has(list) || !info.holders.every(reachable)) continue;
+      const backoff = this.backoff.get(list);
+      if (backoff && backoff.until > now) continue;
+      const ideal = chainFor(info.key);
+      if (info.holders.length < ideal.length) continue; // short of copies: repair's to mend
+      const target = ideal.find((peer) => !info.holders.includes(peer) && reachable(peer) && !backoff?.avoid.has(peer) && hasRoom(byId.get(peer)!, info.storedSize));
+      const leaving = [...info.holders].reverse().find((peer) => !ideal.includes(peer));
+      if (!target || !leaving) continue;
+      this.budget -= info.storedSize;
+      this.inFlight.set(list, leaving);
+      void this.copy(list, info, leaving, target, leaving).finally(() => this.inFlight.delete(list));
     }
   }
 
@@ -230,8 +291,7 @@ export class Repair {
     const candidates = this.options.ringFrom(shortfall.list).filter((peer) => {
       const member = byId.get(peer);
       if (!member || member.status !== 'online' || holders.has(peer) || avoid?.has(peer)) return false;
-      if (member.stats.full === true) return false;
-      return member.capacity === 0 || member.stats.bytes + shortfall.info.storedSize <= member.capacity;
+      return hasRoom(member, shortfall.info.storedSize);
     });
     const durable = (peer: PeerId): boolean => {
       const member = byId.get(peer);
@@ -240,9 +300,12 @@ export class Repair {
     return (shortfall.alive.some(durable) ? undefined : candidates.find(durable)) ?? candidates[0];
   }
 
-  private async copy(shortfall: Shortfall, source: PeerId, target: PeerId): Promise<void> {
+  /**
+   * Has `source` copy `list` to `target`, and records it once `target` confirmed: in place of a
+   * dead holder, or besides the live ones; for a move, `leaving` then stops being a holder.
+   */
+  private async copy(list: string, info: SegmentInfo, source: PeerId, target: PeerId, leaving?: PeerId): Promise<void> {
     const { clock, directory, receipts, log } = this.options;
-    const { list } = shortfall;
     try {
       const link = this.options.link(source);
       if (!link) throw new Error(`peer ${source.slice(0, 8)} is no longer connected`);
@@ -256,11 +319,15 @@ export class Repair {
       const dead = holders.find((peer) => (members.get(peer) ?? 'dead') === 'dead');
       if (dead) await directory.replaceHolder(list, dead, target);
       else await directory.addHolder(list, target);
+      // A move: the new copy is confirmed and counted, so the one placement no longer names can go.
+      const moved = leaving !== undefined && !dead && (await directory.removeHolder(list, leaving));
+      if (moved) this.options.dropsQueued?.(leaving);
       this.copies++;
-      this.copied.push({ at: clock.now(), bytes: shortfall.info.storedSize });
+      this.copied.push({ at: clock.now(), bytes: info.storedSize });
       while (this.copied.length > 0 && this.copied[0]!.at < clock.now() - RATE_WINDOW_MS) this.copied.shift();
       this.backoff.delete(list);
-      log(`repaired ${list.slice(0, 12)}…: ${source.slice(0, 8)} copied it to ${target.slice(0, 8)}${dead ? ` in place of ${dead.slice(0, 8)}` : ''}`);
+      const how = moved ? `moved it from ${leaving.slice(0, 8)}` : `copied it`;
+      log(`${moved ? 'rebalanced' : 'repaired'} ${list.slice(0, 12)}…: ${source.slice(0, 8)} ${how} to ${target.slice(0, 8)}${dead ? ` in place of ${dead.slice(0, 8)}` : ''}`);
     } catch (error) {
       const avoid = this.backoff.get(list)?.avoid ?? new Set<PeerId>();
       avoid.add(target);
