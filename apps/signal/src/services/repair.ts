@@ -19,7 +19,7 @@ import type { PeerLink } from './peer-link.js';
 import type { TicketSource } from './tickets.js';
 
 /** Copies in flight at once, mesh-wide. */
-export const REPAIR_PARALLEL = 4;
+export const REPAIR_PARALLEL = 16;
 /** Bytes of copies started per second, at most (the master's --repair-rate). */
 export const REPAIR_BYTES_PER_SECOND = 64 * 1024 * 1024;
 /** A dead peer's holdings are listed again this often, for segments a failed copy left behind. */
