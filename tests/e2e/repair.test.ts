@@ -68,6 +68,29 @@ describe('repair after peers die', () => {
     expect(readFileSync(again).equals(bytes)).toBe(true);
   }, 120_000);
 
+  it('a peer frozen past the dead grace comes back on the same socket, is never read from for what was replaced, and drops it', async () => {
+    const { manifest } = await mesh.locate('heal.bin');
+    const frozenId = manifest.segments[0]!.holders[0]!;
+    const frozen = mesh.peer(frozenId);
+    frozen.daemon.child.kill('SIGSTOP'); // as a cut network or a paused machine looks: silent, socket still open
+    try {
+      await mesh.waitForStatus(frozenId, 'dead');
+      await waitFor('its segments back to 3 live copies elsewhere', async () => {
+        const now = await copies();
+        return now.live.every((count) => count === 3) && now.manifest.segments.every((segment) => !segment.holders.includes(frozenId)) ? now : undefined;
+      }, 60_000, () => mesh.describe());
+    } finally {
+      frozen.daemon.child.kill('SIGCONT');
+    }
+    await mesh.waitForStatus(frozenId, 'online');
+    // Its old copies are named nowhere, so nothing reads them; the master has it drop them at once.
+    await mesh.master.waitForOutput(new RegExp(`peer ${frozenId.slice(0, 8)} dropped \\d+ segments`), 30_000);
+    const out = mesh.outPath('heal-after-freeze.bin');
+    const received = await mesh.cli(['receive', 'heal.bin', '--out', out]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+  }, 120_000);
+
   it('a killed peer that comes back drops the copies that were made again elsewhere', async () => {
     const [first] = killed;
     const back = await mesh.startPeer(first!.dataDir);

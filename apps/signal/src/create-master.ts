@@ -117,7 +117,12 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     directory,
     clock,
     isConnected: (peer): boolean => gateway.isConnected(peer),
-    announce: (event): void => gateway.announce(event),
+    announce: (event): void => {
+      gateway.announce(event);
+      // Back from the dead on the same socket (a frozen process, a network cut that healed):
+      // the copies replaced meanwhile are dropped now, not at its next join.
+      if (event.status === 'online') gateway.deliverDrops(event.id);
+    },
     log,
   });
   const receipts = new MemorySealReceipts();

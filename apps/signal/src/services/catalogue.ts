@@ -185,6 +185,8 @@ export class Catalogue {
     if (heldAgain.length > 0) await directory.clearDrops(peer, heldAgain);
     const lists = queued.filter((list) => !heldAgain.includes(list));
     if (lists.length === 0) return;
-    if (await link.drop(lists)) await directory.clearDrops(peer, lists).catch((failure: unknown) => log(`could not clear drops: ${String(failure)}`));
+    if (!(await link.drop(lists))) return;
+    log(`peer ${peer.slice(0, 8)} dropped ${lists.length} segments it no longer holds for anyone`);
+    await directory.clearDrops(peer, lists).catch((failure: unknown) => log(`could not clear drops: ${String(failure)}`));
   }
 }
