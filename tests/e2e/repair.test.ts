@@ -30,6 +30,15 @@ describe('repair after peers die', () => {
     await mesh?.close();
   });
 
+  /** Waits until every segment has 3 live copies, none of them on `gone`. */
+  function healedWithout(gone: ReadonlySet<string>): Promise<{ manifest: Manifest; live: number[] }> {
+    return waitFor('every segment back to 3 live copies elsewhere', async () => {
+      const now = await copies();
+      const elsewhere = now.manifest.segments.every((segment) => segment.holders.every((holder) => !gone.has(holder)));
+      return now.live.every((count) => count === 3) && elsewhere ? now : undefined;
+    }, 60_000, () => mesh.describe());
+  }
+
   /** Every segment's holders, and whether each is online. */
   async function copies(): Promise<{ manifest: Manifest; live: number[] }> {
     const { manifest, status } = await mesh.locate('heal.bin');
@@ -49,12 +58,8 @@ describe('repair after peers die', () => {
     expect(readFileSync(out).equals(bytes)).toBe(true);
 
     // Dead after the grace (3 s in tests), then repaired: 3 live copies of every segment, none on the dead.
-    const healed = await waitFor('every segment back to 3 live copies', async () => {
-      const now = await copies();
-      return now.live.every((count) => count === 3) ? now : undefined;
-    }, 60_000, () => mesh.describe());
     const dead = new Set(killed.map((peer) => peer.id as string));
-    for (const segment of healed.manifest.segments) expect(segment.holders.filter((holder) => dead.has(holder))).toEqual([]);
+    await healedWithout(dead);
     // The master's own account of it, once its next pass has looked.
     const lost = before.manifest.segments.filter((segment) => segment.holders.some((holder) => dead.has(holder))).length;
     const repair = await mesh.waitForState('repair to report it is done', (state) => (state.repair.segments === 0 ? state.repair : undefined));
@@ -75,10 +80,7 @@ describe('repair after peers die', () => {
     frozen.daemon.child.kill('SIGSTOP'); // as a cut network or a paused machine looks: silent, socket still open
     try {
       await mesh.waitForStatus(frozenId, 'dead');
-      await waitFor('its segments back to 3 live copies elsewhere', async () => {
-        const now = await copies();
-        return now.live.every((count) => count === 3) && now.manifest.segments.every((segment) => !segment.holders.includes(frozenId)) ? now : undefined;
-      }, 60_000, () => mesh.describe());
+      await healedWithout(new Set([frozenId]));
     } finally {
       frozen.daemon.child.kill('SIGCONT');
     }

@@ -8,9 +8,9 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestMesh, waitFor } from './harness.js';
+import { TestMesh, waitFor, type PeerProcess } from './harness.js';
 
-describe('a chunk damaged on disk', () => {
+describe('damaged and lost copies', () => {
   let mesh: TestMesh;
 
   beforeAll(async () => {
@@ -21,18 +21,34 @@ describe('a chunk damaged on disk', () => {
     await mesh?.close();
   });
 
-  it('is found by scrubbing, reported, and its segment copied again from a good replica', async () => {
-    const file = mesh.writeFile(200 * 1024, 'rot.bin');
+  /** Sends a one-segment file; its first holder is the peer the test then harms. */
+  async function sendOne(name: string, size: number): Promise<{ bytes: Buffer; victim: PeerProcess }> {
+    const file = mesh.writeFile(size, name);
     const sent = await mesh.cli(['send', file.path]);
     expect(sent.code, sent.stderr).toBe(0);
-    const { manifest } = await mesh.locate('rot.bin');
-    const [victimId] = manifest.segments[0]!.holders;
-    const victim = mesh.peer(victimId!);
+    const { manifest } = await mesh.locate(name);
+    return { bytes: file.bytes, victim: mesh.peer(manifest.segments[0]!.holders[0]!) };
+  }
 
+  /** Waits until `name`'s segment has 3 live copies, none on `victim`, then reads it back. */
+  async function healedWithout(name: string, victim: PeerProcess, bytes: Buffer): Promise<void> {
+    await waitFor(`the copy of ${name} on the harmed peer to be made again elsewhere`, async () => {
+      const { manifest, status } = await mesh.locate(name);
+      const holders = manifest.segments[0]!.holders;
+      return !holders.includes(victim.id) && holders.filter((holder) => status[holder] === 'online').length === 3 ? holders : undefined;
+    }, 30_000, () => mesh.describe());
+    const out = mesh.outPath(name);
+    const received = await mesh.cli(['receive', name, '--out', out]);
+    expect(received.code, received.stderr).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+  }
+
+  it('a chunk damaged on disk is found by scrubbing, reported, and its segment copied again from a good replica', async () => {
+    const { bytes, victim } = await sendOne('rot.bin', 200 * 1024);
     // Stopped cleanly, one byte of the file's 50th KiB flipped in its pack file, started again scrubbing every second.
     await victim.daemon.kill('SIGTERM');
     const packs = join(victim.dataDir, 'packs');
-    const needle = file.bytes.subarray(50 * 1024, 51 * 1024);
+    const needle = bytes.subarray(50 * 1024, 51 * 1024);
     const damaged = readdirSync(packs).some((name) => {
       const pack = readFileSync(join(packs, name));
       const at = pack.indexOf(needle);
@@ -43,54 +59,16 @@ describe('a chunk damaged on disk', () => {
     });
     expect(damaged).toBe(true);
     await mesh.startPeer(victim.dataDir, '1GiB', ['--scrub-every', '1s']);
-
-    const healed = await waitFor('the damaged copy to be replaced', async () => {
-      const { manifest: now, status } = await mesh.locate('rot.bin');
-      const holders = now.segments[0]!.holders;
-      return !holders.includes(victimId!) && holders.filter((holder) => status[holder] === 'online').length === 3 ? holders : undefined;
-    }, 30_000, () => mesh.describe());
-    expect(healed).toHaveLength(3);
-    const state = await mesh.state();
-    expect(state.repair.faults).toContainEqual({ peer: victimId, segments: 1 });
-
-    const out = mesh.outPath('rot.bin');
-    const received = await mesh.cli(['receive', 'rot.bin', '--out', out]);
-    expect(received.code, received.stderr).toBe(0);
-    expect(readFileSync(out).equals(file.bytes)).toBe(true);
+    await healedWithout('rot.bin', victim, bytes);
+    expect((await mesh.state()).repair.faults).toContainEqual({ peer: victim.id, segments: 1 });
   }, 90_000);
-});
 
-describe('a peer that lost data while it was down', () => {
-  let mesh: TestMesh;
-
-  beforeAll(async () => {
-    mesh = await TestMesh.start({ peers: 4 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await mesh?.close();
-  });
-
-  it('is asked on rejoin what it lacks, and the master has it copied again elsewhere', async () => {
-    const file = mesh.writeFile(300 * 1024, 'lost.bin');
-    const sent = await mesh.cli(['send', file.path]);
-    expect(sent.code, sent.stderr).toBe(0);
-    const { manifest } = await mesh.locate('lost.bin');
-    const [victimId] = manifest.segments[0]!.holders;
-    const victim = mesh.peer(victimId!);
+  it('a peer that lost data while it was down is asked on rejoin what it lacks, and the master has it copied again', async () => {
+    const { bytes, victim } = await sendOne('lost.bin', 300 * 1024);
     await victim.daemon.kill('SIGKILL');
     // Its chunks are gone (a disk swapped under it); its identity and pins are not.
     for (const name of readdirSync(join(victim.dataDir, 'packs'))) rmSync(join(victim.dataDir, 'packs', name));
     await mesh.startPeer(victim.dataDir);
-
-    await waitFor('the lost copy to be made again on another peer', async () => {
-      const { manifest: now, status } = await mesh.locate('lost.bin');
-      const holders = now.segments[0]!.holders;
-      return !holders.includes(victimId!) && holders.filter((holder) => status[holder] === 'online').length === 3 ? holders : undefined;
-    }, 30_000, () => mesh.describe());
-    const out = mesh.outPath('lost.bin');
-    const received = await mesh.cli(['receive', 'lost.bin', '--out', out]);
-    expect(received.code, received.stderr).toBe(0);
-    expect(readFileSync(out).equals(file.bytes)).toBe(true);
+    await healedWithout('lost.bin', victim, bytes);
   }, 90_000);
 });

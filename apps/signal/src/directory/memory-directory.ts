@@ -105,9 +105,7 @@ export class MemoryDirectory implements Directory {
     if (!holders || at < 0) return Promise.resolve(false);
     if (holders.includes(to)) holders.splice(at, 1);
     else holders[at] = to;
-    const queue = this.drops.get(from) ?? new Set<string>();
-    queue.add(list);
-    this.drops.set(from, queue);
+    this.queueDrop(from, list);
     return Promise.resolve(true);
   }
 
@@ -116,10 +114,14 @@ export class MemoryDirectory implements Directory {
     const at = holders?.indexOf(peer) ?? -1;
     if (!holders || at < 0) return Promise.resolve(false);
     holders.splice(at, 1);
+    this.queueDrop(peer, list);
+    return Promise.resolve(true);
+  }
+
+  private queueDrop(peer: PeerId, list: string): void {
     const queue = this.drops.get(peer) ?? new Set<string>();
     queue.add(list);
     this.drops.set(peer, queue);
-    return Promise.resolve(true);
   }
 
   addHolder(list: string, peer: PeerId): Promise<boolean> {
