@@ -76,9 +76,11 @@ export class Daemon {
   private stdoutText = '';
   private stderrText = '';
 
-  constructor(name: string, args: string[], cwd: string) {
+  /** `netns`: run it in that network namespace (`ip netns exec`, which execs it: the pid is the daemon's own). */
+  constructor(name: string, args: string[], cwd: string, netns?: string) {
     this.name = name;
-    this.child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const command: [string, string[]] = netns ? ['ip', ['netns', 'exec', netns, process.execPath, CLI_PATH, ...args]] : [process.execPath, [CLI_PATH, ...args]];
+    this.child = spawn(command[0], command[1], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     allChildren.add(this.child);
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => { this.stdoutText += text; });
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => { this.stderrText += text; });
@@ -214,9 +216,12 @@ export class TestMesh {
     this.token = saved.sessions[this.url]!.accessToken;
   }
 
-  /** Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. `args` go to `meshdrive peer`. */
-  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`), capacity = '1GiB', args: string[] = []): Promise<PeerProcess> {
-    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', this.url, '--data', dataDir, '--capacity', capacity, ...args], this.root));
+  /**
+   * Starts a peer with a disk store; passing an earlier peer's `dataDir` restarts that peer. `args`
+   * go to `meshdrive peer`; `where` runs it in another network namespace, reaching the master at `signal`.
+   */
+  async startPeer(dataDir = join(this.root, `peer-${++this.peerCount}`), capacity = '1GiB', args: string[] = [], where: { netns?: string; signal?: string } = {}): Promise<PeerProcess> {
+    const daemon = this.track(new Daemon(`peer ${dataDir.split('/').pop()}`, ['peer', '--signal', where.signal ?? this.url, '--data', dataDir, '--capacity', capacity, ...args], this.root, where.netns));
     const [, id] = await daemon.waitForOutput(/peer ([A-Za-z0-9_-]{43}) storing in/);
     await daemon.waitForOutput(/peer [A-Za-z0-9_-]{43} joined/);
     const peer = { id: asPeerId(id!), dataDir, daemon };
