@@ -34,6 +34,8 @@ const STALE_AFTER_MS = 2_000;
 const DEAD_AFTER_MS = 10_000;
 /** Sealed segments no file uses are dropped this long after their seal, once no open send may commit them. */
 const ABANDON_AFTER_MS = 60 * 60_000;
+/** After a restart, peers the master knew get this long (or three dead graces) to rejoin before their copies are made again. */
+const RESTART_GRACE_MS = 30_000;
 /** How often repair looks for segments short of copies and starts copies. */
 const REPAIR_PASS_MS = 500;
 /** A send still open after this long is taken for dead, and its commit refused. */
@@ -147,8 +149,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     clock,
     replication,
     startedAt: clock.now(),
-    // Peers known from before a restart are dead until they rejoin: a few heartbeats' worth of time to do so.
-    restartGraceMs: deadAfterMs,
+    restartGraceMs: Math.max(3 * deadAfterMs, RESTART_GRACE_MS),
     bytesPerSecond: options.repairBytesPerSecond,
     log,
   });

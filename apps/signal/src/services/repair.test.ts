@@ -100,15 +100,28 @@ describe('Repair', () => {
   }, 10_000);
 
   it('does nothing for a peer that is only stale, nor before remembered peers had time to rejoin', async () => {
-    const mesh = await meshOf(['p1', 'p2', 'p3', 'p4'], { startedAt: 100_000, restartGraceMs: 30_000 });
+    const mesh = await meshOf(['p1', 'p2', 'p3', 'p4', 'p5'], { startedAt: 100_000, restartGraceMs: 30_000 });
     await mesh.directory.commitVersion(manifest('a', { 1: ['p1', 'p2', 'p3'] }), 0);
-    mesh.statuses.set('p1', 'stale');
+    mesh.statuses.set('p1', 'dead'); // remembered from before the master started: never seen since
+    mesh.statuses.set('p2', 'stale');
     await mesh.repair.pass();
-    mesh.statuses.set('p1', 'dead');
-    await mesh.repair.pass(); // dead, but the master started a moment ago
+    await mesh.repair.pass();
     expect([...mesh.links.values()].flatMap((link) => link.copyOrders)).toEqual([]);
     mesh.clock.time += 30_000;
     await mesh.settle();
+    expect(await mesh.holders('1')).not.toContain('p1');
+    expect(await mesh.holders('1')).toContain('p2'); // stale is not dead: its copy stays
+  });
+
+  it('repairs at once, within the restart grace, a peer seen alive since the master started', async () => {
+    const mesh = await meshOf(['p1', 'p2', 'p3', 'p4'], { startedAt: 100_000, restartGraceMs: 30_000 });
+    await mesh.directory.commitVersion(manifest('a', { 1: ['p1', 'p2', 'p3'] }), 0);
+    await mesh.repair.pass(); // p1 seen online
+    mesh.statuses.set('p1', 'dead');
+    for (let i = 0; i < 5; i++) {
+      await mesh.repair.pass();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     expect(await mesh.holders('1')).toEqual(['p4', 'p2', 'p3']);
   });
 

@@ -97,6 +97,8 @@ export class Repair {
   private rebalanceAfter = '';
   private rebalanceAt = 0;
   private onlineSeen = '';
+  /** Peers seen not dead since this master started. */
+  private readonly seenAlive = new Set<PeerId>();
 
   constructor(private readonly options: RepairOptions) {
     this.budgetAt = options.clock.now();
@@ -166,17 +168,21 @@ export class Repair {
     const now = clock.now();
     const members = await this.options.members();
     const byId = new Map(members.map((member) => [member.id, member]));
-    if (now >= this.options.startedAt + this.options.restartGraceMs) {
-      for (const member of members) {
-        if (member.status !== 'dead') {
-          this.scannedAt.delete(member.id);
-          continue;
-        }
-        const scanned = this.scannedAt.get(member.id);
-        if (scanned !== undefined && now - scanned < RESCAN_MS) continue;
-        this.scannedAt.set(member.id, now);
-        for (const list of await directory.segmentsHeldBy(member.id)) this.queue.add(list);
+    for (const member of members) if (member.status !== 'dead') this.seenAlive.add(member.id);
+    // Peers remembered from before this master started are dead only until they rejoin: they get
+    // the restart grace; a peer seen alive since and dead now is repaired at once.
+    const graceOver = now >= this.options.startedAt + this.options.restartGraceMs;
+    const rejoining = !graceOver && members.some((member) => member.status === 'dead' && !this.seenAlive.has(member.id));
+    for (const member of members) {
+      if (member.status !== 'dead') {
+        this.scannedAt.delete(member.id);
+        continue;
       }
+      if (!graceOver && !this.seenAlive.has(member.id)) continue;
+      const scanned = this.scannedAt.get(member.id);
+      if (scanned !== undefined && now - scanned < RESCAN_MS) continue;
+      this.scannedAt.set(member.id, now);
+      for (const list of await directory.segmentsHeldBy(member.id)) this.queue.add(list);
     }
     const lists = [...this.queue].slice(0, PASS_SEGMENTS);
     const infos = lists.length === 0 ? new Map<string, SegmentInfo>() : await directory.segmentInfo(lists);
@@ -216,7 +222,8 @@ export class Repair {
       this.onlineSeen = online;
       this.rebalanceAt = 0; // a peer came or went: the ring moved
     }
-    if (shortfalls.length === 0 && now >= this.rebalanceAt) await this.rebalance(byId, now);
+    // Not while remembered peers may still rejoin: the ring of those back so far is not the mesh's.
+    if (shortfalls.length === 0 && now >= this.rebalanceAt && !rejoining) await this.rebalance(byId, now);
   }
 
   /** Starts the copies the limits allow, fewest live copies first (`shortfalls` is sorted so). */
