@@ -215,7 +215,7 @@ export class Repair {
     };
     shortfalls.sort((a, b) => a.alive.length - b.alive.length);
     this.refillBudget(now);
-    this.startRepairs(shortfalls, members, now);
+    this.startRepairs(shortfalls, byId, now);
     // Moving copies to where placement now puts them comes after every repair.
     const online = members.filter((member) => member.status === 'online').map((member) => member.id).sort().join(',');
     if (online !== this.onlineSeen) {
@@ -227,14 +227,14 @@ export class Repair {
   }
 
   /** Starts the copies the limits allow, fewest live copies first (`shortfalls` is sorted so). */
-  private startRepairs(shortfalls: Shortfall[], members: Member[], now: number): void {
+  private startRepairs(shortfalls: Shortfall[], byId: ReadonlyMap<PeerId, Member>, now: number): void {
     for (const shortfall of shortfalls) {
       if (this.inFlight.size >= (this.options.parallel ?? REPAIR_PARALLEL)) break;
       if (this.inFlight.has(shortfall.list) || shortfall.sources.length === 0) continue;
       const backoff = this.backoff.get(shortfall.list);
       if (backoff && backoff.until > now) continue;
       if (this.budget < shortfall.info.storedSize && this.budget < this.bytesPerSecond()) break;
-      const target = this.target(shortfall, members, backoff?.avoid);
+      const target = this.target(shortfall, byId, backoff?.avoid);
       if (!target) continue;
       const source = shortfall.sources.find((peer) => !backoff?.avoid.has(peer) && ![...this.inFlight.values()].includes(peer)) ?? shortfall.sources.find((peer) => !backoff?.avoid.has(peer));
       if (!source) continue;
@@ -292,8 +292,7 @@ export class Repair {
    * has room, and is not avoided. While no live copy sits on a durable peer (every one is on a
    * tab or a volatile peer), a durable one is preferred.
    */
-  private target(shortfall: Shortfall, members: Member[], avoid: ReadonlySet<PeerId> | undefined): PeerId | undefined {
-    const byId = new Map(members.map((member) => [member.id, member]));
+  private target(shortfall: Shortfall, byId: ReadonlyMap<PeerId, Member>, avoid: ReadonlySet<PeerId> | undefined): PeerId | undefined {
     const holders = new Set(shortfall.info.holders);
     const candidates = this.options.ringFrom(shortfall.list).filter((peer) => {
       const member = byId.get(peer);
