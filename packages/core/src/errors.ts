@@ -218,6 +218,39 @@ export class TicketMismatchError extends MeshError {
   static override readonly code = 'ERR_TICKET_MISMATCH';
 }
 
+/** Something sealed did not open: its authentication failed, so it was altered or the key is wrong. */
+export class DecryptError extends MeshError {
+  static override readonly code = 'ERR_DECRYPT';
+  constructor(why: string, options?: { cause?: unknown }) {
+    super(`could not decrypt: ${why}`, options);
+  }
+}
+/** A file sealed under a password of its own was read without one. */
+export class FilePasswordRequiredError extends MeshError {
+  static override readonly code = 'ERR_FILE_PASSWORD_REQUIRED';
+  constructor(name: string) {
+    super(`"${name}" has a password of its own: give it with --password-file FILE or MESHDRIVE_FILE_PASSWORD`);
+  }
+}
+export class WrongFilePasswordError extends MeshError {
+  static override readonly code = 'ERR_WRONG_FILE_PASSWORD';
+  constructor(name: string) {
+    super(`wrong password for "${name}"`);
+  }
+}
+/** The master answered with a manifest sealed for another file or another version than the one asked for. */
+export class ManifestMismatchError extends MeshError {
+  static override readonly code = 'ERR_MANIFEST_MISMATCH';
+}
+/** The master's segment records differ from those the file's sealed manifest names: segments swapped, replaced or reordered. */
+export class SegmentMismatchError extends MeshError {
+  static override readonly code = 'ERR_SEGMENT_MISMATCH';
+}
+/** This client has no keys for the account (logged in before encryption, or logged out). */
+export class KeysMissingError extends MeshError {
+  static override readonly code = 'ERR_KEYS_MISSING';
+}
+
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
 export const ERROR_CLASSES: readonly ErrorClass[] = [
@@ -227,6 +260,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
   UnconfirmedSegmentError, PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
+  DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

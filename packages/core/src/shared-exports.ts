@@ -11,6 +11,7 @@ export {
   QuotaExceededError, UnauthorizedError, SendExpiredError, AuthRequiredError, BadCredentialsError, UserExistsError,
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
+  DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
@@ -30,6 +31,17 @@ export { HashRing, ringPosition, segmentKey } from './ring.js';
 // Codecs: hashing and the segment codec stage.
 export type { Hasher } from './codec/hasher.js';
 export { identityCodec, MAX_CODEC_OVERHEAD_BYTES, maxStoredChunks, type SegmentCodec } from './codec/segment-codec.js';
+
+// Crypto: client-side encryption (one suite per platform), account and user keys, sealed manifests.
+export { NONCE_BYTES, type CryptoSuite } from './crypto/crypto-suite.js';
+export type { Compressor } from './codec/compressor.js';
+export { accountSecrets, newMasterKey, wrapMasterKey, unwrapMasterKey, PASSWORD_KDF_ITERATIONS, MASTER_KEY_BYTES, type AccountSecrets } from './crypto/account-keys.js';
+export { UserKeys } from './crypto/user-keys.js';
+export { sealedCodec, SEALED_CODEC_NAME, CHUNK_KEY_BYTES } from './crypto/sealed-codec.js';
+export { MAX_SEALED_MANIFEST_CHARS, sealManifest, openManifest, revealManifest, segmentsDigest, type ManifestBinding, type ManifestSecrets } from './crypto/sealed-manifest.js';
+export { webCryptoSuite } from './crypto/crypto-suite.browser.js';
+export { streamCompressor } from './codec/compressor.browser.js';
+export { roundUpToChunk, type Sealing } from './client/sealing.js';
 
 // Wire: data-channel frames and protocol map, socket.io events and their schemas.
 export { encodeFrame, decodeFrame, encodeChunkBatch } from './wire/frame.js';

@@ -26,6 +26,8 @@ export interface FileListing extends FileRecord {
   wanted: number;
   /** Per segment of the latest version, its holders, primary first: every peer holding it, so possibly more than `wanted`. */
   holders: PeerId[][];
+  /** The latest version's sealed manifest, when its client encrypted it. */
+  sealed?: string;
 }
 
 /** The replicas a version was written with: the most holders its commit named for a segment. */

@@ -28,7 +28,7 @@ export class MemoryDirectory implements Directory {
       if (owner !== undefined && file.owner !== owner) continue;
       const latest = this.versions.get(versionKey(file.fileId, file.version));
       if (!latest) continue;
-      listings.push({ ...file, size: latest.size, createdAt: latest.createdAt, wanted: this.replication.get(versionKey(file.fileId, file.version)) ?? 0, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)) });
+      listings.push({ ...file, size: latest.size, createdAt: latest.createdAt, wanted: this.replication.get(versionKey(file.fileId, file.version)) ?? 0, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)), ...(latest.sealed === undefined ? {} : { sealed: latest.sealed }) });
     }
     return Promise.resolve(listings.sort((a, b) => compare(a.owner, b.owner) || compare(a.name, b.name)));
   }

@@ -5,7 +5,8 @@
  * take a fixed number of statements, however many files, versions or segments.
  *
  * Schema versions (PRAGMA user_version): 0 is the layout before holders were rows (manifests
- * as JSON with their holders inside); it is migrated to 1 when the directory opens.
+ * as JSON with their holders inside); it is migrated to 1 when the directory opens. 2 adds each
+ * version's sealed manifest (an encrypted file's name, size and keys, opaque to the master).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { asChunkHash, asFileId, asPeerId, segmentKey, StoreError, type FileId, t
 import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS files (
@@ -22,7 +23,7 @@ const SCHEMA = `
     PRIMARY KEY (owner, name));
   CREATE TABLE IF NOT EXISTS versions (
     file_id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
-    chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, replication INTEGER NOT NULL, created_at INTEGER NOT NULL,
+    chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, replication INTEGER NOT NULL, created_at INTEGER NOT NULL, sealed TEXT,
     PRIMARY KEY (file_id, version));
   CREATE TABLE IF NOT EXISTS segments (
     file_id TEXT NOT NULL, version INTEGER NOT NULL, idx INTEGER NOT NULL, list_hash TEXT NOT NULL,
@@ -52,8 +53,8 @@ const ORPHAN_HOLDERS = `
 const FIRST_POSITIONS = '(SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash)';
 
 interface FileRow { file_id: string; name: string; owner: string; version: number }
-interface ListingRow extends FileRow { size: number; created_at: number; replication: number }
-interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number }
+interface ListingRow extends FileRow { size: number; created_at: number; replication: number; sealed: string | null }
+interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number; sealed: string | null }
 interface SegmentHolderRow { idx: number; list_hash: string; plain_size: number; stored_size: number; peer_id: string | null }
 interface PeerRow { id: string; kind: string; capacity: number; label: string | null; last_seen: number }
 /** A segment as today's master before schema 1 wrote it inside its manifest JSON. */
@@ -86,7 +87,7 @@ export class SqliteDirectory implements Directory {
     const where = owner === undefined ? '' : 'WHERE f.owner = @owner';
     const args = owner === undefined ? [] : [{ owner }];
     const read = this.db.transaction((): FileListing[] => {
-      const files = this.sql(`SELECT f.*, v.size, v.created_at, v.replication FROM files f
+      const files = this.sql(`SELECT f.*, v.size, v.created_at, v.replication, v.sealed FROM files f
         JOIN versions v ON v.file_id = f.file_id AND v.version = f.version ${where} ORDER BY f.owner, f.name`).all(...args) as ListingRow[];
       const rows = this.sql(`SELECT s.file_id, s.idx, h.peer_id FROM files f
         JOIN segments s ON s.file_id = f.file_id AND s.version = f.version
@@ -99,7 +100,7 @@ export class SqliteDirectory implements Directory {
         const segment = (segments[row.idx] ??= []);
         if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
       }
-      return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [] }));
+      return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [], ...(file.sealed === null ? {} : { sealed: file.sealed }) }));
     });
     return Promise.resolve(read());
   }
@@ -126,6 +127,7 @@ export class SqliteDirectory implements Directory {
         segmentChunks: row.segment_chunks,
         ...(row.codec === null ? {} : { codec: row.codec }),
         createdAt: row.created_at,
+        ...(row.sealed === null ? {} : { sealed: row.sealed }),
         segments,
       };
     });
@@ -289,9 +291,9 @@ export class SqliteDirectory implements Directory {
 
   /** Writes one version's row, its segment rows, and adds its holders after each segment's existing ones. */
   private insertVersion(manifest: Manifest): void {
-    this.sql(`INSERT INTO versions (file_id, version, owner, name, size, chunk_size, segment_chunks, codec, replication, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(manifest.fileId, manifest.version, manifest.owner, manifest.name, manifest.size, manifest.chunkSize, manifest.segmentChunks, manifest.codec ?? null, replicationOf(manifest), manifest.createdAt);
+    this.sql(`INSERT INTO versions (file_id, version, owner, name, size, chunk_size, segment_chunks, codec, replication, created_at, sealed)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(manifest.fileId, manifest.version, manifest.owner, manifest.name, manifest.size, manifest.chunkSize, manifest.segmentChunks, manifest.codec ?? null, replicationOf(manifest), manifest.createdAt, manifest.sealed ?? null);
     const addSegment = this.sql('INSERT INTO segments (file_id, version, idx, list_hash, plain_size, stored_size) VALUES (?, ?, ?, ?, ?, ?)');
     const addHolder = this.sql(`INSERT OR IGNORE INTO segment_holders (list_hash, peer_id, position)
       SELECT @list, @peer, COALESCE(MAX(position) + 1, 0) FROM segment_holders WHERE list_hash = @list`);
@@ -314,6 +316,8 @@ export class SqliteDirectory implements Directory {
     const legacy = this.isLegacy();
     if (legacy) this.db.exec('ALTER TABLE versions RENAME TO legacy_versions');
     this.db.exec(SCHEMA);
+    const columns = this.db.prepare('PRAGMA table_info(versions)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'sealed')) this.db.exec('ALTER TABLE versions ADD COLUMN sealed TEXT');
     if (legacy) {
       // Holders join their segments' rows in commit order, as if each version had been committed now.
       const rows = this.db.prepare('SELECT manifest, created_at FROM legacy_versions ORDER BY created_at, file_id, version').all() as { manifest: string; created_at: number }[];

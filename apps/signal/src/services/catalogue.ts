@@ -39,7 +39,7 @@ export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: Pee
   const { wanted } = file;
   const live = (holders: readonly PeerId[]): number => Math.min(wanted, holders.filter((holder) => isReachable(statusOf(holder))).length);
   const replicas = file.holders.length === 0 ? wanted : Math.min(...file.holders.map(live));
-  return { fileId: file.fileId, name: file.name, size: file.size, version: file.version, createdAt: file.createdAt, replicas, wanted };
+  return { fileId: file.fileId, name: file.name, size: file.size, version: file.version, createdAt: file.createdAt, replicas, wanted, ...(file.sealed === undefined ? {} : { sealed: file.sealed }) };
 }
 
 /** A holder whose copy can be read now or soon: not dead, and not a tab that paused contributing. */

@@ -8,7 +8,6 @@ import {
   asChunkHash,
   asFileId,
   asPeerId,
-  MAX_CODEC_OVERHEAD_BYTES,
   maxStoredChunks,
   randomId,
   SendExpiredError,
@@ -150,6 +149,7 @@ export class Placement {
       chunkSize: request.chunkSize,
       segmentChunks: request.segmentChunks,
       ...(request.codec === undefined ? {} : { codec: request.codec }),
+      ...(request.sealed === undefined ? {} : { sealed: request.sealed }),
       createdAt: clock.now(),
       segments: request.segments.map((segment) => ({ ...segment, listHash: asChunkHash(segment.listHash), holders: segment.holders.map(asPeerId) })),
     };
@@ -172,7 +172,7 @@ export class Placement {
     request.segments.forEach((segment, index) => {
       const { start, end } = segmentRange(request.size, index, request);
       if (segment.plainSize !== end - start) throw new ValidationError(`segment ${index} of a ${request.size}-byte file holds ${end - start} bytes, not ${segment.plainSize}`);
-      if (segment.storedSize > segmentBytes(request) + MAX_CODEC_OVERHEAD_BYTES) throw new ValidationError(`segment ${index} claims ${segment.storedSize} stored bytes, more than a segment can hold`);
+      if (segment.storedSize > maxStoredChunks(request) * request.chunkSize) throw new ValidationError(`segment ${index} claims ${segment.storedSize} stored bytes, more than a segment can hold`);
     });
   }
 

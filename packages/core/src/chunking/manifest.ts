@@ -29,6 +29,12 @@ export interface Manifest extends Layout {
   segments: SegmentRecord[];
   /** The segment codec the chunks were written with (see codec/segment-codec.ts); absent means identity. */
   codec?: string;
+  /**
+   * The version's sealed manifest (crypto/sealed-manifest.ts): its real name, exact size and keys,
+   * which only its owner's clients can open. `name` is then a lookup token and `size` is rounded up
+   * to a chunk.
+   */
+  sealed?: string;
 }
 
 export interface FileSummary {
@@ -41,4 +47,6 @@ export interface FileSummary {
   replicas: number;
   /** Replicas the file was written with. */
   wanted: number;
+  /** The latest version's sealed manifest, as in Manifest. */
+  sealed?: string;
 }

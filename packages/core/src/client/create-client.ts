@@ -12,6 +12,7 @@ import { identityCodec, type SegmentCodec } from '../codec/segment-codec.js';
 import { Hedger } from '../concurrency.js';
 import { DEFAULT_LAYOUT, type Layout } from '../chunking/layout.js';
 import type { MasterPort } from './master-port.js';
+import type { Sealing } from './sealing.js';
 import { MeshClient, WRITE_HEDGE } from './mesh-client.js';
 import type { ConnectPeer } from './peer-connection.js';
 import { READ_HEDGE } from './read-scheduler.js';
@@ -21,8 +22,10 @@ export interface ClientOptions {
   master: MasterPort;
   connect: ConnectPeer;
   hasher: Hasher;
-  /** How segments are stored (identity: as they are). */
+  /** How segments are stored without `sealing` (identity: as they are). */
   codec?: SegmentCodec;
+  /** The user's keys: every file is compressed and encrypted in this client (client/sealing.ts). */
+  sealing?: Sealing;
   /** Chunk and segment size of new files (reads follow each file's own). */
   layout?: Layout;
   clock?: Clock;
@@ -38,6 +41,7 @@ export function createClient(options: ClientOptions): MeshClient {
     codec: options.codec ?? identityCodec,
     layout: options.layout ?? DEFAULT_LAYOUT,
     clock,
+    ...(options.sealing ? { sealing: options.sealing } : {}),
     reader: new SegmentReader({ connect, hasher }),
     readHedge: new Hedger(READ_HEDGE, clock),
     writeHedge: new Hedger(WRITE_HEDGE, clock),

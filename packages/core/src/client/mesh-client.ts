@@ -12,8 +12,9 @@ import { toHex } from '../bytes.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
+import { openSealedRead, prepareSealedWrite, revealState, revealSummaries, withName, type Sealing } from './sealing.js';
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
-import { ChunkCorruptError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
+import { ChunkCorruptError, FileNotFoundError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
 import { asChunkHash, type FileId, type PeerId } from '../ids.js';
 import { segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
@@ -57,6 +58,12 @@ export interface ClientParts {
   codec: SegmentCodec;
   layout: Layout;
   clock: Clock;
+  /**
+   * The user's keys: names, sizes and chunks are sealed before they leave (sealing.ts). Without
+   * it files travel as they are, under `codec` (unit tests, and the bench's row without
+   * encryption).
+   */
+  sealing?: Sealing;
   reader: SegmentReader;
   /** When a segment read, or a segment write, is late enough to be tried a second way. */
   readHedge: Hedger;
@@ -73,6 +80,8 @@ export interface StoreOptions {
   fileId?: FileId;
   /** Called with the file id once the master has placed the send. */
   onPlaced?: (fileId: FileId) => void;
+  /** A password of the file's own: reading it will need it as well as the account's keys. */
+  password?: string;
 }
 
 export interface StoreResult {
@@ -97,6 +106,8 @@ export interface ReadOptions {
   onLocated?: (manifest: Manifest) => void;
   onProgress?: (progress: TransferProgress) => void;
   signal?: AbortSignal;
+  /** The file's own password, if it has one. */
+  password?: string;
 }
 
 /** A segment read and decoded: `plain` goes to the sink, then `stored`'s buffer is reused. */
@@ -112,8 +123,31 @@ export class MeshClient {
 
   /** Stores `source` as `name` (a new version if it exists). Resolves once every segment has R verified copies. */
   async store(name: string, source: ByteSource, options: StoreOptions = {}): Promise<StoreResult> {
-    const { master, layout, codec, hasher } = this.parts;
-    let place = await master.place({ name, size: source.size, ...layout, ...(options.fileId === undefined ? {} : { fileId: options.fileId }) });
+    const { sealing, layout } = this.parts;
+    const sealed = sealing && (await prepareSealedWrite(sealing, name, source.size, layout, options.password));
+    const wireName = sealed?.wireName ?? name;
+    try {
+      const result = await this.storeAs(wireName, sealed?.wireSize ?? source.size, sealed?.codec ?? this.parts.codec, source, options, sealed?.seal);
+      return sealed ? { ...result, summary: { ...result.summary, name, size: source.size } } : result;
+    } catch (error) {
+      throw withName(error, wireName, name);
+    }
+  }
+
+  /**
+   * The write as the master sees it: `wireName` of `wireSize` bytes (the name and size, or their
+   * sealed stand-ins), each segment encoded with `codec`, the manifest sealed by `seal` if given.
+   */
+  private async storeAs(
+    name: string,
+    wireSize: number,
+    codec: SegmentCodec,
+    source: ByteSource,
+    options: StoreOptions,
+    seal?: (fileId: string, version: number, segments: readonly SegmentRecord[]) => Promise<string>,
+  ): Promise<StoreResult> {
+    const { master, layout, hasher } = this.parts;
+    let place = await master.place({ name, size: wireSize, ...layout, ...(options.fileId === undefined ? {} : { fileId: options.fileId }) });
     options.onPlaced?.(place.fileId);
     const count = segmentCount(source.size, layout);
     if (count > 0 && place.replication === 0) throw new NoPeersError();
@@ -159,12 +193,13 @@ export class MeshClient {
           const rotated = hedgeOrder(replicas);
           const holders = await this.parts.writeHedge.run(writeThrough(replicas), rotated && writeThrough(rotated));
           chunksMoved += newChunks;
-          records[index] = { listHash: asChunkHash(segment.list), plainSize: plain.length, storedSize: stored.length, holders };
+          const wireRange = segmentRange(wireSize, index, layout);
+          records[index] = { listHash: asChunkHash(segment.list), plainSize: wireRange.end - wireRange.start, storedSize: stored.length, holders };
           break;
         } catch (error) {
           if (attempt >= WRITE_ATTEMPTS || options.signal?.aborted || !isRetryable(error)) throw error;
           await sleepOn(this.parts.clock, WRITE_RETRY_DELAY_MS * attempt);
-          place = await master.place({ name, size: source.size, fileId: place.fileId, ...layout });
+          place = await master.place({ name, size: wireSize, fileId: place.fileId, ...layout });
         }
       }
       progress.done += plain.length;
@@ -187,7 +222,17 @@ export class MeshClient {
     await untilAborted(segmentsWritten, options.signal);
     options.signal?.throwIfAborted();
     const codecName = manifestCodecName(codec);
-    const commit = { fileId: place.fileId, name, baseVersion: place.baseVersion, size: source.size, ...layout, ...(codecName === undefined ? {} : { codec: codecName }), segments: records };
+    const sealed = seal && (await seal(place.fileId, place.baseVersion + 1, records));
+    const commit = {
+      fileId: place.fileId,
+      name,
+      baseVersion: place.baseVersion,
+      size: wireSize,
+      ...layout,
+      ...(codecName === undefined ? {} : { codec: codecName }),
+      ...(sealed === undefined ? {} : { sealed }),
+      segments: records,
+    };
     // A holder's receipt may still be on its way: after a master restart, peers tell it their
     // seals again only when they rejoin. Asked again a few times before giving up.
     let summary: FileSummary;
@@ -206,17 +251,37 @@ export class MeshClient {
 
   /** Files whose name contains `query` (all files without one). */
   async search(query = ''): Promise<FileSummary[]> {
-    const files = await this.parts.master.list();
+    const listed = await this.parts.master.list();
+    const sealing = this.parts.sealing;
+    const files = sealing ? await revealSummaries(sealing, sealing.keys.user, listed) : listed;
     const needle = query.toLowerCase();
     return files.filter((file) => file.name.toLowerCase().includes(needle));
   }
 
   /** Streams the file named `name` into `sink`, verifying every chunk. */
   async read(name: string, sink: ByteSink, options: ReadOptions = {}): Promise<Manifest> {
-    const located = await this.locate(name, options.version);
-    const manifest = located.manifest;
+    const sealing = this.parts.sealing;
+    const wireName = sealing ? await sealing.keys.lookupToken(name) : name;
+    try {
+      return await this.readAs(wireName, name, sink, options);
+    } catch (error) {
+      throw withName(error, wireName, name);
+    }
+  }
+
+  /** Reads the file the master knows as `wireName`: a lookup token, or a name written in clear before encryption. */
+  private async readAs(wireName: string, name: string, sink: ByteSink, options: ReadOptions): Promise<Manifest> {
+    let located: LocateResult;
+    try {
+      located = await this.locate(wireName, options.version);
+    } catch (error) {
+      // A file stored in clear before this client sealed its files is still found by its name.
+      if (wireName === name || !isErrorOf(error, FileNotFoundError)) throw error;
+      wireName = name;
+      located = await this.locate(name, options.version);
+    }
+    const { manifest, codec } = await this.opened(located.manifest, options.password);
     options.onLocated?.(manifest);
-    const codec = this.codecOf(manifest);
     const first = firstSegmentAfter(manifest, options.resumeAt ?? 0);
     // Replaced with fresh ones when a failed read locates the file again (a ticket may have lapsed).
     let tickets = located.tickets.slice(first);
@@ -265,8 +330,8 @@ export class MeshClient {
         stored = await readHedged(read.index, read.holders, settled);
       } catch (error) {
         if (options.signal?.aborted || !isRetryable(error)) throw error;
-        this.placements.delete(name);
-        const again = await this.locate(name, manifest.version);
+        this.placements.delete(wireName);
+        const again = await this.locate(wireName, manifest.version);
         tickets = again.tickets.slice(first);
         scheduler.updateStatus(again.status);
         stored = await readHedged(read.index, scheduler.retryOrder(read.index));
@@ -305,13 +370,20 @@ export class MeshClient {
   }
 
   async delete(name: string): Promise<number> {
-    this.placements.delete(name);
-    const { removed } = await this.parts.master.remove({ name });
-    return removed;
+    const sealing = this.parts.sealing;
+    const wireName = sealing ? await sealing.keys.lookupToken(name) : name;
+    this.placements.delete(wireName);
+    try {
+      return (await this.parts.master.remove({ name: wireName })).removed;
+    } catch (error) {
+      if (wireName === name || !isErrorOf(error, FileNotFoundError)) throw withName(error, wireName, name);
+      return (await this.parts.master.remove({ name })).removed; // stored in clear before encryption
+    }
   }
 
-  status(): Promise<MeshState> {
-    return this.parts.master.status();
+  async status(): Promise<MeshState> {
+    const state = await this.parts.master.status();
+    return this.parts.sealing ? revealState(this.parts.sealing, state) : state;
   }
 
   private async locate(name: string, version?: number): Promise<LocateResult> {
@@ -322,6 +394,12 @@ export class MeshClient {
     const result = await this.parts.master.locate(version === undefined ? { name } : { name, version });
     this.placements.set(key, { result, expires: now + PLACEMENT_TTL_MS });
     return result;
+  }
+
+  /** The manifest as its writer saw it, and the codec its segments were written with. */
+  private async opened(manifest: Manifest, password?: string): Promise<{ manifest: Manifest; codec: SegmentCodec }> {
+    if (manifest.sealed !== undefined && this.parts.sealing) return openSealedRead(this.parts.sealing, manifest, password);
+    return { manifest, codec: this.codecOf(manifest) };
   }
 
   /** The codec a manifest's segments were written with: this client's, or none it can read. */

@@ -23,6 +23,7 @@ import { FrameType } from '../wire/peer-protocol.js';
 import type { CommitRequest, LocateResult, MeshState, PeerStatus, PlaceRequest, PlaceResult } from '../wire/signal-protocol.js';
 import { createClient } from './create-client.js';
 import type { MasterPort } from './master-port.js';
+import type { Sealing } from './sealing.js';
 import type { MeshClient } from './mesh-client.js';
 
 export const CLIENT_ID = asPeerId('client');
@@ -60,7 +61,7 @@ export class TestMesh {
   }
 
   /** A client of this mesh through its master port. */
-  client(options: { layout?: { chunkSize: number; segmentChunks: number }; clock?: Clock; codec?: SegmentCodec } = {}): MeshClient {
+  client(options: { layout?: { chunkSize: number; segmentChunks: number }; clock?: Clock; codec?: SegmentCodec; sealing?: Sealing } = {}): MeshClient {
     return createClient({ master: this.master, connect: (peer) => this.link(CLIENT_ID, peer), hasher: nodeHasher, ...options });
   }
 
@@ -117,6 +118,9 @@ export class TestMesh {
   }
 }
 
+/** The owner the test master records for every file. */
+export const TEST_OWNER = 'test';
+
 /** The master as a client sees it: round-robin placement over the peers it thinks alive, manifests in a Map. */
 export class TestMaster implements MasterPort {
   /** Peers the master has declared dead: placed around, and reported dead to readers. */
@@ -160,7 +164,7 @@ export class TestMaster implements MasterPort {
     const manifest: Manifest = {
       fileId: asFileId(request.fileId),
       name: request.name,
-      owner: 'test',
+      owner: TEST_OWNER,
       version: current + 1,
       size: request.size,
       createdAt: 0,
@@ -168,6 +172,7 @@ export class TestMaster implements MasterPort {
       segmentChunks: request.segmentChunks,
       segments: request.segments.map((segment) => ({ ...segment, listHash: asChunkHash(segment.listHash), holders: segment.holders.map(asPeerId) })),
       ...(request.codec === undefined ? {} : { codec: request.codec }),
+      ...(request.sealed === undefined ? {} : { sealed: request.sealed }),
     };
     this.files.set(request.name, [...versions, manifest]);
     return Promise.resolve(summaryOf(manifest));
@@ -192,6 +197,7 @@ export class TestMaster implements MasterPort {
 
   remove(request: { name: string }): Promise<{ removed: number }> {
     const removed = this.files.get(request.name)?.length ?? 0;
+    if (removed === 0) return Promise.reject(new FileNotFoundError(request.name));
     this.files.delete(request.name);
     return Promise.resolve({ removed });
   }
@@ -203,5 +209,5 @@ export class TestMaster implements MasterPort {
 
 function summaryOf(manifest: Manifest): FileSummary {
   const replicas = manifest.segments.length === 0 ? 0 : Math.min(...manifest.segments.map((segment) => segment.holders.length));
-  return { fileId: manifest.fileId, name: manifest.name, size: manifest.size, version: manifest.version, createdAt: manifest.createdAt, replicas, wanted: replicas };
+  return { fileId: manifest.fileId, name: manifest.name, size: manifest.size, version: manifest.version, createdAt: manifest.createdAt, replicas, wanted: replicas, ...(manifest.sealed === undefined ? {} : { sealed: manifest.sealed }) };
 }

@@ -38,10 +38,12 @@ export function manifestCodecName(codec: SegmentCodec): string | undefined {
   return codec.name === IDENTITY_CODEC_NAME ? undefined : codec.name;
 }
 
-/** A codec may add framing to a segment (a header, an authentication tag); never more than this. */
+/** A codec may add framing to a segment (a header, an authentication tag): at most this much... */
 export const MAX_CODEC_OVERHEAD_BYTES = 64 * 1024;
+/** ...plus this much per chunk of the segment (a nonce for each). */
+export const MAX_CODEC_BYTES_PER_CHUNK = 16;
 
 /** The most chunks a stored segment of this layout may hold: its plain chunks and what a codec adds. */
 export function maxStoredChunks(layout: { chunkSize: number; segmentChunks: number }): number {
-  return layout.segmentChunks + Math.ceil(MAX_CODEC_OVERHEAD_BYTES / layout.chunkSize);
+  return layout.segmentChunks + Math.ceil((MAX_CODEC_OVERHEAD_BYTES + MAX_CODEC_BYTES_PER_CHUNK * layout.segmentChunks) / layout.chunkSize);
 }

@@ -9,6 +9,7 @@ import type { ErrorPayload } from '../errors.js';
 import type { FileId, PeerId } from '../ids.js';
 import type { FileSummary, Manifest } from '../chunking/manifest.js';
 import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS, segmentCount } from '../chunking/layout.js';
+import { MAX_SEALED_MANIFEST_CHARS } from '../crypto/sealed-manifest.js';
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 export type Ack<T> = (reply: Reply<T>) => void;
@@ -167,6 +168,8 @@ export const commitSchema = z.object({
   size: z.number().int().nonnegative().max(2 ** 50),
   ...layoutFields,
   codec: z.string().min(1).max(64).optional(),
+  /** The version's sealed manifest (crypto/sealed-manifest.ts), base64url; the master keeps it as it is. */
+  sealed: z.string().max(MAX_SEALED_MANIFEST_CHARS).regex(/^[A-Za-z0-9_-]+$/, 'a sealed manifest is base64url').optional(),
   segments: z
     .array(z.object({ listHash: hex64, plainSize: z.number().int().nonnegative(), storedSize: z.number().int().nonnegative(), holders: z.array(idSchema).min(1).max(16) }))
     .max(MAX_FILE_SEGMENTS),

@@ -1,0 +1,116 @@
+/**
+ * Where the client seals and opens files: a write's name becomes a lookup token, its segments go
+ * through the sealed codec under the file's chunk key, and its manifest is sealed; a read checks
+ * the sealed manifest against what the master says before a byte is fetched. The master and the
+ * peers only ever see tokens, sizes rounded up to a chunk, ciphertext and its hashes.
+ */
+import { segmentRange, type Layout } from '../chunking/layout.js';
+import type { FileSummary, Manifest } from '../chunking/manifest.js';
+import type { Compressor } from '../codec/compressor.js';
+import type { Hasher } from '../codec/hasher.js';
+import type { SegmentCodec } from '../codec/segment-codec.js';
+import { MeshError, SegmentMismatchError, ValidationError } from '../errors.js';
+import { openManifest, revealManifest, sealManifest, segmentsDigest, type ManifestBinding } from '../crypto/sealed-manifest.js';
+import { sealedCodec, SEALED_CODEC_NAME } from '../crypto/sealed-codec.js';
+import type { UserKeys } from '../crypto/user-keys.js';
+import type { MeshState } from '../wire/signal-protocol.js';
+
+export interface Sealing {
+  keys: UserKeys;
+  compressor: Compressor;
+  hasher: Hasher;
+}
+
+/** A write as the master will see it. */
+export interface SealedWrite {
+  /** The lookup token. */
+  wireName: string;
+  /** The size rounded up to a whole chunk. */
+  wireSize: number;
+  codec: SegmentCodec;
+  /** The sealed manifest of the version about to be committed. */
+  seal: (fileId: string, version: number, segments: readonly { listHash: string; storedSize: number }[]) => Promise<string>;
+}
+
+export function roundUpToChunk(size: number, chunkSize: number): number {
+  return Math.ceil(size / chunkSize) * chunkSize;
+}
+
+export async function prepareSealedWrite(sealing: Sealing, name: string, size: number, layout: Layout, password?: string): Promise<SealedWrite> {
+  const { keys } = sealing;
+  const token = await keys.lookupToken(name);
+  const { key, lock } = await keys.chunkKey(token, password);
+  return {
+    wireName: token,
+    wireSize: roundUpToChunk(size, layout.chunkSize),
+    codec: sealedCodec({ crypto: keys.crypto, compressor: sealing.compressor, chunkSize: layout.chunkSize, key }),
+    seal: async (fileId, version, segments) => {
+      const digest = await segmentsDigest(sealing.hasher, segments);
+      return sealManifest(keys, { owner: keys.user, token, fileId, version }, { name, size, digest, chunkKey: key }, lock);
+    },
+  };
+}
+
+const bindingOf = (manifest: Pick<Manifest, 'owner' | 'name' | 'fileId' | 'version'>): ManifestBinding => ({ owner: manifest.owner, token: manifest.name, fileId: manifest.fileId, version: manifest.version });
+
+/**
+ * The manifest as its writer saw it (real name, exact size, each segment's plain bytes) and the
+ * codec to read it with; SegmentMismatchError when the master's segment records are not the ones
+ * the sealed manifest commits to.
+ */
+export async function openSealedRead(sealing: Sealing, manifest: Manifest, password?: string): Promise<{ manifest: Manifest; codec: SegmentCodec }> {
+  if (manifest.sealed === undefined) throw new ValidationError(`a manifest with the ${manifest.codec ?? 'identity'} codec and no sealed part cannot be read as sealed`);
+  if (manifest.codec !== SEALED_CODEC_NAME) throw new ValidationError(`"${manifest.name}" was sealed with the ${manifest.codec ?? 'identity'} codec, which this client does not have`);
+  const secrets = await openManifest(sealing.keys, bindingOf(manifest), manifest.sealed, password);
+  if ((await segmentsDigest(sealing.hasher, manifest.segments)) !== secrets.digest) {
+    throw new SegmentMismatchError(`the master's segments of "${secrets.name}" are not the ones its sealed manifest names: swapped, replaced or reordered`);
+  }
+  if (roundUpToChunk(secrets.size, manifest.chunkSize) !== manifest.size) throw new SegmentMismatchError(`the master's size of "${secrets.name}" is not its sealed size`);
+  const plain: Manifest = {
+    ...manifest,
+    name: secrets.name,
+    size: secrets.size,
+    segments: manifest.segments.map((segment, index) => {
+      const { start, end } = segmentRange(secrets.size, index, manifest);
+      return { ...segment, plainSize: end - start };
+    }),
+  };
+  return { manifest: plain, codec: sealedCodec({ crypto: sealing.keys.crypto, compressor: sealing.compressor, chunkSize: manifest.chunkSize, key: secrets.chunkKey }) };
+}
+
+/** A listing with real names and sizes; files sealed under other keys, or not opening, are left out. */
+export async function revealSummaries<T extends FileSummary>(sealing: Sealing, owner: string, files: readonly T[]): Promise<T[]> {
+  const revealed = await Promise.all(
+    files.map(async (file) => {
+      if (file.sealed === undefined) return file; // written before encryption, in clear
+      try {
+        const { name, size } = await revealManifest(sealing.keys, bindingOf({ owner, name: file.name, fileId: file.fileId, version: file.version }), file.sealed);
+        return { ...file, name, size };
+      } catch (error) {
+        if (error instanceof MeshError) return undefined;
+        throw error;
+      }
+    }),
+  );
+  return revealed.filter((file): file is Awaited<T> => file !== undefined);
+}
+
+/** The mesh's state with the viewer's file names in place of tokens, in its files and in what each peer holds. */
+export async function revealState(sealing: Sealing, state: MeshState): Promise<MeshState> {
+  const names = new Map<string, string>();
+  const files = await Promise.all(
+    state.files.map(async (file) => {
+      const [shown] = await revealSummaries(sealing, file.owner, [file]);
+      if (shown) names.set(file.name, shown.name);
+      return shown ?? file;
+    }),
+  );
+  const peers = state.peers.map((peer) => ({ ...peer, holds: { ...peer.holds, files: peer.holds.files.map((held) => ({ ...held, name: names.get(held.name) ?? held.name })) } }));
+  return { ...state, files, peers };
+}
+
+/** An error from the master, its token replaced by the name the user knows. */
+export function withName(error: unknown, wireName: string, name: string): unknown {
+  if (wireName !== name && error instanceof MeshError && error.message.includes(wireName)) error.message = error.message.split(wireName).join(name);
+  return error;
+}

@@ -1,0 +1,145 @@
+/**
+ * A file version's secrets (its name, exact size, chunk key and a digest of its segments) sealed
+ * with AES-256-GCM under a random file key, itself sealed under the user's wrap key. Both are
+ * bound to the version they belong to (owner, lookup token, file id, version): the master keeps
+ * the envelope and serves it back, and cannot pass off another file's or version's as this one.
+ *
+ *   format (1) ‖ u16 binding length ‖ binding (JSON) ‖ nonce (12) ‖ sealed file key (48)
+ *   ‖ nonce (12) ‖ sealed body (JSON)
+ */
+import { bytesEqual, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../bytes.js';
+import type { Hasher } from '../codec/hasher.js';
+import { DecryptError, FilePasswordRequiredError, ManifestMismatchError, WrongFilePasswordError } from '../errors.js';
+import { AES_KEY_BYTES, GCM_TAG_BYTES, NONCE_BYTES, randomBytes } from './crypto-suite.js';
+import type { UserKeys } from './user-keys.js';
+
+const ENVELOPE_FORMAT = 1;
+const BINDING_TAG = 'meshdrive/manifest/v1';
+/** Longest envelope the master keeps: a 1024-character name and the fields around it fit easily. */
+export const MAX_SEALED_MANIFEST_CHARS = 16 * 1024;
+
+/** What a sealed manifest belongs to; all of it is known to the master. */
+export interface ManifestBinding {
+  owner: string;
+  token: string;
+  fileId: string;
+  version: number;
+}
+
+/** What only the user's clients learn. */
+export interface ManifestSecrets {
+  name: string;
+  /** The exact size; the master knows it rounded up to a chunk. */
+  size: number;
+  /** segmentsDigest of the version's segments. */
+  digest: string;
+  chunkKey: Uint8Array;
+}
+
+interface SealedBody {
+  name: string;
+  size: number;
+  digest: string;
+  /** The chunk key, for a file without a password of its own. */
+  key?: string;
+  /** For one with: how to derive the password key, and the chunk key sealed under it. */
+  password?: { salt: string; iterations: number; key: string };
+}
+
+const bindingBytes = (binding: ManifestBinding): Uint8Array => utf8(JSON.stringify([BINDING_TAG, binding.owner, binding.token, binding.fileId, binding.version]));
+
+/**
+ * SHA-256 over every segment's list hash and stored size, in order: the sealed manifest commits
+ * to the master's segment records, so swapped, replaced or reordered segments show.
+ */
+export async function segmentsDigest(hasher: Hasher, segments: readonly { listHash: string; storedSize: number }[]): Promise<string> {
+  const bytes = new Uint8Array(segments.length * 36);
+  const view = new DataView(bytes.buffer);
+  segments.forEach((segment, i) => {
+    for (let j = 0; j < 32; j++) bytes[i * 36 + j] = parseInt(segment.listHash.slice(j * 2, j * 2 + 2), 16);
+    view.setUint32(i * 36 + 32, segment.storedSize);
+  });
+  const [digest] = await hasher.sha256Many([bytes]);
+  return toHex(digest!);
+}
+
+async function sealWithNonce(keys: UserKeys, key: Uint8Array, plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  const nonce = randomBytes(NONCE_BYTES);
+  const sealed = await keys.crypto.gcmSeal(key, nonce, plain, aad);
+  const out = new Uint8Array(NONCE_BYTES + sealed.length);
+  out.set(nonce);
+  out.set(sealed, NONCE_BYTES);
+  return out;
+}
+
+const openWithNonce = (keys: UserKeys, key: Uint8Array, bytes: Uint8Array, aad: Uint8Array): Promise<Uint8Array> =>
+  keys.crypto.gcmOpen(key, bytes.subarray(0, NONCE_BYTES), bytes.subarray(NONCE_BYTES), aad);
+
+export async function sealManifest(keys: UserKeys, binding: ManifestBinding, secrets: ManifestSecrets, lock?: { salt: Uint8Array; iterations: number; passwordKey: Uint8Array }): Promise<string> {
+  const aad = bindingBytes(binding);
+  const fileKey = randomBytes(AES_KEY_BYTES);
+  const body: SealedBody = { name: secrets.name, size: secrets.size, digest: secrets.digest };
+  if (lock) {
+    const sealedKey = await sealWithNonce(keys, lock.passwordKey, secrets.chunkKey, aad);
+    body.password = { salt: toBase64Url(lock.salt), iterations: lock.iterations, key: toBase64Url(sealedKey) };
+  } else {
+    body.key = toBase64Url(secrets.chunkKey);
+  }
+  const wrappedKey = await sealWithNonce(keys, keys.wrapKey, fileKey, aad);
+  const sealedBody = await sealWithNonce(keys, fileKey, utf8(JSON.stringify(body)), aad);
+  const out = new Uint8Array(3 + aad.length + wrappedKey.length + sealedBody.length);
+  out[0] = ENVELOPE_FORMAT;
+  new DataView(out.buffer).setUint16(1, aad.length);
+  out.set(aad, 3);
+  out.set(wrappedKey, 3 + aad.length);
+  out.set(sealedBody, 3 + aad.length + wrappedKey.length);
+  return toBase64Url(out);
+}
+
+/** The body of a sealed manifest, after checking it belongs to `binding`. */
+async function openBody(keys: UserKeys, binding: ManifestBinding, sealed: string): Promise<SealedBody> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64Url(sealed);
+  } catch {
+    throw new DecryptError('a sealed manifest that is not base64url');
+  }
+  const wrappedKeyBytes = NONCE_BYTES + AES_KEY_BYTES + GCM_TAG_BYTES;
+  if (bytes.length < 3 || bytes[0] !== ENVELOPE_FORMAT) throw new DecryptError('a sealed manifest of an unknown format');
+  const aadLength = new DataView(bytes.buffer, bytes.byteOffset).getUint16(1);
+  if (bytes.length < 3 + aadLength + wrappedKeyBytes + NONCE_BYTES + GCM_TAG_BYTES) throw new DecryptError('a sealed manifest cut short');
+  const claimed = bytes.subarray(3, 3 + aadLength);
+  const aad = bindingBytes(binding);
+  if (!bytesEqual(claimed, aad)) {
+    throw new ManifestMismatchError(`the master answered with the manifest of another file or version (sealed for ${fromUtf8(claimed).slice(0, 200)}, expected version ${binding.version} of file ${binding.fileId})`);
+  }
+  const fileKey = await openWithNonce(keys, keys.wrapKey, bytes.subarray(3 + aadLength, 3 + aadLength + wrappedKeyBytes), aad);
+  const body = JSON.parse(fromUtf8(await openWithNonce(keys, fileKey, bytes.subarray(3 + aadLength + wrappedKeyBytes), aad))) as SealedBody;
+  if (typeof body.name !== 'string' || typeof body.size !== 'number' || typeof body.digest !== 'string') throw new DecryptError('a sealed manifest without its fields');
+  return body;
+}
+
+/** The name and exact size, for listings: no password needed. */
+export async function revealManifest(keys: UserKeys, binding: ManifestBinding, sealed: string): Promise<{ name: string; size: number; locked: boolean }> {
+  const body = await openBody(keys, binding, sealed);
+  return { name: body.name, size: body.size, locked: body.password !== undefined };
+}
+
+/**
+ * Everything needed to read the version. A file with a password of its own needs it:
+ * FilePasswordRequiredError without one, WrongFilePasswordError for a wrong one.
+ */
+export async function openManifest(keys: UserKeys, binding: ManifestBinding, sealed: string, password?: string): Promise<ManifestSecrets> {
+  const body = await openBody(keys, binding, sealed);
+  const secrets = { name: body.name, size: body.size, digest: body.digest };
+  if (body.key !== undefined) return { ...secrets, chunkKey: fromBase64Url(body.key) };
+  if (!body.password) throw new DecryptError('a sealed manifest without a chunk key');
+  if (password === undefined) throw new FilePasswordRequiredError(body.name);
+  const passwordKey = await keys.crypto.pbkdf2Sha256(utf8(password.normalize('NFC')), fromBase64Url(body.password.salt), body.password.iterations, AES_KEY_BYTES);
+  try {
+    return { ...secrets, chunkKey: await openWithNonce(keys, passwordKey, fromBase64Url(body.password.key), bindingBytes(binding)) };
+  } catch (error) {
+    if (error instanceof DecryptError) throw new WrongFilePasswordError(body.name);
+    throw error;
+  }
+}
