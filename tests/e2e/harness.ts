@@ -18,7 +18,13 @@ import {
   randomId,
   MasterConnection,
   nodeRtcEndpoints,
+  nodeCompressor,
+  nodeCryptoSuite,
+  nodeHasher,
+  revealState,
+  userKeysOf,
   type Manifest,
+  type Sealing,
   type MeshState,
   type PeerId,
   type RpcConnection,
@@ -154,6 +160,20 @@ function cliEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * The chunks a file of `size` random bytes is stored as, sealed (crypto/sealed-codec.ts): per
+ * segment its data chunks, plus the header chunks holding a 12-byte nonce per chunk after 28
+ * bytes of segment info. Random data never deflates enough to be kept deflated.
+ */
+export function sealedChunkCount(size: number, chunkSize = 1024, segmentChunks = 1024): number {
+  let chunks = 0;
+  for (let start = 0; start < size; start += chunkSize * segmentChunks) {
+    const data = Math.ceil(Math.min(chunkSize * segmentChunks, size - start) / chunkSize);
+    chunks += data + Math.ceil((28 + 12 * data) / chunkSize);
+  }
+  return chunks;
+}
+
 /** A master and its peers in one temporary directory. Start it in beforeAll, close it in afterAll. */
 export class TestMesh {
   readonly root: string;
@@ -237,10 +257,31 @@ export class TestMesh {
     return peer;
   }
 
+  /** /api/state as TEST_USER's client shows it: file names and sizes opened with the user's keys. */
   async state(): Promise<MeshState> {
+    return revealState(await this.sealing(), await this.rawState());
+  }
+
+  /** /api/state as the master serves it: names are lookup tokens, sizes rounded up to a chunk. */
+  async rawState(): Promise<MeshState> {
     const response = await fetch(`${this.url}/api/state`, { headers: { authorization: `Bearer ${this.token}` } });
     if (!response.ok) throw new Error(`/api/state answered ${response.status}`);
     return (await response.json()) as MeshState;
+  }
+
+  private sealed: Promise<Sealing> | undefined;
+  /** TEST_USER's keys, from the session the CLI saved at sign-up. */
+  sealing(): Promise<Sealing> {
+    this.sealed ??= (async () => {
+      const saved = JSON.parse(readFileSync(join(this.home, 'credentials.json'), 'utf8')) as { sessions: Record<string, { user: string; masterKey: string }> };
+      return { keys: await userKeysOf(nodeCryptoSuite, saved.sessions[this.url]!), compressor: nodeCompressor, hasher: nodeHasher };
+    })();
+    return this.sealed;
+  }
+
+  /** What the master knows `name` by. */
+  async tokenOf(name: string): Promise<string> {
+    return (await this.sealing()).keys.lookupToken(name);
   }
 
   /** Polls /api/state until `check` returns a value. */
@@ -284,12 +325,12 @@ export class TestMesh {
     return socket;
   }
 
-  /** The current manifest of `name`, asked of the master the way a client does. */
+  /** The current manifest of `name` (asked for by its token), as the master serves it to a client. */
   async locate(name: string): Promise<{ manifest: Manifest; status: Record<string, string> }> {
     const socket = this.rawSocket();
     try {
       await connected(socket);
-      const reply: unknown = await socket.timeout(10_000).emitWithAck('locate', { name });
+      const reply: unknown = await socket.timeout(10_000).emitWithAck('locate', { name: await this.tokenOf(name) });
       const answer = reply as { ok: boolean; value?: { manifest: Manifest; status: Record<string, string> }; error?: { message: string } };
       if (!answer.ok || !answer.value) throw new Error(`locate ${name} failed: ${answer.error?.message ?? 'malformed reply'}`);
       return answer.value;

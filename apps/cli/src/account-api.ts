@@ -3,12 +3,12 @@ import { fromErrorPayload, MasterUnreachableError, ProtocolError, type ErrorPayl
 
 const ACCOUNT_REQUEST_TIMEOUT_MS = 15_000;
 
-export async function postJson<T>(url: string, path: string, body: unknown): Promise<T> {
+export async function postJson<T>(url: string, path: string, body: unknown, accessToken?: string): Promise<T> {
   let response: Response;
   try {
     response = await fetch(new URL(path, url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(ACCOUNT_REQUEST_TIMEOUT_MS),
     });

@@ -1,20 +1,24 @@
 /**
- * `meshdrive signup`, `login`, `logout` and `whoami`. The password comes from
- * MESHDRIVE_PASSWORD when set, else from a prompt that does not echo; the session is kept in
- * the credentials file (credentials.ts), per master.
+ * `meshdrive signup`, `login`, `passwd`, `logout` and `whoami`. The password comes from
+ * MESHDRIVE_PASSWORD when set, else from a prompt that does not echo. It never leaves this
+ * machine: what the master gets is derived from it (client/account-flow.ts). The session and
+ * the user's master key are kept in the credentials file (credentials.ts), per master.
  */
-import { credentialsSchema, passwordSchema, userNameSchema, type AuthSession } from '@meshdrive/core';
+import { changePassword, credentialsSchema, logIn, nodeCryptoSuite, passwordSchema, signUp, userNameSchema, type PostJson } from '@meshdrive/core';
 import { postJson } from './account-api.js';
 import { forgetSession, saveSession, sessionFor } from './credentials.js';
 import { signalUrl, UsageError, type CliValues } from './options.js';
+
+const poster = (url: string): PostJson => (path, body, accessToken) => postJson(url, path, body, accessToken);
 
 export async function runSignup(values: CliValues): Promise<number> {
   const user = userName(values);
   const password = await readPassword('Choose a password: ', true);
   const url = signalUrl(values);
-  const session = await postJson<AuthSession>(url, '/api/signup', checked(user, password));
+  checked(user, password);
+  const session = await signUp(nodeCryptoSuite, poster(url), user, password);
   await saveSession(url, session);
-  process.stdout.write(`signed up as ${session.user} on ${url}; you are logged in\n`);
+  process.stdout.write(`signed up as ${session.user} on ${url}; you are logged in, and your files are encrypted on this machine\n`);
   return 0;
 }
 
@@ -22,9 +26,23 @@ export async function runLogin(values: CliValues): Promise<number> {
   const user = userName(values);
   const password = await readPassword('Password: ', false);
   const url = signalUrl(values);
-  const session = await postJson<AuthSession>(url, '/api/login', { user, password });
+  const session = await logIn(nodeCryptoSuite, poster(url), user, password);
   await saveSession(url, session);
   process.stdout.write(`logged in as ${session.user} on ${url}\n`);
+  return 0;
+}
+
+/** A new password (MESHDRIVE_NEW_PASSWORD, else asked twice): the master key is wrapped again, no file is encrypted again. */
+export async function runPasswd(values: CliValues): Promise<number> {
+  const url = signalUrl(values);
+  const saved = await sessionFor(url);
+  const user = values.user === undefined && saved ? saved.user : userName(values);
+  const password = await readPassword('Current password: ', false);
+  const newPassword = process.env.MESHDRIVE_NEW_PASSWORD ?? (await readPassword('New password: ', true, false));
+  checked(user, newPassword);
+  const session = await changePassword(nodeCryptoSuite, poster(url), user, password, newPassword);
+  await saveSession(url, session);
+  process.stdout.write(`changed the password of ${user} on ${url}; no file needed encrypting again\n`);
   return 0;
 }
 
@@ -66,9 +84,9 @@ function checked(user: string, password: string): { user: string; password: stri
   return parsed.data;
 }
 
-async function readPassword(prompt: string, confirm: boolean): Promise<string> {
-  const fromEnvironment = process.env.MESHDRIVE_PASSWORD;
-  if (fromEnvironment !== undefined) return fromEnvironment;
+async function readPassword(prompt: string, confirm: boolean, fromEnvironment = true): Promise<string> {
+  const given = fromEnvironment ? process.env.MESHDRIVE_PASSWORD : undefined;
+  if (given !== undefined) return given;
   if (!process.stdin.isTTY) throw new UsageError('no terminal to ask for the password: set MESHDRIVE_PASSWORD');
   const password = await promptHidden(prompt);
   if (confirm) {

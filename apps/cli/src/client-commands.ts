@@ -1,7 +1,9 @@
 /** The one-shot commands: send, receive, ls, rm, status. Each connects, does one thing, exits. */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { connectClient, FOLDER_SEPARATOR, fileNameSchema, type ConnectedClient, type FileSummary, type MeshState } from '@meshdrive/core';
+import { connectClient, FOLDER_SEPARATOR, fileNameSchema, type ConnectedClient, type FileSummary, type MeshState, type Sealing } from '@meshdrive/core';
+import { sealingFor } from './credentials.js';
 import { openSink, openSource } from './file-io.js';
 import { signalUrl, token, UsageError, type CliValues } from './options.js';
 import { ProgressBar } from './progress.js';
@@ -55,13 +57,41 @@ if (process.env.MESHDRIVE_STATS === '1') {
   }, 250).unref();
 }
 
-async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>): Promise<T> {
-  const connected = await connectClient({ signalUrl: signalUrl(values), token: token(values) });
+/**
+ * Connects with the logged-in user's keys, so files are sealed here; `status` alone goes without
+ * them when there are none (it then shows names as the master knows them: tokens).
+ */
+async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>, keys: 'required' | 'optional' = 'required'): Promise<T> {
+  let sealing: Sealing | undefined;
+  try {
+    sealing = await sealingFor(signalUrl(values));
+  } catch (error) {
+    if (keys === 'required') throw error;
+  }
+  const connected = await connectClient({ signalUrl: signalUrl(values), token: token(values), ...(sealing ? { sealing } : {}) });
   try {
     return await run(connected);
   } finally {
     connected.close();
   }
+}
+
+/**
+ * A password of the file's own: the first line of --password-file FILE, else
+ * MESHDRIVE_FILE_PASSWORD; none when neither is given.
+ */
+async function filePassword(values: CliValues): Promise<string | undefined> {
+  const path = values['password-file'];
+  if (path === undefined) return process.env.MESHDRIVE_FILE_PASSWORD || undefined;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the password file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const password = text.split(/\r?\n/)[0]!;
+  if (password === '') throw new UsageError(`the password file ${path} is empty`);
+  return password;
 }
 
 function checkName(name: string): string {
@@ -72,12 +102,13 @@ function checkName(name: string): string {
 
 export async function runSend(path: string, values: CliValues): Promise<number> {
   const name = checkName(values.name ?? basename(path));
+  const password = await filePassword(values);
   const source = await openSource(path);
   try {
     return await withClient(values, async ({ client }) => {
       const started = Date.now();
       const bar = new ProgressBar(`send ${name}`);
-      const result = await client.store(name, source, { onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
+      const result = await client.store(name, source, { ...(password === undefined ? {} : { password }), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
       bar.finish();
       const seconds = (Date.now() - started) / 1000;
       reportStats(seconds, source.size);
@@ -99,12 +130,13 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
   checkName(name);
   // A name in folders (`photos/beach.jpg`) lands in the working directory under its last part.
   const out = resolve(values.out ?? name.slice(name.lastIndexOf(FOLDER_SEPARATOR) + 1));
+  const password = await filePassword(values);
   return withClient(values, async ({ client }) => {
     const sink = await openSink(out);
     const bar = new ProgressBar(`receive ${name}`);
     try {
       const started = Date.now();
-      const manifest = await client.read(name, sink, { onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
+      const manifest = await client.read(name, sink, { ...(password === undefined ? {} : { password }), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
       await sink.commit();
       bar.finish();
       reportStats((Date.now() - started) / 1000, manifest.size);
@@ -176,7 +208,7 @@ export async function runStatus(values: CliValues): Promise<number> {
     const state = await client.status();
     process.stdout.write(values.json ? `${JSON.stringify(state, null, 2)}\n` : formatState(state));
     return 0;
-  });
+  }, 'optional');
 }
 
 function table(headers: string[], rows: string[][]): string {

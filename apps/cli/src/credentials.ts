@@ -8,14 +8,17 @@ import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { AuthSession } from '@meshdrive/core';
+import { KeysMissingError, nodeCryptoSuite, nodeCompressor, nodeHasher, userKeysOf, type AuthSession, type KeyedSession, type Sealing } from '@meshdrive/core';
 import { postJson } from './account-api.js';
 
 /** Refresh when less than this is left, so a token does not expire on its way to the master. */
 const REFRESH_MARGIN_MS = 60_000;
 
+/** A session as saved: with the user's master key, unwrapped on this machine at log-in. */
+type SavedSession = AuthSession & { masterKey?: string };
+
 interface CredentialsFile {
-  sessions: Record<string, AuthSession>;
+  sessions: Record<string, SavedSession>;
 }
 
 export function meshdriveHome(): string {
@@ -52,14 +55,25 @@ async function save(file: CredentialsFile): Promise<void> {
   await chmod(credentialsPath(), 0o600);
 }
 
-export async function sessionFor(url: string): Promise<AuthSession | undefined> {
+export async function sessionFor(url: string): Promise<SavedSession | undefined> {
   return (await load()).sessions[url];
 }
 
-export async function saveSession(url: string, session: AuthSession): Promise<void> {
+/** Saves a session; a refreshed one (without a master key) keeps the key saved before it. */
+export async function saveSession(url: string, session: AuthSession | KeyedSession): Promise<void> {
   const file = await load();
-  file.sessions[url] = session;
+  const masterKey = 'masterKey' in session ? session.masterKey : file.sessions[url]?.masterKey;
+  // The wrapped key is the master's copy; this machine keeps the unwrapped one.
+  const kept: SavedSession = { user: session.user, accessToken: session.accessToken, accessExpiresAt: session.accessExpiresAt, refreshToken: session.refreshToken, refreshExpiresAt: session.refreshExpiresAt };
+  file.sessions[url] = { ...kept, ...(masterKey === undefined ? {} : { masterKey }) };
   await save(file);
+}
+
+/** The logged-in user's keys for `url`; KeysMissingError for a session saved before encryption or none at all. */
+export async function sealingFor(url: string): Promise<Sealing> {
+  const session = await sessionFor(url);
+  if (!session?.masterKey) throw new KeysMissingError(session ? `this machine has no keys for ${session.user}` : `not logged in on ${url}`);
+  return { keys: await userKeysOf(nodeCryptoSuite, { user: session.user, masterKey: session.masterKey }), compressor: nodeCompressor, hasher: nodeHasher };
 }
 
 export async function forgetSession(url: string): Promise<AuthSession | undefined> {

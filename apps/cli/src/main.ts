@@ -5,7 +5,7 @@
 import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
 import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
 import { explain } from './messages.js';
-import { runLogin, runLogout, runSignup, runWhoami } from './account-commands.js';
+import { runLogin, runLogout, runPasswd, runSignup, runWhoami } from './account-commands.js';
 
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
@@ -15,17 +15,28 @@ Usage:
                     [--dead-after 10s] [--repair-rate 64MiB]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
                     [--join-secret TEXT] [--scrub-every 24h] [--scrub-rate 8MiB]
-  meshdrive send    FILE [--name NAME]        store FILE in the mesh (a new version if NAME exists)
-  meshdrive receive NAME [--out PATH]         fetch NAME into PATH (default: ./ and NAME's last part)
+  meshdrive send    FILE [--name NAME] [--password-file F]
+                                              store FILE in the mesh (a new version if NAME exists)
+  meshdrive receive NAME [--out PATH] [--password-file F]
+                                              fetch NAME into PATH (default: ./ and NAME's last part)
   meshdrive ls      [--json]                  list stored files
   meshdrive rm      NAME                      delete NAME and all its versions
   meshdrive status  [--json]                  show the peers and their health
   meshdrive signup  --user NAME               make an account on the master and log in
   meshdrive login   --user NAME               log in (the password: $MESHDRIVE_PASSWORD, else asked)
+  meshdrive passwd  [--user NAME]             change your password (the new one: $MESHDRIVE_NEW_PASSWORD,
+                                              else asked); your files are not encrypted again
   meshdrive logout                            end this machine's session on the master
   meshdrive whoami                            who this machine is logged in as
 
+Files are compressed and encrypted on this machine before they leave it: peers and the
+master hold ciphertext, and the master knows each name only as a keyed token. The keys come
+from your password at log-in and are kept with the session, readable by you only.
+
 Options:
+  --password-file F
+                 a password of the file's own (its first line; else
+                 $MESHDRIVE_FILE_PASSWORD): reading the file then needs it too
   --signal URL   the master (else $MESHDRIVE_SIGNAL, else ${DEFAULT_SIGNAL_URL})
   --token TOKEN  an access token to use instead of the logged-in session
                  (else $MESHDRIVE_TOKEN); sessions are kept in $MESHDRIVE_HOME
@@ -94,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status': needs(0, 'no arguments'); return runStatus(values);
     case 'signup': needs(0, 'no arguments, and --user NAME'); return runSignup(values);
     case 'login': needs(0, 'no arguments, and --user NAME'); return runLogin(values);
+    case 'passwd': needs(0, 'no arguments'); return runPasswd(values);
     case 'logout': needs(0, 'no arguments'); return runLogout(values);
     case 'whoami': needs(0, 'no arguments'); return runWhoami(values);
     default: throw new UsageError(`unknown command "${command}" (see meshdrive --help)`);

@@ -10,6 +10,7 @@ import {
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
+  DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -56,6 +57,12 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [TicketExpiredError.code]: (message) => `${message}; try again`,
   [TicketInvalidError.code]: (message) => `a peer refused a request: ${message}`,
   [TicketMismatchError.code]: (message) => `a peer refused a request: ${message}`,
+  [DecryptError.code]: (message) => `${message}; nothing was written`,
+  [FilePasswordRequiredError.code]: asIs,
+  [WrongFilePasswordError.code]: (message) => `${message}; nothing was written`,
+  [ManifestMismatchError.code]: (message) => `refused: ${message}; nothing was written`,
+  [SegmentMismatchError.code]: (message) => `refused: ${message}; nothing was written`,
+  [KeysMissingError.code]: logInAgain,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

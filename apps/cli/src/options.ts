@@ -34,6 +34,7 @@ const OPTIONS = {
   'abandon-ms': { type: 'string' },
   name: { type: 'string' },
   out: { type: 'string' },
+  'password-file': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },

@@ -9,6 +9,7 @@ import {
   UnauthorizedError, ValidationError, VersionConflictError, AuthRequiredError, BadCredentialsError, UserExistsError, TokenExpiredError,
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
+  DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -61,6 +62,12 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [TicketExpiredError.code]: () => again('The master’s permission for this transfer ran out. Retry.'),
   [TicketInvalidError.code]: () => again('A peer refused this transfer’s permission from the master. Retry; reload the page if it goes on.'),
   [TicketMismatchError.code]: () => again('A peer refused a transfer: its permission was for another part of a file. Retry.'),
+  [DecryptError.code]: () => final('This file could not be decrypted: it was altered, or it was sealed with other keys. Nothing was saved.'),
+  [FilePasswordRequiredError.code]: () => final('This file has a password of its own. Download it again and give the password.'),
+  [WrongFilePasswordError.code]: () => final('Wrong password for this file. Nothing was saved.'),
+  [ManifestMismatchError.code]: () => final('The master answered with another file’s or another version’s description, so the download was refused. Nothing was saved.'),
+  [SegmentMismatchError.code]: () => final('The master’s list of this file’s parts does not match the file’s sealed description, so the download was refused. Nothing was saved.'),
+  [KeysMissingError.code]: () => final('This browser has no keys for your account. Log out and log in again.'),
 };
 
 /** Codes the table explains, so a test can check every error class has its sentence. */

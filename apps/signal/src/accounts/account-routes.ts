@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuthRequiredError, BadCredentialsError, credentialsSchema, MeshError, parseMeta, RateLimitedError, refreshSchema, toErrorPayload, UserExistsError, ValidationError,
+  AuthRequiredError, BadCredentialsError, credentialsSchema, keysSchema, MeshError, parseMeta, passwordChangeSchema, RateLimitedError, refreshSchema, signupSchema, toErrorPayload,
+  UserExistsError, ValidationError,
   type Clock,
 } from '@meshdrive/core';
 import { TokenBucket } from '../rate-limit.js';
@@ -15,7 +16,7 @@ import type { Accounts } from './accounts.js';
 /** Credentials or a refresh token fit in far less. */
 const MAX_BODY_BYTES = 8 * 1024;
 
-export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(['/api/signup', '/api/login', '/api/refresh', '/api/logout']);
+export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(['/api/signup', '/api/login', '/api/refresh', '/api/logout', '/api/password', '/api/keys']);
 
 /**
  * Log-in attempts per user name: a few at once, then one every few seconds, so a password
@@ -49,8 +50,10 @@ export async function answerAccountRoute(accounts: Accounts, throttle: LoginThro
     const session =
       path === '/api/signup' ? await signup(accounts, body)
         : path === '/api/login' ? await login(accounts, throttle, body)
-          : path === '/api/refresh' ? await accounts.refresh(parseMeta(refreshSchema, body, 'refresh request').refreshToken)
-            : await accounts.logout(parseMeta(refreshSchema, body, 'logout request').refreshToken).then(() => ({ ok: true }));
+          : path === '/api/password' ? await changePassword(accounts, throttle, body)
+            : path === '/api/keys' ? await setKeys(accounts, request, body)
+              : path === '/api/refresh' ? await accounts.refresh(parseMeta(refreshSchema, body, 'refresh request').refreshToken)
+                : await accounts.logout(parseMeta(refreshSchema, body, 'logout request').refreshToken).then(() => ({ ok: true }));
     sendJson(response, 200, session);
   } catch (error) {
     sendJson(response, statusOf(error), toErrorPayload(error));
@@ -67,8 +70,22 @@ export async function bearerUser(accounts: Accounts, request: IncomingMessage): 
 }
 
 function signup(accounts: Accounts, body: unknown) {
-  const { user, password } = parseMeta(credentialsSchema, body, 'sign-up request');
-  return accounts.signup(user.normalize('NFC'), password);
+  const { user, password, keys } = parseMeta(signupSchema, body, 'sign-up request');
+  return accounts.signup(user.normalize('NFC'), password, keys);
+}
+
+function changePassword(accounts: Accounts, throttle: LoginThrottle, body: unknown) {
+  const { user, password, newPassword, keys } = parseMeta(passwordChangeSchema, body, 'password change');
+  throttle.check(user);
+  return accounts.changePassword(user, password, newPassword, keys);
+}
+
+/** Keys for the bearer's account, if it has none yet. */
+async function setKeys(accounts: Accounts, request: IncomingMessage, body: unknown) {
+  const claims = await bearerUser(accounts, request);
+  if (!claims) throw new AuthRequiredError('setting keys needs an access token');
+  await accounts.setKeys(claims.user, parseMeta(keysSchema, body, 'keys').keys);
+  return { ok: true };
 }
 
 function login(accounts: Accounts, throttle: LoginThrottle, body: unknown) {

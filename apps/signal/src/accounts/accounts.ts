@@ -6,7 +6,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
-import { BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AuthSession, type Clock, type TicketSigner } from '@meshdrive/core';
+import {
+  BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, ValidationError, systemClock, type AccountKeys, type AuthSession, type Clock, type TicketSigner,
+} from '@meshdrive/core';
 import type { AccountStore } from './account-store.js';
 import { MemoryAccountStore } from './memory-account-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
@@ -36,18 +38,38 @@ export class Accounts {
     return this.options.tokens.ticketSigner();
   }
 
-  /** Names and passwords come checked by the caller's schema (credentialsSchema). */
-  async signup(user: string, password: string): Promise<AuthSession> {
+  /** Names and passwords come checked by the caller's schema (signupSchema); `keys` are the user's wrapped keys, opaque here. */
+  async signup(user: string, password: string, keys?: AccountKeys): Promise<AuthSession> {
     const passwordHash = await hash(password, ARGON2);
-    if (!(await this.options.store.createUser({ user, passwordHash, createdAt: this.options.clock.now() }))) throw new UserExistsError(user);
-    return this.session(user);
+    if (!(await this.options.store.createUser({ user, passwordHash, createdAt: this.options.clock.now(), ...(keys ? { keys } : {}) }))) throw new UserExistsError(user);
+    return { ...(await this.session(user)), ...(keys ? { keys } : {}) };
   }
 
   async login(user: string, password: string): Promise<AuthSession> {
+    const record = await this.checkPassword(user, password);
+    return { ...(await this.session(user)), ...(record.keys ? { keys: record.keys } : {}) };
+  }
+
+  /** A new password and the master key wrapped under it; the old password must be right. Nothing is encrypted again. */
+  async changePassword(user: string, password: string, newPassword: string, keys: AccountKeys): Promise<AuthSession> {
+    await this.checkPassword(user, password);
+    await this.options.store.updateUser(user, { passwordHash: await hash(newPassword, ARGON2), keys });
+    return { ...(await this.session(user)), keys };
+  }
+
+  /** Keys for an account that has none (made by a bare HTTP client); an account's keys are never replaced this way. */
+  async setKeys(user: string, keys: AccountKeys): Promise<void> {
+    const record = await this.options.store.findUser(user);
+    if (!record) throw new BadCredentialsError();
+    if (record.keys) throw new ValidationError(`"${user}" has keys already: change them with a password change`);
+    await this.options.store.updateUser(user, { keys });
+  }
+
+  private async checkPassword(user: string, password: string) {
     const record = await this.options.store.findUser(user);
     const matches = await verify(record?.passwordHash ?? (await this.decoy), password);
     if (!record || !matches) throw new BadCredentialsError();
-    return this.session(user);
+    return record;
   }
 
   /** A new session for the refresh token's user; the token itself is spent. */

@@ -1,4 +1,5 @@
 /** Accounts kept in memory, for a volatile master and for tests of the services above. */
+import type { AccountKeys } from '@meshdrive/core';
 import type { AccountRecord, AccountStore, RefreshRecord } from './account-store.js';
 
 export class MemoryAccountStore implements AccountStore {
@@ -14,6 +15,13 @@ export class MemoryAccountStore implements AccountStore {
   findUser(user: string): Promise<AccountRecord | undefined> {
     const record = this.users.get(user);
     return Promise.resolve(record && { ...record });
+  }
+
+  updateUser(user: string, change: { passwordHash?: string; keys: AccountKeys }): Promise<boolean> {
+    const record = this.users.get(user);
+    if (!record) return Promise.resolve(false);
+    this.users.set(user, { ...record, ...change });
+    return Promise.resolve(true);
   }
 
   saveRefresh(tokenHash: string, record: RefreshRecord): Promise<void> {

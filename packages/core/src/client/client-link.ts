@@ -13,6 +13,7 @@ import { ConnectionPool, type RtcEndpointFactory } from '../transport/pool.js';
 import type { PeerKind } from '../wire/signal-protocol.js';
 import { createClient } from './create-client.js';
 import type { MeshClient } from './mesh-client.js';
+import type { Sealing } from './sealing.js';
 
 export interface ClientLinkOptions {
   signalUrl: string;
@@ -22,6 +23,8 @@ export interface ClientLinkOptions {
   token?: TokenSource;
   label?: string;
   layout?: Layout;
+  /** The user's keys: files are sealed in this client (client/sealing.ts). */
+  sealing?: Sealing;
   /** This client is the tab whose storage peer (this id) stopped contributing: the mesh shows that peer as paused. */
   pauses?: PeerId;
 }
@@ -40,7 +43,7 @@ export async function openClientLink(options: ClientLinkOptions): Promise<Client
   const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: options.createEndpoint });
   followPeerHealth(master, pool);
   return {
-    client: createClient({ master, connect: (peer) => pool.connect(peer), hasher: options.hasher, layout: options.layout }),
+    client: createClient({ master, connect: (peer) => pool.connect(peer), hasher: options.hasher, layout: options.layout, ...(options.sealing ? { sealing: options.sealing } : {}) }),
     master,
     close() {
       pool.close();

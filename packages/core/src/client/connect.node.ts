@@ -4,10 +4,11 @@ import { nodeHasher } from '../codec/hasher.node.js';
 import { nodeRtcEndpoints } from '../transport/webrtc.node.js';
 import type { TokenSource } from '../transport/master-connection.js';
 import { openClientLink, type ClientLink } from './client-link.js';
+import type { Sealing } from './sealing.js';
 
 export type ConnectedClient = ClientLink;
 
-export async function connectClient(options: { signalUrl: string; token?: TokenSource; layout?: Layout; connectTimeoutMs?: number }): Promise<ConnectedClient> {
+export async function connectClient(options: { signalUrl: string; token?: TokenSource; layout?: Layout; connectTimeoutMs?: number; sealing?: Sealing }): Promise<ConnectedClient> {
   const link = await openClientLink({ ...options, kind: 'node', createEndpoint: nodeRtcEndpoints(), hasher: nodeHasher });
   try {
     await link.master.ready(options.connectTimeoutMs);

@@ -61,6 +61,17 @@ export const passwordSchema = z
   .min(MIN_PASSWORD_LENGTH, `a password has at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(1024, 'a password has at most 1024 characters');
 export const credentialsSchema = z.object({ user: userNameSchema, password: passwordSchema });
+/**
+ * What the master keeps of a user's keys: the master key wrapped under their password's key
+ * (crypto/account-keys.ts), which it cannot open. The `password` the master sees is itself a
+ * key derived from the password, never the password.
+ */
+export const accountKeysSchema = z.object({ masterKey: z.string().min(16).max(256).regex(/^[A-Za-z0-9_-]+$/, 'a wrapped key is base64url') });
+export type AccountKeys = z.infer<typeof accountKeysSchema>;
+export const signupSchema = credentialsSchema.extend({ keys: accountKeysSchema.optional() });
+/** A new password, and the master key wrapped under it: nothing else is encrypted again. */
+export const passwordChangeSchema = credentialsSchema.extend({ newPassword: passwordSchema, keys: accountKeysSchema });
+export const keysSchema = z.object({ keys: accountKeysSchema });
 export const refreshSchema = z.object({ refreshToken: z.string().min(1).max(200) });
 
 /** What signing up, logging in or refreshing returns: a short-lived access token and a refresh token used once. */
@@ -71,6 +82,8 @@ export interface AuthSession {
   accessExpiresAt: number;
   refreshToken: string;
   refreshExpiresAt: number;
+  /** The user's wrapped keys, on signing up and logging in (not on a refresh); absent for an account that has none yet. */
+  keys?: AccountKeys;
 }
 
 /** Longest peer name or device description the master accepts. */
