@@ -22,6 +22,9 @@ import {
   nodeCryptoSuite,
   nodeHasher,
   revealState,
+  sealedCodec,
+  segmentBytes,
+  DEFAULT_LAYOUT,
   userKeysOf,
   type Manifest,
   type Sealing,
@@ -277,6 +280,19 @@ export class TestMesh {
       return { keys: await userKeysOf(nodeCryptoSuite, saved.sessions[this.url]!), compressor: nodeCompressor, hasher: nodeHasher };
     })();
     return this.sealed;
+  }
+
+  /**
+   * The stored (sealed) bytes of segment `index` of `plain` sent as `name` with the default layout:
+   * sealing is deterministic, so they are what the peers hold. Tests that damage a chunk on disk
+   * find it with this.
+   */
+  async sealedSegment(name: string, plain: Uint8Array, index = 0): Promise<Uint8Array> {
+    const sealing = await this.sealing();
+    const { key } = await sealing.keys.chunkKey(await this.tokenOf(name));
+    const codec = sealedCodec({ crypto: sealing.keys.crypto, compressor: sealing.compressor, chunkSize: DEFAULT_LAYOUT.chunkSize, key });
+    const bytes = segmentBytes(DEFAULT_LAYOUT);
+    return codec.encode(plain.subarray(index * bytes, (index + 1) * bytes));
   }
 
   /** What the master knows `name` by. */
