@@ -1,10 +1,16 @@
 /**
- * The person logged in on this browser: their session (access and refresh token) in
- * localStorage, shared by every tab of the profile, and the calls to the master's account
- * endpoints. A refresh token is good for one use, so tabs refresh under a Web Lock and each
- * reads what the one before it saved; logging out in one tab logs out all of them.
+ * The person logged in on this browser: their session (access and refresh token, and the master
+ * key their password unwrapped at log-in) in localStorage, shared by every tab of the profile,
+ * and the calls to the master's account endpoints. The password never leaves the page: what the
+ * master gets is derived from it (client/account-flow.ts in core). A refresh token is good for
+ * one use, so tabs refresh under a Web Lock and each reads what the one before it saved; logging
+ * out in one tab logs out all of them.
  */
-import { fromErrorPayload, MasterUnreachableError, ProtocolError, type AuthSession, type ErrorPayload } from '@meshdrive/core';
+import {
+  fromErrorPayload, KeysMissingError, logIn, MasterUnreachableError, ProtocolError, signUp, streamCompressor, userKeysOf, webCryptoSuite,
+  type AuthSession, type ErrorPayload, type KeyedSession, type Sealing,
+} from '@meshdrive/core';
+import { browserHasher } from '@meshdrive/core';
 
 const STORAGE_KEY = 'meshdrive.session';
 const REFRESH_LOCK = 'meshdrive-refresh';
@@ -20,21 +26,29 @@ export class Account extends EventTarget {
     });
   }
 
-  get session(): AuthSession | null {
+  /** The saved session; one from before encryption (no master key) counts as none, so the person logs in again. */
+  get session(): KeyedSession | null {
     try {
-      const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as AuthSession | null;
-      return saved && typeof saved.accessToken === 'string' && typeof saved.refreshToken === 'string' ? saved : null;
+      const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as KeyedSession | null;
+      return saved && typeof saved.accessToken === 'string' && typeof saved.refreshToken === 'string' && typeof saved.masterKey === 'string' ? saved : null;
     } catch {
       return null;
     }
   }
 
   async signup(user: string, password: string): Promise<void> {
-    this.save(await this.post<AuthSession>('/api/signup', { user, password }));
+    this.save(await signUp(webCryptoSuite, this.post, user, password));
   }
 
   async login(user: string, password: string): Promise<void> {
-    this.save(await this.post<AuthSession>('/api/login', { user, password }));
+    this.save(await logIn(webCryptoSuite, this.post, user, password));
+  }
+
+  /** The logged-in person's keys: every file is sealed in this page before it leaves. */
+  async sealing(): Promise<Sealing> {
+    const session = this.session;
+    if (!session) throw new KeysMissingError('this browser has no keys for you');
+    return { keys: await userKeysOf(webCryptoSuite, session), compressor: streamCompressor, hasher: browserHasher };
   }
 
   async logout(): Promise<void> {
@@ -57,7 +71,7 @@ export class Account extends EventTarget {
       if (!session || fresh()) return fresh();
       try {
         const next = await this.post<AuthSession>('/api/refresh', { refreshToken: session.refreshToken });
-        this.save(next);
+        this.save({ ...next, masterKey: session.masterKey });
         return next.accessToken;
       } catch (error) {
         // A refused refresh (expired, revoked) ends the session; an unreachable master does not.
@@ -68,16 +82,18 @@ export class Account extends EventTarget {
     return 'locks' in navigator ? navigator.locks.request(REFRESH_LOCK, refresh) : refresh();
   }
 
-  private save(session: AuthSession | null): void {
-    if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  private save(session: KeyedSession | null): void {
+    // The wrapped key is the master's copy; this browser keeps the unwrapped one.
+    if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...session, keys: undefined }));
     else localStorage.removeItem(STORAGE_KEY);
     this.dispatchEvent(new Event('change'));
   }
 
-  private async post<T>(path: string, body: unknown): Promise<T> {
+  private readonly post = async <T>(path: string, body: unknown, accessToken?: string): Promise<T> => {
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.masterUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const headers = { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
+      response = await fetch(new URL(path, this.masterUrl), { method: 'POST', headers, body: JSON.stringify(body) });
     } catch (error) {
       throw new MasterUnreachableError(this.masterUrl, error instanceof Error ? error.message : String(error));
     }
@@ -86,5 +102,5 @@ export class Account extends EventTarget {
     const payload = value as Partial<ErrorPayload> | undefined;
     if (typeof payload?.code === 'string' && typeof payload.message === 'string') throw fromErrorPayload(payload as ErrorPayload);
     throw new ProtocolError(`the master answered ${path} with HTTP ${response.status}`);
-  }
+  };
 }

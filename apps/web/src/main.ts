@@ -4,6 +4,7 @@
  * master is the origin that served the page unless `?master=URL` says otherwise (handy with a
  * Vite dev server).
  */
+import type { Sealing } from '@meshdrive/core';
 import { Account } from './account.js';
 import { MeshSession } from './session.js';
 import { Transfers } from './transfers.js';
@@ -31,7 +32,13 @@ function showLogin(): void {
 
 function startApp(): void {
   started = true;
-  const session = new MeshSession(masterUrl, () => account.accessToken());
+  // A page that is not a secure context has no WebCrypto, so no keys: the session only says why it cannot join.
+  if (!window.isSecureContext) startSession(null);
+  else void account.sealing().then(startSession, () => showLogin());
+}
+
+function startSession(sealing: Sealing | null): void {
+  const session = new MeshSession(masterUrl, () => account.accessToken(), sealing);
   const transfers = new Transfers(() => session.client, {
     connected: () => session.state.link === 'connected' && session.client !== null,
     whenConnected: (signal) => session.whenConnected(signal),

@@ -22,6 +22,8 @@ import {
   type PeerIdentity,
   type StoreStats,
   type TokenSource,
+  type Sealing,
+  KeysMissingError,
 } from '@meshdrive/core';
 import { describeError } from './messages.js';
 import { PeerRole, type HolderAction } from './peer-role.js';
@@ -82,7 +84,12 @@ export class MeshSession extends EventTarget {
   private readonly role = new PeerRole();
 
   /** `token`: the logged-in person's access token, asked at every join: the tab peers and transfers under their account. */
-  constructor(masterUrl: string, private readonly token: TokenSource) {
+  constructor(
+    masterUrl: string,
+    private readonly token: TokenSource,
+    /** The person's keys: files are sealed in this tab. Null only on a page that cannot join (not a secure context). */
+    private readonly sealing: Sealing | null,
+  ) {
     super();
     this.peerOptions = { capacity: DEFAULT_CAPACITY_BYTES, deviceName: '' };
     this.state = {
@@ -310,6 +317,12 @@ export class MeshSession extends EventTarget {
     return this.switching;
   }
 
+  /** Never a client without keys: its files would leave this tab in clear. */
+  private keys(): Sealing {
+    if (!this.sealing) throw new KeysMissingError('this page has no keys: log in again');
+    return this.sealing;
+  }
+
   private openStore(): Promise<IdbStore> {
     return IdbStore.open({ capacityBytes: () => this.peerOptions.capacity });
   }
@@ -334,7 +347,7 @@ export class MeshSession extends EventTarget {
     Object.defineProperty(options, 'label', { get: () => this.peerOptions.deviceName || undefined, enumerable: true });
     const peer = await startMeshPeer(options);
     this.peer = peer;
-    this.client = createClient({ master: peer.master, connect: (remote) => peer.pool.connect(remote), hasher: browserHasher });
+    this.client = createClient({ master: peer.master, connect: (remote) => peer.pool.connect(remote), hasher: browserHasher, sealing: this.keys() });
     this.watch(peer.master);
     this.link = {
       master: peer.master,
@@ -355,6 +368,7 @@ export class MeshSession extends EventTarget {
       label: browserLabel(),
       createEndpoint: browserRtcEndpoints(),
       hasher: browserHasher,
+      sealing: this.keys(),
       pauses: pausing ? (this.state.peerId ?? undefined) : undefined,
     });
     this.client = link.client;

@@ -3,7 +3,7 @@
  * the components so a transfer keeps going while the person looks at another view. Uploads
  * queue and run a few at a time; MeshClient already spreads each file's segments over peers.
  */
-import { MasterUnreachableError, type FileId, type MeshClient, type TransferProgress } from '@meshdrive/core';
+import { FilePasswordRequiredError, isErrorOf, MasterUnreachableError, WrongFilePasswordError, type FileId, type MeshClient, type TransferProgress } from '@meshdrive/core';
 import { fileSource, openSaveTarget } from './browser-io.js';
 import { describeError, isAbort } from './messages.js';
 import { lastPart } from './folders.js';
@@ -54,12 +54,20 @@ export interface MasterLink {
   whenConnected(signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * Asks the person for a file's own password: to read `name` (`wrong` after a wrong one), or to
+ * give uploads one. Undefined: they cancelled.
+ */
+export type AskPassword = (question: { subject: string; purpose: 'read' | 'wrong' | 'choose' }) => Promise<string | undefined>;
+
 /** A transfer waits out at most this many master outages before it fails. */
 const MAX_OUTAGES = 20;
 
 export class Transfers extends EventTarget {
   private readonly jobs: Job[] = [];
   private nextId = 1;
+  /** Set by the UI: without it a file with a password of its own cannot be downloaded here. */
+  askPassword: AskPassword = () => Promise.resolve(undefined);
 
   constructor(
     private readonly client: () => MeshClient | null,
@@ -77,8 +85,11 @@ export class Transfers extends EventTarget {
     return this.jobs.some((job) => job.transfer.phase === 'queued' || job.transfer.phase === 'running');
   }
 
-  /** Queues uploads, each under its own name in the mesh (the file's, unless renamed to keep both). */
-  upload(uploads: readonly { file: File; name: string }[]): void {
+  /**
+   * Queues uploads, each under its own name in the mesh (the file's, unless renamed to keep
+   * both); with `password`, each gets it as its own password.
+   */
+  upload(uploads: readonly { file: File; name: string }[], password?: string): void {
     for (const { file, name } of uploads) {
       this.add('upload', name, file.size, async (job) => {
         // After an outage the send goes on under the file id it was placed with: chunks already
@@ -87,6 +98,7 @@ export class Transfers extends EventTarget {
         await this.outlastingOutages(job, async () => {
           const client = this.requireClient();
           await client.store(name, fileSource(file), {
+            ...(password === undefined ? {} : { password }),
             signal: job.controller.signal,
             fileId,
             onPlaced: (placed) => (fileId = placed),
@@ -112,12 +124,14 @@ export class Transfers extends EventTarget {
       // After an outage the read goes on from the last whole segment written, in the same version.
       let written = 0;
       let version: number | undefined;
-      try {
-        await this.outlastingOutages(current, () =>
+      let password: string | undefined;
+      const read = (): Promise<unknown> =>
+        this.outlastingOutages(current, () =>
           (this.client() ?? client).read(name, target, {
             signal: current.controller.signal,
             version,
             resumeAt: written,
+            ...(password === undefined ? {} : { password }),
             onLocated: (manifest) => (version = manifest.version),
             onProgress: (progress) => {
               written = progress.done;
@@ -125,6 +139,18 @@ export class Transfers extends EventTarget {
             },
           }),
         );
+      try {
+        // A file with a password of its own fails before a byte is written: ask, and read again.
+        for (;;) {
+          try {
+            await read();
+            break;
+          } catch (error) {
+            if (!isErrorOf(error, FilePasswordRequiredError, WrongFilePasswordError)) throw error;
+            password = await this.askPassword({ subject: name, purpose: isErrorOf(error, WrongFilePasswordError) ? 'wrong' : 'read' });
+            if (password === undefined) throw new DOMException('no password was given', 'AbortError');
+          }
+        }
         await target.finish();
       } catch (error) {
         await target.abort().catch(() => undefined);

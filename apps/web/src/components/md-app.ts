@@ -15,6 +15,7 @@ import type { FileActionEvent, FilesActionEvent } from './md-file-list.js';
 import type { FilesChosenEvent } from './md-drop-zone.js';
 import type { NameConflictEvent } from './md-name-conflict.js';
 import type { ConfirmEvent } from './md-confirm.js';
+import type { FilePasswordEvent, FilePasswordPurpose } from './md-file-password.js';
 import { keepBothName, skippedSentence, type ChosenFile } from '../names.js';
 import type { TransferActionEvent } from './md-transfer-list.js';
 import { sharedStyles } from './shared-styles.js';
@@ -23,6 +24,7 @@ import './md-drop-zone.js';
 import './md-file-list.js';
 import './md-name-conflict.js';
 import './md-confirm.js';
+import './md-file-password.js';
 import './md-preview.js';
 import './md-network-view.js';
 import './md-transfer-list.js';
@@ -50,6 +52,18 @@ export class MdApp extends LitElement {
       :host {
         display: block;
         min-height: 100vh;
+      }
+      .sealing {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem 1.5rem;
+        align-items: center;
+        justify-content: space-between;
+        color: var(--text-muted);
+        font-size: 0.9rem;
+      }
+      .sealing p {
+        margin: 0;
       }
       header {
         background: var(--surface);
@@ -165,12 +179,17 @@ export class MdApp extends LitElement {
   @state() private pendingUpload: { files: ChosenFile[]; taken: string[] } | null = null;
   /** Stopping would lower the safety of these many files: asked before it happens. */
   @state() private pendingStop: { files: number; soleCopies: number } | null = null;
+  /** A file password being asked for, and where the answer goes. */
+  @state() private passwordQuestion: { subject: string; purpose: FilePasswordPurpose; answer: (password: string | undefined) => void } | null = null;
+  /** Uploads get a password of their own, asked for when they are chosen. */
+  @state() private protectUploads = false;
   /** The file shown in the preview dialog. */
   @state() private previewing: { name: string; size: number } | null = null;
   private everConnected = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.transfers.askPassword = (question) => this.askPassword(question);
     this.snapshot = this.session.state;
     this.transferList = [...this.transfers.list];
     this.session.addEventListener('change', this.onSessionChange);
@@ -250,6 +269,13 @@ export class MdApp extends LitElement {
       case 'files':
         return html`
           <md-drop-zone ?disabled=${s.fatal !== null} @files-chosen=${this.onFilesChosen}></md-drop-zone>
+          <div class="sealing">
+            <p class="encrypted" data-encrypted>Files are encrypted on this device before they leave it: peers and the master hold only ciphertext.</p>
+            <label><input type="checkbox" data-protect .checked=${this.protectUploads} @change=${(event: Event) => (this.protectUploads = (event.target as HTMLInputElement).checked)} /> Give new uploads a password of their own</label>
+          </div>
+          ${this.passwordQuestion
+            ? html`<md-file-password .subject=${this.passwordQuestion.subject} .purpose=${this.passwordQuestion.purpose} @file-password=${this.onFilePassword}></md-file-password>`
+            : nothing}
           ${this.pendingUpload ? html`<md-name-conflict .names=${this.pendingUpload.taken} @name-conflict=${this.onNameConflict}></md-name-conflict>` : nothing}
           <md-transfer-list .transfers=${this.transferList} @transfer-action=${this.onTransferAction}></md-transfer-list>
           <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} ?unavailable=${s.fatal !== null} @file-action=${this.onFileAction} @files-action=${this.onFilesAction}></md-file-list>
@@ -312,13 +338,33 @@ export class MdApp extends LitElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>(`#tab-${this.view}`)?.focus());
   };
 
+  /** Asks for a file password in a dialog; resolves with undefined when the person cancels. */
+  askPassword(question: { subject: string; purpose: FilePasswordPurpose }): Promise<string | undefined> {
+    this.passwordQuestion?.answer(undefined);
+    return new Promise((answer) => (this.passwordQuestion = { ...question, answer }));
+  }
+
+  private readonly onFilePassword = (event: FilePasswordEvent): void => {
+    const question = this.passwordQuestion;
+    this.passwordQuestion = null;
+    question?.answer(event.detail.password);
+  };
+
+  /** Starts uploads, first asking for their password when they are to have one; cancelled there, nothing is sent. */
+  private async upload(files: readonly { file: File; name: string }[]): Promise<void> {
+    if (!this.protectUploads) return this.transfers.upload(files);
+    const subject = files.length === 1 ? `“${files[0]!.name}”` : `${files.length} files`;
+    const password = await this.askPassword({ subject, purpose: 'choose' });
+    if (password !== undefined) this.transfers.upload(files, password);
+  }
+
   /** Uploads at once, unless a chosen name is already in the mesh: then the person decides first. */
   private readonly onFilesChosen = (event: FilesChosenEvent): void => {
     const { files, skipped } = event.detail;
     if (skipped.length > 0) this.actionError = skippedSentence(skipped);
     const existing = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
     const taken = files.map((file) => file.name).filter((name) => existing.has(name));
-    if (taken.length === 0) this.transfers.upload(files);
+    if (taken.length === 0) void this.upload(files);
     else this.pendingUpload = { files, taken };
   };
 
@@ -327,7 +373,7 @@ export class MdApp extends LitElement {
     this.pendingUpload = null;
     if (!pending || event.detail.choice === 'cancel') return;
     if (event.detail.choice === 'replace') {
-      this.transfers.upload(pending.files);
+      void this.upload(pending.files);
       return;
     }
     // Keep both: each taken name gets the first free "name (n).ext", counting the new names too.
@@ -337,7 +383,7 @@ export class MdApp extends LitElement {
       names.add(name);
       return { file, name };
     });
-    this.transfers.upload(uploads);
+    void this.upload(uploads);
   };
 
   private readonly onTransferAction = (event: TransferActionEvent): void => {
