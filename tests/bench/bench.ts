@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { runBrowserBench } from './browser-bench.js';
 import { runStoreBench } from './store-bench.js';
-import type { MeshState } from '@meshdrive/core';
+import { logIn, nodeCryptoSuite, type MeshState } from '@meshdrive/core';
 import { repeat, RUNS, spread, type Row } from './stats.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -43,6 +43,10 @@ const TARGET_RATIO = 0.7;
 const TICKETS_TARGET = 0.95;
 /** Durable seals cost at most 10% of a send's speed (issue 17). */
 const SYNC_TARGET = 0.9;
+/** Issue 18: send and receive with encryption at least this share of the same without it; text moves at most this share of its size. */
+const SEALING_TARGET = 0.85;
+const TEXT_TARGET = 0.5;
+const TEXT_MIB = Number(process.env.BENCH_TEXT_MIB ?? 16);
 const BENCH_USER = 'bench';
 /** A throwaway account on the bench's own throwaway master. */
 const BENCH_PASSWORD = 'bench password';
@@ -96,8 +100,7 @@ async function rawChannel(url: string, relays: number, senders: number, mib: num
   const script = join(ROOT, 'tests/bench/raw-channel.ts');
   const started: ReturnType<typeof start>[] = [];
   // Each run logs in afresh: an access token lives 15 minutes, the bench longer.
-  const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: BENCH_USER, password: BENCH_PASSWORD }) });
-  const token = ((await login.json()) as { accessToken: string }).accessToken;
+  const token = await accessToken(url);
   const startHelper = (args: string[]): ReturnType<typeof start> => start(TS_NODE[0], [...TS_NODE.slice(1), script, ...args], { MESHDRIVE_TOKEN: token });
   try {
     const receiver = startHelper(['receive', url, String(senders)]);
@@ -121,6 +124,22 @@ async function rawChannel(url: string, relays: number, senders: number, mib: num
 async function writeRandomFile(path: string, mib: number): Promise<void> {
   const stream = createWriteStream(path);
   for (let i = 0; i < mib; i++) if (!stream.write(randomBytes(1024 * 1024))) await once(stream, 'drain');
+  stream.end();
+  await once(stream, 'finish');
+}
+
+/** `mib` MiB of a server log: timestamps, levels, peers, numbers, and a few messages repeating as logs do. */
+async function writeTextFile(path: string, mib: number): Promise<void> {
+  const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
+  const messages = ['segment sealed', 'peer joined', 'heartbeat late', 'copy ordered', 'read served', 'ticket checked', 'pack compacted'];
+  const stream = createWriteStream(path);
+  let written = 0;
+  for (let line = 0; written < mib * 1024 * 1024; line++) {
+    const random = randomBytes(8);
+    const text = `2026-12-02T${String(line % 24).padStart(2, '0')}:${String(random[0]! % 60).padStart(2, '0')}:${String(random[1]! % 60).padStart(2, '0')}.${random.readUInt16LE(2) % 1000} ${levels[random[4]! % levels.length]} peer=${random.readUInt32LE(4).toString(36)} ${messages[line % messages.length]} bytes=${random.readUInt16LE(2)} took=${random[5]! % 200}ms\n`;
+    written += text.length;
+    if (!stream.write(text)) await once(stream, 'drain');
+  }
   stream.end();
   await once(stream, 'finish');
 }
@@ -188,9 +207,22 @@ async function cli(mesh: Mesh, args: string[]): Promise<{ seconds: number; peakR
 }
 
 /** A bearer token for the bench user on `mesh`'s master, for /api/state. */
-async function tokenFor(mesh: Mesh): Promise<string> {
-  const login = await fetch(`${mesh.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: BENCH_USER, password: BENCH_PASSWORD }) });
-  return ((await login.json()) as { accessToken: string }).accessToken;
+function tokenFor(mesh: Mesh): Promise<string> {
+  return accessToken(mesh.url);
+}
+
+/** Logs the bench user in on `url` as a client does (the password stretched here first); their access token. */
+async function accessToken(url: string): Promise<string> {
+  const post = async <T>(path: string, body: unknown): Promise<T> => (await (await fetch(new URL(path, url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as T;
+  return (await logIn(nodeCryptoSuite, post, BENCH_USER, BENCH_PASSWORD)).accessToken;
+}
+
+/** Sends or receives on `mesh` with the client that has no keys (variant-client.ts): the transfer's seconds. */
+async function unsealedClient(mesh: Mesh, args: string[]): Promise<number> {
+  const run = start(TS_NODE[0], [...TS_NODE.slice(1), join(ROOT, 'tests/bench/variant-client.ts'), ...args], { ...mesh.account, MESHDRIVE_SIGNAL: mesh.url, BENCH_USER });
+  const [code] = (await once(run.child, 'exit')) as [number];
+  if (code !== 0) throw new Error(`variant-client ${args.join(' ')} failed: ${run.output()}`);
+  return (JSON.parse(/^\{.*"seconds".*\}$/m.exec(run.output())![0]) as { seconds: number }).seconds;
 }
 
 /**
@@ -254,6 +286,19 @@ async function main(): Promise<void> {
   const unsynced = await startMesh('unsynced');
   const { url, peers } = mesh;
   let files = 0;
+  /** The same 64 MiB round trip by the client without keys (variant-client.ts), on the product's mesh. */
+  const runUnsealed = async (mib: number): Promise<{ sendMiBs: number; receiveMiBs: number }> => {
+    const name = `file-${files++}.bin`;
+    const file = join(work, name);
+    const out = join(work, `out-${name}`);
+    await writeRandomFile(file, mib);
+    const sendSeconds = await unsealedClient(mesh, ['send', file, name]);
+    const receiveSeconds = await unsealedClient(mesh, ['receive', name, out]);
+    if ((await digest(file)) !== (await digest(out))) throw new Error(`the ${mib} MiB file came back different without encryption`);
+    rmSync(file, { force: true });
+    rmSync(out, { force: true });
+    return { sendMiBs: mib / sendSeconds, receiveMiBs: mib / receiveSeconds };
+  };
   const runClient = async (
     mib: number,
     on: Mesh = mesh,
@@ -281,13 +326,17 @@ async function main(): Promise<void> {
       ['medium', mesh],
       ['unticketed', unticketed],
       ['unsynced', unsynced],
+      ['unsealed', mesh],
     ] as const;
-    const results: Partial<Record<(typeof turns)[number][0], Awaited<ReturnType<typeof runClient>>>> = {};
+    const results: Partial<Record<(typeof turns)[number][0], { sendMiBs: number; receiveMiBs: number }>> = {};
+    let medium: Awaited<ReturnType<typeof runClient>> | undefined;
     for (let i = 0; i < turns.length; i++) {
       const [name, on] = turns[(run + i) % turns.length]!;
-      results[name] = await runClient(MEDIUM_MIB, on);
+      if (name === 'unsealed') results.unsealed = await runUnsealed(MEDIUM_MIB);
+      else results[name] = await runClient(MEDIUM_MIB, on);
+      if (name === 'medium') medium = results.medium as Awaited<ReturnType<typeof runClient>>;
     }
-    return { ceiling, medium: results.medium!, unticketed: results.unticketed!, unsynced: results.unsynced! };
+    return { ceiling, medium: medium!, unticketed: results.unticketed!, unsynced: results.unsynced!, unsealed: results.unsealed! };
   });
   const mediums = rounds.map((round) => round.medium);
   const ceilings = spread(rounds.map((round) => round.ceiling));
@@ -318,6 +367,19 @@ async function main(): Promise<void> {
   against(`send ${MEDIUM_MIB} MiB with tickets / without`, sends, rounds.map((round) => round.unticketed.sendMiBs), TICKETS_TARGET);
   against(`receive ${MEDIUM_MIB} MiB with tickets / without`, receives, rounds.map((round) => round.unticketed.receiveMiBs), TICKETS_TARGET);
   against(`send ${MEDIUM_MIB} MiB with fdatasync at every seal / without`, sends, rounds.map((round) => round.unsynced.sendMiBs), SYNC_TARGET);
+  against(`send ${MEDIUM_MIB} MiB random, encrypted / not`, sends, rounds.map((round) => round.unsealed.sendMiBs), SEALING_TARGET);
+  against(`receive ${MEDIUM_MIB} MiB random, encrypted / not`, receives, rounds.map((round) => round.unsealed.receiveMiBs), SEALING_TARGET);
+  // Text is deflated before it is sealed: what moves against what the file holds.
+  {
+    const file = join(work, 'log.txt');
+    await writeTextFile(file, TEXT_MIB);
+    const sent = await cli(mesh, ['send', file]);
+    const moved = /moved ([\d.]+) (B|KiB|MiB)/.exec(sent.stdout)!;
+    const movedMiB = Number(moved[1]) / { B: 1024 * 1024, KiB: 1024, MiB: 1 }[moved[2] as 'B' | 'KiB' | 'MiB'];
+    const share = movedMiB / TEXT_MIB;
+    rows.push({ metric: `text (a ${TEXT_MIB} MiB log) moved / its size`, value: `${movedMiB.toFixed(2)} of ${TEXT_MIB} MiB`, ratio: share.toFixed(2), target: `≤ ${TEXT_TARGET}`, verdict: share <= TEXT_TARGET ? 'met' : 'MISSED' });
+    rmSync(file, { force: true });
+  }
   // The same medians against the bare transport in the same shape, measured above: what is
   // left to gain in the mesh's own code, where the rows above also count the two cores' limits.
   rows.push({ metric: `send ${MEDIUM_MIB} MiB against the raw chain (send / chain)`, value: `${sends.median.toFixed(1)} / ${chain.toFixed(1)} MiB/s`, ratio: (sends.median / chain).toFixed(2) });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { MeshState } from '@meshdrive/core';
+import { logIn as logInWithKeys, nodeCompressor, nodeCryptoSuite, nodeHasher, revealState, userKeysOf, type MeshState } from '@meshdrive/core';
 import type { SessionState } from '../../apps/web/src/session.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -260,30 +260,38 @@ export async function launchProfile(profileDir: string): Promise<BrowserContext>
  * From inside the page: the master may be reachable only from the test's network namespace.
  */
 export async function logIn(page: Page, user = TEST_USER): Promise<void> {
-  const fresh = await page.evaluate(async ({ user, password }) => {
-    if (localStorage.getItem('meshdrive.session')) return false;
-    const attempt = (): Promise<Response> => fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
-    let answer = await attempt();
-    // The master slows log-ins per name after a burst (as against a guesser); many tabs wait their turn.
-    for (let tries = 0; answer.status === 429 && tries < 10; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-      answer = await attempt();
-    }
-    if (!answer.ok) throw new Error(`cannot log in as ${user}: ${await answer.text()}`);
-    localStorage.setItem('meshdrive.session', await answer.text());
-    return true;
-  }, { user, password: TEST_PASSWORD });
-  if (fresh) await page.reload();
+  if (await page.evaluate(() => localStorage.getItem('meshdrive.session') !== null)) return;
+  // The password is stretched here, as the app would do it; every request goes from the page.
+  const post = async <T>(path: string, body: unknown, accessToken?: string): Promise<T> => {
+    const answer = await page.evaluate(async ({ path, body, accessToken }) => {
+      const headers = { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
+      const attempt = (): Promise<Response> => fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+      let response = await attempt();
+      // The master slows log-ins per name after a burst (as against a guesser); many tabs wait their turn.
+      for (let tries = 0; response.status === 429 && tries < 10; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        response = await attempt();
+      }
+      return { ok: response.ok, text: await response.text() };
+    }, { path, body, accessToken });
+    if (!answer.ok) throw new Error(`cannot log in as ${user}: ${answer.text}`);
+    return JSON.parse(answer.text) as T;
+  };
+  const session = await logInWithKeys(nodeCryptoSuite, post, user, TEST_PASSWORD);
+  await page.evaluate((saved) => localStorage.setItem('meshdrive.session', saved), JSON.stringify({ ...session, keys: undefined }));
+  await page.reload();
 }
 
 /** /api/state as the page's logged-in person sees it (their files; every peer), fetched from inside the page. */
-export function masterState(page: Page): Promise<MeshState> {
-  return page.evaluate(async () => {
-    const session = JSON.parse(localStorage.getItem('meshdrive.session') ?? '{}') as { accessToken?: string };
+export async function masterState(page: Page): Promise<MeshState> {
+  const { state, session } = await page.evaluate(async () => {
+    const session = JSON.parse(localStorage.getItem('meshdrive.session') ?? '{}') as { accessToken?: string; user: string; masterKey: string };
     const response = await fetch('/api/state', { headers: { authorization: `Bearer ${session.accessToken ?? ''}` } });
     if (!response.ok) throw new Error(`/api/state answered ${response.status}`);
-    return (await response.json()) as MeshState;
+    return { state: (await response.json()) as MeshState, session };
   });
+  // Names and sizes opened with the person's keys, as their tabs show them.
+  return revealState({ keys: await userKeysOf(nodeCryptoSuite, session), compressor: nodeCompressor, hasher: nodeHasher }, state);
 }
 
 export async function joined(page: Page): Promise<SessionState> {

@@ -7,7 +7,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeChunkBatch, encodeChunkList, FrameType, toHex, type MeshState, type RpcConnection, type WriteTicket } from '@meshdrive/core';
-import { TestMesh } from './harness.js';
+import { sealedChunkCount, TestMesh } from './harness.js';
+
+/** kept.bin's sealed chunks and its one chunk list, on every peer. */
+const KEPT_CHUNKS = sealedChunkCount(300 * 1024) + 1;
 
 const KIB = 1024;
 const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
@@ -39,7 +42,7 @@ describe('segments of sends that never committed', () => {
   it('are dropped from their peer, while a committed file stays whole', async () => {
     const kept = mesh.writeFile(300 * KIB, 'kept.bin');
     expect((await mesh.cli(['send', kept.path])).code).toBe(0);
-    await mesh.waitForState('the kept file on both peers', (state) => (state.peers.every((peer) => peer.chunks === 301) ? state : undefined));
+    await mesh.waitForState('the kept file on both peers', (state) => (state.peers.every((peer) => peer.chunks === KEPT_CHUNKS) ? state : undefined));
 
     const target = mesh.peers[0]!;
     const { rpc, master } = await mesh.dialPeer(target.id);
@@ -47,16 +50,16 @@ describe('segments of sends that never committed', () => {
     await sealWithoutCommit(rpc, ticket!, 40);
     const chunksOf = (state: MeshState): number | undefined => state.peers.find((peer) => peer.id === target.id)?.chunks;
     // The heartbeat shows the sealed segment (its list and 40 chunks) before it is judged.
-    await mesh.waitForState('the sealed segment on its peer', (state) => (chunksOf(state) === 301 + 41 ? state : undefined));
+    await mesh.waitForState('the sealed segment on its peer', (state) => (chunksOf(state) === KEPT_CHUNKS + 41 ? state : undefined));
     master.close();
 
-    await mesh.waitForState('the abandoned segment dropped', (state) => (chunksOf(state) === 301 ? state : undefined), 30_000);
+    await mesh.waitForState('the abandoned segment dropped', (state) => (chunksOf(state) === KEPT_CHUNKS ? state : undefined), 30_000);
     await mesh.master.waitForOutput(/dropping 1 segments of sends that never committed/);
 
     const out = mesh.outPath('kept.bin');
     const received = await mesh.cli(['receive', 'kept.bin', '--out', out]);
     expect(received.code, received.stderr).toBe(0);
     expect(readFileSync(out).equals(kept.bytes)).toBe(true);
-    expect((await mesh.state()).peers.map((peer) => peer.chunks)).toEqual([301, 301]);
+    expect((await mesh.state()).peers.map((peer) => peer.chunks)).toEqual([KEPT_CHUNKS, KEPT_CHUNKS]);
   }, 120_000);
 });

@@ -46,7 +46,7 @@ describe('SIGKILL of a primary', () => {
   }
 
   async function client(): Promise<ConnectedClient> {
-    const connected = await connectClient({ signalUrl: mesh.url, token: mesh.token });
+    const connected = await connectClient({ signalUrl: mesh.url, token: mesh.token, sealing: await mesh.sealing() });
     clients.push(connected);
     return connected;
   }

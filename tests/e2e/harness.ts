@@ -341,13 +341,18 @@ export class TestMesh {
     return socket;
   }
 
-  /** The current manifest of `name` (asked for by its token), as the master serves it to a client. */
+  /**
+   * The current manifest of `name`, as the master serves it to a client: asked for by its token,
+   * or by its name for a file stored in clear before encryption.
+   */
   async locate(name: string): Promise<{ manifest: Manifest; status: Record<string, string> }> {
     const socket = this.rawSocket();
     try {
       await connected(socket);
-      const reply: unknown = await socket.timeout(10_000).emitWithAck('locate', { name: await this.tokenOf(name) });
-      const answer = reply as { ok: boolean; value?: { manifest: Manifest; status: Record<string, string> }; error?: { message: string } };
+      type Answer = { ok: boolean; value?: { manifest: Manifest; status: Record<string, string> }; error?: { code: string; message: string } };
+      const ask = async (wireName: string): Promise<Answer> => (await socket.timeout(10_000).emitWithAck('locate', { name: wireName })) as Answer;
+      let answer = await ask(await this.tokenOf(name));
+      if (!answer.ok && answer.error?.code === 'ERR_FILE_NOT_FOUND') answer = await ask(name);
       if (!answer.ok || !answer.value) throw new Error(`locate ${name} failed: ${answer.error?.message ?? 'malformed reply'}`);
       return answer.value;
     } finally {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewriteAsLegacyDirectory } from '@meshdrive/signal/testing';
+import { bytesSource, connectClient } from '@meshdrive/core';
 import { TestMesh } from './harness.js';
 
 const MIB = 1024 * 1024;
@@ -26,17 +27,18 @@ describe('opening a data directory written by the master before holder rows', ()
   });
 
   it('keeps every file listed and readable', async () => {
+    // Written as clients did then: in clear, under their names (today's CLI seals everything).
+    const old = await connectClient({ signalUrl: mesh.url, token: mesh.token });
     for (const [name, size] of [['multi.bin', 2 * MIB + 7], ['small.txt', 100], ['empty.bin', 0]] as const) {
       const file = mesh.writeFile(size, name);
-      const sent = await mesh.cli(['send', file.path]);
-      expect(sent.code, sent.stderr).toBe(0);
+      await old.client.store(name, bytesSource(file.bytes));
       files.set(name, file.bytes);
     }
     // A second version of the large file: its unchanged segments are shared by both versions.
     const changed = Buffer.from(files.get('multi.bin')!);
     changed[5] = changed[5]! ^ 1;
-    const second = mesh.writeFile(changed, 'multi.bin');
-    expect((await mesh.cli(['send', second.path])).code).toBe(0);
+    await old.client.store('multi.bin', bytesSource(changed));
+    old.close();
     files.set('multi.bin', changed);
     const before = await mesh.locate('multi.bin');
     const listedBefore = (await mesh.state()).files;

@@ -4,7 +4,11 @@
  * chunks another file still uses stay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestMesh } from './harness.js';
+import { sealedChunkCount, TestMesh } from './harness.js';
+
+/** Each file's sealed chunks and its one chunk list. */
+const KEPT_CHUNKS = sealedChunkCount(300 * 1024) + 1;
+const DOOMED_CHUNKS = sealedChunkCount(500 * 1024) + 1;
 
 const KIB = 1024;
 
@@ -25,12 +29,12 @@ describe('removing files', () => {
     const kept = mesh.writeFile(300 * KIB, 'kept.bin');
     expect((await mesh.cli(['send', kept.path])).code).toBe(0);
     // One chunk list plus 300 chunks on each of the 3 peers.
-    const baseline = await mesh.waitForState('the kept file on every peer', (state) => (state.peers.every((peer) => peer.chunks === 301) ? state : undefined));
+    const baseline = await mesh.waitForState('the kept file on every peer', (state) => (state.peers.every((peer) => peer.chunks === KEPT_CHUNKS) ? state : undefined));
     expect(baseline.peers).toHaveLength(3);
 
     const doomed = mesh.writeFile(500 * KIB, 'doomed.bin');
     expect((await mesh.cli(['send', doomed.path])).code).toBe(0);
-    await mesh.waitForState('the doomed file on every peer', (state) => (state.peers.every((peer) => peer.chunks === 301 + 501) ? state : undefined));
+    await mesh.waitForState('the doomed file on every peer', (state) => (state.peers.every((peer) => peer.chunks === KEPT_CHUNKS + DOOMED_CHUNKS) ? state : undefined));
 
     const absent = mesh.peers[0]!;
     await absent.daemon.kill('SIGKILL');
@@ -41,13 +45,13 @@ describe('removing files', () => {
     expect((JSON.parse(listed.stdout) as { name: string }[]).map((file) => file.name)).toEqual(['kept.bin']);
     await mesh.waitForState('the live peers back to the kept file only', async () => {
       const counts = await chunkCounts();
-      return counts.length === 2 && counts.every((count) => count === 301) ? counts : undefined;
+      return counts.length === 2 && counts.every((count) => count === KEPT_CHUNKS) ? counts : undefined;
     });
 
     const back = await mesh.startPeer(absent.dataDir);
     expect(back.id).toBe(absent.id);
     await mesh.waitForState('the returning peer to drop its copy', (state) =>
-      state.peers.find((peer) => peer.id === absent.id && peer.status === 'online' && peer.chunks === 301) ? state : undefined);
+      state.peers.find((peer) => peer.id === absent.id && peer.status === 'online' && peer.chunks === KEPT_CHUNKS) ? state : undefined);
 
     const out = mesh.outPath('kept.bin');
     expect((await mesh.cli(['receive', 'kept.bin', '--out', out])).code).toBe(0);

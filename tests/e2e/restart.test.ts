@@ -6,12 +6,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLineError, TestMesh } from './harness.js';
+import { oneLineError, sealedChunkCount, TestMesh } from './harness.js';
 
 const MIB = 1024 * 1024;
 const FILE_SIZE = 2 * MIB + 7;
 /** 2 MiB + 7 B in 1 KiB chunks, plus one chunk list per segment. */
-const FILE_CHUNKS = Math.ceil(FILE_SIZE / 1024) + 3;
+const FILE_CHUNKS = sealedChunkCount(FILE_SIZE) + 3;
 /** Generous: a few connection attempts that each fail on the master's first answer. */
 const RECEIVE_FAILS_WITHIN_MS = 15_000;
 
@@ -125,7 +125,8 @@ describe('restarts', () => {
     const file = mesh.writeFile(changed, 'keep.bin');
     const sent = await mesh.cli(['send', file.path]);
     expect(sent.code, sent.stderr).toBe(0);
-    expect(sent.stdout).toMatch(/^stored "keep\.bin" v2: .*\(1 of 2049 chunks new\)/m);
+    // The changed chunk and the header chunk holding its nonce.
+    expect(sent.stdout).toMatch(new RegExp(`^stored "keep\\.bin" v2: .*\\(2 of ${sealedChunkCount(FILE_SIZE)} chunks new\\)`, 'm'));
     original = changed;
     await expectReceives('version 2 after the master restarted');
   }, 90_000);

@@ -62,13 +62,17 @@ if (process.env.MESHDRIVE_STATS === '1') {
  * them when there are none (it then shows names as the master knows them: tokens).
  */
 async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>, keys: 'required' | 'optional' = 'required'): Promise<T> {
-  let sealing: Sealing | undefined;
-  try {
-    sealing = await sealingFor(signalUrl(values));
-  } catch (error) {
-    if (keys === 'required') throw error;
+  const url = signalUrl(values);
+  const sealing = await sealingFor(url).then(
+    (found): Sealing | Error => found,
+    (error: unknown): Sealing | Error => (error instanceof Error ? error : new Error(String(error))),
+  );
+  // Connected first: an unreachable master, or one that wants a log-in, says so before missing keys do.
+  const connected = await connectClient({ signalUrl: url, token: token(values), ...(sealing instanceof Error ? {} : { sealing }) });
+  if (sealing instanceof Error && keys === 'required') {
+    connected.close();
+    throw sealing;
   }
-  const connected = await connectClient({ signalUrl: signalUrl(values), token: token(values), ...(sealing ? { sealing } : {}) });
   try {
     return await run(connected);
   } finally {

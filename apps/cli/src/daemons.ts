@@ -108,7 +108,9 @@ async function masterJoinSecret(values: CliValues, dataDir: string): Promise<{ s
     if (given.length < 16) throw new UsageError('the join secret must be at least 16 characters');
     return { secret: given, where: values['join-secret'] !== undefined ? '--join-secret' : 'MESHDRIVE_JOIN_SECRET' };
   }
-  const fresh = (): string => `${randomBytes(24).toString('base64url')}\n`;
+  // Hex, not base64url: a secret starting with "-" reads as an option in `--join-secret SECRET`
+  // (node's parseArgs calls it ambiguous), and 1 in 64 base64url secrets did.
+  const fresh = (): string => `${randomBytes(24).toString('hex')}\n`;
   if (values.volatile) {
     const secret = fresh().trim();
     return { secret, where: `this run only: MESHDRIVE_JOIN_SECRET=${secret}` };

@@ -3,7 +3,7 @@
  * the console (peer id, stored chunk counts, where a file's segments live). The UI does not
  * use it.
  */
-import type { LocateResult, StoreStats } from '@meshdrive/core';
+import type { LocateResult, Sealing, StoreStats } from '@meshdrive/core';
 import type { MeshSession, SessionState } from './session.js';
 
 export interface DebugHook {
@@ -11,6 +11,7 @@ export interface DebugHook {
   /** Resolves once the tab has joined (or failed to). */
   joined(): Promise<SessionState>;
   stats(): StoreStats;
+  /** Where the master says `name`'s segments are (asked for by its lookup token). */
   locate(name: string): Promise<LocateResult>;
 }
 
@@ -20,7 +21,7 @@ declare global {
   }
 }
 
-export function installDebugHook(session: MeshSession): void {
+export function installDebugHook(session: MeshSession, sealing: Sealing | null): void {
   window.meshdrive = {
     state: () => session.state,
     joined: () =>
@@ -36,10 +37,10 @@ export function installDebugHook(session: MeshSession): void {
         check();
       }),
     stats: () => session.state.stats,
-    locate: (name) => {
+    locate: async (name) => {
       const master = session.master;
-      if (!master) return Promise.reject(new Error('not connected'));
-      return master.request('locate', { name });
+      if (!master) throw new Error('not connected');
+      return master.request('locate', { name: sealing ? await sealing.keys.lookupToken(name) : name });
     },
   };
 }

@@ -59,6 +59,6 @@ function startSession(sealing: Sealing | null): void {
   app.addEventListener('logout', () => void account.logout());
   document.body.replaceChildren(app);
 
-  installDebugHook(session);
+  installDebugHook(session, sealing);
   void session.start();
 }

@@ -1,0 +1,49 @@
+/**
+ * The bench's client without encryption, to measure what sealing costs in the same run
+ * (bench.ts): `send FILE NAME` or `receive NAME OUT` against $MESHDRIVE_SIGNAL as the bench user,
+ * through the same client core as `meshdrive send` and `receive` but given no keys, so segments
+ * travel as they are. Prints the CLI's MESHDRIVE_STATS line (the transfer's seconds). Nothing in
+ * the product can leave the keys out: only this script does.
+ */
+import { open } from 'node:fs/promises';
+import { connectClient, logIn, nodeCryptoSuite, type ByteSink, type ByteSource } from '@meshdrive/core';
+
+const [command, first, second] = process.argv.slice(2);
+const url = process.env.MESHDRIVE_SIGNAL!;
+const post = async <T>(path: string, body: unknown): Promise<T> => {
+  const response = await fetch(new URL(path, url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+};
+const session = await logIn(nodeCryptoSuite, post, process.env.BENCH_USER!, process.env.MESHDRIVE_PASSWORD!);
+const connected = await connectClient({ signalUrl: url, token: session.accessToken });
+const client = connected.client;
+const started = performance.now();
+let bytes = 0;
+if (command === 'send') {
+  // Read from disk segment by segment, as the CLI's own source does.
+  const file = await open(first!);
+  const size = (await file.stat()).size;
+  const source: ByteSource = {
+    size,
+    read: async (offset, length, buffer) => {
+      const into = buffer ?? new Uint8Array(length);
+      const { bytesRead } = await file.read(into, 0, length, offset);
+      return into.subarray(0, bytesRead);
+    },
+  };
+  bytes = size;
+  await client.store(second!, source);
+  await file.close();
+} else if (command === 'receive') {
+  const out = await open(second!, 'w');
+  const sink: ByteSink = { write: async (chunk) => void (await out.write(chunk)) };
+  bytes = (await client.read(first!, sink)).size;
+  await out.close();
+} else {
+  process.stderr.write('usage: variant-client.ts send FILE NAME | receive NAME OUT\n');
+  process.exit(2);
+}
+process.stderr.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, bytes, peakRssMiB: 0, peakAnonMiB: 0 })}\n`);
+connected.close();
+process.exit(0);
