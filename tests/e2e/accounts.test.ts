@@ -46,6 +46,25 @@ describe('accounts', () => {
     expect(oneLineError(noPassword)).toMatch(/set MESHDRIVE_PASSWORD/);
   });
 
+  it('upgrades an account made before encryption at its first log-in: the password is replaced by the derived key', async () => {
+    // As the master's endpoint took it then: the password itself, no keys.
+    const post = (path: string, body: unknown) => fetch(`${mesh.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/api/signup', { user: 'old-timer', password: 'an old password' })).status).toBe(200);
+    const asOldTimer = (args: string[], home = 'old-home') => mesh.cli(args, { env: { MESHDRIVE_HOME: join(mesh.root, home), MESHDRIVE_PASSWORD: 'an old password' } });
+    const login = await asOldTimer(['login', '--user', 'old-timer']);
+    expect(login.code, login.stderr).toBe(0);
+    // The master no longer takes the password itself, only the key derived from it.
+    expect((await post('/api/login', { user: 'old-timer', password: 'an old password' })).status).toBe(401);
+    const { path, bytes } = mesh.writeFile(3000, 'letters.txt');
+    expect((await asOldTimer(['send', path])).code).toBe(0);
+    // Another machine logs in the new way and reads it.
+    const out = join(mesh.root, 'letters-back.txt');
+    expect((await asOldTimer(['login', '--user', 'old-timer'], 'another-home')).code).toBe(0);
+    const received = await asOldTimer(['receive', 'letters.txt', '--out', out], 'another-home');
+    expect(received.code, received.stderr).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+  }, 60_000);
+
   it('lets nobody but the owner list, read, overwrite or delete a file', async () => {
     const { path, bytes } = mesh.writeFile(5000, 'diary.txt');
     expect((await mesh.cli(['send', path])).code).toBe(0);

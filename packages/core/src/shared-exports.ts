@@ -51,7 +51,7 @@ export { signReadTicket, signWriteTicket, readTicketText, writeTicketText, type 
 export { TicketCheck, type AccessCheck } from './peer/ticket-check.js';
 export {
   FOLDER_SEPARATOR, MAX_LABEL_CHARS, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, MAX_SEGMENT_POSITIONS, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES,
-  fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, accountKeysSchema, signupSchema, passwordChangeSchema, keysSchema, type AccountKeys, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,
+  fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, accountKeysSchema, signupSchema, passwordChangeSchema, preloginSchema, type AccountKeys, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,
   pinReportSchema, copyOrderSchema, damagedSchema, MAX_DAMAGE_REPORT, MAX_HOLDING_QUESTION, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
   type CommitRequest, type CopyOrder, type RepairProgress, type LocateResult, type PeerView, type PeerHoldings, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,

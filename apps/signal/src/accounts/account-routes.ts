@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  AuthRequiredError, BadCredentialsError, credentialsSchema, keysSchema, MeshError, parseMeta, passwordChangeSchema, RateLimitedError, refreshSchema, signupSchema, toErrorPayload,
+  AuthRequiredError, BadCredentialsError, credentialsSchema, MeshError, parseMeta, passwordChangeSchema, preloginSchema, RateLimitedError, refreshSchema, signupSchema, toErrorPayload,
   UserExistsError, ValidationError,
   type Clock,
 } from '@meshdrive/core';
@@ -16,7 +16,7 @@ import type { Accounts } from './accounts.js';
 /** Credentials or a refresh token fit in far less. */
 const MAX_BODY_BYTES = 8 * 1024;
 
-export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(['/api/signup', '/api/login', '/api/refresh', '/api/logout', '/api/password', '/api/keys']);
+export const ACCOUNT_PATHS: ReadonlySet<string> = new Set(['/api/signup', '/api/prelogin', '/api/login', '/api/refresh', '/api/logout', '/api/password']);
 
 /**
  * Log-in attempts per user name: a few at once, then one every few seconds, so a password
@@ -51,7 +51,7 @@ export async function answerAccountRoute(accounts: Accounts, throttle: LoginThro
       path === '/api/signup' ? await signup(accounts, body)
         : path === '/api/login' ? await login(accounts, throttle, body)
           : path === '/api/password' ? await changePassword(accounts, throttle, body)
-            : path === '/api/keys' ? await setKeys(accounts, request, body)
+            : path === '/api/prelogin' ? await prelogin(accounts, body)
               : path === '/api/refresh' ? await accounts.refresh(parseMeta(refreshSchema, body, 'refresh request').refreshToken)
                 : await accounts.logout(parseMeta(refreshSchema, body, 'logout request').refreshToken).then(() => ({ ok: true }));
     sendJson(response, 200, session);
@@ -80,12 +80,10 @@ function changePassword(accounts: Accounts, throttle: LoginThrottle, body: unkno
   return accounts.changePassword(user, password, newPassword, keys);
 }
 
-/** Keys for the bearer's account, if it has none yet. */
-async function setKeys(accounts: Accounts, request: IncomingMessage, body: unknown) {
-  const claims = await bearerUser(accounts, request);
-  if (!claims) throw new AuthRequiredError('setting keys needs an access token');
-  await accounts.setKeys(claims.user, parseMeta(keysSchema, body, 'keys').keys);
-  return { ok: true };
+function prelogin(accounts: Accounts, body: unknown) {
+  // A malformed name cannot belong to anyone: it logs in the way unknown names do.
+  const parsed = preloginSchema.safeParse(body);
+  return parsed.success ? accounts.prelogin(parsed.data.user) : { derived: true };
 }
 
 function login(accounts: Accounts, throttle: LoginThrottle, body: unknown) {

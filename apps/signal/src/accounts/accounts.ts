@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
 import {
-  BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, ValidationError, systemClock, type AccountKeys, type AuthSession, type Clock, type TicketSigner,
+  BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AccountKeys, type AuthSession, type Clock, type TicketSigner,
 } from '@meshdrive/core';
 import type { AccountStore } from './account-store.js';
 import { MemoryAccountStore } from './memory-account-store.js';
@@ -57,12 +57,15 @@ export class Accounts {
     return { ...(await this.session(user)), keys };
   }
 
-  /** Keys for an account that has none (made by a bare HTTP client); an account's keys are never replaced this way. */
-  async setKeys(user: string, keys: AccountKeys): Promise<void> {
+  /**
+   * How `user` logs in: with the key derived from the password (every account with keys, and
+   * names nobody has, so a name's existence shows only for the next case), or with the password
+   * itself, for an account made before encryption. Its client then changes the password to the
+   * derived key at once (client/account-flow.ts).
+   */
+  async prelogin(user: string): Promise<{ derived: boolean }> {
     const record = await this.options.store.findUser(user);
-    if (!record) throw new BadCredentialsError();
-    if (record.keys) throw new ValidationError(`"${user}" has keys already: change them with a password change`);
-    await this.options.store.updateUser(user, { keys });
+    return { derived: !record || record.keys !== undefined };
   }
 
   private async checkPassword(user: string, password: string) {

@@ -7,7 +7,7 @@ import { fromBase64Url, toBase64Url } from '../bytes.js';
 import { accountSecrets, newMasterKey, unwrapMasterKey, wrapMasterKey } from '../crypto/account-keys.js';
 import type { CryptoSuite } from '../crypto/crypto-suite.js';
 import { UserKeys } from '../crypto/user-keys.js';
-import { ValidationError } from '../errors.js';
+import { ProtocolError, ValidationError } from '../errors.js';
 import { passwordSchema, type AuthSession } from '../wire/signal-protocol.js';
 
 /** POSTs JSON to the master's account endpoint `path` (with a bearer token if given); rejects with the typed error it answers. */
@@ -33,14 +33,21 @@ export async function signUp(crypto: CryptoSuite, post: PostJson, user: string, 
   return { ...session, masterKey: toBase64Url(masterKey) };
 }
 
-/** Logs in; an account without keys yet (made by a bare HTTP client) gets them now. */
+/**
+ * Logs in. An account made before encryption still checks the password itself: this once it is
+ * sent, as it always was, in a password change to the derived key, with a new master key.
+ */
 export async function logIn(crypto: CryptoSuite, post: PostJson, user: string, password: string): Promise<KeyedSession> {
-  const secrets = await accountSecrets(crypto, user, password);
+  const [{ derived }, secrets] = await Promise.all([post<{ derived: boolean }>('/api/prelogin', { user }), accountSecrets(crypto, user, password)]);
+  if (!derived) {
+    const masterKey = newMasterKey();
+    const keys = { masterKey: await wrapMasterKey(crypto, secrets, user, masterKey) };
+    const session = await post<AuthSession>('/api/password', { user, password, newPassword: secrets.authKey, keys });
+    return { ...session, masterKey: toBase64Url(masterKey) };
+  }
   const session = await post<AuthSession>('/api/login', { user, password: secrets.authKey });
-  if (session.keys) return { ...session, masterKey: toBase64Url(await unwrapMasterKey(crypto, secrets, user, session.keys.masterKey)) };
-  const masterKey = newMasterKey();
-  await post('/api/keys', { keys: { masterKey: await wrapMasterKey(crypto, secrets, user, masterKey) } }, session.accessToken);
-  return { ...session, masterKey: toBase64Url(masterKey) };
+  if (!session.keys) throw new ProtocolError(`the master sent no keys for ${user}, whose log-in it derives`);
+  return { ...session, masterKey: toBase64Url(await unwrapMasterKey(crypto, secrets, user, session.keys.masterKey)) };
 }
 
 /** A new password: the same master key, wrapped again; no file is encrypted again. */

@@ -71,7 +71,7 @@ export type AccountKeys = z.infer<typeof accountKeysSchema>;
 export const signupSchema = credentialsSchema.extend({ keys: accountKeysSchema.optional() });
 /** A new password, and the master key wrapped under it: nothing else is encrypted again. */
 export const passwordChangeSchema = credentialsSchema.extend({ newPassword: passwordSchema, keys: accountKeysSchema });
-export const keysSchema = z.object({ keys: accountKeysSchema });
+export const preloginSchema = z.object({ user: userNameSchema });
 export const refreshSchema = z.object({ refreshToken: z.string().min(1).max(200) });
 
 /** What signing up, logging in or refreshing returns: a short-lived access token and a refresh token used once. */
