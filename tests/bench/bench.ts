@@ -217,8 +217,8 @@ async function accessToken(url: string): Promise<string> {
   return (await logIn(nodeCryptoSuite, post, BENCH_USER, BENCH_PASSWORD)).accessToken;
 }
 
-/** Sends or receives on `mesh` with the client that has no keys (variant-client.ts): the transfer's seconds. */
-async function unsealedClient(mesh: Mesh, args: string[]): Promise<number> {
+/** Sends or receives on `mesh` with variant-client.ts (`sealed` or `unsealed` first): the transfer's seconds. */
+async function variantClient(mesh: Mesh, args: string[]): Promise<number> {
   const run = start(TS_NODE[0], [...TS_NODE.slice(1), join(ROOT, 'tests/bench/variant-client.ts'), ...args], { ...mesh.account, MESHDRIVE_SIGNAL: mesh.url, BENCH_USER });
   const [code] = (await once(run.child, 'exit')) as [number];
   if (code !== 0) throw new Error(`variant-client ${args.join(' ')} failed: ${run.output()}`);
@@ -286,14 +286,14 @@ async function main(): Promise<void> {
   const unsynced = await startMesh('unsynced');
   const { url, peers } = mesh;
   let files = 0;
-  /** The same 64 MiB round trip by the client without keys (variant-client.ts), on the product's mesh. */
-  const runUnsealed = async (mib: number): Promise<{ sendMiBs: number; receiveMiBs: number }> => {
+  /** The same round trip by variant-client.ts, with the user's keys or without, on the product's mesh. */
+  const runVariantClient = async (mib: number, mode: 'sealed' | 'unsealed'): Promise<{ sendMiBs: number; receiveMiBs: number }> => {
     const name = `file-${files++}.bin`;
     const file = join(work, name);
     const out = join(work, `out-${name}`);
     await writeRandomFile(file, mib);
-    const sendSeconds = await unsealedClient(mesh, ['send', file, name]);
-    const receiveSeconds = await unsealedClient(mesh, ['receive', name, out]);
+    const sendSeconds = await variantClient(mesh, [mode, 'send', file, name]);
+    const receiveSeconds = await variantClient(mesh, [mode, 'receive', name, out]);
     if ((await digest(file)) !== (await digest(out))) throw new Error(`the ${mib} MiB file came back different without encryption`);
     rmSync(file, { force: true });
     rmSync(out, { force: true });
@@ -326,17 +326,18 @@ async function main(): Promise<void> {
       ['medium', mesh],
       ['unticketed', unticketed],
       ['unsynced', unsynced],
+      ['sealed', mesh],
       ['unsealed', mesh],
     ] as const;
     const results: Partial<Record<(typeof turns)[number][0], { sendMiBs: number; receiveMiBs: number }>> = {};
     let medium: Awaited<ReturnType<typeof runClient>> | undefined;
     for (let i = 0; i < turns.length; i++) {
       const [name, on] = turns[(run + i) % turns.length]!;
-      if (name === 'unsealed') results.unsealed = await runUnsealed(MEDIUM_MIB);
+      if (name === 'sealed' || name === 'unsealed') results[name] = await runVariantClient(MEDIUM_MIB, name);
       else results[name] = await runClient(MEDIUM_MIB, on);
       if (name === 'medium') medium = results.medium as Awaited<ReturnType<typeof runClient>>;
     }
-    return { ceiling, medium: medium!, unticketed: results.unticketed!, unsynced: results.unsynced!, unsealed: results.unsealed! };
+    return { ceiling, medium: medium!, unticketed: results.unticketed!, unsynced: results.unsynced!, sealed: results.sealed!, unsealed: results.unsealed! };
   });
   const mediums = rounds.map((round) => round.medium);
   const ceilings = spread(rounds.map((round) => round.ceiling));
@@ -367,8 +368,9 @@ async function main(): Promise<void> {
   against(`send ${MEDIUM_MIB} MiB with tickets / without`, sends, rounds.map((round) => round.unticketed.sendMiBs), TICKETS_TARGET);
   against(`receive ${MEDIUM_MIB} MiB with tickets / without`, receives, rounds.map((round) => round.unticketed.receiveMiBs), TICKETS_TARGET);
   against(`send ${MEDIUM_MIB} MiB with fdatasync at every seal / without`, sends, rounds.map((round) => round.unsynced.sendMiBs), SYNC_TARGET);
-  against(`send ${MEDIUM_MIB} MiB random, encrypted / not`, sends, rounds.map((round) => round.unsealed.sendMiBs), SEALING_TARGET);
-  against(`receive ${MEDIUM_MIB} MiB random, encrypted / not`, receives, rounds.map((round) => round.unsealed.receiveMiBs), SEALING_TARGET);
+  // Encryption: one client program with the user's keys and without, so nothing else differs.
+  against(`send ${MEDIUM_MIB} MiB random, encrypted / not`, spread(rounds.map((round) => round.sealed.sendMiBs)), rounds.map((round) => round.unsealed.sendMiBs), SEALING_TARGET);
+  against(`receive ${MEDIUM_MIB} MiB random, encrypted / not`, spread(rounds.map((round) => round.sealed.receiveMiBs)), rounds.map((round) => round.unsealed.receiveMiBs), SEALING_TARGET);
   // Text is deflated before it is sealed: what moves against what the file holds.
   {
     const file = join(work, 'log.txt');

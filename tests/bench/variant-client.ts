@@ -1,14 +1,16 @@
 /**
- * The bench's client without encryption, to measure what sealing costs in the same run
- * (bench.ts): `send FILE NAME` or `receive NAME OUT` against $MESHDRIVE_SIGNAL as the bench user,
- * through the same client core as `meshdrive send` and `receive` but given no keys, so segments
- * travel as they are. Prints the CLI's MESHDRIVE_STATS line (the transfer's seconds). Nothing in
+ * The bench's client for measuring what sealing costs in the same run (bench.ts):
+ * `sealed|unsealed send FILE NAME` or `sealed|unsealed receive NAME OUT` against
+ * $MESHDRIVE_SIGNAL as the bench user, through the client core `meshdrive send` and `receive`
+ * use. `sealed` gives it the user's keys as the CLI does; `unsealed` gives it none, so segments
+ * travel as they are. Everything else (the process, the file reads and writes, the timing) is
+ * the same for both. Prints the CLI's MESHDRIVE_STATS line (the transfer's seconds). Nothing in
  * the product can leave the keys out: only this script does.
  */
 import { open } from 'node:fs/promises';
-import { connectClient, logIn, nodeCryptoSuite, type ByteSink, type ByteSource } from '@meshdrive/core';
+import { connectClient, logIn, nodeCompressor, nodeCryptoSuite, nodeHasher, userKeysOf, type ByteSink, type ByteSource } from '@meshdrive/core';
 
-const [command, first, second] = process.argv.slice(2);
+const [mode, command, first, second] = process.argv.slice(2);
 const url = process.env.MESHDRIVE_SIGNAL!;
 const post = async <T>(path: string, body: unknown): Promise<T> => {
   const response = await fetch(new URL(path, url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -16,7 +18,8 @@ const post = async <T>(path: string, body: unknown): Promise<T> => {
   return (await response.json()) as T;
 };
 const session = await logIn(nodeCryptoSuite, post, process.env.BENCH_USER!, process.env.MESHDRIVE_PASSWORD!);
-const connected = await connectClient({ signalUrl: url, token: session.accessToken });
+const sealing = mode === 'sealed' ? { keys: await userKeysOf(nodeCryptoSuite, session), compressor: nodeCompressor, hasher: nodeHasher } : undefined;
+const connected = await connectClient({ signalUrl: url, token: session.accessToken, ...(sealing ? { sealing } : {}) });
 const client = connected.client;
 const started = performance.now();
 let bytes = 0;
@@ -41,7 +44,7 @@ if (command === 'send') {
   bytes = (await client.read(first!, sink)).size;
   await out.close();
 } else {
-  process.stderr.write('usage: variant-client.ts send FILE NAME | receive NAME OUT\n');
+  process.stderr.write('usage: variant-client.ts sealed|unsealed send FILE NAME | sealed|unsealed receive NAME OUT\n');
   process.exit(2);
 }
 process.stderr.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, bytes, peakRssMiB: 0, peakAnonMiB: 0 })}\n`);

@@ -8,6 +8,20 @@ const hkdfAsync = promisify(hkdf);
 const BLOCK_BYTES = 16;
 const asBytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 
+/** output[at] = input[at] ^ stream[at] for at in [start, end); a word at a time where all three are aligned. */
+function xorInto(output: Uint8Array, input: Uint8Array, stream: Uint8Array, start: number, end: number): void {
+  let at = start;
+  if ((output.byteOffset + at) % 4 === 0 && (input.byteOffset + at) % 4 === 0 && (stream.byteOffset + at) % 4 === 0) {
+    const words = (end - at) >>> 2;
+    const out = new Uint32Array(output.buffer, output.byteOffset + at, words);
+    const a = new Uint32Array(input.buffer, input.byteOffset + at, words);
+    const b = new Uint32Array(stream.buffer, stream.byteOffset + at, words);
+    for (let i = 0; i < words; i++) out[i] = a[i]! ^ b[i]!;
+    at += words * 4;
+  }
+  for (; at < end; at++) output[at] = input[at]! ^ stream[at]!;
+}
+
 /**
  * node:crypto, synchronously under an async face. Counter mode runs as one AES-ECB call over a
  * segment's counter blocks, XORed into the data: a cipher object per 1 KiB chunk costs 7.7 ms
@@ -32,22 +46,29 @@ export const nodeCryptoSuite: CryptoSuite = {
     const blocksPerChunk = Math.ceil(chunkSize / BLOCK_BYTES);
     const count = Math.ceil(input.length / chunkSize);
     const counters = new Uint8Array(count * blocksPerChunk * BLOCK_BYTES);
-    const view = new DataView(counters.buffer);
-    for (let i = 0; i < count; i++) {
-      const nonce = nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES);
-      for (let block = 0; block < blocksPerChunk; block++) {
-        const at = (i * blocksPerChunk + block) * BLOCK_BYTES;
-        counters.set(nonce, at);
-        view.setUint32(at + NONCE_BYTES, block);
+    // Built a word at a time: the nonce's three words, then the block number big-endian.
+    const words = new Uint32Array(counters.buffer);
+    const nonceWords = nonces.byteOffset % 4 === 0 ? new Uint32Array(nonces.buffer, nonces.byteOffset, Math.floor(nonces.length / 4)) : new Uint32Array(nonces.slice().buffer);
+    const blockWords = Array.from({ length: blocksPerChunk }, (_, block) => new Uint32Array(new Uint8Array([block >>> 24, (block >>> 16) & 0xff, (block >>> 8) & 0xff, block & 0xff]).buffer)[0]!);
+    for (let i = 0, at = 0; i < count; i++) {
+      const [n0, n1, n2] = [nonceWords[i * 3]!, nonceWords[i * 3 + 1]!, nonceWords[i * 3 + 2]!];
+      for (let block = 0; block < blocksPerChunk; block++, at += 4) {
+        words[at] = n0;
+        words[at + 1] = n1;
+        words[at + 2] = n2;
+        words[at + 3] = blockWords[block]!;
       }
     }
     const ecb = createCipheriv('aes-256-ecb', key, null).setAutoPadding(false);
     const keystream = ecb.update(counters);
-    for (let i = 0; i < count; i++) {
-      const start = i * chunkSize;
-      const end = Math.min(input.length, start + chunkSize);
-      const stream = i * blocksPerChunk * BLOCK_BYTES - start;
-      for (let at = start; at < end; at++) output[at] = input[at]! ^ keystream[stream + at]!;
+    if (chunkSize % BLOCK_BYTES === 0) {
+      // Chunks end on block boundaries, so the keystream lines up with the data: one pass.
+      xorInto(output, input, keystream, 0, input.length);
+    } else {
+      for (let i = 0; i < count; i++) {
+        const start = i * chunkSize;
+        xorInto(output, input, keystream.subarray(i * blocksPerChunk * BLOCK_BYTES - start), start, Math.min(input.length, start + chunkSize));
+      }
     }
     return Promise.resolve();
   },
