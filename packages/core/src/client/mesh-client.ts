@@ -159,8 +159,17 @@ export class MeshClient {
     const report = (): void => {
       if (!options.signal?.aborted) options.onProgress?.({ ...progress });
     };
+    // A codec that does not store the plain bytes as they are writes into buffers of its own, reused too.
+    const storedBuffers = codec.name === IDENTITY_CODEC_NAME ? undefined : new BufferPool(codec.maxStoredSize(layout.chunkSize * layout.segmentChunks));
     const writeSegmentAt = async (index: number, plain: Uint8Array): Promise<void> => {
-      const stored = await codec.encode(plain);
+      const into = storedBuffers?.take(codec.maxStoredSize(plain.length));
+      try {
+        await writeEncoded(index, plain, await codec.encode(plain, into));
+      } finally {
+        if (into) storedBuffers!.give(into);
+      }
+    };
+    const writeEncoded = async (index: number, plain: Uint8Array, stored: Uint8Array): Promise<void> => {
       // The list is the one copy of the chunk hashes kept: per-chunk objects that lived through
       // the segment's round trips would be promoted and pile up until a full GC.
       const listBytes = encodeChunkList(await hasher.sha256Many(splitChunks(stored, layout.chunkSize)));

@@ -12,10 +12,11 @@ export interface SegmentCodec {
   /** The most stored bytes a segment of `plainBytes` can encode to: read buffers are this large. */
   maxStoredSize(plainBytes: number): number;
   /**
-   * A plain segment's stored form. May return `plain` itself or a view of it; `plain` stays
-   * untouched and in use until the segment is written.
+   * A plain segment's stored form. May return `plain` itself or a view of it, or of `into` (a
+   * buffer of at least maxStoredSize(plain.length) the caller reuses once the segment is
+   * written); `plain` stays untouched and in use until then.
    */
-  encode(plain: Uint8Array): Promise<Uint8Array>;
+  encode(plain: Uint8Array, into?: Uint8Array): Promise<Uint8Array>;
   /** The plain bytes (`plainSize` of them) of a stored segment; may be `stored` itself or a view of it. */
   decode(stored: Uint8Array, plainSize: number): Promise<Uint8Array>;
 }

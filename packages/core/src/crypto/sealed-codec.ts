@@ -67,14 +67,18 @@ export function sealedCodec(options: SealedCodecOptions): SegmentCodec {
       return headerBytes(chunks, chunkSize) + chunks * chunkSize;
     },
 
-    async encode(plain) {
+    async encode(plain, into) {
       const compressed = await deflated(plain);
       const data = compressed ?? plain;
       const chunks = Math.ceil(data.length / chunkSize);
       const header = headerBytes(chunks, chunkSize);
-      const stored = new Uint8Array(header + chunks * chunkSize);
+      const size = header + chunks * chunkSize;
+      const stored = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
       const body = stored.subarray(header);
-      body.set(data); // the padding is zeros, encrypted with the rest
+      body.set(data);
+      // The padding is zeros, encrypted with the rest (a reused buffer holds an earlier segment).
+      body.fill(0, data.length);
+      stored.fill(0, NONCE_BYTES + INFO_BYTES + chunks * NONCE_BYTES, header);
       const nonces = await crypto.chunkNonces(nonceKey, body, chunkSize);
       await crypto.ctrChunks(aesKey, nonces, body, chunkSize, body);
       const info = new Uint8Array(INFO_BYTES);
