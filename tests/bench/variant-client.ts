@@ -7,6 +7,7 @@
  * the same for both. Prints the CLI's MESHDRIVE_STATS line (the transfer's seconds). Nothing in
  * the product can leave the keys out: only this script does.
  */
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connectClient, logIn, nodeCompressor, nodeCryptoSuite, nodeHasher, userKeysOf, type ByteSink, type ByteSource } from '@meshdrive/core';
 
@@ -47,6 +48,8 @@ if (command === 'send') {
   process.stderr.write('usage: variant-client.ts sealed|unsealed send FILE NAME | sealed|unsealed receive NAME OUT\n');
   process.exit(2);
 }
-process.stderr.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, bytes, peakRssMiB: 0, peakAnonMiB: 0 })}\n`);
+const status = readFileSync('/proc/self/status', 'utf8');
+const mib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+process.stderr.write(`${JSON.stringify({ seconds: (performance.now() - started) / 1000, bytes, peakRssMiB: mib('VmHWM'), anonMiB: mib('RssAnon') })}\n`);
 connected.close();
 process.exit(0);

@@ -16,7 +16,7 @@ import { openSealedRead, prepareSealedWrite, revealState, revealSummaries, withN
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
 import { ChunkCorruptError, FileNotFoundError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
 import { asChunkHash, type FileId, type PeerId } from '../ids.js';
-import { segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
+import { segmentBytes, segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
 import type { LocateResult, MeshState } from '../wire/signal-protocol.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
@@ -159,17 +159,8 @@ export class MeshClient {
     const report = (): void => {
       if (!options.signal?.aborted) options.onProgress?.({ ...progress });
     };
-    // A codec that does not store the plain bytes as they are writes into buffers of its own, reused too.
-    const storedBuffers = codec.name === IDENTITY_CODEC_NAME ? undefined : new BufferPool(codec.maxStoredSize(layout.chunkSize * layout.segmentChunks));
-    const writeSegmentAt = async (index: number, plain: Uint8Array): Promise<void> => {
-      const into = storedBuffers?.take(codec.maxStoredSize(plain.length));
-      try {
-        await writeEncoded(index, plain, await codec.encode(plain, into));
-      } finally {
-        if (into) storedBuffers!.give(into);
-      }
-    };
-    const writeEncoded = async (index: number, plain: Uint8Array, stored: Uint8Array): Promise<void> => {
+    const writeSegmentAt = async (index: number, plain: Uint8Array, into: Uint8Array | undefined): Promise<void> => {
+      const stored = await codec.encode(plain, into);
       // The list is the one copy of the chunk hashes kept: per-chunk objects that lived through
       // the segment's round trips would be promoted and pile up until a full GC.
       const listBytes = encodeChunkList(await hasher.sha256Many(splitChunks(stored, layout.chunkSize)));
@@ -216,13 +207,16 @@ export class MeshClient {
     };
     // One read buffer per segment in flight. Frames copy the chunks, so a segment's buffer is
     // free again once its writes are over.
-    const buffers = new BufferPool(layout.chunkSize * layout.segmentChunks);
+    // A codec with headroom gets the plain bytes read in after it, and encodes them where they lie.
+    const buffers = new BufferPool(codec.headroom ? codec.maxStoredSize(segmentBytes(layout)) : segmentBytes(layout));
     const segmentsWritten = forEachLimited(count, SEND_CONCURRENCY, async (index) => {
       options.signal?.throwIfAborted();
       const { start, end } = segmentRange(source.size, index, layout);
-      const buffer = buffers.take(end - start);
+      const room = codec.headroom?.(end - start);
+      const buffer = buffers.take(room === undefined ? end - start : codec.maxStoredSize(end - start));
       try {
-        await writeSegmentAt(index, await source.read(start, end - start, buffer));
+        const plain = await source.read(start, end - start, buffer.subarray(room ?? 0));
+        await writeSegmentAt(index, plain, room === undefined ? undefined : buffer);
       } finally {
         buffers.give(buffer);
       }

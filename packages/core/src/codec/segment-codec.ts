@@ -12,9 +12,15 @@ export interface SegmentCodec {
   /** The most stored bytes a segment of `plainBytes` can encode to: read buffers are this large. */
   maxStoredSize(plainBytes: number): number;
   /**
-   * A plain segment's stored form. May return `plain` itself or a view of it, or of `into` (a
+   * Bytes a codec that encodes in place wants free before the plain bytes (its header), for a
+   * segment of `plainBytes`; absent for one that never writes a buffer of its own.
+   */
+  headroom?(plainBytes: number): number;
+  /**
+   * A plain segment's stored form. May return `plain` itself or a view of it, or of `into`: a
    * buffer of at least maxStoredSize(plain.length) the caller reuses once the segment is
-   * written); `plain` stays untouched and in use until then.
+   * written, in which `plain` may sit at headroom(plain.length) to be encoded where it lies.
+   * With `into`, `plain`'s bytes may be overwritten; without, they stay untouched.
    */
   encode(plain: Uint8Array, into?: Uint8Array): Promise<Uint8Array>;
   /** The plain bytes (`plainSize` of them) of a stored segment; may be `stored` itself or a view of it. */

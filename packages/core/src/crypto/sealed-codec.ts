@@ -67,6 +67,11 @@ export function sealedCodec(options: SealedCodecOptions): SegmentCodec {
       return headerBytes(chunks, chunkSize) + chunks * chunkSize;
     },
 
+    /** The header of the segment stored as it is: plain bytes placed after it are encrypted where they lie. */
+    headroom(plainBytes) {
+      return headerBytes(Math.ceil(plainBytes / chunkSize), chunkSize);
+    },
+
     async encode(plain, into) {
       const compressed = await deflated(plain);
       const data = compressed ?? plain;
@@ -75,7 +80,8 @@ export function sealedCodec(options: SealedCodecOptions): SegmentCodec {
       const size = header + chunks * chunkSize;
       const stored = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
       const body = stored.subarray(header);
-      body.set(data);
+      // Plain bytes already where the body goes (the caller read them there) need no copy.
+      if (data.buffer !== body.buffer || data.byteOffset !== body.byteOffset) body.set(data);
       // The padding is zeros, encrypted with the rest (a reused buffer holds an earlier segment).
       body.fill(0, data.length);
       stored.fill(0, NONCE_BYTES + INFO_BYTES + chunks * NONCE_BYTES, header);
