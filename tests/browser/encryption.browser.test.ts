@@ -41,13 +41,13 @@ function idbHolds(page: Page, needle: string): Promise<boolean> {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const request = indexedDB.open(name!);
         request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(new Error(`IndexedDB: ${String(request.error)}`));
       });
       for (const store of db.objectStoreNames) {
         const values = await new Promise<unknown[]>((resolve, reject) => {
           const request = db.transaction(store).objectStore(store).getAll();
           request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
+          request.onerror = () => reject(new Error(`IndexedDB: ${String(request.error)}`));
         });
         if (values.some(inValue)) return true;
       }
