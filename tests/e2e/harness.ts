@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,6 +175,22 @@ export function sealedChunkCount(size: number, chunkSize = 1024, segmentChunks =
     chunks += data + Math.ceil((28 + 12 * data) / chunkSize);
   }
   return chunks;
+}
+
+/**
+ * Flips one byte of `needle` (a chunk's stored bytes) in whichever of a stopped peer's pack
+ * files holds it, behind its back; false when none does.
+ */
+export function flipInPacks(dataDir: string, needle: Uint8Array): boolean {
+  const packs = join(dataDir, 'packs');
+  return readdirSync(packs).some((name) => {
+    const pack = readFileSync(join(packs, name));
+    const at = pack.indexOf(needle);
+    if (at < 0) return false;
+    pack[at + 100] = pack[at + 100]! ^ 0x01;
+    writeFileSync(join(packs, name), pack);
+    return true;
+  });
 }
 
 /** A master and its peers in one temporary directory. Start it in beforeAll, close it in afterAll. */

@@ -5,10 +5,10 @@
  * fault. The file stays readable byte for byte throughout. And a peer whose chunks vanished while
  * it was down is asked on rejoin what it lacks, and the same repair follows.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestMesh, waitFor, type PeerProcess } from './harness.js';
+import { flipInPacks, TestMesh, waitFor, type PeerProcess } from './harness.js';
 
 describe('damaged and lost copies', () => {
   let mesh: TestMesh;
@@ -47,18 +47,9 @@ describe('damaged and lost copies', () => {
     const { bytes, victim } = await sendOne('rot.bin', 200 * 1024);
     // Stopped cleanly, one byte of the file's 50th KiB flipped in its pack file, started again scrubbing every second.
     await victim.daemon.kill('SIGTERM');
-    const packs = join(victim.dataDir, 'packs');
     // Its 50th KiB as the peers hold it: sealed, after the segment's 3 header chunks (200 nonces).
     const needle = (await mesh.sealedSegment('rot.bin', bytes)).subarray(53 * 1024, 54 * 1024);
-    const damaged = readdirSync(packs).some((name) => {
-      const pack = readFileSync(join(packs, name));
-      const at = pack.indexOf(needle);
-      if (at < 0) return false;
-      pack[at + 100] = pack[at + 100]! ^ 0x01;
-      writeFileSync(join(packs, name), pack);
-      return true;
-    });
-    expect(damaged).toBe(true);
+    expect(flipInPacks(victim.dataDir, needle)).toBe(true);
     await mesh.startPeer(victim.dataDir, '1GiB', ['--scrub-every', '1s']);
     await healedWithout('rot.bin', victim, bytes);
     expect((await mesh.state()).repair.faults).toContainEqual({ peer: victim.id, segments: 1 });
