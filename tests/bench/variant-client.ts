@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { connectClient, logIn, nodeCompressor, nodeCryptoSuite, nodeHasher, userKeysOf, type ByteSink, type ByteSource } from '@meshdrive/core';
+import { connectClient, logIn, nodeCryptoSuite, nodeSealing, type ByteSink, type ByteSource } from '@meshdrive/core';
 
 const [mode, command, first, second] = process.argv.slice(2);
 const url = process.env.MESHDRIVE_SIGNAL!;
@@ -19,7 +19,7 @@ const post = async <T>(path: string, body: unknown): Promise<T> => {
   return (await response.json()) as T;
 };
 const session = await logIn(nodeCryptoSuite, post, process.env.BENCH_USER!, process.env.MESHDRIVE_PASSWORD!);
-const sealing = mode === 'sealed' ? { keys: await userKeysOf(nodeCryptoSuite, session), compressor: nodeCompressor, hasher: nodeHasher } : undefined;
+const sealing = mode === 'sealed' ? await nodeSealing(session) : undefined;
 const connected = await connectClient({ signalUrl: url, token: session.accessToken, ...(sealing ? { sealing } : {}) });
 const client = connected.client;
 const started = performance.now();

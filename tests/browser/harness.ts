@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { logIn as logInWithKeys, nodeCompressor, nodeCryptoSuite, nodeHasher, revealState, userKeysOf, type MeshState } from '@meshdrive/core';
+import { logIn as logInWithKeys, nodeCryptoSuite, nodeSealing, revealState, type MeshState } from '@meshdrive/core';
 import type { SessionState } from '../../apps/web/src/session.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -291,7 +291,7 @@ export async function masterState(page: Page): Promise<MeshState> {
     return { state: (await response.json()) as MeshState, session };
   });
   // Names and sizes opened with the person's keys, as their tabs show them.
-  return revealState({ keys: await userKeysOf(nodeCryptoSuite, session), compressor: nodeCompressor, hasher: nodeHasher }, state);
+  return revealState(await nodeSealing(session), state);
 }
 
 export async function joined(page: Page): Promise<SessionState> {

@@ -18,14 +18,11 @@ import {
   randomId,
   MasterConnection,
   nodeRtcEndpoints,
-  nodeCompressor,
-  nodeCryptoSuite,
-  nodeHasher,
+  nodeSealing,
   revealState,
   sealedCodec,
   segmentBytes,
   DEFAULT_LAYOUT,
-  userKeysOf,
   type Manifest,
   type Sealing,
   type MeshState,
@@ -293,7 +290,7 @@ export class TestMesh {
   sealing(): Promise<Sealing> {
     this.sealed ??= (async () => {
       const saved = JSON.parse(readFileSync(join(this.home, 'credentials.json'), 'utf8')) as { sessions: Record<string, { user: string; masterKey: string }> };
-      return { keys: await userKeysOf(nodeCryptoSuite, saved.sessions[this.url]!), compressor: nodeCompressor, hasher: nodeHasher };
+      return nodeSealing(saved.sessions[this.url]!);
     })();
     return this.sealed;
   }

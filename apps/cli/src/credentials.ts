@@ -8,7 +8,7 @@ import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { KeysMissingError, nodeCryptoSuite, nodeCompressor, nodeHasher, userKeysOf, type AuthSession, type KeyedSession, type Sealing } from '@meshdrive/core';
+import { KeysMissingError, nodeSealing, type AuthSession, type KeyedSession, type Sealing } from '@meshdrive/core';
 import { postJson } from './account-api.js';
 
 /** Refresh when less than this is left, so a token does not expire on its way to the master. */
@@ -73,7 +73,7 @@ export async function saveSession(url: string, session: AuthSession | KeyedSessi
 export async function sealingFor(url: string): Promise<Sealing> {
   const session = await sessionFor(url);
   if (!session?.masterKey) throw new KeysMissingError(session ? `this machine has no keys for ${session.user}` : `not logged in on ${url}`);
-  return { keys: await userKeysOf(nodeCryptoSuite, { user: session.user, masterKey: session.masterKey }), compressor: nodeCompressor, hasher: nodeHasher };
+  return nodeSealing({ user: session.user, masterKey: session.masterKey });
 }
 
 export async function forgetSession(url: string): Promise<AuthSession | undefined> {

@@ -11,6 +11,7 @@ export * from './shared-exports.js';
 export { nodeHasher } from './codec/hasher.node.js';
 export { nodeCryptoSuite } from './crypto/crypto-suite.node.js';
 export { nodeCompressor } from './codec/compressor.node.js';
+export { nodeSealing } from './client/sealing.node.js';
 export { SqliteStore } from './stores/sqlite-store.node.js';
 export { PackStore } from './stores/pack-store.node.js';
 export { nodeRtcEndpoints, type NodeRtcOptions } from './transport/webrtc.node.js';

@@ -263,8 +263,7 @@ export class MeshClient {
 
   /** Streams the file named `name` into `sink`, verifying every chunk. */
   async read(name: string, sink: ByteSink, options: ReadOptions = {}): Promise<Manifest> {
-    const sealing = this.parts.sealing;
-    const wireName = sealing ? await sealing.keys.lookupToken(name) : name;
+    const wireName = await this.wireNameOf(name);
     try {
       return await this.readAs(wireName, name, sink, options);
     } catch (error) {
@@ -373,8 +372,7 @@ export class MeshClient {
   }
 
   async delete(name: string): Promise<number> {
-    const sealing = this.parts.sealing;
-    const wireName = sealing ? await sealing.keys.lookupToken(name) : name;
+    const wireName = await this.wireNameOf(name);
     this.placements.delete(wireName);
     try {
       return (await this.parts.master.remove({ name: wireName })).removed;
@@ -397,6 +395,11 @@ export class MeshClient {
     const result = await this.parts.master.locate(version === undefined ? { name } : { name, version });
     this.placements.set(key, { result, expires: now + PLACEMENT_TTL_MS });
     return result;
+  }
+
+  /** What the master knows `name` by: its lookup token when this client seals, else the name itself. */
+  private wireNameOf(name: string): Promise<string> {
+    return this.parts.sealing ? this.parts.sealing.keys.lookupToken(name) : Promise.resolve(name);
   }
 
   /** The manifest as its writer saw it, and the codec its segments were written with. */

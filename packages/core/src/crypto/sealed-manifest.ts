@@ -7,11 +7,11 @@
  *   format (1) ‖ u16 binding length ‖ binding (JSON) ‖ nonce (12) ‖ sealed file key (48)
  *   ‖ nonce (12) ‖ sealed body (JSON)
  */
-import { bytesEqual, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../bytes.js';
+import { bytesEqual, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from '../bytes.js';
 import type { Hasher } from '../codec/hasher.js';
 import { DecryptError, FilePasswordRequiredError, ManifestMismatchError, WrongFilePasswordError } from '../errors.js';
 import { AES_KEY_BYTES, GCM_TAG_BYTES, NONCE_BYTES, randomBytes } from './crypto-suite.js';
-import type { UserKeys } from './user-keys.js';
+import type { PasswordLock, UserKeys } from './user-keys.js';
 
 const ENVELOPE_FORMAT = 1;
 const BINDING_TAG = 'meshdrive/manifest/v1';
@@ -56,7 +56,7 @@ export async function segmentsDigest(hasher: Hasher, segments: readonly { listHa
   const bytes = new Uint8Array(segments.length * 36);
   const view = new DataView(bytes.buffer);
   segments.forEach((segment, i) => {
-    for (let j = 0; j < 32; j++) bytes[i * 36 + j] = parseInt(segment.listHash.slice(j * 2, j * 2 + 2), 16);
+    bytes.set(fromHex(segment.listHash), i * 36);
     view.setUint32(i * 36 + 32, segment.storedSize);
   });
   const [digest] = await hasher.sha256Many([bytes]);
@@ -75,7 +75,7 @@ async function sealWithNonce(keys: UserKeys, key: Uint8Array, plain: Uint8Array,
 const openWithNonce = (keys: UserKeys, key: Uint8Array, bytes: Uint8Array, aad: Uint8Array): Promise<Uint8Array> =>
   keys.crypto.gcmOpen(key, bytes.subarray(0, NONCE_BYTES), bytes.subarray(NONCE_BYTES), aad);
 
-export async function sealManifest(keys: UserKeys, binding: ManifestBinding, secrets: ManifestSecrets, lock?: { salt: Uint8Array; iterations: number; passwordKey: Uint8Array }): Promise<string> {
+export async function sealManifest(keys: UserKeys, binding: ManifestBinding, secrets: ManifestSecrets, lock?: PasswordLock): Promise<string> {
   const aad = bindingBytes(binding);
   const fileKey = randomBytes(AES_KEY_BYTES);
   const body: SealedBody = { name: secrets.name, size: secrets.size, digest: secrets.digest };
