@@ -26,6 +26,8 @@ import { chooseChains, Placement } from './services/placement.js';
 import { MemoryMembership } from './state/memory-membership.js';
 import { MemorySealReceipts } from './state/memory-seal-receipts.js';
 import { MemorySendLeases } from './state/memory-send-leases.js';
+import { MemoryLocks } from './state/memory-locks.js';
+import { LockService } from './services/lock-service.js';
 
 const DEFAULT_REPLICATION = 3;
 const HEARTBEAT_MS = 200;
@@ -40,6 +42,10 @@ const RESTART_GRACE_MS = 30_000;
 const REPAIR_PASS_MS = 500;
 /** A send still open after this long is taken for dead, and its commit refused. */
 const MAX_OPEN_SEND_MS = 24 * 60 * 60_000;
+/** Versions kept per file unless the mesh is configured otherwise. */
+export const KEEP_VERSIONS = 10;
+/** How often lapsed lock leases are released and handed to the next waiter. */
+const LOCK_TICK_MS = 50;
 /** Largest socket.io message accepted: the commit of a file of MAX_FILE_SEGMENTS segments fits (signal-protocol.test.ts). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
@@ -75,6 +81,8 @@ export interface MasterOptions {
   repairBytesPerSecond?: number;
   /** Who writes the tickets of placements and locations; the master's key (TicketIssuer) unless given. */
   tickets?: TicketSource;
+  /** Versions kept per file (KEEP_VERSIONS); older ones are forgotten and their chunks collected. */
+  keepVersions?: number;
 }
 
 export interface Master {
@@ -129,8 +137,10 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   });
   const receipts = new MemorySealReceipts();
   const tickets = options.tickets ?? new TicketIssuer(accounts.ticketSigner(), clock);
-  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, log });
-  const catalogue = new Catalogue({ directory, registry, tickets, log });
+  const locks = new LockService({ locks: new MemoryLocks(() => directory.nextFence()), clock, log });
+  const keepVersions = Math.max(1, options.keepVersions ?? KEEP_VERSIONS);
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, locks, keepVersions, dropsQueued: (peer) => gateway.deliverDrops(peer), log });
+  const catalogue = new Catalogue({ directory, registry, tickets, locks, log });
   const repair = new Repair({
     directory,
     members: () => registry.members(),
@@ -169,7 +179,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
 
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
-  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, meshState, receipts, repair }, {
+  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, locks, meshState, receipts, repair }, {
     proveIdentity: (join) => challenges.check(join),
     authenticate: options.authenticate ?? accountsAuthentication(accounts, options.joinSecret),
     rateLimit: options.rateLimit,
@@ -182,6 +192,9 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const heartbeat = setInterval(() => {
     registry.heartbeat(gateway.peerLinks()).catch((error: unknown) => log(`heartbeat round failed: ${String(error)}`));
   }, heartbeatMs);
+  const lockTicks = setInterval(() => {
+    locks.tick().catch((error: unknown) => log(`could not release lapsed locks: ${String(error)}`));
+  }, LOCK_TICK_MS);
   const repairs = setInterval(() => {
     repair.pass().catch((error: unknown) => log(`repair pass failed: ${String(error)}`));
   }, REPAIR_PASS_MS);
@@ -198,6 +211,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     });
   } catch (error) {
     clearInterval(heartbeat);
+    clearInterval(lockTicks);
     clearInterval(repairs);
     clearInterval(abandonSweep);
     await io.close();
@@ -216,6 +230,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     state: () => meshState(),
     async close() {
       clearInterval(heartbeat);
+      clearInterval(lockTicks);
       clearInterval(repairs);
       clearInterval(abandonSweep);
       await io.close();

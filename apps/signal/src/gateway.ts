@@ -16,6 +16,7 @@ import {
   InternalError,
   joinSchema,
   locateSchema,
+  lockSchema,
   MeshError,
   nameSchema,
   parseMeta,
@@ -24,10 +25,13 @@ import {
   peerStatsSchema,
   pinReportSchema,
   placeSchema,
+  renewSchema,
+  restoreSchema,
   sealedSchema,
   signalRelaySchema,
   toErrorPayload,
   UnauthorizedError,
+  unlockSchema,
   ValidationError,
   type Ack,
   type ClientToServerEvents,
@@ -45,6 +49,7 @@ import type { PeerLink } from './services/peer-link.js';
 import type { Repair } from './services/repair.js';
 import type { PeerRegistry, PeerStatusEvent } from './services/peer-registry.js';
 import type { Placement } from './services/placement.js';
+import type { LockService } from './services/lock-service.js';
 
 /** A copy order unanswered this long counts as failed: a segment is ~1 MiB, and a copy takes well under a second. */
 const COPY_TIMEOUT_MS = 60_000;
@@ -80,6 +85,7 @@ export interface GatewayServices {
   registry: PeerRegistry;
   placement: Placement;
   catalogue: Catalogue;
+  locks: LockService;
   receipts: SealReceipts;
   repair: Repair;
   /** The mesh as `owner` sees it: its files, every peer; null sees no files. */
@@ -183,6 +189,7 @@ export class Gateway {
       if (this.sockets.get(id) !== socket) return;
       this.sockets.delete(id);
       placement.clientDisconnected(id).catch(report('keep sends open'));
+      this.services.locks.clientGone(id).catch(report('forget a gone client\'s place in lock queues'));
       if (join.role === 'peer') registry.disconnected(id).catch(report('record a disconnect'));
       if (paused) registry.setPaused(paused, false, owner!).catch(report('record the end of a pause'));
     });
@@ -224,7 +231,7 @@ export class Gateway {
 
   /** One line per request event: parse with its schema, call a service, acknowledge. */
   private answerRequests(socket: MasterSocket, id: PeerId): void {
-    const { placement, catalogue, meshState } = this.services;
+    const { placement, catalogue, locks, meshState } = this.services;
     // A headless storage peer acts for no one: it relays signaling and answers the master, and touches no file.
     const owned = socket.data.principal.owner;
     const ownerOf = (): string => {
@@ -263,6 +270,14 @@ export class Gateway {
       for (const drop of drops) this.deliverDrops(drop.peer);
       return { removed };
     }));
+    // Who a lock names as its holder: the user, on the device its join described.
+    const join = socket.data.join;
+    const holder = () => ({ user: ownerOf(), device: join.label || join.device || `a ${join.kind === 'browser' ? 'browser' : 'command-line'} client`, client: id });
+    socket.on('lock', (payload, ack) => answer(ack, () => locks.lock(ownerOf(), holder(), parseMeta(lockSchema, payload, 'lock request'))));
+    socket.on('renew', (payload, ack) => answer(ack, () => locks.renew(ownerOf(), parseMeta(renewSchema, payload, 'lock renewal'))));
+    socket.on('unlock', (payload, ack) => answer(ack, () => locks.unlock(ownerOf(), ownerOf(), parseMeta(unlockSchema, payload, 'unlock request'))));
+    socket.on('versions', (payload, ack) => answer(ack, () => catalogue.versions(ownerOf(), parseMeta(nameSchema, payload, 'versions request').name)));
+    socket.on('restore', (payload, ack) => answer(ack, () => placement.restore(ownerOf(), parseMeta(restoreSchema, payload, 'restore request'))));
     socket.on('status', (payload, ack) => answer(ack, () => {
       parseMeta(emptySchema, payload ?? {}, 'status request');
       return meshState(owned);

@@ -251,6 +251,27 @@ export class KeysMissingError extends MeshError {
   static override readonly code = 'ERR_KEYS_MISSING';
 }
 
+export class VersionNotFoundError extends MeshError {
+  static override readonly code = 'ERR_VERSION_NOT_FOUND';
+  constructor(name: string, version: number) {
+    super(`"${name}" has no version ${version} (see meshdrive versions NAME for the versions kept)`);
+  }
+}
+/** Someone else holds the file's lock: a write (or a lock without --wait) is refused, saying who and until when. */
+export class FileLockedError extends MeshError {
+  static override readonly code = 'ERR_FILE_LOCKED';
+  constructor(name: string, holder: { user: string; device: string }, expiresAt: number) {
+    super(`"${name}" is locked by ${holder.user}${holder.device ? ` (${holder.device})` : ''} until ${new Date(expiresAt).toISOString().slice(11, 19)} UTC; wait for it with --wait`);
+  }
+}
+/** A write or renewal under a lock whose lease lapsed (its fencing token is no longer the file's lock). */
+export class LockLapsedError extends MeshError {
+  static override readonly code = 'ERR_LOCK_LAPSED';
+  constructor(name: string, token: number) {
+    super(`your lock on "${name}" (fencing token ${token}) lapsed before the write: lock it again and send again`);
+  }
+}
+
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
 export const ERROR_CLASSES: readonly ErrorClass[] = [
@@ -261,6 +282,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
   UnconfirmedSegmentError, PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
+  FileLockedError, LockLapsedError, VersionNotFoundError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

@@ -12,6 +12,7 @@ export {
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
+  FileLockedError, LockLapsedError, VersionNotFoundError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
@@ -53,6 +54,7 @@ export {
   FOLDER_SEPARATOR, MAX_LABEL_CHARS, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, MAX_SEGMENT_POSITIONS, MAX_FILE_SEGMENTS, MAX_SIGNAL_DATA_BYTES,
   fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, accountKeysSchema, signupSchema, passwordChangeSchema, preloginSchema, type AccountKeys, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,
   pinReportSchema, copyOrderSchema, damagedSchema, MAX_DAMAGE_REPORT, MAX_HOLDING_QUESTION, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
+  lockSchema, renewSchema, unlockSchema, restoreSchema, MIN_LOCK_TTL_MS, MAX_LOCK_TTL_MS, type LockGrant, type LockView, type VersionSummary, type LockRequest, type RestoreRequest,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
   type CommitRequest, type CopyOrder, type RepairProgress, type LocateResult, type PeerView, type PeerHoldings, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';

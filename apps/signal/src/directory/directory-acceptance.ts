@@ -77,8 +77,8 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       await directory.commitVersion({ ...manifest('a', 'f1', ['4', '5', '6'], ['p3']), size: 20, createdAt: 7 }, 1);
       await directory.commitVersion(manifest('z', 'f3', [], [], 'alice'), 0);
       expect(await directory.listFiles('public')).toEqual([
-        { fileId: 'f1', name: 'a', owner: 'public', version: 2, size: 20, createdAt: 7, wanted: 1, holders: [['p3'], ['p3'], ['p3']] },
-        { fileId: 'f2', name: 'b', owner: 'public', version: 1, size: 2, createdAt: 1, wanted: 2, holders: [['p1', 'p2'], ['p1', 'p2']] },
+        { fileId: 'f1', name: 'a', owner: 'public', version: 2, fence: 0, size: 20, createdAt: 7, wanted: 1, holders: [['p3'], ['p3'], ['p3']] },
+        { fileId: 'f2', name: 'b', owner: 'public', version: 1, fence: 0, size: 2, createdAt: 1, wanted: 2, holders: [['p1', 'p2'], ['p1', 'p2']] },
       ]);
       expect((await directory.listFiles()).map((file) => `${file.owner}/${file.name}`)).toEqual(['alice/z', 'public/a', 'public/b']);
       expect((await directory.listFiles('alice'))[0]).toMatchObject({ name: 'z', holders: [] });
@@ -230,6 +230,56 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       await directory.clearDrops(asPeerId('p2'), []);
       expect(await directory.pendingDrops(asPeerId('p2'))).toEqual([z]);
       expect(await directory.pendingDrops(asPeerId('p3'))).toEqual([]);
+    }));
+
+    it('refuses a commit whose lock fencing token is older than one a commit already carried', () => withDirectory(async (directory) => {
+      expect(await directory.commitVersion(manifest('a', 'f1', ['a']), 0, 5)).toBe(true);
+      expect((await directory.findFile('public', 'a'))?.fence).toBe(5);
+      // A writer whose lease lapsed (token 4) after the next holder (5) committed: refused.
+      expect(await directory.commitVersion(manifest('a', 'f1', ['b']), 1, 4)).toBe(false);
+      // Without a lock the fence is kept; with a newer token it grows.
+      expect(await directory.commitVersion(manifest('a', 'f1', ['b']), 1)).toBe(true);
+      expect(await directory.commitVersion(manifest('a', 'f1', ['c']), 2, 9)).toBe(true);
+      expect(await directory.findFile('public', 'a')).toMatchObject({ version: 3, fence: 9 });
+    }));
+
+    it('gives fencing tokens that only grow', () => withDirectory(async (directory) => {
+      const tokens = [await directory.nextFence(), await directory.nextFence(), await directory.nextFence()];
+      expect(tokens[0]).toBeGreaterThan(0);
+      expect(tokens[1]).toBeGreaterThan(tokens[0]!);
+      expect(tokens[2]).toBeGreaterThan(tokens[1]!);
+    }));
+
+    it('lists kept versions newest first, and prunes all but the newest K, dropping only segments no kept version names', () => withDirectory(async (directory) => {
+      // Versions 1-4 of one file: 'a' is in every version, 'b' only in 1, 'c' in 2 and 3, 'd' in 4; 'b' also in another file.
+      await directory.commitVersion({ ...manifest('f', 'f1', ['a', 'b'], ['p1', 'p2']), createdAt: 10 }, 0);
+      await directory.commitVersion({ ...manifest('f', 'f1', ['a', 'c'], ['p1', 'p2']), createdAt: 20 }, 1);
+      await directory.commitVersion({ ...manifest('f', 'f1', ['a', 'c'], ['p1']), createdAt: 30, sealed: 'abc' }, 2);
+      await directory.commitVersion({ ...manifest('f', 'f1', ['a', 'd', 'e'], ['p3']), createdAt: 40 }, 3);
+      await directory.commitVersion(manifest('g', 'f2', ['b'], ['p1']), 0);
+      expect(await directory.listVersions(asFileId('f1'))).toEqual([
+        { version: 4, size: 3, createdAt: 40 },
+        { version: 3, size: 2, createdAt: 30, sealed: 'abc' },
+        { version: 2, size: 2, createdAt: 20 },
+        { version: 1, size: 2, createdAt: 10 },
+      ]);
+      expect(await directory.pruneVersions(asFileId('f1'), 4)).toEqual({ versions: 0, drops: [] });
+      const pruned = await directory.pruneVersions(asFileId('f1'), 2);
+      expect(pruned.versions).toBe(2);
+      // 'c' is still named by version 3, 'b' by file g, 'a' by 3 and 4: nothing to drop yet.
+      expect(pruned.drops).toEqual([]);
+      expect((await directory.listVersions(asFileId('f1'))).map((version) => version.version)).toEqual([4, 3]);
+      expect(await directory.getManifest(asFileId('f1'), 1)).toBeUndefined();
+      const last = await directory.pruneVersions(asFileId('f1'), 1);
+      expect(last.versions).toBe(1);
+      expect(last.drops.map((drop) => ({ ...drop, lists: [...drop.lists].sort() })).sort((x, y) => (x.peer < y.peer ? -1 : 1))).toEqual([
+        { peer: 'p1', lists: [list('c')] },
+        { peer: 'p2', lists: [list('c')] },
+      ]);
+      expect((await directory.pendingDrops(asPeerId('p2')))).toEqual([list('c')]);
+      expect((await directory.getManifest(asFileId('f1'), 4))?.segments.map((segment) => segment.holders)).toEqual([['p1', 'p2', 'p3'], ['p3'], ['p3']]);
+      expect((await directory.findFile('public', 'f'))?.version).toBe(4);
+      expect((await directory.segmentInfo([list('c')])).size).toBe(0);
     }));
 
     it('remembers peers', () => withDirectory(async (directory) => {

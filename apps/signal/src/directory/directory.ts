@@ -16,6 +16,16 @@ export interface FileRecord {
   owner: string;
   /** Latest committed version; versions start at 1. */
   version: number;
+  /** The largest lock fencing token a commit of this file carried (0: none did); a commit with a smaller one is refused. */
+  fence: number;
+}
+
+/** One kept version, as `versions` lists them. */
+export interface VersionRecord {
+  version: number;
+  size: number;
+  createdAt: number;
+  sealed?: string;
 }
 
 /** A file as listings show it: its latest version's size and time, and who holds each segment. */
@@ -90,9 +100,22 @@ export interface Directory {
   getManifest(fileId: FileId, version: number): Promise<Manifest | undefined>;
   /**
    * Records `manifest` as version baseVersion + 1 if the file is still at baseVersion (0 for a
-   * new name), adding its holders to each segment's rows; false when another write got there first.
+   * new name), adding its holders to each segment's rows; false when another write got there
+   * first. A commit made under a lock carries its `fence` (fencing token): refused (false) when
+   * a commit with a larger one was made, so a writer whose lease lapsed cannot overwrite the next
+   * holder's version even if it slips past the lock check.
    */
-  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean>;
+  commitVersion(manifest: Manifest, baseVersion: number, fence?: number): Promise<boolean>;
+  /** The file's kept versions, newest first. */
+  listVersions(fileId: FileId): Promise<VersionRecord[]>;
+  /**
+   * Forgets every version of the file but the newest `keep`, forgets the segments no remaining
+   * file version names, and queues their drops for every holder, atomically. `versions` counts
+   * the versions forgotten.
+   */
+  pruneVersions(fileId: FileId, keep: number): Promise<RemovedFile>;
+  /** The next lock fencing token: larger than every one given before, across restarts. */
+  nextFence(): Promise<number>;
   /**
    * Removes a file with every version, forgets the segments no other file version names, and
    * queues their drops for every holder, atomically. A constant number of queries, however many

@@ -1,6 +1,6 @@
 /** The directory in memory: unit tests, and a master started with --volatile. */
 import { segmentKey, type FileId, type Manifest, type PeerId } from '@meshdrive/core';
-import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type VersionRecord } from './directory.js';
 
 type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
 type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
@@ -16,6 +16,7 @@ export class MemoryDirectory implements Directory {
   private readonly uses = new Map<string, number>();
   private readonly peers = new Map<string, KnownPeer>();
   private readonly drops = new Map<string, Set<string>>();
+  private fences = 0;
 
   findFile(owner: string, name: string): Promise<FileRecord | undefined> {
     const file = this.files.get(fileKey(owner, name));
@@ -39,13 +40,14 @@ export class MemoryDirectory implements Directory {
     return Promise.resolve({ ...stored, segments: stored.segments.map((segment) => ({ ...segment, holders: this.holdersOf(segment.listHash) })) });
   }
 
-  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean> {
+  commitVersion(manifest: Manifest, baseVersion: number, fence = 0): Promise<boolean> {
     const key = fileKey(manifest.owner, manifest.name);
     const current = this.files.get(key);
     if ((current?.version ?? 0) !== baseVersion) return Promise.resolve(false);
     if (current && current.fileId !== manifest.fileId) return Promise.resolve(false);
+    if (fence > 0 && fence < (current?.fence ?? 0)) return Promise.resolve(false);
     const version = baseVersion + 1;
-    this.files.set(key, { fileId: manifest.fileId, name: manifest.name, owner: manifest.owner, version });
+    this.files.set(key, { fileId: manifest.fileId, name: manifest.name, owner: manifest.owner, version, fence: Math.max(fence, current?.fence ?? 0) });
     const segments = manifest.segments.map(({ listHash, plainSize, storedSize }) => ({ listHash, plainSize, storedSize }));
     this.versions.set(versionKey(manifest.fileId, version), { ...manifest, version, segments });
     this.replication.set(versionKey(manifest.fileId, version), replicationOf(manifest));
@@ -63,14 +65,34 @@ export class MemoryDirectory implements Directory {
     const file = this.files.get(key);
     if (!file) return Promise.resolve({ versions: 0, drops: [] });
     this.files.delete(key);
+    return Promise.resolve(this.forgetVersions(file.fileId, file.version));
+  }
+
+  listVersions(fileId: FileId): Promise<VersionRecord[]> {
+    const kept = [...this.versions.values()].filter((stored) => stored.fileId === fileId).sort((a, b) => b.version - a.version);
+    return Promise.resolve(kept.map((stored) => ({ version: stored.version, size: stored.size, createdAt: stored.createdAt, ...(stored.sealed === undefined ? {} : { sealed: stored.sealed }) })));
+  }
+
+  pruneVersions(fileId: FileId, keep: number): Promise<RemovedFile> {
+    const file = [...this.files.values()].find((candidate) => candidate.fileId === fileId);
+    if (!file || file.version <= keep) return Promise.resolve({ versions: 0, drops: [] });
+    return Promise.resolve(this.forgetVersions(fileId, file.version - Math.max(1, keep)));
+  }
+
+  nextFence(): Promise<number> {
+    return Promise.resolve(++this.fences);
+  }
+
+  /** Forgets versions 1..`last` of a file, and the segments nothing else names, queueing their drops. */
+  private forgetVersions(fileId: FileId, last: number): RemovedFile {
     const orphans = new Set<string>();
     let versions = 0;
-    for (let version = 1; version <= file.version; version++) {
-      const stored = this.versions.get(versionKey(file.fileId, version));
+    for (let version = 1; version <= last; version++) {
+      const stored = this.versions.get(versionKey(fileId, version));
       if (!stored) continue;
       versions++;
-      this.versions.delete(versionKey(file.fileId, version));
-      this.replication.delete(versionKey(file.fileId, version));
+      this.versions.delete(versionKey(fileId, version));
+      this.replication.delete(versionKey(fileId, version));
       for (const { listHash } of stored.segments) {
         const left = (this.uses.get(listHash) ?? 1) - 1;
         if (left > 0) {
@@ -87,12 +109,8 @@ export class MemoryDirectory implements Directory {
       this.holders.delete(list);
     }
     const drops: DropOrder[] = [...byPeer].map(([peer, lists]) => ({ peer, lists }));
-    for (const { peer, lists } of drops) {
-      const queue = this.drops.get(peer) ?? new Set<string>();
-      for (const list of lists) queue.add(list);
-      this.drops.set(peer, queue);
-    }
-    return Promise.resolve({ versions, drops });
+    for (const { peer, lists } of drops) for (const list of lists) this.queueDrop(peer, list);
+    return { versions, drops };
   }
 
   segmentsHeldBy(peer: PeerId): Promise<string[]> {

@@ -6,21 +6,24 @@
  *
  * Schema versions (PRAGMA user_version): 0 is the layout before holders were rows (manifests
  * as JSON with their holders inside); it is migrated to 1 when the directory opens. 2 adds each
- * version's sealed manifest (an encrypted file's name, size and keys, opaque to the master).
+ * version's sealed manifest (an encrypted file's name, size and keys, opaque to the master). 3
+ * adds each file's lock fence (the largest fencing token a commit carried) and the fencing
+ * token counter.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asChunkHash, asFileId, asPeerId, segmentKey, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
-import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile } from './directory.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type VersionRecord } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS files (
-    owner TEXT NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL,
+    owner TEXT NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, fence INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (owner, name));
+  CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS versions (
     file_id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
     chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, replication INTEGER NOT NULL, created_at INTEGER NOT NULL, sealed TEXT,
@@ -46,13 +49,19 @@ const ORPHAN_HOLDERS = `
   WHERE h.list_hash IN (SELECT list_hash FROM segments WHERE file_id = @file)
     AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND o.file_id <> @file)`;
 
+/** Holder rows of the segments versions @last and older of `@file` name that nothing else names: what pruning them orphans. */
+const PRUNED_HOLDERS = `
+  FROM segment_holders h
+  WHERE h.list_hash IN (SELECT list_hash FROM segments WHERE file_id = @file AND version <= @last)
+    AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND (o.file_id <> @file OR o.version > @last))`;
+
 /**
  * Each segment's primary position: a holder replaceHolder drops leaves a gap in the positions,
  * so the primary is at the lowest one left, not always at 0.
  */
 const FIRST_POSITIONS = '(SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash)';
 
-interface FileRow { file_id: string; name: string; owner: string; version: number }
+interface FileRow { file_id: string; name: string; owner: string; version: number; fence: number }
 interface ListingRow extends FileRow { size: number; created_at: number; replication: number; sealed: string | null }
 interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number; sealed: string | null }
 interface SegmentHolderRow { idx: number; list_hash: string; plain_size: number; stored_size: number; peer_id: string | null }
@@ -134,18 +143,46 @@ export class SqliteDirectory implements Directory {
     return Promise.resolve(read());
   }
 
-  commitVersion(manifest: Manifest, baseVersion: number): Promise<boolean> {
+  commitVersion(manifest: Manifest, baseVersion: number, fence = 0): Promise<boolean> {
     const commit = this.db.transaction((): boolean => {
       const current = this.sql('SELECT * FROM files WHERE owner = ? AND name = ?').get(manifest.owner, manifest.name) as FileRow | undefined;
       if ((current?.version ?? 0) !== baseVersion) return false;
       if (current && current.file_id !== manifest.fileId) return false;
+      if (fence > 0 && fence < (current?.fence ?? 0)) return false;
       const version = baseVersion + 1;
-      if (current) this.sql('UPDATE files SET version = ? WHERE file_id = ?').run(version, manifest.fileId);
-      else this.sql('INSERT INTO files (owner, name, file_id, version) VALUES (?, ?, ?, ?)').run(manifest.owner, manifest.name, manifest.fileId, version);
+      const newFence = Math.max(fence, current?.fence ?? 0);
+      if (current) this.sql('UPDATE files SET version = ?, fence = ? WHERE file_id = ?').run(version, newFence, manifest.fileId);
+      else this.sql('INSERT INTO files (owner, name, file_id, version, fence) VALUES (?, ?, ?, ?, ?)').run(manifest.owner, manifest.name, manifest.fileId, version, newFence);
       this.insertVersion({ ...manifest, version });
       return true;
     });
     return Promise.resolve(commit());
+  }
+
+  listVersions(fileId: FileId): Promise<VersionRecord[]> {
+    const rows = this.sql('SELECT version, size, created_at, sealed FROM versions WHERE file_id = ? ORDER BY version DESC').all(fileId) as { version: number; size: number; created_at: number; sealed: string | null }[];
+    return Promise.resolve(rows.map((row) => ({ version: row.version, size: row.size, createdAt: row.created_at, ...(row.sealed === null ? {} : { sealed: row.sealed }) })));
+  }
+
+  pruneVersions(fileId: FileId, keep: number): Promise<RemovedFile> {
+    const prune = this.db.transaction((): RemovedFile => {
+      const file = this.sql('SELECT version FROM files WHERE file_id = ?').get(fileId) as { version: number } | undefined;
+      if (!file || file.version <= keep) return { versions: 0, drops: [] };
+      const at = { file: fileId, last: file.version - Math.max(1, keep) };
+      const orphaned = this.sql(`SELECT h.peer_id, h.list_hash ${PRUNED_HOLDERS} ORDER BY h.peer_id, h.list_hash`).all(at) as { peer_id: string; list_hash: string }[];
+      this.sql(`INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) SELECT h.peer_id, h.list_hash ${PRUNED_HOLDERS}`).run(at);
+      this.sql(`DELETE FROM segment_holders WHERE rowid IN (SELECT h.rowid ${PRUNED_HOLDERS})`).run(at);
+      this.sql('DELETE FROM segments WHERE file_id = @file AND version <= @last').run(at);
+      const versions = this.sql('DELETE FROM versions WHERE file_id = @file AND version <= @last').run(at).changes;
+      return { versions, drops: dropOrders(orphaned) };
+    });
+    return Promise.resolve(prune());
+  }
+
+  nextFence(): Promise<number> {
+    const row = this.sql(`INSERT INTO counters (name, value) VALUES ('fence', 1)
+      ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value`).get() as { value: number };
+    return Promise.resolve(row.value);
   }
 
   removeFile(owner: string, name: string): Promise<RemovedFile> {
@@ -159,12 +196,7 @@ export class SqliteDirectory implements Directory {
       this.sql('DELETE FROM segments WHERE file_id = @file').run(at);
       const versions = this.sql('DELETE FROM versions WHERE file_id = @file').run(at).changes;
       this.sql('DELETE FROM files WHERE file_id = @file').run(at);
-      const drops: DropOrder[] = [];
-      for (const row of orphaned) {
-        if (drops.at(-1)?.peer !== row.peer_id) drops.push({ peer: asPeerId(row.peer_id), lists: [] });
-        drops.at(-1)!.lists.push(row.list_hash);
-      }
-      return { versions, drops };
+      return { versions, drops: dropOrders(orphaned) };
     });
     return Promise.resolve(remove());
   }
@@ -318,6 +350,8 @@ export class SqliteDirectory implements Directory {
     this.db.exec(SCHEMA);
     const columns = this.db.prepare('PRAGMA table_info(versions)').all() as { name: string }[];
     if (!columns.some((column) => column.name === 'sealed')) this.db.exec('ALTER TABLE versions ADD COLUMN sealed TEXT');
+    const fileColumns = this.db.prepare('PRAGMA table_info(files)').all() as { name: string }[];
+    if (!fileColumns.some((column) => column.name === 'fence')) this.db.exec('ALTER TABLE files ADD COLUMN fence INTEGER NOT NULL DEFAULT 0');
     if (legacy) {
       // Holders join their segments' rows in commit order, as if each version had been committed now.
       const rows = this.db.prepare('SELECT manifest, created_at FROM legacy_versions ORDER BY created_at, file_id, version').all() as { manifest: string; created_at: number }[];
@@ -347,5 +381,15 @@ function legacySize(segment: LegacySegment): number {
 }
 
 function toFile(row: FileRow): FileRecord {
-  return { fileId: asFileId(row.file_id), name: row.name, owner: row.owner, version: row.version };
+  return { fileId: asFileId(row.file_id), name: row.name, owner: row.owner, version: row.version, fence: row.fence };
+}
+
+/** Holder rows (ordered by peer) as one drop order per peer. */
+function dropOrders(rows: readonly { peer_id: string; list_hash: string }[]): DropOrder[] {
+  const drops: DropOrder[] = [];
+  for (const row of rows) {
+    if (drops.at(-1)?.peer !== row.peer_id) drops.push({ peer: asPeerId(row.peer_id), lists: [] });
+    drops.at(-1)!.lists.push(row.list_hash);
+  }
+  return drops;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asChunkHash, asFileId, asPeerId, FileNotFoundError, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, ringPosition, segmentKey, type Manifest, type PeerId } from '@meshdrive/core';
+import { asChunkHash, asFileId, asPeerId, FileNotFoundError,
+  VersionNotFoundError, MAX_HELD_FILES, MAX_HELD_SEGMENT_INDICES, ringPosition, segmentKey, type Manifest, type PeerId } from '@meshdrive/core';
 import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
 import { atRiskByPeer, Catalogue, heldFilesByPeer, segmentPositions, summarize } from './catalogue.js';
@@ -63,7 +64,7 @@ describe('Catalogue', () => {
     expect(latest.status).toEqual({ p2: 'online' });
     expect((await catalogue.locate(asPeerId('client'), 'public', { name: 'a', version: 1 })).status).toEqual({ p1: 'online', gone: 'dead' });
     await expect(catalogue.locate(asPeerId('client'), 'public', { name: 'b' })).rejects.toMatchObject({ code: FileNotFoundError.code });
-    await expect(catalogue.locate(asPeerId('client'), 'public', { name: 'a', version: 3 })).rejects.toMatchObject({ code: FileNotFoundError.code, message: expect.stringContaining('a@3') as unknown });
+    await expect(catalogue.locate(asPeerId('client'), 'public', { name: 'a', version: 3 })).rejects.toMatchObject({ code: VersionNotFoundError.code, message: expect.stringContaining('"a" has no version 3') as unknown });
   });
 
   it('removes a file with a drop plan for the segments no other file uses', async () => {

@@ -5,6 +5,7 @@
  */
 import {
   FileNotFoundError,
+  VersionNotFoundError,
   MAX_HELD_FILES,
   MAX_HELD_SEGMENT_INDICES,
   MAX_SEGMENT_POSITIONS,
@@ -16,10 +17,12 @@ import {
   type PeerId,
   type PeerStatus,
   type PeerView,
+  type VersionSummary,
 } from '@meshdrive/core';
 import type { Directory, DropOrder, FileListing } from '../directory/directory.js';
 import type { PeerLink } from './peer-link.js';
 import type { TicketSource } from './tickets.js';
+import type { LockService } from './lock-service.js';
 import type { PeerRegistry } from './peer-registry.js';
 
 export interface CatalogueOptions {
@@ -27,6 +30,8 @@ export interface CatalogueOptions {
   registry: PeerRegistry;
   /** Signs the read ticket each located segment comes with. */
   tickets: TicketSource;
+  /** Who holds which file's lock, for listings. */
+  locks?: LockService;
   log: (line: string) => void;
 }
 
@@ -35,7 +40,7 @@ export interface CatalogueOptions {
  * reachable holders (online or stale) over its segments, at most `wanted`: a file is as healthy as its weakest
  * segment, and a segment other files or versions also placed elsewhere is not healthier for it.
  */
-export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: PeerId) => PeerStatus): FileSummary {
+export function summarize(file: Omit<FileListing, 'owner' | 'fence'>, statusOf: (peer: PeerId) => PeerStatus): FileSummary {
   const { wanted } = file;
   const live = (holders: readonly PeerId[]): number => Math.min(wanted, holders.filter((holder) => isReachable(statusOf(holder))).length);
   const replicas = file.holders.length === 0 ? wanted : Math.min(...file.holders.map(live));
@@ -46,7 +51,7 @@ export function summarize(file: Omit<FileListing, 'owner'>, statusOf: (peer: Pee
 const isReachable = (status: PeerStatus): boolean => status === 'online' || status === 'stale';
 
 /** Per peer, what its leaving would cost (PeerView.atRisk); peers that put nothing at risk are absent. */
-export function atRiskByPeer(files: readonly Omit<FileListing, 'owner'>[], statusOf: (peer: PeerId) => PeerStatus): Map<PeerId, PeerView['atRisk']> {
+export function atRiskByPeer(files: readonly Omit<FileListing, 'owner' | 'fence'>[], statusOf: (peer: PeerId) => PeerStatus): Map<PeerId, PeerView['atRisk']> {
   const risk = new Map<PeerId, PeerView['atRisk']>();
   const entry = (peer: PeerId): PeerView['atRisk'] => {
     let found = risk.get(peer);
@@ -128,8 +133,18 @@ export class Catalogue {
 
   /** `owner`'s files, or every owner's when undefined. */
   async list(owner?: string): Promise<(FileSummary & { owner: string })[]> {
-    const [files, statusOf] = await Promise.all([this.options.directory.listFiles(owner), this.options.registry.statuses()]);
-    return files.map((file) => ({ ...summarize(file, statusOf), owner: file.owner }));
+    const [files, statusOf, locks] = await Promise.all([this.options.directory.listFiles(owner), this.options.registry.statuses(), owner === undefined ? undefined : this.options.locks?.held(owner)]);
+    return files.map((file) => {
+      const lock = locks?.get(file.name);
+      return { ...summarize(file, statusOf), owner: file.owner, ...(lock ? { lock } : {}) };
+    });
+  }
+
+  /** The kept versions of `owner`'s file, newest first. */
+  async versions(owner: string, name: string): Promise<VersionSummary[]> {
+    const file = await this.options.directory.findFile(owner, name);
+    if (!file) throw new FileNotFoundError(name);
+    return this.options.directory.listVersions(file.fileId);
   }
 
   /**
@@ -155,7 +170,7 @@ export class Catalogue {
     const file = await directory.findFile(owner, request.name);
     if (!file) throw new FileNotFoundError(request.name);
     const manifest = await directory.getManifest(file.fileId, request.version ?? file.version);
-    if (!manifest) throw new FileNotFoundError(`${request.name}@${request.version}`);
+    if (!manifest) throw request.version === undefined ? new FileNotFoundError(request.name) : new VersionNotFoundError(request.name, request.version);
     const statusOf = await registry.statuses();
     const status: Record<string, PeerStatus> = {};
     for (const segment of manifest.segments) for (const holder of segment.holders) status[holder] = statusOf(holder);

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  asFileId,
   asPeerId,
+  FileLockedError,
+  LockLapsedError,
   segmentKey,
   SendExpiredError,
   UnconfirmedSegmentError,
   ValidationError,
   VersionConflictError,
+  VersionNotFoundError,
   type CommitRequest,
   type PeerId,
 } from '@meshdrive/core';
@@ -13,6 +17,8 @@ import { MemoryDirectory } from '../directory/memory-directory.js';
 import { MemoryMembership } from '../state/memory-membership.js';
 import { MemorySealReceipts } from '../state/memory-seal-receipts.js';
 import { MemorySendLeases } from '../state/memory-send-leases.js';
+import { MemoryLocks } from '../state/memory-locks.js';
+import { LockService } from './lock-service.js';
 import { PeerRegistry } from './peer-registry.js';
 import { Placement } from './placement.js';
 import { FakeClock, FakeLink, testTickets } from './test-fakes.js';
@@ -22,6 +28,8 @@ const CLIENT = asPeerId('client');
 const layout = { chunkSize: 1024, segmentChunks: 4 };
 /** Four segments of 4 KiB. */
 const SIZE = 4 * 4096;
+/** Versions kept per file. */
+const KEEP = 3;
 
 async function setUp(peers: string[], replication = 3) {
   const clock = new FakeClock(1_000);
@@ -38,8 +46,10 @@ async function setUp(peers: string[], replication = 3) {
   const leases = new MemorySendLeases({ graceMs: GRACE_MS, maxOpenMs: 10_000 });
   const lines: string[] = [];
   const receipts = new MemorySealReceipts();
-  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets: await testTickets(clock), receiptWaitMs: 0, log: (line) => lines.push(line) });
-  return { clock, directory, registry, leases, placement, lines, receipts };
+  const locks = new LockService({ locks: new MemoryLocks(() => directory.nextFence()), clock, log: () => undefined });
+  const dropsFor: string[] = [];
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets: await testTickets(clock), receiptWaitMs: 0, locks, keepVersions: KEEP, dropsQueued: (peer) => dropsFor.push(peer), log: (line) => lines.push(line) });
+  return { clock, directory, registry, leases, placement, lines, receipts, locks, dropsFor };
 }
 
 /** Every holder of every segment tells the master it sealed it, as real peers do. */
@@ -152,6 +162,57 @@ describe('Placement', () => {
     await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).resolves.toMatchObject({ version: 1 });
   });
 
+  it('refuses a write to a file someone else has locked, before and after the bytes move, and takes one under the lock', async () => {
+    const { placement, receipts, locks, directory } = await setUp(['p1', 'p2', 'p3']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    await sealed(receipts, placed.segments);
+    const grant = await locks.lock('public', { user: 'public', device: 'laptop', client: 'other' }, { name: 'a.bin', ttlMs: 5_000 });
+    await expect(placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout })).rejects.toThrow(/"a\.bin" is locked by public \(laptop\) until/);
+    await expect(placement.commit(CLIENT, 'public', commitOf(placed.fileId, placed.segments))).rejects.toMatchObject({ code: FileLockedError.code });
+    await expect(placement.commit(CLIENT, 'public', { ...commitOf(placed.fileId, placed.segments), lock: grant.token + 1 })).rejects.toMatchObject({ code: LockLapsedError.code });
+    await expect(placement.commit(CLIENT, 'public', { ...commitOf(placed.fileId, placed.segments), lock: grant.token })).resolves.toMatchObject({ version: 1 });
+    expect((await directory.findFile('public', 'a.bin'))?.fence).toBe(grant.token);
+  });
+
+  it('refuses a commit under a lease that lapsed, even after the next holder wrote (the directory checks the fencing token)', async () => {
+    const { placement, receipts, locks, clock } = await setUp(['p1', 'p2', 'p3']);
+    const first = await locks.lock('public', { user: 'public', device: 'a', client: 'a' }, { name: 'a.bin', ttlMs: 1_000 });
+    const late = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout, lock: first.token });
+    await sealed(receipts, late.segments);
+    clock.time += 1_000; // the first holder's lease lapses
+    await locks.tick();
+    const second = await locks.lock('public', { user: 'public', device: 'b', client: 'b' }, { name: 'a.bin', ttlMs: 1_000 });
+    expect(second.token).toBeGreaterThan(first.token);
+    await expect(placement.commit(CLIENT, 'public', { ...commitOf(late.fileId, late.segments), lock: first.token })).rejects.toMatchObject({ code: LockLapsedError.code });
+    const next = await placement.place(asPeerId('b'), 'public', { name: 'a.bin', size: SIZE, ...layout, lock: second.token });
+    await placement.commit(asPeerId('b'), 'public', { ...commitOf(next.fileId, next.segments), lock: second.token });
+  });
+
+  it('keeps the newest versions, has the holders of segments only older ones named drop them, and restores a kept version without moving a byte', async () => {
+    const { placement, receipts, directory, dropsFor } = await setUp(['p1', 'p2', 'p3']);
+    const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
+    // Version v names segment lists v, v, v, v+4 ... : each version has one list of its own (index 3).
+    for (let version = 1; version <= KEEP + 2; version++) {
+      const commit = commitOf(placed.fileId, placed.segments, version - 1);
+      commit.segments[3]!.listHash = String.fromCharCode(96 + version).repeat(64);
+      for (const holder of placed.segments[3]!) await receipts.record(holder, commit.segments[3]!.listHash, 4, 0);
+      await sealed(receipts, placed.segments);
+      await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout, fileId: placed.fileId });
+      await placement.commit(CLIENT, 'public', commit);
+    }
+    const kept = (await directory.listVersions(asFileId(placed.fileId))).map((version) => version.version);
+    expect(kept).toEqual([5, 4, 3]);
+    // Versions 1 and 2 each named one list nothing else names: their holders are told to drop them.
+    expect(new Set(dropsFor)).toEqual(new Set(placed.segments[3]));
+    expect(await directory.pendingDrops(placed.segments[3]![0]!)).toEqual(expect.arrayContaining(['a'.repeat(64), 'b'.repeat(64)]));
+
+    const restored = await placement.restore('public', { name: 'a.bin', version: 3, baseVersion: 5 });
+    expect(restored.version).toBe(6);
+    expect((await directory.getManifest(asFileId(placed.fileId), 6))?.segments[3]?.listHash).toBe('c'.repeat(64));
+    await expect(placement.restore('public', { name: 'a.bin', version: 1, baseVersion: 6 })).rejects.toMatchObject({ code: VersionNotFoundError.code });
+    await expect(placement.restore('public', { name: 'a.bin', version: 4, baseVersion: 5 })).rejects.toMatchObject({ code: VersionConflictError.code });
+  });
+
   it('refuses the commit of a send that expired while its client was gone', async () => {
     const { placement, leases, clock, receipts } = await setUp(['p1', 'p2', 'p3']);
     const placed = await placement.place(CLIENT, 'public', { name: 'a.bin', size: SIZE, ...layout });
@@ -179,7 +240,8 @@ describe('Placement', () => {
         return slow.connected(client);
       },
     });
-    const placement = new Placement({ directory, registry, leases, clock, replication: 3, receipts: new MemorySealReceipts(), tickets: await testTickets(clock), log: () => undefined });
+    const locks = new LockService({ locks: new MemoryLocks(() => directory.nextFence()), clock, log: () => undefined });
+    const placement = new Placement({ directory, registry, leases, clock, replication: 3, receipts: new MemorySealReceipts(), tickets: await testTickets(clock), locks, keepVersions: KEEP, dropsQueued: () => undefined, log: () => undefined });
     await Promise.all([placement.clientDisconnected(CLIENT), placement.clientConnected(CLIENT)]);
     expect(order).toEqual(['disconnected', 'connected']);
   });

@@ -8,6 +8,8 @@ import {
   asChunkHash,
   asFileId,
   asPeerId,
+  FileNotFoundError,
+  LockLapsedError,
   maxStoredChunks,
   randomId,
   SendExpiredError,
@@ -19,6 +21,7 @@ import {
   UnconfirmedSegmentError,
   ValidationError,
   VersionConflictError,
+  VersionNotFoundError,
   type Clock,
   type CommitRequest,
   type HashRing,
@@ -27,12 +30,14 @@ import {
   type PeerId,
   type PlaceRequest,
   type PlaceResult,
+  type RestoreRequest,
 } from '@meshdrive/core';
 import { replicationOf, type Directory } from '../directory/directory.js';
 import type { SealReceipts } from '../state/seal-receipts.js';
 import { isDurable, type Member } from '../state/membership.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
+import type { LockService } from './lock-service.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { TicketSource } from './tickets.js';
 
@@ -53,6 +58,12 @@ export interface PlacementOptions {
   tickets: TicketSource;
   /** How long a commit waits for receipts still on their way (RECEIPT_WAIT_MS). */
   receiptWaitMs?: number;
+  /** Who holds which file's lock: writes by others are refused, and writes under a lapsed lease. */
+  locks: LockService;
+  /** Versions kept per file; a commit forgets older ones and drops the segments only they named. */
+  keepVersions: number;
+  /** A removal or pruning queued drops for `peer`: deliver them. */
+  dropsQueued: (peer: PeerId) => void;
   log: (line: string) => void;
 }
 
@@ -103,6 +114,7 @@ export class Placement {
   /** Places the segments of `client`'s write of `request.name` for `owner`. */
   async place(client: PeerId, owner: string, request: PlaceRequest): Promise<PlaceResult> {
     const { directory, registry, leases, clock, replication } = this.options;
+    await this.options.locks.checkWrite(owner, request.name, request.lock);
     const existing = await directory.findFile(owner, request.name);
     if (request.fileId && existing && existing.fileId !== request.fileId) {
       throw new VersionConflictError(request.name, 0, existing.version);
@@ -155,13 +167,50 @@ export class Placement {
     };
     this.checkSizes(request);
     await this.checkReceipts(request);
+    await this.options.locks.checkWrite(owner, request.name, request.lock);
     if (!(await leases.committed(client, request.fileId))) throw new SendExpiredError(request.name);
-    if (!(await directory.commitVersion(manifest, request.baseVersion))) {
-      const current = await directory.findFile(owner, request.name);
-      throw new VersionConflictError(request.name, request.baseVersion, current?.version ?? 0);
-    }
+    await this.record(manifest, request.baseVersion, request.lock);
     log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
     return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+  }
+
+  /**
+   * Makes version `request.version` the file's next version: its segments, where they are now,
+   * under the manifest the client sealed anew for the new version. No byte moves.
+   */
+  async restore(owner: string, request: RestoreRequest): Promise<FileSummary> {
+    const { directory, registry, clock, log } = this.options;
+    await this.options.locks.checkWrite(owner, request.name, request.lock);
+    const file = await directory.findFile(owner, request.name);
+    if (!file) throw new FileNotFoundError(request.name);
+    const old = await directory.getManifest(file.fileId, request.version);
+    if (!old) throw new VersionNotFoundError(request.name, request.version);
+    if (old.sealed !== undefined && request.sealed === undefined) throw new ValidationError('an encrypted file is restored with its manifest sealed anew for the new version');
+    const { sealed: _old, ...rest } = old;
+    const manifest: Manifest = { ...rest, version: request.baseVersion + 1, createdAt: clock.now(), ...(request.sealed === undefined ? {} : { sealed: request.sealed }) };
+    await this.record(manifest, request.baseVersion, request.lock);
+    log(`restored v${request.version} of "${manifest.name}" as v${manifest.version}`);
+    return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+  }
+
+  /**
+   * Commits `manifest` on `baseVersion` (under the lock `fence` names, if any), then forgets the
+   * versions past the newest keepVersions and has their holders drop what only those named.
+   */
+  private async record(manifest: Manifest, baseVersion: number, fence: number | undefined): Promise<void> {
+    const { directory, keepVersions, log } = this.options;
+    if (!(await directory.commitVersion(manifest, baseVersion, fence))) {
+      const current = await directory.findFile(manifest.owner, manifest.name);
+      if (fence !== undefined && (current?.fence ?? 0) > fence) throw new LockLapsedError(manifest.name, fence);
+      throw new VersionConflictError(manifest.name, baseVersion, current?.version ?? 0);
+    }
+    const pruned = await directory.pruneVersions(manifest.fileId, keepVersions).catch((error: unknown) => {
+      // The version is committed; the next commit prunes what this one could not.
+      log(`could not forget old versions: ${String(error)}`);
+      return { versions: 0, drops: [] };
+    });
+    if (pruned.versions > 0) log(`forgot ${pruned.versions} old versions of "${manifest.name}"`);
+    for (const drop of pruned.drops) this.options.dropsQueued(drop.peer);
   }
 
   /**

@@ -49,4 +49,6 @@ export interface FileSummary {
   wanted: number;
   /** The latest version's sealed manifest, as in Manifest. */
   sealed?: string;
+  /** Who holds the file's lock, while someone does. */
+  lock?: { user: string; device: string; expiresAt: number };
 }

@@ -154,8 +154,13 @@ const withinSegmentLimit = (request: { size: number; chunkSize: number; segmentC
   segmentCount(request.size, request) <= MAX_FILE_SEGMENTS;
 const SEGMENT_LIMIT_MESSAGE = `a file has at most ${MAX_FILE_SEGMENTS} segments (16 GiB with 1 KiB chunks)`;
 
+/** A lock's fencing token: it only grows, mesh-wide. */
+const fenceSchema = z.number().int().positive().max(2 ** 53 - 1);
+
 export const placeSchema = z.object({
   name: fileNameSchema,
+  /** The fencing token of the lock this write is made under, if any. */
+  lock: fenceSchema.optional(),
   size: z.number().int().nonnegative().max(2 ** 50),
   fileId: idSchema.optional(),
   ...layoutFields,
@@ -177,6 +182,8 @@ export interface PlaceResult {
 export const commitSchema = z.object({
   fileId: idSchema,
   name: fileNameSchema,
+  /** The fencing token of the lock this write is made under: refused if that lease lapsed. */
+  lock: fenceSchema.optional(),
   baseVersion: z.number().int().nonnegative(),
   size: z.number().int().nonnegative().max(2 ** 50),
   ...layoutFields,
@@ -198,6 +205,48 @@ export interface LocateResult {
 }
 
 export const nameSchema = z.object({ name: fileNameSchema });
+
+/** Shortest and longest lease a lock may ask for. */
+export const MIN_LOCK_TTL_MS = 1_000;
+export const MAX_LOCK_TTL_MS = 24 * 60 * 60_000;
+const ttlSchema = z.number().int().min(MIN_LOCK_TTL_MS, 'a lock lasts at least a second').max(MAX_LOCK_TTL_MS, 'a lock lasts at most a day');
+/** Take a file's lock for `ttlMs`, renewable; with `wait`, queue behind its holder (first come, first served) and be answered when granted. */
+export const lockSchema = z.object({ name: fileNameSchema, ttlMs: ttlSchema, wait: z.boolean().optional() });
+export type LockRequest = z.infer<typeof lockSchema>;
+/** Extend a held lock's lease by `ttlMs` from now: its holder does this while it works under it. */
+export const renewSchema = z.object({ name: fileNameSchema, token: fenceSchema, ttlMs: ttlSchema });
+/** Release a lock: the one `token` names, or without it the user's own lock on the file, from whichever device. */
+export const unlockSchema = z.object({ name: fileNameSchema, token: fenceSchema.optional() });
+/** A lease on a file: its fencing token, when it lapses unless renewed, and who holds it. */
+export interface LockGrant {
+  name: string;
+  token: number;
+  expiresAt: number;
+  holder: { user: string; device: string };
+}
+/** What listings show of a lock. */
+export type LockView = FileSummary['lock'];
+
+/** One kept version of a file, as `versions` lists them (newest first). */
+export interface VersionSummary {
+  version: number;
+  /** As the master knows it: a sealed file's size rounded up to a chunk. */
+  size: number;
+  createdAt: number;
+  sealed?: string;
+}
+/**
+ * Make `version`'s contents the file's next version (baseVersion + 1, compare-and-set), reusing
+ * its segments where they are: no byte moves. `sealed` is the manifest sealed anew for the new version.
+ */
+export const restoreSchema = z.object({
+  name: fileNameSchema,
+  version: z.number().int().positive(),
+  baseVersion: z.number().int().nonnegative(),
+  sealed: z.string().max(MAX_SEALED_MANIFEST_CHARS).regex(/^[A-Za-z0-9_-]+$/, 'a sealed manifest is base64url').optional(),
+  lock: fenceSchema.optional(),
+});
+export type RestoreRequest = z.infer<typeof restoreSchema>;
 export const emptySchema = z.object({}).passthrough();
 
 export interface PeerView {
@@ -346,4 +395,9 @@ export interface ClientToServerEvents {
   list: (request: Record<string, never>, ack: Ack<FileSummary[]>) => void;
   remove: (request: { name: string }, ack: Ack<{ removed: number }>) => void;
   status: (request: Record<string, never>, ack: Ack<MeshState>) => void;
+  lock: (request: LockRequest, ack: Ack<LockGrant>) => void;
+  renew: (request: { name: string; token: number; ttlMs: number }, ack: Ack<LockGrant>) => void;
+  unlock: (request: { name: string; token?: number }, ack: Ack<{ released: boolean }>) => void;
+  versions: (request: { name: string }, ack: Ack<VersionSummary[]>) => void;
+  restore: (request: RestoreRequest, ack: Ack<FileSummary>) => void;
 }
