@@ -144,7 +144,7 @@ export class Catalogue {
   async versions(owner: string, name: string): Promise<VersionSummary[]> {
     const file = await this.options.directory.findFile(owner, name);
     if (!file) throw new FileNotFoundError(name);
-    return this.options.directory.listVersions(file.fileId);
+    return (await this.options.directory.listVersions(file.fileId)).map((version) => ({ fileId: file.fileId, ...version }));
   }
 
   /**

@@ -22,6 +22,8 @@ export interface ClientLinkOptions {
   hasher: Hasher;
   token?: TokenSource;
   label?: string;
+  /** What it runs on ("the command line on laptop"): what others are told when it holds a lock. */
+  device?: string;
   layout?: Layout;
   /** The user's keys: files are sealed in this client (client/sealing.ts). */
   sealing?: Sealing;
@@ -39,11 +41,14 @@ export interface ClientLink {
 export async function openClientLink(options: ClientLinkOptions): Promise<ClientLink> {
   const identity = await ephemeralIdentity();
   const id = identity.id;
-  const master = new MasterConnection(options.signalUrl, { role: 'client', identity, kind: options.kind, token: options.token, label: options.label, pauses: options.pauses });
+  const master = new MasterConnection(options.signalUrl, { role: 'client', identity, kind: options.kind, token: options.token, label: options.label, device: options.device, pauses: options.pauses });
   const pool = new ConnectionPool({ selfId: id, signaling: master, createEndpoint: options.createEndpoint });
   followPeerHealth(master, pool);
+  const client = createClient({ master, connect: (peer) => pool.connect(peer), hasher: options.hasher, layout: options.layout, ...(options.sealing ? { sealing: options.sealing } : {}) });
+  // A peer came, went or changed: the ring may have moved, so cached placements are asked for afresh.
+  master.socket.on('peer-status', () => client.forgetPlacements());
   return {
-    client: createClient({ master, connect: (peer) => pool.connect(peer), hasher: options.hasher, layout: options.layout, ...(options.sealing ? { sealing: options.sealing } : {}) }),
+    client,
     master,
     close() {
       pool.close();

@@ -53,7 +53,38 @@ describe('MeshClient over in-memory peers', () => {
     const read = await client.read('notes.bin', sink, { onProgress: (progress) => received.push(progress) });
     expect(read.version).toBe(1);
     expect(sink.bytes()).toEqual(bytes);
-    expect(received.at(-1)).toEqual({ done: bytes.length, total: bytes.length, moved: bytes.length });
+    // What crossed the network: the chunks, and each segment's chunk list (32 bytes a chunk).
+    expect(received.at(-1)).toEqual({ done: bytes.length, total: bytes.length, moved: bytes.length + stored.chunksTotal * 32 });
+  });
+
+  it('reads only what changed when it has an earlier version: nothing for an unchanged segment, the changed chunks of another', async () => {
+    mesh = new TestMesh(['a', 'b', 'c']);
+    const client = mesh.client({ layout: LAYOUT });
+    const first = fileBytes(4 * SEGMENT_BYTES);
+    await client.store('notes.bin', bytesSource(first));
+    const second = first.slice();
+    second[SEGMENT_BYTES + 5] = second[SEGMENT_BYTES + 5]! ^ 0xff; // one chunk of segment 1
+    await client.store('notes.bin', bytesSource(second));
+    const moved = async (base: Uint8Array | undefined, version?: number): Promise<{ bytes: Uint8Array; moved: number }> => {
+      const sink = memorySink();
+      let total = 0;
+      await client.read('notes.bin', sink, { ...(base ? { base: bytesSource(base) } : {}), ...(version ? { version } : {}), onProgress: (progress) => (total = progress.moved) });
+      return { bytes: sink.bytes(), moved: total };
+    };
+    // Unchanged: nothing moves at all.
+    expect(await moved(second)).toEqual({ bytes: second, moved: 0 });
+    // From version 1: segment 1's chunk list and its one changed chunk.
+    const update = await moved(first);
+    expect(update.bytes).toEqual(second);
+    expect(update.moved).toBe(LAYOUT.segmentChunks * 32 + LAYOUT.chunkSize);
+    // Local bytes that are not the file's at all (a file edited here) cost a full read, and the result is still exact.
+    const unrelated = fileBytes(4 * SEGMENT_BYTES, 99);
+    const full = await moved(unrelated);
+    expect(full.bytes).toEqual(second);
+    expect(full.moved).toBe(second.length + 4 * LAYOUT.segmentChunks * 32);
+    // Shorter local bytes: the segments they cover are reused, the rest fetched.
+    expect((await moved(first.subarray(0, SEGMENT_BYTES))).bytes).toEqual(second);
+    expect((await moved(second, 1)).bytes).toEqual(first);
   });
 
   it('sends only the chunks the mesh lacks when a file changes, and reads either version', async () => {

@@ -12,13 +12,15 @@ import { toHex } from '../bytes.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
-import { openSealedRead, prepareSealedWrite, revealState, revealSummaries, withName, type Sealing } from './sealing.js';
+import { openSealedRead, prepareSealedWrite, resealManifest, revealState, revealSummaries, revealVersions, withName, type Sealing } from './sealing.js';
+import { searchFiles, type SearchOptions } from './file-search.js';
+import { LocalChunks } from './local-chunks.js';
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
 import { ChunkCorruptError, FileNotFoundError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
 import { asChunkHash, type FileId, type PeerId } from '../ids.js';
 import { segmentBytes, segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
-import type { LocateResult, MeshState } from '../wire/signal-protocol.js';
+import type { LocateResult, LockGrant, MeshState, VersionSummary } from '../wire/signal-protocol.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import type { MasterPort } from './master-port.js';
 import type { ConnectPeer } from './peer-connection.js';
@@ -82,6 +84,8 @@ export interface StoreOptions {
   onPlaced?: (fileId: FileId) => void;
   /** A password of the file's own: reading it will need it as well as the account's keys. */
   password?: string;
+  /** The fencing token of the file's lock, held by this client: the write is refused if that lease lapsed. */
+  lock?: number;
 }
 
 export interface StoreResult {
@@ -108,12 +112,19 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** The file's own password, if it has one. */
   password?: string;
+  /**
+   * The file's bytes as this client has them already (an earlier version it received): segments
+   * that did not change are not fetched, and of those that did only the changed chunks are.
+   */
+  base?: ByteSource;
 }
 
 /** A segment read and decoded: `plain` goes to the sink, then `stored`'s buffer is reused. */
 interface ReadSegment {
   stored: Uint8Array;
   plain: Uint8Array;
+  /** Bytes fetched from peers for it: none when this client had it all. */
+  fetched: number;
 }
 
 export class MeshClient {
@@ -147,7 +158,8 @@ export class MeshClient {
     seal?: (fileId: string, version: number, segments: readonly SegmentRecord[]) => Promise<string>,
   ): Promise<StoreResult> {
     const { master, layout, hasher } = this.parts;
-    let place = await master.place({ name, size: wireSize, ...layout, ...(options.fileId === undefined ? {} : { fileId: options.fileId }) });
+    const lock = options.lock === undefined ? {} : { lock: options.lock };
+    let place = await master.place({ name, size: wireSize, ...layout, ...lock, ...(options.fileId === undefined ? {} : { fileId: options.fileId }) });
     options.onPlaced?.(place.fileId);
     const count = segmentCount(source.size, layout);
     if (count > 0 && place.replication === 0) throw new NoPeersError();
@@ -199,7 +211,7 @@ export class MeshClient {
         } catch (error) {
           if (attempt >= WRITE_ATTEMPTS || options.signal?.aborted || !isRetryable(error)) throw error;
           await sleepOn(this.parts.clock, WRITE_RETRY_DELAY_MS * attempt);
-          place = await master.place({ name, size: wireSize, fileId: place.fileId, ...layout });
+          place = await master.place({ name, size: wireSize, fileId: place.fileId, ...layout, ...lock });
         }
       }
       progress.done += plain.length;
@@ -230,6 +242,7 @@ export class MeshClient {
       fileId: place.fileId,
       name,
       baseVersion: place.baseVersion,
+      ...lock,
       size: wireSize,
       ...layout,
       ...(codecName === undefined ? {} : { codec: codecName }),
@@ -252,13 +265,70 @@ export class MeshClient {
     return { summary, bytesMoved: progress.moved, chunksMoved, chunksTotal, replication: place.replication };
   }
 
-  /** Files whose name contains `query` (all files without one). */
-  async search(query = ''): Promise<FileSummary[]> {
+  /** Files whose name matches (all without a pattern), sorted as asked: see SearchOptions. A string is a pattern. */
+  async search(options: SearchOptions | string = {}): Promise<FileSummary[]> {
     const listed = await this.parts.master.list();
     const sealing = this.parts.sealing;
     const files = sealing ? await revealSummaries(sealing, sealing.keys.user, listed) : listed;
-    const needle = query.toLowerCase();
-    return files.filter((file) => file.name.toLowerCase().includes(needle));
+    return searchFiles(files, typeof options === 'string' ? { pattern: options } : options);
+  }
+
+  /** The file's kept versions, newest first, with their real sizes. */
+  async versions(name: string): Promise<VersionSummary[]> {
+    return this.byName(name, async (wireName) => {
+      const versions = await this.parts.master.versions({ name: wireName });
+      return this.parts.sealing ? revealVersions(this.parts.sealing, wireName, versions) : versions;
+    });
+  }
+
+  /** Makes kept version `version` the file's newest, as a new version: no byte moves (only the manifest is sealed anew). */
+  async restore(name: string, version: number, options: { password?: string; lock?: number } = {}): Promise<FileSummary> {
+    return this.byName(name, async (wireName) => {
+      const [latest, old] = await Promise.all([this.parts.master.locate({ name: wireName }), this.parts.master.locate({ name: wireName, version })]);
+      const baseVersion = latest.manifest.version;
+      const sealing = this.parts.sealing;
+      const sealed = sealing && old.manifest.sealed !== undefined ? await resealManifest(sealing, old.manifest, baseVersion + 1, options.password) : undefined;
+      const summary = await this.parts.master.restore({ name: wireName, version, baseVersion, ...(sealed === undefined ? {} : { sealed }), ...(options.lock === undefined ? {} : { lock: options.lock }) });
+      this.forgetPlacements();
+      return sealing ? ((await revealSummaries(sealing, sealing.keys.user, [summary]))[0] ?? summary) : summary;
+    });
+  }
+
+  /** Takes the file's lock for `ttlMs` (renew it to keep it); with `wait`, resolves once it is this client's turn. */
+  lock(name: string, options: { ttlMs: number; wait?: boolean }): Promise<LockGrant> {
+    return this.byName(name, async (wireName) => ({ ...(await this.parts.master.lock({ name: wireName, ttlMs: options.ttlMs, wait: options.wait === true })), name }));
+  }
+
+  renewLock(name: string, token: number, ttlMs: number): Promise<LockGrant> {
+    return this.byName(name, async (wireName) => ({ ...(await this.parts.master.renew({ name: wireName, token, ttlMs })), name }));
+  }
+
+  /** Releases the lock `token` names, or without one this user's lock on the file from any device. */
+  unlock(name: string, token?: number): Promise<{ released: boolean }> {
+    return this.byName(name, (wireName) => this.parts.master.unlock({ name: wireName, ...(token === undefined ? {} : { token }) }));
+  }
+
+  /** Which version of the file is the newest (or `version`, if kept), without fetching a byte of it. */
+  async head(name: string, version?: number): Promise<{ fileId: FileId; version: number }> {
+    return this.byName(name, async (wireName) => {
+      const { manifest } = await this.locate(wireName, version);
+      return { fileId: manifest.fileId, version: manifest.version };
+    });
+  }
+
+  /** Forgets every cached placement: the ring changed, or a file did. */
+  forgetPlacements(): void {
+    this.placements.clear();
+  }
+
+  /** Runs `action` on the name the master knows `name` by, with errors naming `name`. */
+  private async byName<T>(name: string, action: (wireName: string) => Promise<T>): Promise<T> {
+    const wireName = await this.wireNameOf(name);
+    try {
+      return await action(wireName);
+    } catch (error) {
+      throw withName(error, wireName, name);
+    }
   }
 
   /** Streams the file named `name` into `sink`, verifying every chunk. */
@@ -298,12 +368,23 @@ export class MeshClient {
     let stopped = false;
     let wake: (() => void) | undefined;
 
+    const base = options.base && new LocalChunks(options.base, manifest, codec, this.parts.hasher);
+    // Bytes fetched per segment, hedged attempts together.
+    const fetched = new Map<number, number>();
     // One attempt at a segment's stored bytes, into a buffer of its own.
     const readStored = async (index: number, holders: readonly PeerId[]): Promise<Uint8Array> => {
       const record = segments[index]!;
       if (record.storedSize > maxStored) throw new ChunkCorruptError(record.listHash, 'a segment larger than the layout allows');
       const segment = { listHash: record.listHash, storedSize: record.storedSize, chunkSize: manifest.chunkSize, what: `segment ${first + index} of "${manifest.name}"`, ticket: tickets[index] };
-      return this.parts.reader.read(segment, holders, buffers.take(record.storedSize), options.signal);
+      const known = await base?.chunksOf(first + index);
+      const out = buffers.take(record.storedSize);
+      // What this client has already is the segment itself: nothing to fetch.
+      if (known?.listHash === record.listHash && known.stored.length === record.storedSize) {
+        out.set(known.stored);
+        return out;
+      }
+      const onFetched = (bytes: number): void => void fetched.set(index, (fetched.get(index) ?? 0) + bytes);
+      return this.parts.reader.read(segment, holders, out, options.signal, { ...(known ? { known: known.chunks } : {}), onFetched });
     };
     // Hedged: if the first holder is late, the next is asked too and the first verified copy wins.
     const readHedged = (index: number, holders: readonly PeerId[], firstSettled?: () => void): Promise<Uint8Array> => {
@@ -338,7 +419,7 @@ export class MeshClient {
         scheduler.updateStatus(again.status);
         stored = await readHedged(read.index, scheduler.retryOrder(read.index));
       }
-      return { stored, plain: await codec.decode(stored, segments[read.index]!.plainSize) };
+      return { stored, plain: await codec.decode(stored, segments[read.index]!.plainSize), fetched: fetched.get(read.index) ?? 0 };
     };
     // Starts every read the scheduler allows now; a segment whose holders are all busy waits
     // for one of their reads to end.
@@ -355,13 +436,13 @@ export class MeshClient {
         startMore();
         // Only while every holder of this segment has its fill of earlier reads.
         while (!inFlight.has(index)) await untilAborted(new Promise<void>((resolve) => (wake = resolve)), options.signal);
-        const { stored, plain } = await untilAborted(inFlight.get(index)!, options.signal);
+        const { stored, plain, fetched: moved } = await untilAborted(inFlight.get(index)!, options.signal);
         inFlight.delete(index);
         scheduler.deliver();
         await sink.write(plain);
         buffers.give(stored);
         progress.done += plain.length;
-        progress.moved += stored.length;
+        progress.moved += moved;
         options.onProgress?.({ ...progress });
       }
     } finally {

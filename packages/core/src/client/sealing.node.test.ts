@@ -104,6 +104,41 @@ describe('sealed files', () => {
     }
   });
 
+  it('reads only the changed chunk, its nonce header and the segment\'s chunk list when it has the version before', async () => {
+    mesh = new TestMesh(['a', 'b', 'c']);
+    const client = mesh.client({ layout: LAYOUT, sealing });
+    const random = new Uint8Array(randomBytes(200 * 1024));
+    await client.store('data.bin', bytesSource(random));
+    const edited = random.slice();
+    edited[150 * 1024 + 5]! ^= 0xff;
+    await client.store('data.bin', bytesSource(edited));
+    const read = async (base: Uint8Array): Promise<number> => {
+      const sink = memorySink();
+      let moved = -1;
+      await client.read('data.bin', sink, { base: bytesSource(base), onProgress: (progress) => (moved = progress.moved) });
+      expect(sink.bytes()).toEqual(edited);
+      return moved;
+    };
+    expect(await read(edited)).toBe(0);
+    // Segment 2 (bytes 128-192 KiB): its list (65 chunks with the nonce header), the header and the changed chunk.
+    expect(await read(random)).toBe(65 * 32 + 2 * LAYOUT.chunkSize);
+  });
+
+  it('lists versions with their real sizes and restores an old one by sealing its manifest anew, password and all', async () => {
+    mesh = new TestMesh(['a', 'b', 'c']);
+    const client = mesh.client({ layout: LAYOUT, sealing });
+    const texts = [logText(5_000), logText(9_000), logText(3_000)];
+    for (const text of texts) await client.store('notes.txt', bytesSource(text), { password: 'pw-123456' });
+    expect((await client.versions('notes.txt')).map(({ version, size }) => [version, size])).toEqual([[3, 3_000], [2, 9_000], [1, 5_000]]);
+    await expect(client.restore('notes.txt', 1)).rejects.toBeInstanceOf(FilePasswordRequiredError);
+    const restored = await client.restore('notes.txt', 1, { password: 'pw-123456' });
+    expect(restored).toMatchObject({ name: 'notes.txt', size: 5_000, version: 4 });
+    const sink = memorySink();
+    await client.read('notes.txt', sink, { password: 'pw-123456' });
+    expect(sink.bytes()).toEqual(texts[0]);
+    await expect(client.read('notes.txt', memorySink())).rejects.toBeInstanceOf(FilePasswordRequiredError);
+  });
+
   it('asks for a file password, refuses a wrong one, and writes nothing before', async () => {
     mesh = new TestMesh(['a', 'b', 'c']);
     const client = mesh.client({ layout: LAYOUT, sealing });

@@ -13,7 +13,7 @@ import { MeshError, SegmentMismatchError, ValidationError } from '../errors.js';
 import { openManifest, revealManifest, sealManifest, segmentsDigest, type ManifestBinding } from '../crypto/sealed-manifest.js';
 import { sealedCodec, SEALED_CODEC_NAME } from '../crypto/sealed-codec.js';
 import type { UserKeys } from '../crypto/user-keys.js';
-import type { MeshState } from '../wire/signal-protocol.js';
+import type { MeshState, VersionSummary } from '../wire/signal-protocol.js';
 
 export interface Sealing {
   keys: UserKeys;
@@ -93,6 +93,26 @@ export async function revealSummaries<T extends FileSummary>(sealing: Sealing, o
     }),
   );
   return revealed.filter((file): file is Awaited<T> => file !== undefined);
+}
+
+/** Kept versions of the file known by `token`, with their exact sizes; versions that do not open under these keys are left out. */
+export async function revealVersions(sealing: Sealing, token: string, versions: readonly VersionSummary[]): Promise<VersionSummary[]> {
+  const shown = await revealSummaries(sealing, sealing.keys.user, versions.map((version) => ({ ...version, name: token, replicas: 0, wanted: 0 })));
+  return shown.map(({ fileId, version, size, createdAt, sealed }) => ({ fileId, version, size, createdAt, ...(sealed === undefined ? {} : { sealed }) }));
+}
+
+/**
+ * `manifest`'s sealed part, sealed anew for `version` of the same file (a restore makes an old
+ * version the newest): the same name, size, chunk key and segments. A file with a password of its
+ * own needs it, and keeps it.
+ */
+export async function resealManifest(sealing: Sealing, manifest: Manifest, version: number, password?: string): Promise<string> {
+  const { keys } = sealing;
+  const binding = bindingOf(manifest);
+  const { locked } = await revealManifest(keys, binding, manifest.sealed!);
+  const secrets = await openManifest(keys, binding, manifest.sealed!, locked ? password : undefined);
+  const lock = locked ? (await keys.chunkKey(manifest.name, password)).lock : undefined;
+  return sealManifest(keys, { ...binding, version }, secrets, lock);
 }
 
 /** The mesh's state with the viewer's file names in place of tokens, in its files and in what each peer holds. */

@@ -28,6 +28,12 @@ export interface SegmentToRead {
   ticket?: ReadTicket;
 }
 
+/** Chunks a read need not fetch (see SegmentReader.read). */
+export interface ChunkReuse {
+  known?: ReadonlyMap<string, Uint8Array>;
+  onFetched?: (bytes: number) => void;
+}
+
 export interface SegmentReaderOptions {
   connect: ConnectPeer;
   hasher: Hasher;
@@ -38,12 +44,14 @@ export class SegmentReader {
 
   /**
    * Fills `out` (storedSize bytes) with the segment's verified stored bytes, trying `holders`
-   * in order; resolves with `out`. Every holder failing is a ReplicasUnavailableError.
+   * in order; resolves with `out`. Every holder failing is a ReplicasUnavailableError. Chunks in
+   * `reuse.known` (by hex name: this client has them already) are not fetched; `reuse.onFetched`
+   * hears the bytes that were, the chunk list included.
    */
-  async read(segment: SegmentToRead, holders: readonly PeerId[], out: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+  async read(segment: SegmentToRead, holders: readonly PeerId[], out: Uint8Array, signal?: AbortSignal, reuse: ChunkReuse = {}): Promise<Uint8Array> {
     let list: Uint8Array | undefined;
-    let filled = 0; // chunks verified and placed, in order
-    let filledBytes = 0; // where the next chunk goes
+    // Indexes of the chunks still to fetch, in order; a holder that fails leaves the rest to the next.
+    let pending: number[] | undefined;
     let lastError: unknown;
     for (const holder of holders) {
       signal?.throwIfAborted();
@@ -51,18 +59,32 @@ export class SegmentReader {
         const connection = await this.options.connect(holder);
         if (!list) {
           const [listBytes] = await this.fetchChunks(connection, segment, fromHex(segment.listHash), undefined);
-          if (listBytes!.length % HASH_BYTES !== 0 || listBytes!.length / HASH_BYTES !== Math.ceil(segment.storedSize / segment.chunkSize)) {
+          const count = Math.ceil(segment.storedSize / segment.chunkSize);
+          if (listBytes!.length % HASH_BYTES !== 0 || listBytes!.length / HASH_BYTES !== count) {
             throw new ChunkCorruptError(segment.listHash, 'a list of the wrong length');
           }
           list = listBytes!;
+          reuse.onFetched?.(list.length);
+          pending = this.placeKnown(segment, list, out, reuse.known);
         }
-        await this.fetchChunks(connection, segment, list.subarray(filled * HASH_BYTES), (bytes) => {
-          if (filledBytes + bytes.length > out.length) throw new FrameError('segment data is longer than its manifest says');
-          out.set(bytes, filledBytes);
-          filledBytes += bytes.length;
-          filled++;
-        });
-        if (filledBytes !== segment.storedSize) throw new ChunkCorruptError(segment.listHash, `a segment of ${filledBytes} bytes, not ${segment.storedSize}`);
+        const want = pending!;
+        const names = new Uint8Array(want.length * HASH_BYTES);
+        want.forEach((index, i) => names.set(list!.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES), i * HASH_BYTES));
+        let received = 0;
+        try {
+          if (want.length > 0) {
+            await this.fetchChunks(connection, segment, names, (bytes) => {
+              const at = want[received]! * segment.chunkSize;
+              if (at + bytes.length > out.length) throw new FrameError('segment data is longer than its manifest says');
+              if (bytes.length !== Math.min(segment.chunkSize, segment.storedSize - at)) throw new ChunkCorruptError(segment.listHash, `a chunk of ${bytes.length} bytes where the segment's layout has ${Math.min(segment.chunkSize, segment.storedSize - at)}`);
+              out.set(bytes, at);
+              received++;
+              reuse.onFetched?.(bytes.length);
+            });
+          }
+        } finally {
+          pending = want.slice(received);
+        }
         return out;
       } catch (error) {
         lastError = error;
@@ -71,6 +93,19 @@ export class SegmentReader {
     }
     if (lastError instanceof NoPeersError) throw lastError;
     throw new ReplicasUnavailableError(segment.what, { cause: lastError });
+  }
+
+  /** Places the chunks of `list` this client has already; the indexes of those it has not. */
+  private placeKnown(segment: SegmentToRead, list: Uint8Array, out: Uint8Array, known: ReadonlyMap<string, Uint8Array> | undefined): number[] {
+    const pending: number[] = [];
+    const count = list.length / HASH_BYTES;
+    for (let index = 0; index < count; index++) {
+      const bytes = known?.get(toHex(list.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES)));
+      const length = Math.min(segment.chunkSize, segment.storedSize - index * segment.chunkSize);
+      if (bytes && bytes.length === length) out.set(bytes, index * segment.chunkSize);
+      else pending.push(index);
+    }
+    return pending;
   }
 
   /**

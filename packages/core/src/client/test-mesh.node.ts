@@ -9,7 +9,7 @@ import { segmentCount } from '../chunking/layout.js';
 import { nodeHasher } from '../codec/hasher.node.js';
 import { maxStoredChunks, type SegmentCodec } from '../codec/segment-codec.js';
 import type { Clock } from '../clock.js';
-import { FileNotFoundError, PeerUnavailableError, VersionConflictError } from '../errors.js';
+import { FileNotFoundError, PeerUnavailableError, VersionConflictError, VersionNotFoundError } from '../errors.js';
 import { asChunkHash, asFileId, asPeerId, randomId, type PeerId } from '../ids.js';
 import { ephemeralIdentity, type PeerIdentity } from '../peer/identity.js';
 import { StoragePeer } from '../peer/storage-peer.js';
@@ -20,7 +20,7 @@ import { memoryChannelPair } from '../transport/memory-channel.js';
 import { RpcConnection } from '../transport/rpc.js';
 import { decodeFrame } from '../wire/frame.js';
 import { FrameType } from '../wire/peer-protocol.js';
-import type { CommitRequest, LocateResult, MeshState, PeerStatus, PlaceRequest, PlaceResult } from '../wire/signal-protocol.js';
+import type { CommitRequest, LocateResult, LockGrant, LockRequest, MeshState, PeerStatus, PlaceRequest, PlaceResult, RestoreRequest, VersionSummary } from '../wire/signal-protocol.js';
 import { createClient } from './create-client.js';
 import type { MasterPort } from './master-port.js';
 import type { Sealing } from './sealing.js';
@@ -204,6 +204,38 @@ export class TestMaster implements MasterPort {
 
   status(): Promise<MeshState> {
     return Promise.resolve({ peers: [], files: [], ring: [], segmentPositions: [], replication: this.replication, repair: { segments: 0, bytes: 0, unavailable: 0, bytesPerSecond: 0, copies: 0, faults: [] } });
+  }
+
+  versions(request: { name: string }): Promise<VersionSummary[]> {
+    const versions = this.files.get(request.name);
+    if (!versions) return Promise.reject(new FileNotFoundError(request.name));
+    return Promise.resolve(versions.map((manifest) => ({ fileId: manifest.fileId, version: manifest.version, size: manifest.size, createdAt: manifest.createdAt, ...(manifest.sealed === undefined ? {} : { sealed: manifest.sealed }) })).reverse());
+  }
+
+  restore(request: RestoreRequest): Promise<FileSummary> {
+    const versions = this.files.get(request.name) ?? [];
+    const old = versions.find((manifest) => manifest.version === request.version);
+    if (!old) return Promise.reject(new VersionNotFoundError(request.name, request.version));
+    const current = versions.at(-1)!.version;
+    if (current !== request.baseVersion) return Promise.reject(new VersionConflictError(request.name, request.baseVersion, current));
+    const { sealed: _old, ...rest } = old;
+    const manifest: Manifest = { ...rest, version: current + 1, ...(request.sealed === undefined ? {} : { sealed: request.sealed }) };
+    versions.push(manifest);
+    return Promise.resolve(summaryOf(manifest));
+  }
+
+  /** Locks: granted at once, every time, with a growing token (the master's LockService is tested on its own). */
+  private fence = 0;
+  lock(request: LockRequest): Promise<LockGrant> {
+    return Promise.resolve({ name: request.name, token: ++this.fence, expiresAt: Date.now() + request.ttlMs, holder: { user: TEST_OWNER, device: 'test' } });
+  }
+
+  renew(request: { name: string; token: number; ttlMs: number }): Promise<LockGrant> {
+    return Promise.resolve({ name: request.name, token: request.token, expiresAt: Date.now() + request.ttlMs, holder: { user: TEST_OWNER, device: 'test' } });
+  }
+
+  unlock(): Promise<{ released: boolean }> {
+    return Promise.resolve({ released: true });
   }
 }
 

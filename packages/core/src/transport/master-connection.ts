@@ -15,17 +15,23 @@ import type {
   CommitRequest,
   JoinRequest,
   LocateResult,
+  LockGrant,
+  LockRequest,
   MeshState,
   PlaceRequest,
   PlaceResult,
   Reply,
+  RestoreRequest,
   ServerToClientEvents,
+  VersionSummary,
 } from '../wire/signal-protocol.js';
 import type { Signaling } from './pool.js';
 
 export const MASTER_REQUEST_TIMEOUT_MS = 20_000;
 /** How long a command waits for the first connection before reporting the master unreachable. */
 export const MASTER_CONNECT_TIMEOUT_MS = 5_000;
+/** setTimeout's longest delay: a wait for a lock has no timeout of its own. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A join that could not fetch its challenge is tried again this soon. */
 const CHALLENGE_RETRY_MS = 500;
 
@@ -155,6 +161,40 @@ export class MasterConnection implements Signaling, MasterPort {
 
   status(): Promise<MeshState> {
     return this.request('status', {});
+  }
+
+  versions(request: { name: string }): Promise<VersionSummary[]> {
+    return this.request('versions', request);
+  }
+
+  restore(request: RestoreRequest): Promise<FileSummary> {
+    return this.request('restore', request);
+  }
+
+  /**
+   * A lock asked for with `wait` is answered when granted, however long that takes; the line
+   * closing ends the wait (the master forgets a waiter whose connection closed).
+   */
+  async lock(request: LockRequest): Promise<LockGrant> {
+    if (!request.wait) return this.request('lock', request);
+    let onDisconnect: (() => void) | undefined;
+    const dropped = new Promise<never>((_, reject) => {
+      onDisconnect = () => reject(new MasterUnreachableError(this.url, 'the connection closed while waiting for the lock'));
+      this.socket.once('disconnect', onDisconnect);
+    });
+    try {
+      return await Promise.race([this.request('lock', request, MAX_TIMER_MS), dropped]);
+    } finally {
+      this.socket.off('disconnect', onDisconnect);
+    }
+  }
+
+  renew(request: { name: string; token: number; ttlMs: number }): Promise<LockGrant> {
+    return this.request('renew', request);
+  }
+
+  unlock(request: { name: string; token?: number }): Promise<{ released: boolean }> {
+    return this.request('unlock', request);
   }
 
   sendSignal(to: PeerId, connectionId: string, data: unknown): Promise<void> {

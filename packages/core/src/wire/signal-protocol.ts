@@ -229,6 +229,7 @@ export type LockView = FileSummary['lock'];
 
 /** One kept version of a file, as `versions` lists them (newest first). */
 export interface VersionSummary {
+  fileId: FileId;
   version: number;
   /** As the master knows it: a sealed file's size rounded up to a chunk. */
   size: number;
