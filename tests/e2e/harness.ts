@@ -5,13 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import {
   asPeerId,
+  connectClient,
   ConnectionPool,
   ephemeralIdentity,
   provenJoin,
@@ -24,6 +25,7 @@ import {
   segmentBytes,
   DEFAULT_LAYOUT,
   type Manifest,
+  type MeshClient,
   type Sealing,
   type MeshState,
   type PeerId,
@@ -83,10 +85,10 @@ export class Daemon {
   private stderrText = '';
 
   /** `netns`: run it in that network namespace (`ip netns exec`, which execs it: the pid is the daemon's own). */
-  constructor(name: string, args: string[], cwd: string, netns?: string) {
+  constructor(name: string, args: string[], cwd: string, netns?: string, env: NodeJS.ProcessEnv = {}) {
     this.name = name;
     const command: [string, string[]] = netns ? ['ip', ['netns', 'exec', netns, process.execPath, CLI_PATH, ...args]] : [process.execPath, [CLI_PATH, ...args]];
-    this.child = spawn(command[0], command[1], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command[0], command[1], { cwd, env: { ...cliEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     allChildren.add(this.child);
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => { this.stdoutText += text; });
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => { this.stderrText += text; });
@@ -108,6 +110,14 @@ export class Daemon {
     return waitFor(`${this.name} to print ${String(pattern)}`, () => {
       if (!this.alive) throw new Error(`${this.name} exited: ${this.describe()}`);
       return pattern.exec(this.stdoutText) ?? undefined;
+    }, timeoutMs, () => this.describe());
+  }
+
+  /** Waits for stderr to match `pattern` (a one-shot command's notices go there). */
+  waitForStderr(pattern: RegExp, timeoutMs = DEFAULT_WAIT_MS): Promise<RegExpMatchArray> {
+    return waitFor(`${this.name} to say ${String(pattern)}`, () => {
+      if (!this.alive) throw new Error(`${this.name} exited: ${this.describe()}`);
+      return pattern.exec(this.stderrText) ?? undefined;
     }, timeoutMs, () => this.describe());
   }
 
@@ -332,6 +342,29 @@ export class TestMesh {
   cli(args: string[], options: { signal?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
     const full = options.signal === false ? args : [...args, '--signal', this.url];
     return runCli(full, this.root, options.timeoutMs, { MESHDRIVE_HOME: this.home, MESHDRIVE_PASSWORD: TEST_PASSWORD, ...options.env });
+  }
+
+  /**
+   * Another machine of TEST_USER's: a MESHDRIVE_HOME of its own, logged in with the same session,
+   * with none of this one's locks or received files. Pass it as `env.MESHDRIVE_HOME`.
+   */
+  otherMachine(): string {
+    const home = join(this.root, `home-${randomId().slice(0, 8)}`);
+    mkdirSync(home, { mode: 0o700 });
+    copyFileSync(join(this.home, 'credentials.json'), join(home, 'credentials.json'));
+    return home;
+  }
+
+  /** Starts a one-shot CLI command to watch while it runs (or kill), from `home` (this mesh's by default). */
+  spawnCli(name: string, args: string[], home = this.home): Daemon {
+    return this.track(new Daemon(name, [...args, '--signal', this.url], this.root, undefined, { MESHDRIVE_HOME: home, MESHDRIVE_PASSWORD: TEST_PASSWORD }));
+  }
+
+  /** A client in this test process, with TEST_USER's keys: for races the CLI cannot time. */
+  async client(): Promise<MeshClient> {
+    const link = await connectClient({ signalUrl: this.url, token: this.token, sealing: await this.sealing() });
+    this.closers.push(() => link.close());
+    return link.client;
   }
 
   /** Writes a local file of `size` random bytes (or the given bytes) and returns its path and contents. */

@@ -1,8 +1,10 @@
 /** The one-shot commands: send, receive, ls, rm, status. Each connects, does one thing, exits. */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { connectClient, FOLDER_SEPARATOR, fileNameSchema, type ConnectedClient, type FileSummary, type MeshState, type Sealing } from '@meshdrive/core';
+import { connectClient, FOLDER_SEPARATOR, fileNameSchema, isErrorOf, LockLapsedError, SORT_KEYS, type ConnectedClient, type FileSummary, type MeshState, type Sealing, type SortKey } from '@meshdrive/core';
+import { fileKey, heldLock, keepRenewing, SEND_LOCK_TTL_MS, takeLock, versionOf } from './file-commands.js';
+import { heldLocks, receivedFiles, type ReceivedFile } from './local-state.js';
 import { sealingFor } from './credentials.js';
 import { openSink, openSource } from './file-io.js';
 import { signalUrl, token, UsageError, type CliValues } from './options.js';
@@ -61,7 +63,7 @@ if (process.env.MESHDRIVE_STATS === '1') {
  * Connects with the logged-in user's keys, so files are sealed here; `status` alone goes without
  * them when there are none (it then shows names as the master knows them: tokens).
  */
-async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>, keys: 'required' | 'optional' = 'required'): Promise<T> {
+export async function withClient<T>(values: CliValues, run: (connected: ConnectedClient) => Promise<T>, keys: 'required' | 'optional' = 'required'): Promise<T> {
   const url = signalUrl(values);
   const sealing = await sealingFor(url).then(
     (found): Sealing | Error => found,
@@ -84,7 +86,7 @@ async function withClient<T>(values: CliValues, run: (connected: ConnectedClient
  * A password of the file's own: the first line of --password-file FILE, else
  * MESHDRIVE_FILE_PASSWORD; none when neither is given.
  */
-async function filePassword(values: CliValues): Promise<string | undefined> {
+export async function filePassword(values: CliValues): Promise<string | undefined> {
   const path = values['password-file'];
   if (path === undefined) return process.env.MESHDRIVE_FILE_PASSWORD || undefined;
   let text: string;
@@ -98,7 +100,7 @@ async function filePassword(values: CliValues): Promise<string | undefined> {
   return password;
 }
 
-function checkName(name: string): string {
+export function checkName(name: string): string {
   const parsed = fileNameSchema.safeParse(name);
   if (!parsed.success) throw new UsageError(`"${name}" is not a valid name: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return name;
@@ -107,63 +109,124 @@ function checkName(name: string): string {
 export async function runSend(path: string, values: CliValues): Promise<number> {
   const name = checkName(values.name ?? basename(path));
   const password = await filePassword(values);
+  const key = await fileKey(values, name);
   const source = await openSource(path);
   try {
     return await withClient(values, async ({ client }) => {
+      // Under this machine's lock on the file, if it holds one; else, with --wait, under one taken for the send.
+      let held = await heldLock(key);
+      const ownLock = !held && values.wait === true;
+      if (ownLock) {
+        const grant = await takeLock(client, name, SEND_LOCK_TTL_MS, true);
+        held = { token: grant.token, expiresAt: grant.expiresAt, ttlMs: SEND_LOCK_TTL_MS };
+      }
+      const stopRenewing = held && keepRenewing(client, name, held);
       const started = Date.now();
       const bar = new ProgressBar(`send ${name}`);
-      const result = await client.store(name, source, { ...(password === undefined ? {} : { password }), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
-      bar.finish();
-      const seconds = (Date.now() - started) / 1000;
-      reportStats(seconds, source.size);
-      if (result.replication < 2 && source.size > 0) {
-        process.stderr.write(`meshdrive: warning: only ${result.replication} peer online, so "${name}" has a single copy\n`);
+      try {
+        const result = await client.store(name, source, { ...(password === undefined ? {} : { password }), ...(held ? { lock: held.token } : {}), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
+        bar.finish();
+        const seconds = (Date.now() - started) / 1000;
+        reportStats(seconds, source.size);
+        if (result.replication < 2 && source.size > 0) {
+          process.stderr.write(`meshdrive: warning: only ${result.replication} peer online, so "${name}" has a single copy\n`);
+        }
+        process.stdout.write(
+          `stored "${name}" v${result.summary.version}: ${formatBytes(source.size)}, moved ${formatBytes(result.bytesMoved)} ` +
+            `(${result.chunksMoved} of ${result.chunksTotal} chunks new) to ${result.replication} replicas in ${seconds.toFixed(1)}s\n`,
+        );
+        return 0;
+      } catch (error) {
+        bar.finish();
+        if (isErrorOf(error, LockLapsedError)) await heldLocks.delete(key);
+        throw error;
+      } finally {
+        stopRenewing?.();
+        if (ownLock) await client.unlock(name, held!.token).catch(() => undefined);
       }
-      process.stdout.write(
-        `stored "${name}" v${result.summary.version}: ${formatBytes(source.size)}, moved ${formatBytes(result.bytesMoved)} ` +
-          `(${result.chunksMoved} of ${result.chunksTotal} chunks new) to ${result.replication} replicas in ${seconds.toFixed(1)}s\n`,
-      );
-      return 0;
     });
   } finally {
     await source.close();
   }
 }
 
+/** Whether the file at `out` is still the one this machine wrote there. */
+async function unchangedSince(received: ReceivedFile): Promise<boolean> {
+  const now = await stat(received.out).catch(() => undefined);
+  return now !== undefined && now.isFile() && now.size === received.size && now.mtimeMs === received.mtimeMs;
+}
+
 export async function runReceive(name: string, values: CliValues): Promise<number> {
   checkName(name);
   // A name in folders (`photos/beach.jpg`) lands in the working directory under its last part.
   const out = resolve(values.out ?? name.slice(name.lastIndexOf(FOLDER_SEPARATOR) + 1));
+  const version = versionOf(values);
   const password = await filePassword(values);
+  const key = await fileKey(values, name);
   return withClient(values, async ({ client }) => {
+    // Seed 003's timestamp check: the version this machine already has at `out` moves nothing.
+    const cached = await receivedFiles.get(key);
+    const wanted = await client.head(name, version);
+    if (cached && cached.out === out && cached.fileId === wanted.fileId && cached.version === wanted.version && (await unchangedSince(cached))) {
+      process.stdout.write(`"${name}" v${wanted.version} is up to date at ${out}: nothing moved\n`);
+      return 0;
+    }
+    // An earlier version received to the same place: only what changed is fetched.
+    const base = cached && cached.out === out && cached.fileId === wanted.fileId ? await openSource(out).catch(() => undefined) : undefined;
     const sink = await openSink(out);
     const bar = new ProgressBar(`receive ${name}`);
+    let moved = 0;
     try {
       const started = Date.now();
-      const manifest = await client.read(name, sink, { ...(password === undefined ? {} : { password }), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
+      const manifest = await client.read(name, sink, {
+        ...(password === undefined ? {} : { password }),
+        ...(version === undefined ? {} : { version }),
+        ...(base ? { base } : {}),
+        onProgress: (progress) => { statsDone = progress.done; moved = progress.moved; bar.update(progress); },
+      });
       await sink.commit();
       bar.finish();
       reportStats((Date.now() - started) / 1000, manifest.size);
-      process.stdout.write(`received "${name}" v${manifest.version}: ${formatBytes(manifest.size)} to ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+      const written = await stat(out);
+      await receivedFiles.set(key, { fileId: manifest.fileId, version: manifest.version, out, size: written.size, mtimeMs: written.mtimeMs });
+      const reused = base ? `, moved ${formatBytes(moved)}: the rest was here already` : '';
+      process.stdout.write(`received "${name}" v${manifest.version}: ${formatBytes(manifest.size)} to ${out} in ${((Date.now() - started) / 1000).toFixed(1)}s${reused}\n`);
       return 0;
     } catch (error) {
       bar.finish();
       await sink.abort();
       throw error;
+    } finally {
+      await base?.close();
     }
   });
 }
 
-export function formatFiles(files: FileSummary[]): string {
-  if (files.length === 0) return 'no files yet: store one with `meshdrive send FILE`\n';
-  const rows = files.map((file) => [file.name, formatBytes(file.size), `v${file.version}`, file.wanted === 0 ? '-' : `${file.replicas}/${file.wanted}`, new Date(file.createdAt).toISOString().replace('T', ' ').slice(0, 19)]);
-  return table(['NAME', 'SIZE', 'VERSION', 'REPLICAS', 'MODIFIED'], rows);
+export function formatFiles(files: FileSummary[], pattern?: string): string {
+  if (files.length === 0) return pattern === undefined ? 'no files yet: store one with `meshdrive send FILE`\n' : `no files match "${pattern}"\n`;
+  const locked = files.some((file) => file.lock);
+  const rows = files.map((file) => [
+    file.name,
+    formatBytes(file.size),
+    `v${file.version}`,
+    file.wanted === 0 ? '-' : `${file.replicas}/${file.wanted}`,
+    new Date(file.createdAt).toISOString().replace('T', ' ').slice(0, 19),
+    ...(locked ? [file.lock ? `${file.lock.user} (${file.lock.device}) until ${new Date(file.lock.expiresAt).toISOString().slice(11, 19)}` : ''] : []),
+  ]);
+  return table(['NAME', 'SIZE', 'VERSION', 'REPLICAS', 'MODIFIED', ...(locked ? ['LOCKED BY'] : [])], rows);
 }
 
-export async function runLs(values: CliValues): Promise<number> {
+function sortOf(values: CliValues): SortKey | undefined {
+  if (values.sort === undefined) return undefined;
+  if (!(SORT_KEYS as readonly string[]).includes(values.sort)) throw new UsageError(`--sort takes ${SORT_KEYS.join(', ')}, not "${values.sort}"`);
+  return values.sort as SortKey;
+}
+
+export async function runLs(pattern: string | undefined, values: CliValues): Promise<number> {
+  const sort = sortOf(values);
   return withClient(values, async ({ client }) => {
-    const files = await client.search();
-    process.stdout.write(values.json ? `${JSON.stringify(files, null, 2)}\n` : formatFiles(files));
+    const files = await client.search({ ...(pattern === undefined ? {} : { pattern }), ...(sort ? { sort } : {}), reverse: values.reverse === true });
+    process.stdout.write(values.json ? `${JSON.stringify(files.map(({ sealed: _sealed, ...file }) => file), null, 2)}\n` : formatFiles(files, pattern));
     return 0;
   });
 }
@@ -215,7 +278,7 @@ export async function runStatus(values: CliValues): Promise<number> {
   }, 'optional');
 }
 
-function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';

@@ -19,6 +19,12 @@ function integer(text: string | undefined, name: string): number | undefined {
   return value;
 }
 
+function positive(text: string | undefined, name: string): number | undefined {
+  const value = integer(text, name);
+  if (value === 0) throw new UsageError(`--${name} must be at least 1`);
+  return value;
+}
+
 function stopOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
   const onSignal = (): void => {
@@ -135,6 +141,7 @@ export async function runMaster(values: CliValues): Promise<number> {
     allowedOrigins: values['allow-origin'],
     tls: await tlsFiles(values),
     replication: integer(values.replication, 'replication'),
+    keepVersions: positive(values['keep-versions'], 'keep-versions'),
     heartbeatMs: integer(values['heartbeat-ms'], 'heartbeat-ms'),
     staleAfterMs: integer(values['stale-ms'], 'stale-ms'),
     deadAfterMs: deadAfter(values),

@@ -6,21 +6,34 @@ import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
 import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
 import { explain } from './messages.js';
 import { runLogin, runLogout, runPasswd, runSignup, runWhoami } from './account-commands.js';
+import { runLock, runRestore, runUnlock, runVersions } from './file-commands.js';
 
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
 Usage:
   meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
                     [--tls-cert FILE --tls-key FILE] [--allow-origin URL]... [--join-secret TEXT]
-                    [--dead-after 10s] [--repair-rate 64MiB]
+                    [--dead-after 10s] [--repair-rate 64MiB] [--keep-versions 10]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
                     [--join-secret TEXT] [--scrub-every 24h] [--scrub-rate 8MiB]
-  meshdrive send    FILE [--name NAME] [--password-file F]
-                                              store FILE in the mesh (a new version if NAME exists)
-  meshdrive receive NAME [--out PATH] [--password-file F]
-                                              fetch NAME into PATH (default: ./ and NAME's last part)
-  meshdrive ls      [--json]                  list stored files
+  meshdrive send    FILE [--name NAME] [--password-file F] [--wait]
+                                              store FILE in the mesh (a new version if NAME exists);
+                                              --wait: if someone holds NAME's lock, wait for it
+  meshdrive receive NAME [--out PATH] [--version N] [--password-file F]
+                                              fetch NAME (or its version N) into PATH (default: ./ and
+                                              NAME's last part); fetches only what changed since the
+                                              last receive to PATH, and nothing if it is up to date
+  meshdrive ls      [PATTERN] [--sort name|size|date] [--reverse] [--json]
+                                              list your files, or those matching PATTERN: a glob
+                                              ('*.txt', 'docs/**') or a part of the name
   meshdrive rm      NAME                      delete NAME and all its versions
+  meshdrive lock    NAME [--ttl 5m] [--wait]  lock NAME for others until you unlock it or the lease
+                                              runs out; a send from here writes under it and renews
+                                              it; --wait: queue for it if someone else holds it
+  meshdrive unlock  NAME                      release your lock on NAME
+  meshdrive versions NAME [--json]            the versions of NAME the mesh keeps
+  meshdrive restore NAME --version N          make version N the newest again (a new version;
+                                              no data moves)
   meshdrive status  [--json]                  show the peers and their health
   meshdrive signup  --user NAME               make an account on the master and log in
   meshdrive login   --user NAME               log in (the password: $MESHDRIVE_PASSWORD, else asked)
@@ -56,6 +69,11 @@ Options:
   --allow-origin URL
                  let pages from URL connect to the master too (its own origin
                  always can); repeat for several
+  --keep-versions N
+                 versions the master keeps of each file (default 10); older
+                 ones are forgotten and the chunks only they used are freed
+  --ttl DURATION how long a lock lasts unless renewed (default 5m; e.g. 30s, 1h);
+                 a lock whose holder vanished is released when it runs out
   --abandon-ms   the master frees segments of sends that never finished this long
                  after they were written (default 3600000, an hour)
   --dead-after DURATION
@@ -76,12 +94,14 @@ Examples:
   MESHDRIVE_JOIN_SECRET="$(cat .meshdrive/master/join-secret)" meshdrive peer --data ./peer-a --capacity 5GiB
   meshdrive signup --user ada
   meshdrive send ./photo.jpg && meshdrive receive photo.jpg --out /tmp/photo.jpg
+  meshdrive lock report.odt --ttl 30m && meshdrive send report.odt && meshdrive unlock report.odt
+  meshdrive ls '*.jpg' --sort size
 `;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
-  if (values.version) {
+  if (values['program-version']) {
     process.stdout.write('meshdrive 0.1.0\n');
     return 0;
   }
@@ -100,7 +120,13 @@ async function main(argv: string[]): Promise<number> {
     case 'peer': needs(0, 'no arguments'); return (await import('./daemons.js')).runPeer(values);
     case 'send': return runSend(needs(1, 'one FILE')[0]!, values);
     case 'receive': return runReceive(needs(1, 'one NAME')[0]!, values);
-    case 'ls': needs(0, 'no arguments'); return runLs(values);
+    case 'ls':
+      if (rest.length > 1) throw new UsageError('ls takes at most one PATTERN; quote a glob so the shell leaves it alone (see meshdrive --help)');
+      return runLs(rest[0], values);
+    case 'lock': return runLock(needs(1, 'one NAME')[0]!, values);
+    case 'unlock': return runUnlock(needs(1, 'one NAME')[0]!, values);
+    case 'versions': return runVersions(needs(1, 'one NAME')[0]!, values);
+    case 'restore': return runRestore(needs(1, 'one NAME, and --version N')[0]!, values);
     case 'rm': return runRm(needs(1, 'one NAME')[0]!, values);
     case 'status': needs(0, 'no arguments'); return runStatus(values);
     case 'signup': needs(0, 'no arguments, and --user NAME'); return runSignup(values);

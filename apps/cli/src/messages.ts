@@ -11,6 +11,7 @@ import {
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
+  FileLockedError, LockLapsedError, VersionNotFoundError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -63,6 +64,9 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [ManifestMismatchError.code]: (message) => `refused: ${message}; nothing was written`,
   [SegmentMismatchError.code]: (message) => `refused: ${message}; nothing was written`,
   [KeysMissingError.code]: logInAgain,
+  [FileLockedError.code]: asIs,
+  [LockLapsedError.code]: asIs,
+  [VersionNotFoundError.code]: asIs,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

@@ -32,19 +32,28 @@ const OPTIONS = {
   'scrub-every': { type: 'string' },
   'scrub-rate': { type: 'string' },
   'abandon-ms': { type: 'string' },
+  'keep-versions': { type: 'string' },
+  ttl: { type: 'string' },
+  wait: { type: 'boolean' },
+  sort: { type: 'string' },
+  reverse: { type: 'boolean' },
   name: { type: 'string' },
   out: { type: 'string' },
   'password-file': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  /** A file's version (receive, restore); `--version` alone is the program's (see parseCommandLine). */
+  version: { type: 'string' },
+  'program-version': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 export type CliValues = ReturnType<typeof parseCommandLine>['values'];
 
 export function parseCommandLine(argv: string[]) {
+  // `--version N` picks a file's version; `--version` with nothing after it asks for the program's.
+  const args = argv.map((arg, i) => (arg === '--version' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? '--program-version' : arg));
   try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
   }

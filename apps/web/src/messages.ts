@@ -10,6 +10,7 @@ import {
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
+  FileLockedError, LockLapsedError, VersionNotFoundError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -68,6 +69,9 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [ManifestMismatchError.code]: () => final('The master answered with another file’s or another version’s description, so the download was refused. Nothing was saved.'),
   [SegmentMismatchError.code]: () => final('The master’s list of this file’s parts does not match the file’s sealed description, so the download was refused. Nothing was saved.'),
   [KeysMissingError.code]: () => final('This browser has no keys for your account. Log out and log in again.'),
+  [FileLockedError.code]: (error) => again(`${capitalize(error.message.replace(/; wait for it with --wait$/, ''))}. Retry once they unlock it.`),
+  [LockLapsedError.code]: () => final('Your lock on this file ran out before the upload finished, and someone else may have written it since. Lock it again and upload again.'),
+  [VersionNotFoundError.code]: (error) => final(`${capitalize(error.message.replace(/ \(see meshdrive versions NAME.*\)$/, ''))}.`),
 };
 
 /** Codes the table explains, so a test can check every error class has its sentence. */

@@ -147,7 +147,7 @@ export class Placement {
 
   /** Records the version `client` wrote, if its send is still open and the file is still at its base version. */
   async commit(client: PeerId, owner: string, request: CommitRequest): Promise<FileSummary> {
-    const { directory, registry, leases, clock, log } = this.options;
+    const { registry, leases, clock, log } = this.options;
     const expected = segmentCount(request.size, request);
     if (request.segments.length !== expected) {
       throw new ValidationError(`a ${request.size}-byte file has ${expected} segments, not ${request.segments.length}`);
@@ -166,8 +166,8 @@ export class Placement {
       segments: request.segments.map((segment) => ({ ...segment, listHash: asChunkHash(segment.listHash), holders: segment.holders.map(asPeerId) })),
     };
     this.checkSizes(request);
-    await this.checkReceipts(request);
     await this.options.locks.checkWrite(owner, request.name, request.lock);
+    await this.checkReceipts(request);
     if (!(await leases.committed(client, request.fileId))) throw new SendExpiredError(request.name);
     await this.record(manifest, request.baseVersion, request.lock);
     log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
@@ -186,8 +186,10 @@ export class Placement {
     const old = await directory.getManifest(file.fileId, request.version);
     if (!old) throw new VersionNotFoundError(request.name, request.version);
     if (old.sealed !== undefined && request.sealed === undefined) throw new ValidationError('an encrypted file is restored with its manifest sealed anew for the new version');
-    const { sealed: _old, ...rest } = old;
-    const manifest: Manifest = { ...rest, version: request.baseVersion + 1, createdAt: clock.now(), ...(request.sealed === undefined ? {} : { sealed: request.sealed }) };
+    const manifest: Manifest = { ...old, version: request.baseVersion + 1, createdAt: clock.now() };
+    // The old version's sealed part is bound to that version: the client's, sealed anew, replaces it.
+    if (request.sealed === undefined) delete manifest.sealed;
+    else manifest.sealed = request.sealed;
     await this.record(manifest, request.baseVersion, request.lock);
     log(`restored v${request.version} of "${manifest.name}" as v${manifest.version}`);
     return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());

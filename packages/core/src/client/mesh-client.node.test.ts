@@ -227,17 +227,23 @@ describe('MeshClient over in-memory peers', () => {
     await expect(mesh.client({ layout: LAYOUT }).read('framed', memorySink())).rejects.toThrow(/framing codec/);
   });
 
-  it('asks the master again once the placement it cached expires', async () => {
+  it('caches a version\'s placement until it expires or the ring changes, and always asks which version is the newest', async () => {
     mesh = new TestMesh(['a', 'b']);
     const clock = new ManualClock();
     const client = mesh.client({ layout: LAYOUT, clock });
     await client.store('cached', bytesSource(fileBytes(SEGMENT_BYTES)));
     await client.read('cached', memorySink());
-    await client.read('cached', memorySink());
+    await client.read('cached', memorySink(), { version: 1 });
+    await client.read('cached', memorySink(), { version: 1 });
     expect(mesh.master.locates).toBe(1);
-    clock.advance(10_000);
     await client.read('cached', memorySink());
     expect(mesh.master.locates).toBe(2);
+    clock.advance(10_000);
+    await client.read('cached', memorySink(), { version: 1 });
+    expect(mesh.master.locates).toBe(3);
+    client.forgetPlacements();
+    await client.read('cached', memorySink(), { version: 1 });
+    expect(mesh.master.locates).toBe(4);
   });
   it('ends a cancelled send at once, commits nothing and reports no progress after it', async () => {
     mesh = new TestMesh(['a', 'b', 'c']);

@@ -261,7 +261,7 @@ export class MeshClient {
         await sleepOn(this.parts.clock, COMMIT_RETRY_DELAY_MS);
       }
     }
-    this.placements.delete(name);
+    this.forgetPlacementsOf(name);
     return { summary, bytesMoved: progress.moved, chunksMoved, chunksTotal, replication: place.replication };
   }
 
@@ -413,7 +413,7 @@ export class MeshClient {
         stored = await readHedged(read.index, read.holders, settled);
       } catch (error) {
         if (options.signal?.aborted || !isRetryable(error)) throw error;
-        this.placements.delete(wireName);
+        this.placements.delete(`${wireName}@${manifest.version}`);
         const again = await this.locate(wireName, manifest.version);
         tickets = again.tickets.slice(first);
         scheduler.updateStatus(again.status);
@@ -454,7 +454,7 @@ export class MeshClient {
 
   async delete(name: string): Promise<number> {
     const wireName = await this.wireNameOf(name);
-    this.placements.delete(wireName);
+    this.forgetPlacementsOf(wireName);
     try {
       return (await this.parts.master.remove({ name: wireName })).removed;
     } catch (error) {
@@ -468,14 +468,23 @@ export class MeshClient {
     return this.parts.sealing ? revealState(this.parts.sealing, state) : state;
   }
 
+  /**
+   * Where a version is, its holders and tickets: cached for PLACEMENT_TTL_MS per version (a
+   * version never changes), dropped when the ring does. Which version is the newest is always
+   * asked of the master (seed 003's timestamp check), so another client's write shows at once.
+   */
   private async locate(name: string, version?: number): Promise<LocateResult> {
     const now = this.parts.clock.now();
-    const key = version === undefined ? name : `${name}@${version}`;
-    const cached = this.placements.get(key);
+    const cached = version === undefined ? undefined : this.placements.get(`${name}@${version}`);
     if (cached && cached.expires > now) return cached.result;
     const result = await this.parts.master.locate(version === undefined ? { name } : { name, version });
-    this.placements.set(key, { result, expires: now + PLACEMENT_TTL_MS });
+    this.placements.set(`${name}@${result.manifest.version}`, { result, expires: now + PLACEMENT_TTL_MS });
     return result;
+  }
+
+  /** Forgets the cached placements of `name`'s versions. */
+  private forgetPlacementsOf(name: string): void {
+    for (const key of this.placements.keys()) if (key.startsWith(`${name}@`)) this.placements.delete(key);
   }
 
   /** What the master knows `name` by: its lookup token when this client seals, else the name itself. */

@@ -218,8 +218,9 @@ export class TestMaster implements MasterPort {
     if (!old) return Promise.reject(new VersionNotFoundError(request.name, request.version));
     const current = versions.at(-1)!.version;
     if (current !== request.baseVersion) return Promise.reject(new VersionConflictError(request.name, request.baseVersion, current));
-    const { sealed: _old, ...rest } = old;
-    const manifest: Manifest = { ...rest, version: current + 1, ...(request.sealed === undefined ? {} : { sealed: request.sealed }) };
+    const manifest: Manifest = { ...old, version: current + 1 };
+    if (request.sealed === undefined) delete manifest.sealed;
+    else manifest.sealed = request.sealed;
     versions.push(manifest);
     return Promise.resolve(summaryOf(manifest));
   }
