@@ -11,7 +11,7 @@ import {
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -67,6 +67,7 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [FileLockedError.code]: asIs,
   [LockLapsedError.code]: asIs,
   [VersionNotFoundError.code]: asIs,
+  [UserNotFoundError.code]: asIs,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

@@ -28,6 +28,7 @@ import { MemorySealReceipts } from './state/memory-seal-receipts.js';
 import { MemorySendLeases } from './state/memory-send-leases.js';
 import { MemoryLocks } from './state/memory-locks.js';
 import { LockService } from './services/lock-service.js';
+import { Sharing } from './services/sharing.js';
 
 const DEFAULT_REPLICATION = 3;
 const HEARTBEAT_MS = 200;
@@ -139,7 +140,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const tickets = options.tickets ?? new TicketIssuer(accounts.ticketSigner(), clock);
   const locks = new LockService({ locks: new MemoryLocks(() => directory.nextFence()), clock, log });
   const keepVersions = Math.max(1, options.keepVersions ?? KEEP_VERSIONS);
-  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, locks, keepVersions, dropsQueued: (peer) => gateway.deliverDrops(peer), log });
+  const sharing = new Sharing({ directory, accounts, log });
+  const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, locks, keepVersions, sharing, dropsQueued: (peer) => gateway.deliverDrops(peer), log });
   const catalogue = new Catalogue({ directory, registry, tickets, locks, log });
   const repair = new Repair({
     directory,
@@ -179,7 +181,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
 
   await registry.restore();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
-  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, locks, meshState, receipts, repair }, {
+  const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, locks, sharing, meshState, receipts, repair }, {
     proveIdentity: (join) => challenges.check(join),
     authenticate: options.authenticate ?? accountsAuthentication(accounts, options.joinSecret),
     rateLimit: options.rateLimit,

@@ -12,6 +12,7 @@ import {
   commitSchema,
   damagedSchema,
   emptySchema,
+  fileSchema,
   fromErrorPayload,
   InternalError,
   joinSchema,
@@ -28,10 +29,14 @@ import {
   renewSchema,
   restoreSchema,
   sealedSchema,
+  shareSchema,
+  setMyKeysSchema,
   signalRelaySchema,
   toErrorPayload,
   UnauthorizedError,
   unlockSchema,
+  unshareSchema,
+  userKeySchema,
   ValidationError,
   type Ack,
   type ClientToServerEvents,
@@ -50,6 +55,7 @@ import type { Repair } from './services/repair.js';
 import type { PeerRegistry, PeerStatusEvent } from './services/peer-registry.js';
 import type { Placement } from './services/placement.js';
 import type { LockService } from './services/lock-service.js';
+import type { Sharing } from './services/sharing.js';
 
 /** A copy order unanswered this long counts as failed: a segment is ~1 MiB, and a copy takes well under a second. */
 const COPY_TIMEOUT_MS = 60_000;
@@ -86,6 +92,7 @@ export interface GatewayServices {
   placement: Placement;
   catalogue: Catalogue;
   locks: LockService;
+  sharing: Sharing;
   receipts: SealReceipts;
   repair: Repair;
   /** The mesh as `owner` sees it: its files, every peer; null sees no files. */
@@ -231,7 +238,7 @@ export class Gateway {
 
   /** One line per request event: parse with its schema, call a service, acknowledge. */
   private answerRequests(socket: MasterSocket, id: PeerId): void {
-    const { placement, catalogue, locks, meshState } = this.services;
+    const { placement, catalogue, locks, sharing, meshState } = this.services;
     // A headless storage peer acts for no one: it relays signaling and answers the master, and touches no file.
     const owned = socket.data.principal.owner;
     const ownerOf = (): string => {
@@ -258,12 +265,23 @@ export class Gateway {
       );
     });
     socket.on('signal', (payload, ack) => answer(ack, () => this.relay(id, parseMeta(signalRelaySchema, payload, 'signal'))));
-    socket.on('place', (payload, ack) => answer(ack, () => placement.place(id, ownerOf(), parseMeta(placeSchema, payload, 'place request'))));
-    socket.on('commit', (payload, ack) => answer(ack, () => placement.commit(id, ownerOf(), parseMeta(commitSchema, payload, 'commit'))));
-    socket.on('locate', (payload, ack) => answer(ack, () => catalogue.locate(id, ownerOf(), parseMeta(locateSchema, payload, 'locate request'))));
+    // Whose file a request is about: the caller's, or one another user shared with them (sharing.ownerFor).
+    const ownerFor = (request: { name: string; owner?: string | undefined }, need: 'read' | 'write'): Promise<string> => sharing.ownerFor(ownerOf(), request, need);
+    socket.on('place', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(placeSchema, payload, 'place request');
+      return placement.place(id, await ownerFor(request, 'write'), request, ownerOf());
+    }));
+    socket.on('commit', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(commitSchema, payload, 'commit');
+      return placement.commit(id, await ownerFor(request, 'write'), request);
+    }));
+    socket.on('locate', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(locateSchema, payload, 'locate request');
+      return catalogue.locate(id, await ownerFor(request, 'read'), request, ownerOf());
+    }));
     socket.on('list', (payload, ack) => answer(ack, () => {
       parseMeta(emptySchema, payload ?? {}, 'list request');
-      return catalogue.list(ownerOf());
+      return catalogue.listFor(ownerOf());
     }));
     socket.on('remove', (payload, ack) => answer(ack, async () => {
       const { removed, drops } = await catalogue.remove(ownerOf(), parseMeta(nameSchema, payload, 'remove request').name);
@@ -273,11 +291,35 @@ export class Gateway {
     // Who a lock names as its holder: the user, on the device its join described.
     const join = socket.data.join;
     const holder = () => ({ user: ownerOf(), device: join.label || join.device || `a ${join.kind === 'browser' ? 'browser' : 'command-line'} client`, client: id });
-    socket.on('lock', (payload, ack) => answer(ack, () => locks.lock(ownerOf(), holder(), parseMeta(lockSchema, payload, 'lock request'))));
-    socket.on('renew', (payload, ack) => answer(ack, () => locks.renew(ownerOf(), parseMeta(renewSchema, payload, 'lock renewal'))));
-    socket.on('unlock', (payload, ack) => answer(ack, () => locks.unlock(ownerOf(), ownerOf(), parseMeta(unlockSchema, payload, 'unlock request'))));
-    socket.on('versions', (payload, ack) => answer(ack, () => catalogue.versions(ownerOf(), parseMeta(nameSchema, payload, 'versions request').name)));
-    socket.on('restore', (payload, ack) => answer(ack, () => placement.restore(ownerOf(), parseMeta(restoreSchema, payload, 'restore request'))));
+    socket.on('lock', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(lockSchema, payload, 'lock request');
+      return locks.lock(await ownerFor(request, 'write'), holder(), request);
+    }));
+    socket.on('renew', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(renewSchema, payload, 'lock renewal');
+      return locks.renew(await ownerFor(request, 'write'), request);
+    }));
+    socket.on('unlock', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(unlockSchema, payload, 'unlock request');
+      return locks.unlock(await ownerFor(request, 'write'), ownerOf(), request);
+    }));
+    socket.on('versions', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(fileSchema, payload, 'versions request');
+      return catalogue.versions(await ownerFor(request, 'read'), request.name, ownerOf());
+    }));
+    socket.on('restore', (payload, ack) => answer(ack, async () => {
+      const request = parseMeta(restoreSchema, payload, 'restore request');
+      return placement.restore(await ownerFor(request, 'write'), request);
+    }));
+    socket.on('share', (payload, ack) => answer(ack, () => sharing.share(ownerOf(), parseMeta(shareSchema, payload, 'share request'))));
+    socket.on('unshare', (payload, ack) => answer(ack, () => sharing.unshare(ownerOf(), parseMeta(unshareSchema, payload, 'unshare request'))));
+    socket.on('sharees', (payload, ack) => answer(ack, () => sharing.sharees(ownerOf(), parseMeta(nameSchema, payload, 'sharees request').name)));
+    socket.on('user-key', (payload, ack) => answer(ack, () => sharing.userKey(parseMeta(userKeySchema, payload, 'user key request').user)));
+    socket.on('my-keys', (payload, ack) => answer(ack, () => {
+      parseMeta(emptySchema, payload ?? {}, 'keys request');
+      return sharing.myKeys(ownerOf());
+    }));
+    socket.on('set-my-keys', (payload, ack) => answer(ack, () => sharing.setMyKeys(ownerOf(), parseMeta(setMyKeysSchema, payload, 'sharing keys').sharing)));
     socket.on('status', (payload, ack) => answer(ack, () => {
       parseMeta(emptySchema, payload ?? {}, 'status request');
       return meshState(owned);

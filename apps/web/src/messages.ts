@@ -10,7 +10,7 @@ import {
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -71,6 +71,7 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [KeysMissingError.code]: () => final('This browser has no keys for your account. Log out and log in again.'),
   [FileLockedError.code]: (error) => again(`${capitalize(error.message.replace(/; wait for it with --wait$/, ''))}. Retry once they unlock it.`),
   [LockLapsedError.code]: () => final('Your lock on this file ran out before the upload finished, and someone else may have written it since. Lock it again and upload again.'),
+  [UserNotFoundError.code]: (error) => final(`${capitalize(error.message)}.`),
   [VersionNotFoundError.code]: (error) => final(`${capitalize(error.message.replace(/ \(see meshdrive versions NAME.*\)$/, ''))}.`),
 };
 

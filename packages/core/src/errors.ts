@@ -257,6 +257,12 @@ export class VersionNotFoundError extends MeshError {
     super(`"${name}" has no version ${version} (see meshdrive versions NAME for the versions kept)`);
   }
 }
+export class UserNotFoundError extends MeshError {
+  static override readonly code = 'ERR_USER_NOT_FOUND';
+  constructor(user: string) {
+    super(`no user named "${user}" on this mesh`);
+  }
+}
 /** Someone else holds the file's lock: a write (or a lock without --wait) is refused, saying who and until when. */
 export class FileLockedError extends MeshError {
   static override readonly code = 'ERR_FILE_LOCKED';
@@ -282,7 +288,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
   UnconfirmedSegmentError, PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

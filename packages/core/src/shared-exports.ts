@@ -12,7 +12,7 @@ export {
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
@@ -38,8 +38,9 @@ export { NONCE_BYTES, type CryptoSuite } from './crypto/crypto-suite.js';
 export type { Compressor } from './codec/compressor.js';
 export { accountSecrets, newMasterKey, wrapMasterKey, unwrapMasterKey, PASSWORD_KDF_ITERATIONS, MASTER_KEY_BYTES, type AccountSecrets } from './crypto/account-keys.js';
 export { UserKeys } from './crypto/user-keys.js';
+export { newSharingKeys, openSharingKey, sealToRecipient, openFromSender, type SharingKeys } from './crypto/share-keys.js';
 export { sealedCodec, SEALED_CODEC_NAME, CHUNK_KEY_BYTES } from './crypto/sealed-codec.js';
-export { MAX_SEALED_MANIFEST_CHARS, sealManifest, openManifest, revealManifest, segmentsDigest, type ManifestBinding, type ManifestSecrets } from './crypto/sealed-manifest.js';
+export { MAX_SEALED_MANIFEST_CHARS, sealManifest, openManifest, revealManifest, segmentsDigest, fileKeyOf, shareContext, type ManifestBinding, type ManifestSecrets } from './crypto/sealed-manifest.js';
 export { webCryptoSuite } from './crypto/crypto-suite.browser.js';
 export { streamCompressor } from './codec/compressor.browser.js';
 export { roundUpToChunk, revealState, revealSummaries, type Sealing } from './client/sealing.js';
@@ -55,6 +56,7 @@ export {
   fileNameSchema, userNameSchema, passwordSchema, credentialsSchema, refreshSchema, accountKeysSchema, signupSchema, passwordChangeSchema, preloginSchema, type AccountKeys, MIN_PASSWORD_LENGTH, joinSchema, sealedSchema, peerStatsSchema,
   pinReportSchema, copyOrderSchema, damagedSchema, MAX_DAMAGE_REPORT, MAX_HOLDING_QUESTION, signalRelaySchema, placeSchema, commitSchema, locateSchema, nameSchema, emptySchema,
   lockSchema, renewSchema, unlockSchema, restoreSchema, MIN_LOCK_TTL_MS, MAX_LOCK_TTL_MS, type LockGrant, type LockView, type VersionSummary, type LockRequest, type RestoreRequest,
+  fileSchema, shareSchema, unshareSchema, userKeySchema, sharingKeysSchema, setMyKeysSchema, type ShareRequest, type ShareView, type RenewRequest, type UnlockRequest,
   type Ack, type Reply, type PeerKind, type PeerStatus, type JoinRequest, type PeerStats, type PinReport, type PlaceRequest, type PlaceResult,
   type CommitRequest, type CopyOrder, type RepairProgress, type LocateResult, type PeerView, type PeerHoldings, type MeshState, type AuthSession, type ServerToClientEvents, type ClientToServerEvents,
 } from './wire/signal-protocol.js';

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify, type Options as Argon2Options } from '@node-rs/argon2';
 import {
-  BadCredentialsError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AccountKeys, type AuthSession, type Clock, type TicketSigner,
+  BadCredentialsError, KeysMissingError, TokenExpiredError, TokenInvalidError, UserExistsError, systemClock, type AccountKeys, type AuthSession, type Clock, type SharingKeys, type TicketSigner,
 } from '@meshdrive/core';
 import type { AccountStore } from './account-store.js';
 import { MemoryAccountStore } from './memory-account-store.js';
@@ -85,6 +85,24 @@ export class Accounts {
 
   async logout(refreshToken: string): Promise<void> {
     await this.options.store.takeRefresh(digest(refreshToken));
+  }
+
+  async hasUser(user: string): Promise<boolean> {
+    return (await this.options.store.findUser(user)) !== undefined;
+  }
+
+  /** `user`'s sharing keys (the private half sealed on their device); undefined for an unknown user or one who has none yet. */
+  async sharingKeys(user: string): Promise<SharingKeys | undefined> {
+    return (await this.options.store.findUser(user))?.keys?.sharing;
+  }
+
+  /** Gives `user` sharing keys if they have none, and answers with the ones they have (the first set stays: files were shared to it). */
+  async provideSharingKeys(user: string, sharing: SharingKeys): Promise<SharingKeys> {
+    const record = await this.options.store.findUser(user);
+    if (!record?.keys) throw new KeysMissingError(`${user} has no account keys yet: log in again`);
+    if (record.keys.sharing) return record.keys.sharing;
+    await this.options.store.updateUser(user, { keys: { ...record.keys, sharing } });
+    return sharing;
   }
 
   verify(accessToken: string): Promise<AccessClaims> {

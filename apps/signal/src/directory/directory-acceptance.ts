@@ -282,6 +282,42 @@ export function runDirectoryTests(name: string, factory: DirectoryFactory): void
       expect((await directory.segmentInfo([list('c')])).size).toBe(0);
     }));
 
+    it('shares a file with users, lists it for them with their file key, and forgets shares and keys with the share, the version or the file', () => withDirectory(async (directory) => {
+      await directory.commitVersion(manifest('doc', 'f1', ['a'], ['p1'], 'ada'), 0);
+      await directory.commitVersion(manifest('doc', 'f1', ['b'], ['p1'], 'ada'), 1);
+      await directory.commitVersion(manifest('other', 'f2', ['c'], ['p1'], 'ada'), 0);
+      await directory.putShare({ owner: 'ada', name: 'doc', user: 'bob', write: false });
+      await directory.putShare({ owner: 'ada', name: 'doc', user: 'cy', write: true });
+      await directory.putShare({ owner: 'ada', name: 'doc', user: 'bob', write: true }); // access changed
+      await directory.putShareKeys(asFileId('f1'), [{ version: 1, user: 'bob', key: 'k1-bob' }, { version: 2, user: 'bob', key: 'k2-bob' }, { version: 2, user: 'cy', key: 'k2-cy' }, { version: 9, user: 'bob', key: 'no-such-version' }, { version: 2, user: 'ada', key: 'k2-ada' }]);
+      // Version 2 as if a user it is shared with wrote it: its owner's listing carries the key sealed to them.
+      expect((await directory.listFiles('ada')).find((file) => file.name === 'doc')?.ownerKey).toBe('k2-ada');
+      expect((await directory.listFiles('ada')).find((file) => file.name === 'other')?.ownerKey).toBeUndefined();
+      expect(await directory.sharesOf('ada', 'doc')).toEqual([{ owner: 'ada', name: 'doc', user: 'bob', write: true }, { owner: 'ada', name: 'doc', user: 'cy', write: true }]);
+      expect(await directory.shareKeys(asFileId('f1'), 'bob')).toEqual(new Map([[1, 'k1-bob'], [2, 'k2-bob']]));
+      const shared = await directory.sharedWith('bob');
+      expect(shared).toHaveLength(1);
+      expect(shared[0]).toMatchObject({ owner: 'ada', name: 'doc', version: 2, write: true, shareKey: 'k2-bob', holders: [['p1']] });
+      expect(await directory.sharedWith('dan')).toEqual([]);
+      expect(await directory.listFiles('bob')).toEqual([]);
+
+      await directory.pruneVersions(asFileId('f1'), 1);
+      expect(await directory.shareKeys(asFileId('f1'), 'bob')).toEqual(new Map([[2, 'k2-bob']]));
+      expect(await directory.removeShare('ada', 'doc', 'bob')).toBe(true);
+      expect(await directory.removeShare('ada', 'doc', 'bob')).toBe(false);
+      expect(await directory.sharedWith('bob')).toEqual([]);
+      expect((await directory.shareKeys(asFileId('f1'), 'bob')).size).toBe(0);
+      expect(await directory.shareKeys(asFileId('f1'), 'cy')).toEqual(new Map([[2, 'k2-cy']]));
+
+      await directory.removeFile('ada', 'doc');
+      expect(await directory.sharesOf('ada', 'doc')).toEqual([]);
+      expect(await directory.sharedWith('cy')).toEqual([]);
+      // A new file of the same name is not shared.
+      await directory.commitVersion(manifest('doc', 'f3', ['d'], ['p1'], 'ada'), 0);
+      expect(await directory.sharedWith('cy')).toEqual([]);
+      expect((await directory.shareKeys(asFileId('f1'), 'cy')).size).toBe(0);
+    }));
+
     it('remembers peers', () => withDirectory(async (directory) => {
       await directory.rememberPeer({ id: asPeerId('p1'), kind: 'node', capacity: 5, lastSeen: 9 });
       await directory.rememberPeer({ id: asPeerId('p1'), kind: 'node', capacity: 7, lastSeen: 10 });

@@ -20,6 +20,21 @@ export interface FileRecord {
   fence: number;
 }
 
+/** `owner` shared their file `name` (as the master knows it) with `user`. */
+export interface ShareRecord {
+  owner: string;
+  name: string;
+  user: string;
+  write: boolean;
+}
+
+/** A file shared with a user, as their listing shows it. */
+export interface SharedListing extends FileListing {
+  write: boolean;
+  /** The latest version's file key sealed to the user, if the writer sealed one. */
+  shareKey?: string;
+}
+
 /** One kept version, as `versions` lists them. */
 export interface VersionRecord {
   version: number;
@@ -38,6 +53,8 @@ export interface FileListing extends FileRecord {
   holders: PeerId[][];
   /** The latest version's sealed manifest, when its client encrypted it. */
   sealed?: string;
+  /** The latest version's file key sealed to the owner, when a user the file is shared with wrote it. */
+  ownerKey?: string;
 }
 
 /** The replicas a version was written with: the most holders its commit named for a segment. */
@@ -116,6 +133,18 @@ export interface Directory {
   pruneVersions(fileId: FileId, keep: number): Promise<RemovedFile>;
   /** The next lock fencing token: larger than every one given before, across restarts. */
   nextFence(): Promise<number>;
+  /** Shares a file (or changes a share's access); removing the file removes its shares. */
+  putShare(share: ShareRecord): Promise<void>;
+  /** Ends a share, with every file key sealed to its user; false when there was none. */
+  removeShare(owner: string, name: string, user: string): Promise<boolean>;
+  /** Who `owner`'s file is shared with, by user. */
+  sharesOf(owner: string, name: string): Promise<ShareRecord[]>;
+  /** Files shared with `user`, with their latest version's summary and file key for them; a constant number of queries. */
+  sharedWith(user: string): Promise<SharedListing[]>;
+  /** Keeps each version's file key sealed to a user (replacing one they had). Dropped with the version, the share or the file. */
+  putShareKeys(fileId: FileId, keys: readonly { version: number; user: string; key: string }[]): Promise<void>;
+  /** The file keys of `fileId`'s versions sealed to `user`, by version. */
+  shareKeys(fileId: FileId, user: string): Promise<Map<number, string>>;
   /**
    * Removes a file with every version, forgets the segments no other file version names, and
    * queues their drops for every holder, atomically. A constant number of queries, however many

@@ -1,6 +1,6 @@
 /** The directory in memory: unit tests, and a master started with --volatile. */
 import { segmentKey, type FileId, type Manifest, type PeerId } from '@meshdrive/core';
-import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type VersionRecord } from './directory.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type ShareRecord, type SharedListing, type VersionRecord } from './directory.js';
 
 type StoredSegment = Omit<Manifest['segments'][number], 'holders'>;
 type StoredVersion = Omit<Manifest, 'segments'> & { segments: StoredSegment[] };
@@ -17,6 +17,9 @@ export class MemoryDirectory implements Directory {
   private readonly peers = new Map<string, KnownPeer>();
   private readonly drops = new Map<string, Set<string>>();
   private fences = 0;
+  private readonly shares = new Map<string, ShareRecord>();
+  /** Shared file keys, by shareKeyKey. */
+  private readonly keys = new Map<string, string>();
 
   findFile(owner: string, name: string): Promise<FileRecord | undefined> {
     const file = this.files.get(fileKey(owner, name));
@@ -27,11 +30,59 @@ export class MemoryDirectory implements Directory {
     const listings: FileListing[] = [];
     for (const file of this.files.values()) {
       if (owner !== undefined && file.owner !== owner) continue;
-      const latest = this.versions.get(versionKey(file.fileId, file.version));
-      if (!latest) continue;
-      listings.push({ ...file, size: latest.size, createdAt: latest.createdAt, wanted: this.replication.get(versionKey(file.fileId, file.version)) ?? 0, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)), ...(latest.sealed === undefined ? {} : { sealed: latest.sealed }) });
+      const listing = this.listingOf(file);
+      if (listing) listings.push(listing);
     }
     return Promise.resolve(listings.sort((a, b) => compare(a.owner, b.owner) || compare(a.name, b.name)));
+  }
+
+  sharedWith(user: string): Promise<SharedListing[]> {
+    const listings: SharedListing[] = [];
+    for (const share of this.shares.values()) {
+      const file = share.user === user ? this.files.get(fileKey(share.owner, share.name)) : undefined;
+      const listing = file && this.listingOf(file);
+      if (!listing) continue;
+      const shareKey = this.keys.get(shareKeyKey(file.fileId, file.version, user));
+      listings.push({ ...listing, write: share.write, ...(shareKey === undefined ? {} : { shareKey }) });
+    }
+    return Promise.resolve(listings.sort((a, b) => compare(a.owner, b.owner) || compare(a.name, b.name)));
+  }
+
+  putShare(share: ShareRecord): Promise<void> {
+    this.shares.set(shareKey(share.owner, share.name, share.user), { ...share });
+    return Promise.resolve();
+  }
+
+  removeShare(owner: string, name: string, user: string): Promise<boolean> {
+    const removed = this.shares.delete(shareKey(owner, name, user));
+    const file = this.files.get(fileKey(owner, name));
+    if (file) for (const key of [...this.keys.keys()]) if (key.startsWith(`${file.fileId}@`) && key.endsWith(`\u0000${user}`)) this.keys.delete(key);
+    return Promise.resolve(removed);
+  }
+
+  sharesOf(owner: string, name: string): Promise<ShareRecord[]> {
+    return Promise.resolve([...this.shares.values()].filter((share) => share.owner === owner && share.name === name).map((share) => ({ ...share })).sort((a, b) => compare(a.user, b.user)));
+  }
+
+  putShareKeys(fileId: FileId, keys: readonly { version: number; user: string; key: string }[]): Promise<void> {
+    for (const key of keys) if (this.versions.has(versionKey(fileId, key.version))) this.keys.set(shareKeyKey(fileId, key.version, key.user), key.key);
+    return Promise.resolve();
+  }
+
+  shareKeys(fileId: FileId, user: string): Promise<Map<number, string>> {
+    const found = new Map<number, string>();
+    for (const [key, value] of this.keys) {
+      const match = /^(.*)@(\d+)\u0000(.*)$/s.exec(key);
+      if (match && match[1] === fileId && match[3] === user) found.set(Number(match[2]), value);
+    }
+    return Promise.resolve(found);
+  }
+
+  private listingOf(file: FileRecord): FileListing | undefined {
+    const latest = this.versions.get(versionKey(file.fileId, file.version));
+    if (!latest) return undefined;
+    const ownerKey = this.keys.get(shareKeyKey(file.fileId, file.version, file.owner));
+    return { ...file, size: latest.size, createdAt: latest.createdAt, wanted: this.replication.get(versionKey(file.fileId, file.version)) ?? 0, holders: latest.segments.map((segment) => this.holdersOf(segment.listHash)), ...(latest.sealed === undefined ? {} : { sealed: latest.sealed }), ...(ownerKey === undefined ? {} : { ownerKey }) };
   }
 
   getManifest(fileId: FileId, version: number): Promise<Manifest | undefined> {
@@ -65,6 +116,7 @@ export class MemoryDirectory implements Directory {
     const file = this.files.get(key);
     if (!file) return Promise.resolve({ versions: 0, drops: [] });
     this.files.delete(key);
+    for (const share of [...this.shares.values()]) if (share.owner === owner && share.name === name) this.shares.delete(shareKey(owner, name, share.user));
     return Promise.resolve(this.forgetVersions(file.fileId, file.version));
   }
 
@@ -92,6 +144,7 @@ export class MemoryDirectory implements Directory {
       if (!stored) continue;
       versions++;
       this.versions.delete(versionKey(fileId, version));
+      for (const key of [...this.keys.keys()]) if (key.startsWith(`${versionKey(fileId, version)}\u0000`)) this.keys.delete(key);
       this.replication.delete(versionKey(fileId, version));
       for (const { listHash } of stored.segments) {
         const left = (this.uses.get(listHash) ?? 1) - 1;
@@ -235,4 +288,6 @@ export class MemoryDirectory implements Directory {
 
 const fileKey = (owner: string, name: string): string => `${owner}\u0000${name}`;
 const versionKey = (fileId: string, version: number): string => `${fileId}@${version}`;
+const shareKey = (owner: string, name: string, user: string): string => `${owner}\u0000${name}\u0000${user}`;
+const shareKeyKey = (fileId: string, version: number, user: string): string => `${versionKey(fileId, version)}\u0000${user}`;
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -7,14 +7,14 @@
  * Schema versions (PRAGMA user_version): 0 is the layout before holders were rows (manifests
  * as JSON with their holders inside); it is migrated to 1 when the directory opens. 2 adds each
  * version's sealed manifest (an encrypted file's name, size and keys, opaque to the master). 3
- * adds each file's lock fence (the largest fencing token a commit carried) and the fencing
- * token counter.
+ * adds each file's lock fence (the largest fencing token a commit carried), the fencing token
+ * counter, shares, and each shared version's file key sealed to each user it is shared with.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asChunkHash, asFileId, asPeerId, segmentKey, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
-import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type VersionRecord } from './directory.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type ShareRecord, type SharedListing, type VersionRecord } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
 const SCHEMA_VERSION = 3;
@@ -24,6 +24,13 @@ const SCHEMA = `
     owner TEXT NOT NULL, name TEXT NOT NULL, file_id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, fence INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (owner, name));
   CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS shares (
+    owner TEXT NOT NULL, name TEXT NOT NULL, user TEXT NOT NULL, write INTEGER NOT NULL,
+    PRIMARY KEY (owner, name, user));
+  CREATE INDEX IF NOT EXISTS shares_by_user ON shares (user);
+  CREATE TABLE IF NOT EXISTS share_keys (
+    file_id TEXT NOT NULL, version INTEGER NOT NULL, user TEXT NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (file_id, version, user));
   CREATE TABLE IF NOT EXISTS versions (
     file_id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,
     chunk_size INTEGER NOT NULL, segment_chunks INTEGER NOT NULL, codec TEXT, replication INTEGER NOT NULL, created_at INTEGER NOT NULL, sealed TEXT,
@@ -94,24 +101,36 @@ export class SqliteDirectory implements Directory {
 
   listFiles(owner?: string): Promise<FileListing[]> {
     const where = owner === undefined ? '' : 'WHERE f.owner = @owner';
-    const args = owner === undefined ? [] : [{ owner }];
-    const read = this.db.transaction((): FileListing[] => {
-      const files = this.sql(`SELECT f.*, v.size, v.created_at, v.replication, v.sealed FROM files f
-        JOIN versions v ON v.file_id = f.file_id AND v.version = f.version ${where} ORDER BY f.owner, f.name`).all(...args) as ListingRow[];
-      const rows = this.sql(`SELECT s.file_id, s.idx, h.peer_id FROM files f
-        JOIN segments s ON s.file_id = f.file_id AND s.version = f.version
-        LEFT JOIN segment_holders h ON h.list_hash = s.list_hash ${where}
-        ORDER BY s.file_id, s.idx, h.position`).all(...args) as { file_id: string; idx: number; peer_id: string | null }[];
-      const holders = new Map<string, PeerId[][]>();
-      for (const row of rows) {
-        const segments = holders.get(row.file_id) ?? [];
-        holders.set(row.file_id, segments);
-        const segment = (segments[row.idx] ??= []);
-        if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
-      }
-      return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [], ...(file.sealed === null ? {} : { sealed: file.sealed }) }));
+    const ownerKey = ', (SELECT k.key FROM share_keys k WHERE k.file_id = f.file_id AND k.version = f.version AND k.user = f.owner) AS owner_key';
+    const read = this.db.transaction((): FileListing[] => this.listings(where, owner === undefined ? {} : { owner }, ownerKey).map(({ extra, ...listing }) => ({ ...listing, ...(typeof extra.owner_key === 'string' ? { ownerKey: extra.owner_key } : {}) })));
+    return Promise.resolve(read());
+  }
+
+  sharedWith(user: string): Promise<SharedListing[]> {
+    const read = this.db.transaction((): SharedListing[] => {
+      const shared = 'JOIN shares s ON s.owner = f.owner AND s.name = f.name WHERE s.user = @user';
+      const listings = this.listings(shared, { user }, ', s.write AS share_write, (SELECT k.key FROM share_keys k WHERE k.file_id = f.file_id AND k.version = f.version AND k.user = @user) AS share_key');
+      return listings.map(({ extra, ...listing }) => ({ ...listing, write: extra.share_write === 1, ...(typeof extra.share_key === 'string' ? { shareKey: extra.share_key } : {}) }));
     });
     return Promise.resolve(read());
+  }
+
+  /** Latest-version listings of the files `where` picks (over `files f`), with `columns` more of each file's row as `extra`; two statements. */
+  private listings(where: string, args: Record<string, unknown>, columns: string): (FileListing & { extra: Record<string, unknown> })[] {
+    const files = this.sql(`SELECT f.*, v.size, v.created_at, v.replication, v.sealed${columns} FROM files f
+      JOIN versions v ON v.file_id = f.file_id AND v.version = f.version ${where} ORDER BY f.owner, f.name`).all(args) as (ListingRow & Record<string, unknown>)[];
+    const rows = this.sql(`SELECT s2.file_id, s2.idx, h.peer_id FROM files f
+      JOIN segments s2 ON s2.file_id = f.file_id AND s2.version = f.version
+      LEFT JOIN segment_holders h ON h.list_hash = s2.list_hash ${where}
+      ORDER BY s2.file_id, s2.idx, h.position`).all(args) as { file_id: string; idx: number; peer_id: string | null }[];
+    const holders = new Map<string, PeerId[][]>();
+    for (const row of rows) {
+      const segments = holders.get(row.file_id) ?? [];
+      holders.set(row.file_id, segments);
+      const segment = (segments[row.idx] ??= []);
+      if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
+    }
+    return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [], ...(file.sealed === null ? {} : { sealed: file.sealed }), extra: file }));
   }
 
   getManifest(fileId: FileId, version: number): Promise<Manifest | undefined> {
@@ -174,9 +193,43 @@ export class SqliteDirectory implements Directory {
       this.sql(`DELETE FROM segment_holders WHERE rowid IN (SELECT h.rowid ${PRUNED_HOLDERS})`).run(at);
       this.sql('DELETE FROM segments WHERE file_id = @file AND version <= @last').run(at);
       const versions = this.sql('DELETE FROM versions WHERE file_id = @file AND version <= @last').run(at).changes;
+      this.sql('DELETE FROM share_keys WHERE file_id = @file AND version <= @last').run(at);
       return { versions, drops: dropOrders(orphaned) };
     });
     return Promise.resolve(prune());
+  }
+
+  putShare(share: ShareRecord): Promise<void> {
+    this.sql(`INSERT INTO shares (owner, name, user, write) VALUES (?, ?, ?, ?)
+      ON CONFLICT(owner, name, user) DO UPDATE SET write = excluded.write`).run(share.owner, share.name, share.user, share.write ? 1 : 0);
+    return Promise.resolve();
+  }
+
+  removeShare(owner: string, name: string, user: string): Promise<boolean> {
+    const remove = this.db.transaction((): boolean => {
+      const removed = this.sql('DELETE FROM shares WHERE owner = ? AND name = ? AND user = ?').run(owner, name, user).changes > 0;
+      this.sql('DELETE FROM share_keys WHERE user = ? AND file_id IN (SELECT file_id FROM files WHERE owner = ? AND name = ?)').run(user, owner, name);
+      return removed;
+    });
+    return Promise.resolve(remove());
+  }
+
+  sharesOf(owner: string, name: string): Promise<ShareRecord[]> {
+    const rows = this.sql('SELECT owner, name, user, write FROM shares WHERE owner = ? AND name = ? ORDER BY user').all(owner, name) as { owner: string; name: string; user: string; write: number }[];
+    return Promise.resolve(rows.map((row) => ({ ...row, write: row.write === 1 })));
+  }
+
+  putShareKeys(fileId: FileId, keys: readonly { version: number; user: string; key: string }[]): Promise<void> {
+    const put = this.sql('INSERT OR REPLACE INTO share_keys (file_id, version, user, key) SELECT @file, @version, @user, @key WHERE EXISTS (SELECT 1 FROM versions WHERE file_id = @file AND version = @version)');
+    this.db.transaction(() => {
+      for (const key of keys) put.run({ file: fileId, version: key.version, user: key.user, key: key.key });
+    })();
+    return Promise.resolve();
+  }
+
+  shareKeys(fileId: FileId, user: string): Promise<Map<number, string>> {
+    const rows = this.sql('SELECT version, key FROM share_keys WHERE file_id = ? AND user = ?').all(fileId, user) as { version: number; key: string }[];
+    return Promise.resolve(new Map(rows.map((row) => [row.version, row.key])));
   }
 
   nextFence(): Promise<number> {
@@ -196,6 +249,8 @@ export class SqliteDirectory implements Directory {
       this.sql('DELETE FROM segments WHERE file_id = @file').run(at);
       const versions = this.sql('DELETE FROM versions WHERE file_id = @file').run(at).changes;
       this.sql('DELETE FROM files WHERE file_id = @file').run(at);
+      this.sql('DELETE FROM share_keys WHERE file_id = @file').run(at);
+      this.sql('DELETE FROM shares WHERE owner = ? AND name = ?').run(owner, name);
       return { versions, drops: dropOrders(orphaned) };
     });
     return Promise.resolve(remove());

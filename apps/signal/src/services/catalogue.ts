@@ -132,19 +132,38 @@ export class Catalogue {
   constructor(private readonly options: CatalogueOptions) {}
 
   /** `owner`'s files, or every owner's when undefined. */
+  /** `owner`'s files, or every owner's when undefined. */
   async list(owner?: string): Promise<(FileSummary & { owner: string })[]> {
     const [files, statusOf, locks] = await Promise.all([this.options.directory.listFiles(owner), this.options.registry.statuses(), owner === undefined ? undefined : this.options.locks?.held(owner)]);
     return files.map((file) => {
       const lock = locks?.get(file.name);
-      return { ...summarize(file, statusOf), owner: file.owner, ...(lock ? { lock } : {}) };
+      return { ...summarize(file, statusOf), owner: file.owner, ...(lock ? { lock } : {}), ...(file.ownerKey === undefined ? {} : { sharedKey: file.ownerKey }) };
     });
   }
 
-  /** The kept versions of `owner`'s file, newest first. */
-  async versions(owner: string, name: string): Promise<VersionSummary[]> {
+  /** `user`'s files, then those other users shared with them, each with its lock holder and the file key sealed to `user`. */
+  async listFor(user: string): Promise<(FileSummary & { owner: string })[]> {
+    const [own, shared, statusOf] = await Promise.all([this.list(user), this.options.directory.sharedWith(user), this.options.registry.statuses()]);
+    const owners = [...new Set(shared.map((file) => file.owner))];
+    const locks = new Map(await Promise.all(owners.map(async (owner) => [owner, await this.options.locks?.held(owner)] as const)));
+    return [
+      ...own,
+      ...shared.map((file) => {
+        const lock = locks.get(file.owner)?.get(file.name);
+        return { ...summarize(file, statusOf), owner: file.owner, shared: { owner: file.owner, write: file.write }, ...(lock ? { lock } : {}), ...(file.shareKey === undefined ? {} : { sharedKey: file.shareKey }) };
+      }),
+    ];
+  }
+
+  /** The kept versions of `owner`'s file, newest first, each with its file key sealed to `caller` where one was. */
+  async versions(owner: string, name: string, caller = owner): Promise<VersionSummary[]> {
     const file = await this.options.directory.findFile(owner, name);
     if (!file) throw new FileNotFoundError(name);
-    return (await this.options.directory.listVersions(file.fileId)).map((version) => ({ fileId: file.fileId, ...version }));
+    const [versions, keys] = await Promise.all([this.options.directory.listVersions(file.fileId), this.options.directory.shareKeys(file.fileId, caller)]);
+    return versions.map((version) => {
+      const shareKey = keys.get(version.version);
+      return { fileId: file.fileId, ...version, ...(shareKey === undefined ? {} : { shareKey }) };
+    });
   }
 
   /**
@@ -164,8 +183,11 @@ export class Catalogue {
     };
   }
 
-  /** A version's manifest (the latest by default), the status of every holder it names, and `client`'s read ticket for each segment. */
-  async locate(client: PeerId, owner: string, request: { name: string; version?: number }): Promise<LocateResult> {
+  /**
+   * A version's manifest (the latest by default), the status of every holder it names, and
+   * `client`'s read ticket for each segment; with the version's file key sealed to `caller`, if one was.
+   */
+  async locate(client: PeerId, owner: string, request: { name: string; version?: number }, caller = owner): Promise<LocateResult> {
     const { directory, registry } = this.options;
     const file = await directory.findFile(owner, request.name);
     if (!file) throw new FileNotFoundError(request.name);
@@ -174,8 +196,9 @@ export class Catalogue {
     const statusOf = await registry.statuses();
     const status: Record<string, PeerStatus> = {};
     for (const segment of manifest.segments) for (const holder of segment.holders) status[holder] = statusOf(holder);
-    const tickets = await Promise.all(manifest.segments.map((segment) => this.options.tickets.read(client, segment.listHash)));
-    return { manifest, status, tickets };
+    const [tickets, keys] = await Promise.all([Promise.all(manifest.segments.map((segment) => this.options.tickets.read(client, segment.listHash))), directory.shareKeys(file.fileId, caller)]);
+    const shareKey = keys.get(manifest.version);
+    return { manifest, status, tickets, ...(shareKey === undefined ? {} : { shareKey }) };
   }
 
   /** Removes every version; the drops are queued for the holders, to be delivered with deliverDrops. */

@@ -38,6 +38,7 @@ import { isDurable, type Member } from '../state/membership.js';
 import type { SendLeases } from '../state/send-leases.js';
 import { summarize } from './catalogue.js';
 import type { LockService } from './lock-service.js';
+import type { Sharing } from './sharing.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { TicketSource } from './tickets.js';
 
@@ -64,6 +65,8 @@ export interface PlacementOptions {
   keepVersions: number;
   /** A removal or pruning queued drops for `peer`: deliver them. */
   dropsQueued: (peer: PeerId) => void;
+  /** Who else reads a file: a write seals its file key to them. */
+  sharing?: Sharing;
   log: (line: string) => void;
 }
 
@@ -111,8 +114,8 @@ export class Placement {
 
   constructor(private readonly options: PlacementOptions) {}
 
-  /** Places the segments of `client`'s write of `request.name` for `owner`. */
-  async place(client: PeerId, owner: string, request: PlaceRequest): Promise<PlaceResult> {
+  /** Places the segments of `client`'s write of `owner`'s `request.name`, by `writer` (the owner, or a user they shared it with). */
+  async place(client: PeerId, owner: string, request: PlaceRequest, writer = owner): Promise<PlaceResult> {
     const { directory, registry, leases, clock, replication } = this.options;
     await this.options.locks.checkWrite(owner, request.name, request.lock);
     const existing = await directory.findFile(owner, request.name);
@@ -131,7 +134,8 @@ export class Placement {
     const tickets = await Promise.all(segments.map((chain, index) => this.options.tickets.write(client, `${fileId}:${index}`, chain, chunks)));
     // A send's first placement has no fileId; retries carry the one it was given.
     await leases.placed(client, fileId, request.fileId === undefined, clock.now());
-    return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments, tickets };
+    const recipients = existing && this.options.sharing ? await this.options.sharing.recipients(owner, request.name, writer) : [];
+    return { fileId, baseVersion: existing?.version ?? 0, replication: copies, segments, tickets, ...(recipients.length > 0 ? { recipients } : {}) };
   }
 
   /**
@@ -170,6 +174,7 @@ export class Placement {
     await this.checkReceipts(request);
     if (!(await leases.committed(client, request.fileId))) throw new SendExpiredError(request.name);
     await this.record(manifest, request.baseVersion, request.lock);
+    await this.options.sharing?.keepShareKeys(owner, manifest.name, manifest.fileId, manifest.version, request.shareKeys);
     log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
     return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
   }
@@ -191,6 +196,7 @@ export class Placement {
     if (request.sealed === undefined) delete manifest.sealed;
     else manifest.sealed = request.sealed;
     await this.record(manifest, request.baseVersion, request.lock);
+    await this.options.sharing?.keepShareKeys(owner, manifest.name, manifest.fileId, manifest.version, request.shareKeys);
     log(`restored v${request.version} of "${manifest.name}" as v${manifest.version}`);
     return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
   }

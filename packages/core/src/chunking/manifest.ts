@@ -51,4 +51,11 @@ export interface FileSummary {
   sealed?: string;
   /** Who holds the file's lock, while someone does. */
   lock?: { user: string; device: string; expiresAt: number };
+  /** A file another user shared with the caller: whose it is, and whether the caller may write it. */
+  shared?: { owner: string; write: boolean };
+  /**
+   * The latest version's file key sealed to the caller (crypto/share-keys.ts), when someone else
+   * wrote it: the user who shared the file, or a user the caller shared it with.
+   */
+  sharedKey?: string;
 }

@@ -75,9 +75,12 @@ async function sealWithNonce(keys: UserKeys, key: Uint8Array, plain: Uint8Array,
 const openWithNonce = (keys: UserKeys, key: Uint8Array, bytes: Uint8Array, aad: Uint8Array): Promise<Uint8Array> =>
   keys.crypto.gcmOpen(key, bytes.subarray(0, NONCE_BYTES), bytes.subarray(NONCE_BYTES), aad);
 
-export async function sealManifest(keys: UserKeys, binding: ManifestBinding, secrets: ManifestSecrets, lock?: PasswordLock): Promise<string> {
+/**
+ * The version's secrets sealed under `fileKey` (a fresh random key unless given: a writer that
+ * shares the version seals the same key to each recipient), the file key under the user's wrap key.
+ */
+export async function sealManifest(keys: UserKeys, binding: ManifestBinding, secrets: ManifestSecrets, lock?: PasswordLock, fileKey: Uint8Array = randomBytes(AES_KEY_BYTES)): Promise<string> {
   const aad = bindingBytes(binding);
-  const fileKey = randomBytes(AES_KEY_BYTES);
   const body: SealedBody = { name: secrets.name, size: secrets.size, digest: secrets.digest };
   if (lock) {
     const sealedKey = await sealWithNonce(keys, lock.passwordKey, secrets.chunkKey, aad);
@@ -96,8 +99,27 @@ export async function sealManifest(keys: UserKeys, binding: ManifestBinding, sec
   return toBase64Url(out);
 }
 
-/** The body of a sealed manifest, after checking it belongs to `binding`. */
-async function openBody(keys: UserKeys, binding: ManifestBinding, sealed: string): Promise<SealedBody> {
+/** What a shared file key is bound to: the version, and who it was sealed for. */
+export const shareContext = (binding: ManifestBinding, recipient: string): Uint8Array => utf8(JSON.stringify([BINDING_TAG, 'share', binding.owner, binding.token, binding.fileId, binding.version, recipient]));
+
+/** The version's file key, opened with the user's own wrap key (they wrote the version). */
+export async function fileKeyOf(keys: UserKeys, binding: ManifestBinding, sealed: string): Promise<Uint8Array> {
+  return (await openEnvelope(keys, binding, sealed)).fileKey;
+}
+
+/**
+ * The body of a sealed manifest, after checking it belongs to `binding`: opened with `fileKey`
+ * when the version was shared with this user, else with the key the user's wrap key opens.
+ */
+async function openBody(keys: UserKeys, binding: ManifestBinding, sealed: string, fileKey?: Uint8Array): Promise<SealedBody> {
+  const envelope = await openEnvelope(keys, binding, sealed, fileKey);
+  const body = JSON.parse(fromUtf8(await openWithNonce(keys, envelope.fileKey, envelope.sealedBody, envelope.aad))) as SealedBody;
+  if (typeof body.name !== 'string' || typeof body.size !== 'number' || typeof body.digest !== 'string') throw new DecryptError('a sealed manifest without its fields');
+  return body;
+}
+
+/** The envelope's parts, its binding checked, and its file key (`fileKey` as given, else unwrapped with the user's wrap key). */
+async function openEnvelope(keys: UserKeys, binding: ManifestBinding, sealed: string, fileKey?: Uint8Array): Promise<{ fileKey: Uint8Array; sealedBody: Uint8Array; aad: Uint8Array }> {
   let bytes: Uint8Array;
   try {
     bytes = fromBase64Url(sealed);
@@ -113,15 +135,13 @@ async function openBody(keys: UserKeys, binding: ManifestBinding, sealed: string
   if (!bytesEqual(claimed, aad)) {
     throw new ManifestMismatchError(`the master answered with the manifest of another file or version (sealed for ${fromUtf8(claimed).slice(0, 200)}, expected version ${binding.version} of file ${binding.fileId})`);
   }
-  const fileKey = await openWithNonce(keys, keys.wrapKey, bytes.subarray(3 + aadLength, 3 + aadLength + wrappedKeyBytes), aad);
-  const body = JSON.parse(fromUtf8(await openWithNonce(keys, fileKey, bytes.subarray(3 + aadLength + wrappedKeyBytes), aad))) as SealedBody;
-  if (typeof body.name !== 'string' || typeof body.size !== 'number' || typeof body.digest !== 'string') throw new DecryptError('a sealed manifest without its fields');
-  return body;
+  const key = fileKey ?? (await openWithNonce(keys, keys.wrapKey, bytes.subarray(3 + aadLength, 3 + aadLength + wrappedKeyBytes), aad));
+  return { fileKey: key, sealedBody: bytes.subarray(3 + aadLength + wrappedKeyBytes), aad };
 }
 
 /** The name and exact size, for listings: no password needed. */
-export async function revealManifest(keys: UserKeys, binding: ManifestBinding, sealed: string): Promise<{ name: string; size: number; locked: boolean }> {
-  const body = await openBody(keys, binding, sealed);
+export async function revealManifest(keys: UserKeys, binding: ManifestBinding, sealed: string, fileKey?: Uint8Array): Promise<{ name: string; size: number; locked: boolean }> {
+  const body = await openBody(keys, binding, sealed, fileKey);
   return { name: body.name, size: body.size, locked: body.password !== undefined };
 }
 
@@ -129,8 +149,8 @@ export async function revealManifest(keys: UserKeys, binding: ManifestBinding, s
  * Everything needed to read the version. A file with a password of its own needs it:
  * FilePasswordRequiredError without one, WrongFilePasswordError for a wrong one.
  */
-export async function openManifest(keys: UserKeys, binding: ManifestBinding, sealed: string, password?: string): Promise<ManifestSecrets> {
-  const body = await openBody(keys, binding, sealed);
+export async function openManifest(keys: UserKeys, binding: ManifestBinding, sealed: string, password?: string, fileKey?: Uint8Array): Promise<ManifestSecrets> {
+  const body = await openBody(keys, binding, sealed, fileKey);
   const secrets = { name: body.name, size: body.size, digest: body.digest };
   if (body.key !== undefined) return { ...secrets, chunkKey: fromBase64Url(body.key) };
   if (!body.password) throw new DecryptError('a sealed manifest without a chunk key');

@@ -1,7 +1,8 @@
 /**
  * A user's keys, all derived (HKDF-SHA256) from their master key, which only their own clients
  * hold: the name key turns names into lookup tokens the master can index without learning them,
- * the chunk root gives each file its chunk key, the wrap key seals each version's file key.
+ * the chunk root gives each file its chunk key, the wrap key seals each version's file key, and
+ * the sharing wrap key seals the private half of the key pair others share files to them with.
  */
 import { toBase64Url, utf8 } from '../bytes.js';
 import { AES_KEY_BYTES, type CryptoSuite } from './crypto-suite.js';
@@ -26,11 +27,14 @@ export class UserKeys {
     private readonly chunkRoot: Uint8Array,
     /** Seals file keys (sealed-manifest.ts). */
     readonly wrapKey: Uint8Array,
+    /** Seals the user's sharing private key, which the master keeps for them (share-keys.ts). */
+    readonly sharingWrapKey: Uint8Array,
   ) {}
 
   static async fromMasterKey(crypto: CryptoSuite, user: string, masterKey: Uint8Array): Promise<UserKeys> {
-    const bits = await crypto.hkdfSha256(masterKey, utf8(user), 'meshdrive/user-keys/v1', 3 * AES_KEY_BYTES);
-    return new UserKeys(user, crypto, bits.subarray(0, 32), bits.subarray(32, 64), bits.subarray(64, 96));
+    // HKDF's output grows at its end: the first three keys are the ones a 96-byte expansion gave.
+    const bits = await crypto.hkdfSha256(masterKey, utf8(user), 'meshdrive/user-keys/v1', 4 * AES_KEY_BYTES);
+    return new UserKeys(user, crypto, bits.subarray(0, 32), bits.subarray(32, 64), bits.subarray(64, 96), bits.subarray(96, 128));
   }
 
   /** What the master knows a name by: HMAC-SHA256 under the name key, base64url (43 characters). */

@@ -10,6 +10,7 @@ import type { FileId, PeerId } from '../ids.js';
 import type { FileSummary, Manifest } from '../chunking/manifest.js';
 import { MAX_CHUNK_SIZE_BYTES, MAX_SEGMENT_CHUNKS, segmentCount } from '../chunking/layout.js';
 import { MAX_SEALED_MANIFEST_CHARS } from '../crypto/sealed-manifest.js';
+import type { SharingKeys } from '../crypto/share-keys.js';
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 export type Ack<T> = (reply: Reply<T>) => void;
@@ -66,7 +67,10 @@ export const credentialsSchema = z.object({ user: userNameSchema, password: pass
  * (crypto/account-keys.ts), which it cannot open. The `password` the master sees is itself a
  * key derived from the password, never the password.
  */
-export const accountKeysSchema = z.object({ masterKey: z.string().min(16).max(256).regex(/^[A-Za-z0-9_-]+$/, 'a wrapped key is base64url') });
+const base64Url = (max: number) => z.string().min(16).max(max).regex(/^[A-Za-z0-9_-]+$/, 'a key is base64url');
+/** A user's sharing key pair (crypto/share-keys.ts): the public half, and the private half sealed on their device. */
+export const sharingKeysSchema = z.object({ publicKey: base64Url(128), privateKey: base64Url(512) });
+export const accountKeysSchema = z.object({ masterKey: base64Url(256), sharing: sharingKeysSchema.optional() });
 export type AccountKeys = z.infer<typeof accountKeysSchema>;
 export const signupSchema = credentialsSchema.extend({ keys: accountKeysSchema.optional() });
 /** A new password, and the master key wrapped under it: nothing else is encrypted again. */
@@ -157,8 +161,12 @@ const SEGMENT_LIMIT_MESSAGE = `a file has at most ${MAX_FILE_SEGMENTS} segments 
 /** A lock's fencing token: it only grows, mesh-wide. */
 const fenceSchema = z.number().int().positive().max(2 ** 53 - 1);
 
+/** Whose file a request is about: the caller's own unless another user shared theirs with the caller. */
+const ownerField = { owner: userNameSchema.optional() };
+
 export const placeSchema = z.object({
   name: fileNameSchema,
+  ...ownerField,
   /** The fencing token of the lock this write is made under, if any. */
   lock: fenceSchema.optional(),
   size: z.number().int().nonnegative().max(2 ** 50),
@@ -169,6 +177,12 @@ export type PlaceRequest = z.infer<typeof placeSchema>;
 
 export interface PlaceResult {
   fileId: FileId;
+  /**
+   * Who else reads the file's versions, with their sharing public keys: the new version's file
+   * key is sealed to each (CommitRequest.shareKeys). The owner is among them when the writer is
+   * a user they shared the file with.
+   */
+  recipients?: { user: string; publicKey: string }[];
   /** Version the write builds on (0 for a new file); the commit compares and sets it. */
   baseVersion: number;
   /** Replicas each segment gets: min(R, live peers). */
@@ -179,9 +193,14 @@ export interface PlaceResult {
   tickets: WriteTicket[];
 }
 
+/** A version's file key sealed to one user's sharing public key. */
+const shareKeysField = { shareKeys: z.array(z.object({ user: userNameSchema, key: z.string().min(16).max(512).regex(/^[A-Za-z0-9_-]+$/) })).max(256).optional() };
+
 export const commitSchema = z.object({
   fileId: idSchema,
   name: fileNameSchema,
+  ...ownerField,
+  ...shareKeysField,
   /** The fencing token of the lock this write is made under: refused if that lease lapsed. */
   lock: fenceSchema.optional(),
   baseVersion: z.number().int().nonnegative(),
@@ -196,27 +215,32 @@ export const commitSchema = z.object({
 }).refine(withinSegmentLimit, SEGMENT_LIMIT_MESSAGE);
 export type CommitRequest = z.infer<typeof commitSchema>;
 
-export const locateSchema = z.object({ name: fileNameSchema, version: z.number().int().positive().optional() });
+export const locateSchema = z.object({ name: fileNameSchema, version: z.number().int().positive().optional(), ...ownerField });
 export interface LocateResult {
   manifest: Manifest;
+  /** The version's file key sealed to the caller, when another user shared the file with them (or a user they shared it with wrote it). */
+  shareKey?: string;
   status: Record<string, PeerStatus>;
   /** The master's read ticket per segment of the manifest, in order. */
   tickets: ReadTicket[];
 }
 
 export const nameSchema = z.object({ name: fileNameSchema });
+export const fileSchema = z.object({ name: fileNameSchema, ...ownerField });
 
 /** Shortest and longest lease a lock may ask for. */
 export const MIN_LOCK_TTL_MS = 1_000;
 export const MAX_LOCK_TTL_MS = 24 * 60 * 60_000;
 const ttlSchema = z.number().int().min(MIN_LOCK_TTL_MS, 'a lock lasts at least a second').max(MAX_LOCK_TTL_MS, 'a lock lasts at most a day');
 /** Take a file's lock for `ttlMs`, renewable; with `wait`, queue behind its holder (first come, first served) and be answered when granted. */
-export const lockSchema = z.object({ name: fileNameSchema, ttlMs: ttlSchema, wait: z.boolean().optional() });
+export const lockSchema = z.object({ name: fileNameSchema, ttlMs: ttlSchema, wait: z.boolean().optional(), ...ownerField });
 export type LockRequest = z.infer<typeof lockSchema>;
 /** Extend a held lock's lease by `ttlMs` from now: its holder does this while it works under it. */
-export const renewSchema = z.object({ name: fileNameSchema, token: fenceSchema, ttlMs: ttlSchema });
+export const renewSchema = z.object({ name: fileNameSchema, token: fenceSchema, ttlMs: ttlSchema, ...ownerField });
+export type RenewRequest = z.infer<typeof renewSchema>;
 /** Release a lock: the one `token` names, or without it the user's own lock on the file, from whichever device. */
-export const unlockSchema = z.object({ name: fileNameSchema, token: fenceSchema.optional() });
+export const unlockSchema = z.object({ name: fileNameSchema, token: fenceSchema.optional(), ...ownerField });
+export type UnlockRequest = z.infer<typeof unlockSchema>;
 /** A lease on a file: its fencing token, when it lapses unless renewed, and who holds it. */
 export interface LockGrant {
   name: string;
@@ -235,6 +259,8 @@ export interface VersionSummary {
   size: number;
   createdAt: number;
   sealed?: string;
+  /** The version's file key sealed to the caller, for a file shared with them. */
+  shareKey?: string;
 }
 /**
  * Make `version`'s contents the file's next version (baseVersion + 1, compare-and-set), reusing
@@ -246,8 +272,31 @@ export const restoreSchema = z.object({
   baseVersion: z.number().int().nonnegative(),
   sealed: z.string().max(MAX_SEALED_MANIFEST_CHARS).regex(/^[A-Za-z0-9_-]+$/, 'a sealed manifest is base64url').optional(),
   lock: fenceSchema.optional(),
+  ...ownerField,
+  ...shareKeysField,
 });
 export type RestoreRequest = z.infer<typeof restoreSchema>;
+
+/**
+ * Share the caller's file with `with` (read, or read and write), giving them each kept version's
+ * file key sealed to their public key; sharing again changes the access and adds keys.
+ */
+export const shareSchema = z.object({
+  name: fileNameSchema,
+  with: userNameSchema,
+  write: z.boolean(),
+  keys: z.array(z.object({ version: z.number().int().positive(), key: z.string().min(16).max(512).regex(/^[A-Za-z0-9_-]+$/) })).max(1024),
+});
+export type ShareRequest = z.infer<typeof shareSchema>;
+export const unshareSchema = z.object({ name: fileNameSchema, with: userNameSchema });
+export const userKeySchema = z.object({ user: userNameSchema });
+export const setMyKeysSchema = z.object({ sharing: sharingKeysSchema });
+/** Who a file is shared with. */
+export interface ShareView {
+  user: string;
+  write: boolean;
+  publicKey?: string;
+}
 export const emptySchema = z.object({}).passthrough();
 
 export interface PeerView {
@@ -392,13 +441,22 @@ export interface ClientToServerEvents {
   signal: (relay: { to: string; connectionId: string; data: unknown }, ack: Ack<null>) => void;
   place: (request: PlaceRequest, ack: Ack<PlaceResult>) => void;
   commit: (request: CommitRequest, ack: Ack<FileSummary>) => void;
-  locate: (request: { name: string; version?: number }, ack: Ack<LocateResult>) => void;
+  locate: (request: { name: string; version?: number; owner?: string }, ack: Ack<LocateResult>) => void;
   list: (request: Record<string, never>, ack: Ack<FileSummary[]>) => void;
   remove: (request: { name: string }, ack: Ack<{ removed: number }>) => void;
   status: (request: Record<string, never>, ack: Ack<MeshState>) => void;
   lock: (request: LockRequest, ack: Ack<LockGrant>) => void;
-  renew: (request: { name: string; token: number; ttlMs: number }, ack: Ack<LockGrant>) => void;
-  unlock: (request: { name: string; token?: number }, ack: Ack<{ released: boolean }>) => void;
-  versions: (request: { name: string }, ack: Ack<VersionSummary[]>) => void;
+  renew: (request: RenewRequest, ack: Ack<LockGrant>) => void;
+  unlock: (request: UnlockRequest, ack: Ack<{ released: boolean }>) => void;
+  versions: (request: { name: string; owner?: string }, ack: Ack<VersionSummary[]>) => void;
   restore: (request: RestoreRequest, ack: Ack<FileSummary>) => void;
+  share: (request: ShareRequest, ack: Ack<{ shared: true }>) => void;
+  unshare: (request: { name: string; with: string }, ack: Ack<{ removed: boolean }>) => void;
+  sharees: (request: { name: string }, ack: Ack<ShareView[]>) => void;
+  /** Another user's sharing public key. */
+  'user-key': (request: { user: string }, ack: Ack<{ user: string; publicKey: string }>) => void;
+  /** The caller's own sharing keys (the private half sealed), or none yet. */
+  'my-keys': (request: Record<string, never>, ack: Ack<{ sharing?: SharingKeys }>) => void;
+  /** Gives the caller's account the sharing keys it lacks (made on this device); an account that has some keeps them. */
+  'set-my-keys': (request: { sharing: SharingKeys }, ack: Ack<{ sharing: SharingKeys }>) => void;
 }
