@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { connectClient, FOLDER_SEPARATOR, fileNameSchema, isErrorOf, LockLapsedError, SORT_KEYS, type ConnectedClient, type FileSummary, type MeshState, type Sealing, type SortKey } from '@meshdrive/core';
-import { fileKey, heldLock, keepRenewing, SEND_LOCK_TTL_MS, takeLock, versionOf } from './file-commands.js';
+import { fileKey, heldLock, keepRenewing, ownerOf, SEND_LOCK_TTL_MS, takeLock, versionOf } from './file-commands.js';
 import { heldLocks, receivedFiles, type ReceivedFile } from './local-state.js';
 import { sealingFor } from './credentials.js';
 import { openSink, openSource } from './file-io.js';
@@ -114,17 +114,18 @@ export async function runSend(path: string, values: CliValues): Promise<number> 
   try {
     return await withClient(values, async ({ client }) => {
       // Under this machine's lock on the file, if it holds one; else, with --wait, under one taken for the send.
+      const owner = ownerOf(values);
       let held = await heldLock(key);
       const ownLock = !held && values.wait === true;
       if (ownLock) {
-        const grant = await takeLock(client, name, SEND_LOCK_TTL_MS, true);
+        const grant = await takeLock(client, name, SEND_LOCK_TTL_MS, true, owner);
         held = { token: grant.token, expiresAt: grant.expiresAt, ttlMs: SEND_LOCK_TTL_MS };
       }
-      const stopRenewing = held && keepRenewing(client, name, held);
+      const stopRenewing = held && keepRenewing(client, name, held, owner);
       const started = Date.now();
       const bar = new ProgressBar(`send ${name}`);
       try {
-        const result = await client.store(name, source, { ...(password === undefined ? {} : { password }), ...(held ? { lock: held.token } : {}), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
+        const result = await client.store(name, source, { ...(password === undefined ? {} : { password }), ...(held ? { lock: held.token } : {}), ...(owner === undefined ? {} : { owner }), onProgress: (progress) => { statsDone = progress.done; bar.update(progress); } });
         bar.finish();
         const seconds = (Date.now() - started) / 1000;
         reportStats(seconds, source.size);
@@ -142,7 +143,7 @@ export async function runSend(path: string, values: CliValues): Promise<number> 
         throw error;
       } finally {
         stopRenewing?.();
-        if (ownLock) await client.unlock(name, held!.token).catch(() => undefined);
+        if (ownLock) await client.unlock(name, held!.token, owner).catch(() => undefined);
       }
     });
   } finally {
@@ -161,12 +162,13 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
   // A name in folders (`photos/beach.jpg`) lands in the working directory under its last part.
   const out = resolve(values.out ?? name.slice(name.lastIndexOf(FOLDER_SEPARATOR) + 1));
   const version = versionOf(values);
+  const owner = ownerOf(values);
   const password = await filePassword(values);
   const key = await fileKey(values, name);
   return withClient(values, async ({ client }) => {
     // Seed 003's timestamp check: the version this machine already has at `out` moves nothing.
     const cached = await receivedFiles.get(key);
-    const wanted = await client.head(name, version);
+    const wanted = await client.head(name, version, owner);
     if (cached && cached.out === out && cached.fileId === wanted.fileId && cached.version === wanted.version && (await unchangedSince(cached))) {
       process.stdout.write(`"${name}" v${wanted.version} is up to date at ${out}: nothing moved\n`);
       return 0;
@@ -181,6 +183,7 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
       const manifest = await client.read(name, sink, {
         ...(password === undefined ? {} : { password }),
         ...(version === undefined ? {} : { version }),
+        ...(owner === undefined ? {} : { owner }),
         ...(base ? { base } : {}),
         onProgress: (progress) => { statsDone = progress.done; moved = progress.moved; bar.update(progress); },
       });
@@ -205,15 +208,17 @@ export async function runReceive(name: string, values: CliValues): Promise<numbe
 export function formatFiles(files: FileSummary[], pattern?: string): string {
   if (files.length === 0) return pattern === undefined ? 'no files yet: store one with `meshdrive send FILE`\n' : `no files match "${pattern}"\n`;
   const locked = files.some((file) => file.lock);
+  const shared = files.some((file) => file.shared);
   const rows = files.map((file) => [
     file.name,
+    ...(shared ? [file.shared ? `${file.shared.owner}${file.shared.write ? '' : ' (read only)'}` : ''] : []),
     formatBytes(file.size),
     `v${file.version}`,
     file.wanted === 0 ? '-' : `${file.replicas}/${file.wanted}`,
     new Date(file.createdAt).toISOString().replace('T', ' ').slice(0, 19),
     ...(locked ? [file.lock ? `${file.lock.user} (${file.lock.device}) until ${new Date(file.lock.expiresAt).toISOString().slice(11, 19)}` : ''] : []),
   ]);
-  return table(['NAME', 'SIZE', 'VERSION', 'REPLICAS', 'MODIFIED', ...(locked ? ['LOCKED BY'] : [])], rows);
+  return table(['NAME', ...(shared ? ['SHARED BY'] : []), 'SIZE', 'VERSION', 'REPLICAS', 'MODIFIED', ...(locked ? ['LOCKED BY'] : [])], rows);
 }
 
 function sortOf(values: CliValues): SortKey | undefined {
@@ -226,7 +231,7 @@ export async function runLs(pattern: string | undefined, values: CliValues): Pro
   const sort = sortOf(values);
   return withClient(values, async ({ client }) => {
     const files = await client.search({ ...(pattern === undefined ? {} : { pattern }), ...(sort ? { sort } : {}), reverse: values.reverse === true });
-    process.stdout.write(values.json ? `${JSON.stringify(files.map(({ sealed: _sealed, ...file }) => file), null, 2)}\n` : formatFiles(files, pattern));
+    process.stdout.write(values.json ? `${JSON.stringify(files.map(({ sealed: _sealed, sharedKey: _key, ...file }) => file), null, 2)}\n` : formatFiles(files, pattern));
     return 0;
   });
 }

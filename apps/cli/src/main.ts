@@ -6,7 +6,7 @@ import { DEFAULT_SIGNAL_URL, parseCommandLine, UsageError } from './options.js';
 import { runLs, runReceive, runRm, runSend, runStatus } from './client-commands.js';
 import { explain } from './messages.js';
 import { runLogin, runLogout, runPasswd, runSignup, runWhoami } from './account-commands.js';
-import { runLock, runRestore, runUnlock, runVersions } from './file-commands.js';
+import { runLock, runRestore, runShare, runUnlock, runUnshare, runVersions } from './file-commands.js';
 
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
@@ -34,6 +34,10 @@ Usage:
   meshdrive versions NAME [--json]            the versions of NAME the mesh keeps
   meshdrive restore NAME --version N          make version N the newest again (a new version;
                                               no data moves)
+  meshdrive share   NAME --with USER [--write]
+                                              let USER read NAME (and write it, with --write);
+                                              without --with, say who NAME is shared with
+  meshdrive unshare NAME --with USER          stop sharing NAME with USER
   meshdrive status  [--json]                  show the peers and their health
   meshdrive signup  --user NAME               make an account on the master and log in
   meshdrive login   --user NAME               log in (the password: $MESHDRIVE_PASSWORD, else asked)
@@ -45,6 +49,11 @@ Usage:
 Files are compressed and encrypted on this machine before they leave it: peers and the
 master hold ciphertext, and the master knows each name only as a keyed token. The keys come
 from your password at log-in and are kept with the session, readable by you only.
+
+Files shared with you show in ls with who shared them; receive, versions, send,
+lock and unlock take --owner USER to name one (receive finds it by name alone when
+you have no file of that name). Sharing seals each file key to the other user's
+public key on your machine: the master never holds a key that opens a file.
 
 Options:
   --password-file F
@@ -127,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
     case 'unlock': return runUnlock(needs(1, 'one NAME')[0]!, values);
     case 'versions': return runVersions(needs(1, 'one NAME')[0]!, values);
     case 'restore': return runRestore(needs(1, 'one NAME, and --version N')[0]!, values);
+    case 'share': return runShare(needs(1, 'one NAME, and --with USER')[0]!, values);
+    case 'unshare': return runUnshare(needs(1, 'one NAME, and --with USER')[0]!, values);
     case 'rm': return runRm(needs(1, 'one NAME')[0]!, values);
     case 'status': needs(0, 'no arguments'); return runStatus(values);
     case 'signup': needs(0, 'no arguments, and --user NAME'); return runSignup(values);

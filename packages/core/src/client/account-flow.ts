@@ -4,11 +4,12 @@
  * and the wrapped master key, and the caller keeps the unwrapped master key for this device.
  */
 import { fromBase64Url, toBase64Url } from '../bytes.js';
-import { accountSecrets, newMasterKey, unwrapMasterKey, wrapMasterKey } from '../crypto/account-keys.js';
+import { accountSecrets, newMasterKey, unwrapMasterKey, wrapMasterKey, type AccountSecrets } from '../crypto/account-keys.js';
+import { newSharingKeys } from '../crypto/share-keys.js';
 import type { CryptoSuite } from '../crypto/crypto-suite.js';
 import { UserKeys } from '../crypto/user-keys.js';
 import { ProtocolError, ValidationError } from '../errors.js';
-import { passwordSchema, type AuthSession } from '../wire/signal-protocol.js';
+import { passwordSchema, type AccountKeys, type AuthSession } from '../wire/signal-protocol.js';
 
 /** POSTs JSON to the master's account endpoint `path` (with a bearer token if given); rejects with the typed error it answers. */
 export type PostJson = <T>(path: string, body: unknown, accessToken?: string) => Promise<T>;
@@ -24,11 +25,16 @@ function checkNewPassword(password: string): void {
   if (!parsed.success) throw new ValidationError(parsed.error.issues[0]?.message ?? 'invalid password');
 }
 
+/** A new master key's wrapped form and the sharing key pair that goes with it. */
+async function newAccountKeys(crypto: CryptoSuite, secrets: AccountSecrets, user: string, masterKey: Uint8Array): Promise<AccountKeys> {
+  return { masterKey: await wrapMasterKey(crypto, secrets, user, masterKey), sharing: await newSharingKeys(await UserKeys.fromMasterKey(crypto, user, masterKey)) };
+}
+
 export async function signUp(crypto: CryptoSuite, post: PostJson, user: string, password: string): Promise<KeyedSession> {
   checkNewPassword(password);
   const secrets = await accountSecrets(crypto, user, password);
   const masterKey = newMasterKey();
-  const keys = { masterKey: await wrapMasterKey(crypto, secrets, user, masterKey) };
+  const keys = await newAccountKeys(crypto, secrets, user, masterKey);
   const session = await post<AuthSession>('/api/signup', { user, password: secrets.authKey, keys });
   return { ...session, masterKey: toBase64Url(masterKey) };
 }
@@ -41,7 +47,7 @@ export async function logIn(crypto: CryptoSuite, post: PostJson, user: string, p
   const [{ derived }, secrets] = await Promise.all([post<{ derived: boolean }>('/api/prelogin', { user }), accountSecrets(crypto, user, password)]);
   if (!derived) {
     const masterKey = newMasterKey();
-    const keys = { masterKey: await wrapMasterKey(crypto, secrets, user, masterKey) };
+    const keys = await newAccountKeys(crypto, secrets, user, masterKey);
     const session = await post<AuthSession>('/api/password', { user, password, newPassword: secrets.authKey, keys });
     return { ...session, masterKey: toBase64Url(masterKey) };
   }
@@ -56,7 +62,9 @@ export async function changePassword(crypto: CryptoSuite, post: PostJson, user: 
   const [old, next] = await Promise.all([accountSecrets(crypto, user, password), accountSecrets(crypto, user, newPassword)]);
   const login = await post<AuthSession>('/api/login', { user, password: old.authKey });
   const masterKey = login.keys ? await unwrapMasterKey(crypto, old, user, login.keys.masterKey) : newMasterKey();
-  const keys = { masterKey: await wrapMasterKey(crypto, next, user, masterKey) };
+  // The sharing keys stay: their private half is sealed under a key of the master key, which does not change.
+  const sharing = login.keys?.sharing ?? (await newSharingKeys(await UserKeys.fromMasterKey(crypto, user, masterKey)));
+  const keys = { masterKey: await wrapMasterKey(crypto, next, user, masterKey), sharing };
   const session = await post<AuthSession>('/api/password', { user, password: old.authKey, newPassword: next.authKey, keys });
   return { ...session, masterKey: toBase64Url(masterKey) };
 }

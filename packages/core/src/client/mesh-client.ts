@@ -12,15 +12,18 @@ import { toHex } from '../bytes.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
-import { openSealedRead, prepareSealedWrite, resealManifest, revealState, revealSummaries, revealVersions, withName, type Sealing } from './sealing.js';
+import { bindingOf, openSealedRead, prepareSealedWrite, resealManifest, revealState, revealSummaries, revealVersions, withName, type Sealing, type SharedTarget } from './sealing.js';
+import { FileNames, type WireFile } from './file-names.js';
+import { Keyring } from './keyring.js';
+import { fileKeyOf } from '../crypto/sealed-manifest.js';
 import { searchFiles, type SearchOptions } from './file-search.js';
 import { LocalChunks } from './local-chunks.js';
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
-import { ChunkCorruptError, FileNotFoundError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
+import { ChunkCorruptError, FileNotFoundError, isErrorOf, KeysMissingError, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
 import { asChunkHash, type FileId, type PeerId } from '../ids.js';
 import { segmentBytes, segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
-import type { LocateResult, LockGrant, MeshState, VersionSummary } from '../wire/signal-protocol.js';
+import type { LocateResult, LockGrant, MeshState, PlaceResult, ShareView, VersionSummary } from '../wire/signal-protocol.js';
 import type { ByteSink, ByteSource, TransferProgress } from './byte-io.js';
 import type { MasterPort } from './master-port.js';
 import type { ConnectPeer } from './peer-connection.js';
@@ -86,6 +89,8 @@ export interface StoreOptions {
   password?: string;
   /** The fencing token of the file's lock, held by this client: the write is refused if that lease lapsed. */
   lock?: number;
+  /** Whose file: another user's that they shared with this one to write (this user's own by default). */
+  owner?: string;
 }
 
 export interface StoreResult {
@@ -112,6 +117,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** The file's own password, if it has one. */
   password?: string;
+  /** Whose file: another user's that they shared with this one (found by name among them when this user has none of that name). */
+  owner?: string;
   /**
    * The file's bytes as this client has them already (an earlier version it received): segments
    * that did not change are not fetched, and of those that did only the changed chunks are.
@@ -127,22 +134,46 @@ interface ReadSegment {
   fetched: number;
 }
 
+/** Seals a version's manifest once its segments are written, and its file key to each of `recipients`. */
+type SealVersion = (fileId: string, version: number, segments: readonly SegmentRecord[], recipients: PlaceResult['recipients']) => Promise<{ sealed: string; shareKeys?: { user: string; key: string }[] }>;
+
 export class MeshClient {
   private readonly placements = new Map<string, { result: LocateResult; expires: number }>();
+  /** This user's sharing keys, when files are sealed. */
+  private readonly keyring: Keyring | undefined;
+  private readonly names: FileNames;
 
-  constructor(private readonly parts: ClientParts) {}
+  constructor(private readonly parts: ClientParts) {
+    this.keyring = parts.sealing && new Keyring(parts.sealing, parts.master);
+    this.names = new FileNames({ master: parts.master, ...(parts.sealing ? { sealing: parts.sealing } : {}), ...(this.keyring ? { keyring: this.keyring } : {}) });
+  }
 
   /** Stores `source` as `name` (a new version if it exists). Resolves once every segment has R verified copies. */
   async store(name: string, source: ByteSource, options: StoreOptions = {}): Promise<StoreResult> {
     const { sealing, layout } = this.parts;
-    const sealed = sealing && (await prepareSealedWrite(sealing, name, source.size, layout, options.password));
-    const wireName = sealed?.wireName ?? name;
+    const file = await this.names.wire(name, options.owner);
+    const target = file.owner !== undefined && sealing ? await this.sharedTarget(file) : undefined;
+    const sealed = sealing && (await prepareSealedWrite(sealing, name, source.size, layout, options.password, target));
+    const wireName = sealed?.wireName ?? file.wireName;
+    const seal: SealVersion | undefined = sealed && (async (fileId, version, segments, recipients) => {
+      const { sealed: envelope, fileKey, binding } = await sealed.seal(fileId, version, segments);
+      const shareKeys = recipients?.length && this.keyring ? await this.keyring.sealTo(recipients, binding, fileKey) : [];
+      return { sealed: envelope, ...(shareKeys.length > 0 ? { shareKeys } : {}) };
+    });
     try {
-      const result = await this.storeAs(wireName, sealed?.wireSize ?? source.size, sealed?.codec ?? this.parts.codec, source, options, sealed?.seal);
+      const result = await this.storeAs(wireName, sealed?.wireSize ?? source.size, sealed?.codec ?? this.parts.codec, source, options, seal, file.owner);
       return sealed ? { ...result, summary: { ...result.summary, name, size: source.size } } : result;
     } catch (error) {
       throw withName(error, wireName, name);
     }
+  }
+
+  /** Another user's file this one writes: its token and the chunk key its versions share, from its newest version. */
+  private async sharedTarget(file: WireFile): Promise<SharedTarget> {
+    const located = await this.parts.master.locate({ name: file.wireName, owner: file.owner! });
+    const opened = await this.opened(located);
+    if (!('chunkKey' in opened)) throw new ValidationError('a file shared with you that is not encrypted cannot be written here');
+    return { owner: file.owner!, token: file.wireName, chunkKey: opened.chunkKey };
   }
 
   /**
@@ -155,10 +186,11 @@ export class MeshClient {
     codec: SegmentCodec,
     source: ByteSource,
     options: StoreOptions,
-    seal?: (fileId: string, version: number, segments: readonly SegmentRecord[]) => Promise<string>,
+    seal?: SealVersion,
+    owner?: string,
   ): Promise<StoreResult> {
     const { master, layout, hasher } = this.parts;
-    const lock = options.lock === undefined ? {} : { lock: options.lock };
+    const lock = { ...(options.lock === undefined ? {} : { lock: options.lock }), ...(owner === undefined ? {} : { owner }) };
     let place = await master.place({ name, size: wireSize, ...layout, ...lock, ...(options.fileId === undefined ? {} : { fileId: options.fileId }) });
     options.onPlaced?.(place.fileId);
     const count = segmentCount(source.size, layout);
@@ -237,7 +269,7 @@ export class MeshClient {
     await untilAborted(segmentsWritten, options.signal);
     options.signal?.throwIfAborted();
     const codecName = manifestCodecName(codec);
-    const sealed = seal && (await seal(place.fileId, place.baseVersion + 1, records));
+    const sealed = seal && (await seal(place.fileId, place.baseVersion + 1, records, place.recipients));
     const commit = {
       fileId: place.fileId,
       name,
@@ -246,7 +278,7 @@ export class MeshClient {
       size: wireSize,
       ...layout,
       ...(codecName === undefined ? {} : { codec: codecName }),
-      ...(sealed === undefined ? {} : { sealed }),
+      ...(sealed === undefined ? {} : sealed),
       segments: records,
     };
     // A holder's receipt may still be on its way: after a master restart, peers tell it their
@@ -267,53 +299,97 @@ export class MeshClient {
 
   /** Files whose name matches (all without a pattern), sorted as asked: see SearchOptions. A string is a pattern. */
   async search(options: SearchOptions | string = {}): Promise<FileSummary[]> {
-    const listed = await this.parts.master.list();
+    // The account gets its sharing keys the first time it lists (so others can share with it), alongside the listing.
+    const [listed] = await Promise.all([this.parts.master.list(), this.keyring?.ensure().catch(() => undefined)]);
     const sealing = this.parts.sealing;
-    const files = sealing ? await revealSummaries(sealing, sealing.keys.user, listed) : listed;
+    const files = sealing ? await revealSummaries(sealing, sealing.keys.user, listed, this.keyring) : listed;
     return searchFiles(files, typeof options === 'string' ? { pattern: options } : options);
   }
 
   /** The file's kept versions, newest first, with their real sizes. */
-  async versions(name: string): Promise<VersionSummary[]> {
-    return this.byName(name, async (wireName) => {
-      const versions = await this.parts.master.versions({ name: wireName });
-      return this.parts.sealing ? revealVersions(this.parts.sealing, wireName, versions) : versions;
+  async versions(name: string, owner?: string): Promise<VersionSummary[]> {
+    return this.names.run(name, owner, async (file) => {
+      const versions = await this.parts.master.versions(request(file));
+      const sealing = this.parts.sealing;
+      return sealing ? revealVersions(sealing, file.owner ?? sealing.keys.user, file.wireName, versions, this.keyring) : versions;
     });
   }
 
-  /** Makes kept version `version` the file's newest, as a new version: no byte moves (only the manifest is sealed anew). */
+  /**
+   * Makes kept version `version` the file's newest, as a new version: no byte moves (only the
+   * manifest is sealed anew, its file key for everyone the file is shared with). The owner's to do.
+   */
   async restore(name: string, version: number, options: { password?: string; lock?: number } = {}): Promise<FileSummary> {
-    return this.byName(name, async (wireName) => {
-      const [latest, old] = await Promise.all([this.parts.master.locate({ name: wireName }), this.parts.master.locate({ name: wireName, version })]);
+    return this.names.run(name, undefined, async (file) => {
+      const { master, sealing } = this.parts;
+      if (file.owner !== undefined) throw new ValidationError(`"${name}" is ${file.owner}'s: only its owner restores a version`);
+      const [latest, old, sharees] = await Promise.all([master.locate({ name: file.wireName }), master.locate({ name: file.wireName, version }), master.sharees({ name: file.wireName })]);
       const baseVersion = latest.manifest.version;
-      const sealing = this.parts.sealing;
-      const sealed = sealing && old.manifest.sealed !== undefined ? await resealManifest(sealing, old.manifest, baseVersion + 1, options.password) : undefined;
-      const summary = await this.parts.master.restore({ name: wireName, version, baseVersion, ...(sealed === undefined ? {} : { sealed }), ...(options.lock === undefined ? {} : { lock: options.lock }) });
+      let sealed: { sealed: string; shareKeys?: { user: string; key: string }[] } | undefined;
+      if (sealing && old.manifest.sealed !== undefined) {
+        const oldKey = old.shareKey !== undefined && this.keyring ? await this.keyring.open(bindingOf(old.manifest), old.shareKey) : undefined;
+        const resealed = await resealManifest(sealing, old.manifest, baseVersion + 1, options.password, oldKey);
+        const recipients = sharees.filter((sharee): sharee is { user: string; write: boolean; publicKey: string } => sharee.publicKey !== undefined);
+        const shareKeys = recipients.length > 0 && this.keyring ? await this.keyring.sealTo(recipients, resealed.binding, resealed.fileKey) : [];
+        sealed = { sealed: resealed.sealed, ...(shareKeys.length > 0 ? { shareKeys } : {}) };
+      }
+      const summary = await master.restore({ name: file.wireName, version, baseVersion, ...sealed, ...(options.lock === undefined ? {} : { lock: options.lock }) });
       this.forgetPlacements();
-      return sealing ? ((await revealSummaries(sealing, sealing.keys.user, [summary]))[0] ?? summary) : summary;
+      return sealing ? ((await revealSummaries(sealing, sealing.keys.user, [summary], this.keyring))[0] ?? summary) : summary;
     });
   }
 
   /** Takes the file's lock for `ttlMs` (renew it to keep it); with `wait`, resolves once it is this client's turn. */
-  lock(name: string, options: { ttlMs: number; wait?: boolean }): Promise<LockGrant> {
-    return this.byName(name, async (wireName) => ({ ...(await this.parts.master.lock({ name: wireName, ttlMs: options.ttlMs, wait: options.wait === true })), name }));
+  lock(name: string, options: { ttlMs: number; wait?: boolean; owner?: string }): Promise<LockGrant> {
+    return this.names.run(name, options.owner, async (file) => ({ ...(await this.parts.master.lock({ ...request(file), ttlMs: options.ttlMs, wait: options.wait === true })), name }));
   }
 
-  renewLock(name: string, token: number, ttlMs: number): Promise<LockGrant> {
-    return this.byName(name, async (wireName) => ({ ...(await this.parts.master.renew({ name: wireName, token, ttlMs })), name }));
+  renewLock(name: string, token: number, ttlMs: number, owner?: string): Promise<LockGrant> {
+    return this.names.run(name, owner, async (file) => ({ ...(await this.parts.master.renew({ ...request(file), token, ttlMs })), name }));
   }
 
   /** Releases the lock `token` names, or without one this user's lock on the file from any device. */
-  unlock(name: string, token?: number): Promise<{ released: boolean }> {
-    return this.byName(name, (wireName) => this.parts.master.unlock({ name: wireName, ...(token === undefined ? {} : { token }) }));
+  unlock(name: string, token?: number, owner?: string): Promise<{ released: boolean }> {
+    return this.names.run(name, owner, (file) => this.parts.master.unlock({ ...request(file), ...(token === undefined ? {} : { token }) }));
   }
 
   /** Which version of the file is the newest (or `version`, if kept), without fetching a byte of it. */
-  async head(name: string, version?: number): Promise<{ fileId: FileId; version: number }> {
-    return this.byName(name, async (wireName) => {
-      const { manifest } = await this.locate(wireName, version);
+  async head(name: string, version?: number, owner?: string): Promise<{ fileId: FileId; version: number }> {
+    return this.names.run(name, owner, async (file) => {
+      const { manifest } = await this.locate(file, version);
       return { fileId: manifest.fileId, version: manifest.version };
     });
+  }
+
+  /**
+   * Shares this user's file with `user`, to read or also to write: every kept version's file key
+   * is sealed to their public key here, so the master never sees one. Sharing again changes the access.
+   */
+  async share(name: string, user: string, write: boolean): Promise<void> {
+    const { master, sealing } = this.parts;
+    if (!sealing || !this.keyring) throw new KeysMissingError('sharing needs this account\'s keys: log in again');
+    const keyring = this.keyring;
+    await this.names.run(name, undefined, async (file) => {
+      if (file.owner !== undefined) throw new ValidationError(`"${name}" is ${file.owner}'s: only its owner shares it`);
+      const [recipient, versions] = await Promise.all([master.userKey({ user }), master.versions({ name: file.wireName })]);
+      const keys = await Promise.all(versions.filter((version) => version.sealed !== undefined).map(async (version) => {
+        const binding = { owner: sealing.keys.user, token: file.wireName, fileId: version.fileId, version: version.version };
+        const fileKey = version.shareKey !== undefined ? await keyring.open(binding, version.shareKey) : await fileKeyOf(sealing.keys, binding, version.sealed!);
+        const [sealed] = await keyring.sealTo([recipient], binding, fileKey);
+        return { version: version.version, key: sealed!.key };
+      }));
+      await master.share({ name: file.wireName, with: user, write, keys });
+    });
+  }
+
+  /** Stops sharing this user's file with `user`: their next read is refused. False when it was not shared with them. */
+  async unshare(name: string, user: string): Promise<boolean> {
+    return this.names.run(name, undefined, async (file) => (await this.parts.master.unshare({ name: file.wireName, with: user })).removed);
+  }
+
+  /** Who this user's file is shared with. */
+  async sharees(name: string): Promise<ShareView[]> {
+    return this.names.run(name, undefined, (file) => this.parts.master.sharees({ name: file.wireName }));
   }
 
   /** Forgets every cached placement: the ring changed, or a file did. */
@@ -321,38 +397,23 @@ export class MeshClient {
     this.placements.clear();
   }
 
-  /** Runs `action` on the name the master knows `name` by, with errors naming `name`. */
-  private async byName<T>(name: string, action: (wireName: string) => Promise<T>): Promise<T> {
-    const wireName = await this.wireNameOf(name);
-    try {
-      return await action(wireName);
-    } catch (error) {
-      throw withName(error, wireName, name);
-    }
-  }
-
   /** Streams the file named `name` into `sink`, verifying every chunk. */
   async read(name: string, sink: ByteSink, options: ReadOptions = {}): Promise<Manifest> {
-    const wireName = await this.wireNameOf(name);
-    try {
-      return await this.readAs(wireName, name, sink, options);
-    } catch (error) {
-      throw withName(error, wireName, name);
-    }
+    return this.names.run(name, options.owner, (file) => this.readAs(file, name, sink, options));
   }
 
   /** Reads the file the master knows as `wireName`: a lookup token, or a name written in clear before encryption. */
-  private async readAs(wireName: string, name: string, sink: ByteSink, options: ReadOptions): Promise<Manifest> {
+  private async readAs(file: WireFile, name: string, sink: ByteSink, options: ReadOptions): Promise<Manifest> {
     let located: LocateResult;
     try {
-      located = await this.locate(wireName, options.version);
+      located = await this.locate(file, options.version);
     } catch (error) {
       // A file stored in clear before this client sealed its files is still found by its name.
-      if (wireName === name || !isErrorOf(error, FileNotFoundError)) throw error;
-      wireName = name;
-      located = await this.locate(name, options.version);
+      if (file.wireName === name || file.owner !== undefined || !isErrorOf(error, FileNotFoundError)) throw error;
+      file = { wireName: name };
+      located = await this.locate(file, options.version);
     }
-    const { manifest, codec } = await this.opened(located.manifest, options.password);
+    const { manifest, codec } = await this.opened(located, options.password);
     options.onLocated?.(manifest);
     const first = firstSegmentAfter(manifest, options.resumeAt ?? 0);
     // Replaced with fresh ones when a failed read locates the file again (a ticket may have lapsed).
@@ -413,8 +474,8 @@ export class MeshClient {
         stored = await readHedged(read.index, read.holders, settled);
       } catch (error) {
         if (options.signal?.aborted || !isRetryable(error)) throw error;
-        this.placements.delete(`${wireName}@${manifest.version}`);
-        const again = await this.locate(wireName, manifest.version);
+        this.placements.delete(placementKey(file, manifest.version));
+        const again = await this.locate(file, manifest.version);
         tickets = again.tickets.slice(first);
         scheduler.updateStatus(again.status);
         stored = await readHedged(read.index, scheduler.retryOrder(read.index));
@@ -453,7 +514,7 @@ export class MeshClient {
   }
 
   async delete(name: string): Promise<number> {
-    const wireName = await this.wireNameOf(name);
+    const { wireName } = await this.names.wire(name);
     this.forgetPlacementsOf(wireName);
     try {
       return (await this.parts.master.remove({ name: wireName })).removed;
@@ -473,28 +534,29 @@ export class MeshClient {
    * version never changes), dropped when the ring does. Which version is the newest is always
    * asked of the master (seed 003's timestamp check), so another client's write shows at once.
    */
-  private async locate(name: string, version?: number): Promise<LocateResult> {
+  private async locate(file: WireFile, version?: number): Promise<LocateResult> {
     const now = this.parts.clock.now();
-    const cached = version === undefined ? undefined : this.placements.get(`${name}@${version}`);
+    const cached = version === undefined ? undefined : this.placements.get(placementKey(file, version));
     if (cached && cached.expires > now) return cached.result;
-    const result = await this.parts.master.locate(version === undefined ? { name } : { name, version });
-    this.placements.set(`${name}@${result.manifest.version}`, { result, expires: now + PLACEMENT_TTL_MS });
+    const result = await this.parts.master.locate({ ...request(file), ...(version === undefined ? {} : { version }) });
+    this.placements.set(placementKey(file, result.manifest.version), { result, expires: now + PLACEMENT_TTL_MS });
     return result;
   }
 
-  /** Forgets the cached placements of `name`'s versions. */
-  private forgetPlacementsOf(name: string): void {
-    for (const key of this.placements.keys()) if (key.startsWith(`${name}@`)) this.placements.delete(key);
+  /** Forgets the cached placements of the versions of the file the master knows as `wireName`. */
+  private forgetPlacementsOf(wireName: string): void {
+    for (const key of this.placements.keys()) if (key.split('@')[0]!.endsWith(`/${wireName}`)) this.placements.delete(key);
   }
 
-  /** What the master knows `name` by: its lookup token when this client seals, else the name itself. */
-  private wireNameOf(name: string): Promise<string> {
-    return this.parts.sealing ? this.parts.sealing.keys.lookupToken(name) : Promise.resolve(name);
-  }
 
-  /** The manifest as its writer saw it, and the codec its segments were written with. */
-  private async opened(manifest: Manifest, password?: string): Promise<{ manifest: Manifest; codec: SegmentCodec }> {
-    if (manifest.sealed !== undefined && this.parts.sealing) return openSealedRead(this.parts.sealing, manifest, password);
+  /** The manifest as its writer saw it, and the codec its segments were written with (and, sealed, their chunk key). */
+  private async opened(located: LocateResult, password?: string): Promise<{ manifest: Manifest; codec: SegmentCodec } | { manifest: Manifest; codec: SegmentCodec; chunkKey: Uint8Array }> {
+    const { manifest } = located;
+    if (manifest.sealed !== undefined && this.parts.sealing) {
+      // A version someone else wrote (a file shared with this user, or one they shared it with) opens with the file key sealed to this user.
+      const fileKey = located.shareKey !== undefined && this.keyring ? await this.keyring.open(bindingOf(manifest), located.shareKey) : undefined;
+      return openSealedRead(this.parts.sealing, manifest, password, fileKey);
+    }
     return { manifest, codec: this.codecOf(manifest) };
   }
 
@@ -516,3 +578,10 @@ function firstSegmentAfter(manifest: Manifest, offset: number): number {
   if (start === offset) return manifest.segments.length;
   throw new ValidationError(`cannot resume "${manifest.name}" at byte ${offset}: no segment starts there`);
 }
+
+/** The fields naming a file in a request: its wire name, and its owner when it is another user's. */
+function request(file: WireFile): { name: string; owner?: string } {
+  return file.owner === undefined ? { name: file.wireName } : { name: file.wireName, owner: file.owner };
+}
+
+const placementKey = (file: WireFile, version: number): string => `${file.owner ?? ''}/${file.wireName}@${version}`;

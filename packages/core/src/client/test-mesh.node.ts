@@ -9,7 +9,8 @@ import { segmentCount } from '../chunking/layout.js';
 import { nodeHasher } from '../codec/hasher.node.js';
 import { maxStoredChunks, type SegmentCodec } from '../codec/segment-codec.js';
 import type { Clock } from '../clock.js';
-import { FileNotFoundError, PeerUnavailableError, VersionConflictError, VersionNotFoundError } from '../errors.js';
+import { FileNotFoundError, PeerUnavailableError, UserNotFoundError, ValidationError, VersionConflictError, VersionNotFoundError } from '../errors.js';
+import type { SharingKeys } from '../crypto/share-keys.js';
 import { asChunkHash, asFileId, asPeerId, randomId, type PeerId } from '../ids.js';
 import { ephemeralIdentity, type PeerIdentity } from '../peer/identity.js';
 import { StoragePeer } from '../peer/storage-peer.js';
@@ -20,7 +21,7 @@ import { memoryChannelPair } from '../transport/memory-channel.js';
 import { RpcConnection } from '../transport/rpc.js';
 import { decodeFrame } from '../wire/frame.js';
 import { FrameType } from '../wire/peer-protocol.js';
-import type { CommitRequest, LocateResult, LockGrant, LockRequest, MeshState, PeerStatus, PlaceRequest, PlaceResult, RestoreRequest, VersionSummary } from '../wire/signal-protocol.js';
+import type { CommitRequest, LocateResult, LockGrant, LockRequest, MeshState, PeerStatus, PlaceRequest, PlaceResult, RestoreRequest, ShareView, VersionSummary } from '../wire/signal-protocol.js';
 import { createClient } from './create-client.js';
 import type { MasterPort } from './master-port.js';
 import type { Sealing } from './sealing.js';
@@ -237,6 +238,33 @@ export class TestMaster implements MasterPort {
 
   unlock(): Promise<{ released: boolean }> {
     return Promise.resolve({ released: true });
+  }
+
+  /** One user: sharing needs the real master (tests/e2e/sharing.test.ts); the user's own keys are kept. */
+  private sharing: SharingKeys | undefined;
+  share(): Promise<{ shared: true }> {
+    return Promise.reject(new ValidationError('the test master has one user: nobody to share with'));
+  }
+
+  unshare(): Promise<{ removed: boolean }> {
+    return Promise.resolve({ removed: false });
+  }
+
+  sharees(): Promise<ShareView[]> {
+    return Promise.resolve([]);
+  }
+
+  userKey(request: { user: string }): Promise<{ user: string; publicKey: string }> {
+    return Promise.reject(new UserNotFoundError(request.user));
+  }
+
+  myKeys(): Promise<{ sharing?: SharingKeys }> {
+    return Promise.resolve(this.sharing ? { sharing: this.sharing } : {});
+  }
+
+  setMyKeys(request: { sharing: SharingKeys }): Promise<{ sharing: SharingKeys }> {
+    this.sharing ??= request.sharing;
+    return Promise.resolve({ sharing: this.sharing });
   }
 }
 

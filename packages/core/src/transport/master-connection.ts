@@ -6,6 +6,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { FileSummary } from '../chunking/manifest.js';
+import type { SharingKeys } from '../crypto/share-keys.js';
 import type { MasterPort } from '../client/master-port.js';
 import { fromErrorPayload, MasterUnreachableError, ProtocolError } from '../errors.js';
 import type { PeerId } from '../ids.js';
@@ -20,8 +21,12 @@ import type {
   MeshState,
   PlaceRequest,
   PlaceResult,
+  RenewRequest,
   Reply,
   RestoreRequest,
+  ShareRequest,
+  ShareView,
+  UnlockRequest,
   ServerToClientEvents,
   VersionSummary,
 } from '../wire/signal-protocol.js';
@@ -147,7 +152,7 @@ export class MasterConnection implements Signaling, MasterPort {
     return this.request('commit', request);
   }
 
-  locate(request: { name: string; version?: number }): Promise<LocateResult> {
+  locate(request: { name: string; version?: number; owner?: string }): Promise<LocateResult> {
     return this.request('locate', request);
   }
 
@@ -163,7 +168,7 @@ export class MasterConnection implements Signaling, MasterPort {
     return this.request('status', {});
   }
 
-  versions(request: { name: string }): Promise<VersionSummary[]> {
+  versions(request: { name: string; owner?: string }): Promise<VersionSummary[]> {
     return this.request('versions', request);
   }
 
@@ -189,12 +194,36 @@ export class MasterConnection implements Signaling, MasterPort {
     }
   }
 
-  renew(request: { name: string; token: number; ttlMs: number }): Promise<LockGrant> {
+  renew(request: RenewRequest): Promise<LockGrant> {
     return this.request('renew', request);
   }
 
-  unlock(request: { name: string; token?: number }): Promise<{ released: boolean }> {
+  unlock(request: UnlockRequest): Promise<{ released: boolean }> {
     return this.request('unlock', request);
+  }
+
+  share(request: ShareRequest): Promise<{ shared: true }> {
+    return this.request('share', request);
+  }
+
+  unshare(request: { name: string; with: string }): Promise<{ removed: boolean }> {
+    return this.request('unshare', request);
+  }
+
+  sharees(request: { name: string }): Promise<ShareView[]> {
+    return this.request('sharees', request);
+  }
+
+  userKey(request: { user: string }): Promise<{ user: string; publicKey: string }> {
+    return this.request('user-key', request);
+  }
+
+  myKeys(): Promise<{ sharing?: SharingKeys }> {
+    return this.request('my-keys', {});
+  }
+
+  setMyKeys(request: { sharing: SharingKeys }): Promise<{ sharing: SharingKeys }> {
+    return this.request('set-my-keys', request);
   }
 
   sendSignal(to: PeerId, connectionId: string, data: unknown): Promise<void> {
