@@ -167,10 +167,11 @@ export async function runCli(args: string[]): Promise<string> {
   return runCliAs(args);
 }
 
-function runCliAs(args: string[]): Promise<string> {
+/** Runs a one-shot CLI command as whoever is logged in under `home` (another user than TEST_USER, say). */
+export function runCliAs(args: string[], home = CLI_HOME): Promise<string> {
   return new Promise((resolve, reject) => {
     const [command, commandArgs] = nodeCommand([CLI, ...args]);
-    const env = { ...process.env, MESHDRIVE_HOME: CLI_HOME, MESHDRIVE_PASSWORD: TEST_PASSWORD };
+    const env = { ...process.env, MESHDRIVE_HOME: home, MESHDRIVE_PASSWORD: TEST_PASSWORD };
     const child = spawn(command, commandArgs, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));

@@ -185,11 +185,11 @@ describe('bad input', () => {
       socket.disconnect();
     });
 
-    it('a version that does not exist gets ERR_FILE_NOT_FOUND', async () => {
+    it('a version that does not exist gets ERR_VERSION_NOT_FOUND', async () => {
       const socket = mesh.rawSocket();
       await connected(socket);
       const reply = await ask(socket, 'locate', { name: preciousToken, version: 99 });
-      expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_FILE_NOT_FOUND' } });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_VERSION_NOT_FOUND' } });
     });
 
     it('a signal relay to an unknown peer gets ERR_PEER_UNAVAILABLE', async () => {

@@ -12,7 +12,10 @@ import { createMaster, type Master } from './create-master.js';
 import { MemoryDirectory } from './directory/memory-directory.js';
 
 const SEED = 20261201;
-const EVENTS = ['place', 'commit', 'locate', 'list', 'remove', 'status', 'signal', 'sealed'] as const;
+const EVENTS = [
+  'place', 'commit', 'locate', 'list', 'remove', 'status', 'signal', 'sealed',
+  'lock', 'renew', 'unlock', 'versions', 'restore', 'share', 'unshare', 'sharees', 'user-key', 'my-keys', 'set-my-keys',
+] as const;
 const KNOWN_CODES = new Set(ERROR_CLASSES.map((type) => type.code));
 const REPLY_TIMEOUT_MS = 5_000;
 
@@ -31,6 +34,17 @@ const payload = fc.oneof(
     to: fc.string(),
     connectionId: fc.string(),
     data: fc.anything(),
+    ttlMs: fc.oneof(fc.integer(), fc.constantFrom(1_000, 30_000, 2 ** 40)),
+    wait: fc.boolean(),
+    token: fc.oneof(fc.integer(), fc.double()),
+    lock: fc.integer(),
+    owner: fc.oneof(fc.string(), fc.constantFrom('fuzzer', 'nobody', 'Upper')),
+    with: fc.oneof(fc.string(), fc.constantFrom('fuzzer', 'nobody')),
+    write: fc.anything(),
+    user: fc.oneof(fc.string(), fc.constantFrom('fuzzer', 'nobody')),
+    keys: fc.oneof(fc.anything(), fc.array(fc.record({ version: fc.integer(), key: fc.string() }), { maxLength: 3 })),
+    shareKeys: fc.array(fc.record({ user: fc.string(), key: fc.string() }), { maxLength: 3 }),
+    sharing: fc.oneof(fc.anything(), fc.record({ publicKey: fc.base64String(), privateKey: fc.base64String() })),
   }, { requiredKeys: [] }),
 );
 

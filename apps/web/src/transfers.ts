@@ -68,6 +68,8 @@ export class Transfers extends EventTarget {
   private nextId = 1;
   /** Set by the UI: without it a file with a password of its own cannot be downloaded here. */
   askPassword: AskPassword = () => Promise.resolve(undefined);
+  /** The fencing token of this tab's lock on a file, which its uploads write under. */
+  lockFor: (name: string) => number | undefined = () => undefined;
 
   constructor(
     private readonly client: () => MeshClient | null,
@@ -97,8 +99,10 @@ export class Transfers extends EventTarget {
         let fileId: FileId | undefined;
         await this.outlastingOutages(job, async () => {
           const client = this.requireClient();
+          const lock = this.lockFor(name);
           await client.store(name, fileSource(file), {
             ...(password === undefined ? {} : { password }),
+            ...(lock === undefined ? {} : { lock }),
             signal: job.controller.signal,
             fileId,
             onPlaced: (placed) => (fileId = placed),
@@ -115,7 +119,7 @@ export class Transfers extends EventTarget {
    * under the name's last part, as a folder's path is no file name. `ask: false` skips the
    * picker (see openSaveTarget).
    */
-  download(name: string, size: number, options: { ask?: boolean } = {}): void {
+  download(name: string, size: number, options: { ask?: boolean; version?: number; owner?: string } = {}): void {
     const job = this.add('download', name, size, async (current) => {
       const client = this.requireClient();
       const target = await openSaveTarget(lastPart(name), options);
@@ -123,7 +127,7 @@ export class Transfers extends EventTarget {
       current.transfer.destination = target.streaming ? 'saved to disk as it arrives' : 'saved when complete';
       // After an outage the read goes on from the last whole segment written, in the same version.
       let written = 0;
-      let version: number | undefined;
+      let version: number | undefined = options.version;
       let password: string | undefined;
       const read = (): Promise<unknown> =>
         this.outlastingOutages(current, () =>
@@ -132,6 +136,7 @@ export class Transfers extends EventTarget {
             version,
             resumeAt: written,
             ...(password === undefined ? {} : { password }),
+            ...(options.owner === undefined ? {} : { owner: options.owner }),
             onLocated: (manifest) => (version = manifest.version),
             onProgress: (progress) => {
               written = progress.done;

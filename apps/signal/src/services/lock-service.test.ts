@@ -68,6 +68,15 @@ describe('LockService', () => {
     await expect(service.checkWrite('ada', 'f', granted!.token)).resolves.toBeUndefined();
   });
 
+  it('gives its own holder the same lease again instead of a wait on itself', async () => {
+    const { service, holder, clock } = setUp();
+    const first = await service.lock('ada', holder('a'), { name: 'f', ttlMs: 10_000 });
+    clock.time += 5_000;
+    const again = await service.lock('ada', holder('a'), { name: 'f', ttlMs: 10_000, wait: true });
+    expect(again.token).toBe(first.token);
+    expect(again.expiresAt).toBe(clock.time + 10_000);
+  });
+
   it('forgets a waiter whose client left, so the lock goes to the one behind it', async () => {
     const { service, holder } = setUp();
     const held = await service.lock('ada', holder('h'), { name: 'f', ttlMs: 10_000 });

@@ -18,8 +18,8 @@ export interface LockServiceOptions {
 const grantOf = (lease: Lease): LockGrant => ({ name: lease.name, token: lease.token, expiresAt: lease.expiresAt, holder: { user: lease.holder.user, device: lease.holder.device } });
 
 export class LockService {
-  /** Clients waiting for a lock, by file and client: answered when it is granted to them. */
-  private readonly waiting = new Map<string, (grant: LockGrant) => void>();
+  /** Clients waiting for a lock, by file and client: answered when it is granted to them (every request, should one ask twice). */
+  private readonly waiting = new Map<string, ((grant: LockGrant) => void)[]>();
 
   constructor(private readonly options: LockServiceOptions) {}
 
@@ -30,7 +30,8 @@ export class LockService {
     const acquired = await locks.acquire(file, request.name, { holder, ttlMs: request.ttlMs }, request.wait === true, clock.now());
     if ('granted' in acquired) return grantOf(acquired.granted);
     if (!acquired.queued) throw new FileLockedError(request.name, acquired.heldBy.holder, acquired.heldBy.expiresAt);
-    return new Promise((resolve) => this.waiting.set(waiterKey(file, holder.client), resolve));
+    const key = waiterKey(file, holder.client);
+    return new Promise((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
   }
 
   async renew(owner: string, request: { name: string; token: number; ttlMs: number }): Promise<LockGrant> {
@@ -76,10 +77,10 @@ export class LockService {
 
   private deliver(file: string, lease: Lease): void {
     const key = waiterKey(file, lease.holder.client);
-    const answer = this.waiting.get(key);
+    const answers = this.waiting.get(key) ?? [];
     this.waiting.delete(key);
     // No one to tell (the client left as it was granted): the lease lapses on its own.
-    if (answer) answer(grantOf(lease));
+    for (const answer of answers) answer(grantOf(lease));
     this.options.log(`lock on ${lease.name.slice(0, 12)} granted to ${lease.holder.user} (token ${lease.token})`);
   }
 }

@@ -33,6 +33,11 @@ export class MemoryLocks implements Locks {
       const lock = this.lockOf(file, name);
       const lease = live(lock.lease, now);
       if (!lease && lock.queue.length === 0) return { granted: await this.grant(file, lock, waiter, now) };
+      // Its own holder asking again (it lost track): the same lease, for as long as asked, not a wait on itself.
+      if (lease && lease.holder.client === waiter.holder.client) {
+        lease.expiresAt = Math.max(lease.expiresAt, now + waiter.ttlMs);
+        return { granted: { ...lease } };
+      }
       if (wait && !lock.queue.some((queued) => queued.holder.client === waiter.holder.client)) lock.queue.push(waiter);
       // Free but with waiters queued (their grant is on its way at the next lapse pass): the first of them is next.
       return { heldBy: lease ?? { name, token: 0, expiresAt: now, holder: lock.queue[0]!.holder }, queued: wait };

@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { MeshClient } from '@meshdrive/core';
+import type { FileSummary, MeshClient } from '@meshdrive/core';
 import type { MeshSession, SessionState } from '../session.js';
 import type { Transfer, Transfers } from '../transfers.js';
 import { describeError } from '../messages.js';
@@ -26,6 +26,8 @@ import './md-name-conflict.js';
 import './md-confirm.js';
 import './md-file-password.js';
 import './md-preview.js';
+import './md-file-details.js';
+import { LockKeeper } from '../lock-keeper.js';
 import './md-network-view.js';
 import './md-transfer-list.js';
 
@@ -185,10 +187,16 @@ export class MdApp extends LitElement {
   @state() private protectUploads = false;
   /** The file shown in the preview dialog. */
   @state() private previewing: { name: string; size: number } | null = null;
+  /** The file whose versions, lock and sharing are shown. */
+  @state() private detailsOf: FileSummary | null = null;
   private everConnected = false;
+  /** Locks this tab holds, renewed while it is open. */
+  private locks!: LockKeeper;
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.locks = new LockKeeper(() => this.session.client);
+    this.transfers.lockFor = (name) => this.locks.tokenFor(name);
     this.transfers.askPassword = (question) => this.askPassword(question);
     this.snapshot = this.session.state;
     this.transferList = [...this.transfers.list];
@@ -280,6 +288,7 @@ export class MdApp extends LitElement {
           <md-transfer-list .transfers=${this.transferList} @transfer-action=${this.onTransferAction}></md-transfer-list>
           <md-file-list .files=${s.mesh?.files ?? []} ?loaded=${s.mesh !== null} ?unavailable=${s.fatal !== null} @file-action=${this.onFileAction} @files-action=${this.onFilesAction}></md-file-list>
           ${this.previewing ? this.renderPreview(this.previewing) : nothing}
+          ${this.detailsOf ? this.renderDetails(this.detailsOf) : nothing}
         `;
       case 'network':
         return html`<md-network-view .mesh=${s.mesh} .selfId=${s.contributing ? s.peerId : null}></md-network-view>`;
@@ -395,19 +404,24 @@ export class MdApp extends LitElement {
   };
 
   private readonly onFileAction = (event: FileActionEvent): void => {
-    const { name, size, action } = event.detail;
+    const { name, size, action, owner } = event.detail;
+    const version = (event.detail as { version?: number }).version;
     if (action === 'preview') {
       this.previewing = { name, size };
       return;
     }
-    if (action === 'download') this.transfers.download(name, size);
+    if (action === 'details') {
+      this.detailsOf = this.snapshot?.mesh?.files.find((file) => file.name === name && file.shared?.owner === owner) ?? null;
+      return;
+    }
+    if (action === 'download') this.transfers.download(name, size, { ...(version === undefined ? {} : { version }), ...(owner === undefined ? {} : { owner }) });
     else this.deleteFiles([name]);
   };
 
   /** Many files at once: downloads without a save picker each, and deletes with one line for what failed. */
   private readonly onFilesAction = (event: FilesActionEvent): void => {
     const { files, action } = event.detail;
-    if (action === 'download') for (const { name, size } of files) this.transfers.download(name, size, { ask: false });
+    if (action === 'download') for (const { name, size, owner } of files) this.transfers.download(name, size, { ask: false, ...(owner === undefined ? {} : { owner }) });
     else this.deleteFiles(files.map((file) => file.name));
   };
 
@@ -435,6 +449,18 @@ export class MdApp extends LitElement {
   }
 
   private readonly currentClient = (): MeshClient | null => this.session.client;
+
+  /** Versions, lock and sharing of one file; what changes there refreshes the list. */
+  private renderDetails(file: FileSummary) {
+    return html`<md-file-details
+      .file=${file}
+      .client=${this.currentClient}
+      .locks=${this.locks}
+      @file-action=${this.onFileAction}
+      @file-changed=${() => void this.session.refresh()}
+      @details-closed=${() => (this.detailsOf = null)}
+    ></md-file-details>`;
+  }
 
   private renderStopQuestion(s: SessionState, risk: { files: number; soleCopies: number }) {
     const files = `${risk.files} ${risk.files === 1 ? 'file' : 'files'}`;

@@ -1,12 +1,14 @@
 /**
  * The files in the mesh, one folder at a time: name, size, version, date and replica health,
- * sortable by column, with preview, download and delete per file, and download and delete for a
- * selection of many. A filter searches every folder at once.
+ * sortable by column, with preview, download, details (versions, lock, sharing) and delete per
+ * file, and download and delete for a selection of many. Files other users shared show whose
+ * they are; locked files, who holds the lock. A filter (a part of a name, or a glob such as
+ * `*.jpg`) searches every folder at once.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { FileSummary } from '@meshdrive/core';
+import { nameMatcher, type FileSummary } from '@meshdrive/core';
 import { formatBytes, formatDate } from '../format.js';
 import {
   FIRST_DIRECTION, NEWEST_FIRST, ROOT_FOLDER, filesUnder, folderTrail, lastPart, listFolder, nearestFolder, sortFiles, sortFolders,
@@ -14,10 +16,11 @@ import {
 } from '../folders.js';
 import { sharedStyles } from './shared-styles.js';
 
-export type FileActionEvent = CustomEvent<{ name: string; size: number; action: FileAction }>;
-export type FileAction = 'preview' | 'download' | 'delete';
+/** `owner`: the user who shared the file, for a file that is not the viewer's own. */
+export type FileActionEvent = CustomEvent<{ name: string; size: number; action: FileAction; owner?: string }>;
+export type FileAction = 'preview' | 'download' | 'delete' | 'details';
 /** The same for the files selected: each is downloaded or deleted. */
-export type FilesActionEvent = CustomEvent<{ files: { name: string; size: number }[]; action: Exclude<FileAction, 'preview'> }>;
+export type FilesActionEvent = CustomEvent<{ files: { name: string; size: number; owner?: string }[]; action: 'download' | 'delete' }>;
 
 /** What the table shows now. */
 interface ListView {
@@ -363,9 +366,9 @@ export class MdFileList extends LitElement {
   }
 
   private currentView(): ListView {
-    const needle = this.filter.trim().toLowerCase();
+    const needle = this.filter.trim();
     if (needle !== '') {
-      const matches = this.files.filter((file) => file.name.toLowerCase().includes(needle));
+      const matches = this.files.filter((file) => nameMatcher(needle)(file.name));
       return { scope: matches, folders: [], files: sortFiles(matches, this.order), searching: true };
     }
     const listing = listFolder(this.files, this.folder);
@@ -377,7 +380,7 @@ export class MdFileList extends LitElement {
       <header>
         <h2 id="files-title" tabindex="-1">Files <span class="muted">(${this.files.length})</span></h2>
         <label class="visually-hidden" for="filter">Filter files by name, in every folder</label>
-        <input id="filter" type="search" placeholder="Filter by name" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
+        <input id="filter" type="search" placeholder="Filter by name, or *.jpg" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />
       </header>
       ${this.renderBody()}
     `;
@@ -451,7 +454,7 @@ export class MdFileList extends LitElement {
         </thead>
         <tbody>
           ${repeat(view.folders, (folder) => folder.path, (folder) => this.renderFolder(folder))}
-          ${repeat(view.files, (file) => file.name, (file) => this.renderFile(file, view.searching))}
+          ${repeat(view.files, (file) => `${file.shared?.owner ?? ''}/${file.name}`, (file) => this.renderFile(file, view.searching))}
         </tbody>
       </table>
     `;
@@ -496,6 +499,8 @@ export class MdFileList extends LitElement {
         <td class="check"><input type="checkbox" aria-label="Select ${file.name}" .checked=${selected} @change=${() => this.select([file], !selected)} /></td>
         <td class="name">
           <button class="link" @click=${() => this.act(file, 'preview')} aria-label=${file.name} title="Preview ${file.name}">${searching ? file.name : lastPart(file.name)}</button>
+          ${file.shared ? html`<span class="pill" data-shared-by=${file.shared.owner} title="${file.shared.owner} shared this file with you${file.shared.write ? ' to read and change' : ' to read'}">Shared by ${file.shared.owner}</span>` : nothing}
+          ${file.lock ? html`<span class="pill warn" data-locked-by=${file.lock.user} title="Locked by ${file.lock.user} on ${file.lock.device}">Locked by ${file.lock.user} until ${formatTime(file.lock.expiresAt)}</span>` : nothing}
         </td>
         <td class="num" data-label="Size">${formatBytes(file.size)}</td>
         <td class="num" data-label="Version">v${file.version}</td>
@@ -503,9 +508,12 @@ export class MdFileList extends LitElement {
         <td class="num" data-label="Replicas">${replicasPill(file)}</td>
         <td class="actions">
           <button @click=${() => this.act(file, 'download')} aria-label="Download ${file.name}">Download</button>
-          <button class="danger ${armed ? 'armed' : ''}" @click=${() => this.onDelete(file)} aria-label="${armed ? 'Confirm delete of' : 'Delete'} ${file.name}">
-            ${armed ? 'Confirm delete' : 'Delete'}
-          </button>
+          <button @click=${() => this.act(file, 'details')} aria-label="Versions, lock and sharing of ${file.name}">Details</button>
+          ${file.shared
+            ? nothing
+            : html`<button class="danger ${armed ? 'armed' : ''}" @click=${() => this.onDelete(file)} aria-label="${armed ? 'Confirm delete of' : 'Delete'} ${file.name}">
+                ${armed ? 'Confirm delete' : 'Delete'}
+              </button>`}
         </td>
       </tr>
     `;
@@ -584,13 +592,21 @@ export class MdFileList extends LitElement {
   };
 
   private act(file: FileSummary, action: FileAction): void {
-    this.dispatchEvent(new CustomEvent('file-action', { detail: { name: file.name, size: file.size, action }, bubbles: true, composed: true }));
+    const detail = { name: file.name, size: file.size, action, ...(file.shared ? { owner: file.shared.owner } : {}) };
+    this.dispatchEvent(new CustomEvent('file-action', { detail, bubbles: true, composed: true }));
   }
 
   private actOnMany(files: readonly FileSummary[], action: 'download' | 'delete'): void {
-    const detail = { files: files.map(({ name, size }) => ({ name, size })), action };
+    // Others' files are not the viewer's to delete.
+    const chosen = action === 'delete' ? files.filter((file) => !file.shared) : files;
+    const detail = { files: chosen.map(({ name, size, shared }) => ({ name, size, ...(shared ? { owner: shared.owner } : {}) })), action };
     this.dispatchEvent(new CustomEvent('files-action', { detail, bubbles: true, composed: true }));
   }
+}
+
+/** 14:03, in the viewer's time. */
+function formatTime(epochMs: number): string {
+  return new Date(epochMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
 /** "1 file", "3 files". */

@@ -34,8 +34,9 @@ export class FileNames {
   }
 
   /**
-   * Runs `action` on the file `name` means; a name this user has no file of, and no `owner`
-   * given, is looked for among the files shared with them (when exactly one has that name).
+   * Runs `action` on the file `name` means. A name this user has no sealed file of, and no
+   * `owner` given, is tried as a file stored in clear before encryption (under the name itself),
+   * then among the files shared with them (when exactly one has that name).
    */
   async run<T>(name: string, owner: string | undefined, action: (file: WireFile) => Promise<T>): Promise<T> {
     const file = await this.wire(name, owner);
@@ -43,6 +44,13 @@ export class FileNames {
       return await action(file);
     } catch (error) {
       if (owner !== undefined || !isErrorOf(error, FileNotFoundError)) throw withName(error, file.wireName, name);
+      if (file.wireName !== name) {
+        try {
+          return await action({ wireName: name });
+        } catch (clear) {
+          if (!isErrorOf(clear, FileNotFoundError)) throw clear;
+        }
+      }
       const shared = await this.findShared(name).catch(() => undefined);
       if (!shared) throw withName(error, file.wireName, name);
       try {

@@ -404,15 +404,7 @@ export class MeshClient {
 
   /** Reads the file the master knows as `wireName`: a lookup token, or a name written in clear before encryption. */
   private async readAs(file: WireFile, name: string, sink: ByteSink, options: ReadOptions): Promise<Manifest> {
-    let located: LocateResult;
-    try {
-      located = await this.locate(file, options.version);
-    } catch (error) {
-      // A file stored in clear before this client sealed its files is still found by its name.
-      if (file.wireName === name || file.owner !== undefined || !isErrorOf(error, FileNotFoundError)) throw error;
-      file = { wireName: name };
-      located = await this.locate(file, options.version);
-    }
+    const located = await this.locate(file, options.version);
     const { manifest, codec } = await this.opened(located, options.password);
     options.onLocated?.(manifest);
     const first = firstSegmentAfter(manifest, options.resumeAt ?? 0);
@@ -513,15 +505,13 @@ export class MeshClient {
     return manifest;
   }
 
+  /** Removes this user's file with every version (one stored in clear before encryption too); resolves with how many there were. */
   async delete(name: string): Promise<number> {
-    const { wireName } = await this.names.wire(name);
-    this.forgetPlacementsOf(wireName);
-    try {
-      return (await this.parts.master.remove({ name: wireName })).removed;
-    } catch (error) {
-      if (wireName === name || !isErrorOf(error, FileNotFoundError)) throw withName(error, wireName, name);
-      return (await this.parts.master.remove({ name })).removed; // stored in clear before encryption
-    }
+    return this.names.run(name, undefined, async (file) => {
+      if (file.owner !== undefined) throw new FileNotFoundError(name); // another user's: not this one's to remove
+      this.forgetPlacementsOf(file.wireName);
+      return (await this.parts.master.remove({ name: file.wireName })).removed;
+    });
   }
 
   async status(): Promise<MeshState> {
