@@ -7,7 +7,8 @@
  * with the range: on two cores a dropped UDP datagram can stall one run for seconds (see the UDP
  * row), and the machine's own speed drifts.
  * Browser numbers come from browser-bench.ts (BENCH_BROWSER=0 skips them), the disk stores'
- * own costs from store-bench.ts (BENCH_STORE_MIB, 256).
+ * own costs from store-bench.ts (BENCH_STORE_MIB, 256), locks under contention from
+ * lock-bench.ts (BENCH_LOCKS=0 skips them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { runBrowserBench } from './browser-bench.js';
 import { runStoreBench } from './store-bench.js';
+import { runLockBench } from './lock-bench.js';
 import { logIn, nodeCryptoSuite, type MeshState } from '@meshdrive/core';
 import { repeat, RUNS, spread, type Row } from './stats.js';
 
@@ -422,6 +424,8 @@ async function main(): Promise<void> {
   });
   const peerRss = Math.max(...peers.map((peer) => peakRssMiB(peer.child.pid!)));
   rows.push({ metric: 'peer peak RSS (largest of 3)', value: `${peerRss.toFixed(0)} MiB` });
+
+  if (process.env.BENCH_LOCKS !== '0') rows.push(...(await runLockBench(CLI)));
 
   if (process.env.BENCH_BROWSER !== '0') {
     rows.push(...(await runBrowserBench()));

@@ -167,16 +167,18 @@ export class Catalogue {
   }
 
   /**
-   * What the mesh view needs from the files, from one listing: `owner`'s files (every owner's
-   * when undefined), which of them each peer holds and where their segments sit on the ring, and
-   * what each peer's leaving would cost, over every owner's files.
+   * What the mesh view needs from the files: `owner`'s files and those shared with them (every
+   * owner's when undefined), which of their own each peer holds and where their segments sit on
+   * the ring, and what each peer's leaving would cost, over every owner's files.
    */
   async overview(owner?: string | null): Promise<CatalogueOverview> {
     const [all, statusOf] = await Promise.all([this.options.directory.listFiles(), this.options.registry.statuses()]);
     // null: a caller with no account sees no one's files, names or segments.
     const mine = owner === undefined ? all : owner === null ? [] : all.filter((file) => file.owner === owner);
+    // A person sees their files as their listing shows them: with locks, and the files shared with them.
+    const files = typeof owner === 'string' ? await this.listFor(owner) : mine.map((file) => ({ ...summarize(file, statusOf), owner: file.owner }));
     return {
-      files: mine.map((file) => ({ ...summarize(file, statusOf), owner: file.owner })),
+      files,
       atRisk: atRiskByPeer(all, statusOf),
       heldFiles: heldFilesByPeer(mine),
       segmentPositions: segmentPositions(mine),

@@ -516,7 +516,7 @@ export class MeshClient {
 
   async status(): Promise<MeshState> {
     const state = await this.parts.master.status();
-    return this.parts.sealing ? revealState(this.parts.sealing, state) : state;
+    return this.parts.sealing ? revealState(this.parts.sealing, state, this.keyring) : state;
   }
 
   /**

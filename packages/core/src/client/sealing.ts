@@ -138,11 +138,11 @@ export async function resealManifest(sealing: Sealing, manifest: Manifest, versi
 }
 
 /** The mesh's state with the viewer's file names in place of tokens, in its files and in what each peer holds. */
-export async function revealState(sealing: Sealing, state: MeshState): Promise<MeshState> {
+export async function revealState(sealing: Sealing, state: MeshState, keyring?: Keyring): Promise<MeshState> {
   const names = new Map<string, string>();
   const files = await Promise.all(
     state.files.map(async (file) => {
-      const [shown] = await revealSummaries(sealing, file.owner, [file]);
+      const [shown] = await revealSummaries(sealing, file.owner, [file], keyring);
       if (shown) names.set(file.name, shown.name);
       return shown ?? file;
     }),
