@@ -51,6 +51,11 @@ describe('many clients, one file, in the web app', () => {
     await details().getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => row('notes.txt').locator('[data-label="Version"]').innerText(), { timeout: 15_000 }).toBe('v3');
     expect((await downloadThroughUi(page, 'notes.txt')).equals(text(1))).toBe(true);
+    // A new version of a file this browser has: only what changed moves.
+    await send(Buffer.concat([text(1), Buffer.from('one more line\n')]), 'notes.txt');
+    await expect.poll(() => row('notes.txt').locator('[data-label="Version"]').innerText(), { timeout: 15_000 }).toBe('v4');
+    expect((await downloadThroughUi(page, 'notes.txt')).equals(Buffer.concat([text(1), Buffer.from('one more line\n')]))).toBe(true);
+    await expect.poll(() => page.locator('md-transfer-list li[data-transfer="notes.txt"]').first().innerText()).toMatch(/moved [\d.]+ (B|KiB), the rest was this browser's copy/);
   }, 120_000);
 
   it('holds a lock while the tab is open: the CLI is refused and told who holds it, until the tab unlocks', async () => {
@@ -67,7 +72,7 @@ describe('many clients, one file, in the web app', () => {
     await details().getByRole('button', { name: 'Unlock' }).click();
     await expect.poll(() => details().locator('[data-status]').innerText()).toBe('Unlocked.');
     await details().getByRole('button', { name: 'Close' }).click();
-    expect(await send(text(4), 'notes.txt')).toContain('stored "notes.txt" v4');
+    expect(await send(text(4), 'notes.txt')).toContain('stored "notes.txt" v5');
   }, 120_000);
 
   it('shows a file another user shared as theirs, downloads it, and filters by glob', async () => {
@@ -82,6 +87,10 @@ describe('many clients, one file, in the web app', () => {
     await expect.poll(() => row('from-alice.md').locator('[data-shared-by="alice"]').count(), { timeout: 15_000 }).toBe(1);
     expect(await row('from-alice.md').getByRole('button', { name: 'Delete from-alice.md' }).count()).toBe(0);
     expect((await downloadThroughUi(page, 'from-alice.md')).equals(text(9))).toBe(true);
+
+    // Downloaded before, unchanged: saved from this browser's copy, nothing moved.
+    expect((await downloadThroughUi(page, 'from-alice.md')).equals(text(9))).toBe(true);
+    await expect.poll(() => page.locator('md-transfer-list li[data-transfer="from-alice.md"]').first().innerText()).toContain("up to date: saved from this browser's copy of v1; nothing moved");
 
     await page.locator('md-file-list #filter').fill('*.txt');
     await expect.poll(async () => (await page.locator('md-file-list tr[data-file]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-file')))).sort()).toEqual(['notes.txt', 'other.txt']);

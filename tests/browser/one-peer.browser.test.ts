@@ -64,7 +64,17 @@ describe('two tabs of one browser', () => {
     await second.page.waitForFunction((peerId) => window.meshdrive!.state().mesh?.peers.find((peer) => peer.id === peerId)?.status === 'online', id, { timeout: 15_000 });
     expect(await second.page.evaluate(() => window.meshdrive!.state().peerId)).toBe(id);
     expect((await meshPeers(mesh!)).filter((peer) => peer.kind === 'browser').map((peer) => peer.id)).toEqual([id]);
-    // What the first tab stored is this peer's still: the file reads back through it.
+    // What the first tab stored is this peer's still: the file reads back through it (not from
+    // the copy this browser kept when it downloaded the file before).
+    await second.page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const opened = indexedDB.open('meshdrive-received');
+      opened.onerror = () => reject(new Error(String(opened.error)));
+      opened.onsuccess = () => {
+        const transaction = opened.result.transaction('files', 'readwrite');
+        transaction.objectStore('files').clear();
+        transaction.oncomplete = () => resolve();
+      };
+    }));
     const again = await downloadThroughUi(second.page, 'from-first.bin');
     expect(again.length).toBe(3 * MiB);
     expect([...first.errors, ...second.errors]).toEqual([]);

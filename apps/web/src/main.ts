@@ -8,6 +8,7 @@ import type { Sealing } from '@meshdrive/core';
 import { Account } from './account.js';
 import { MeshSession } from './session.js';
 import { Transfers } from './transfers.js';
+import { ReceivedCache } from './received-cache.js';
 import { installDebugHook } from './debug-hook.js';
 import './components/md-app.js';
 import './components/md-login.js';
@@ -43,6 +44,7 @@ function startSession(sealing: Sealing | null): void {
     connected: () => session.state.link === 'connected' && session.client !== null,
     whenConnected: (signal) => session.whenConnected(signal),
   });
+  transfers.cache = new ReceivedCache();
   session.onPeerLost((peer, status) => transfers.peerLost(peer, status));
   transfers.addEventListener('finished', () => void session.refresh());
   // Closing the tab would cut a transfer short, or take away the only online copy of some file.

@@ -7,7 +7,8 @@ import { FilePasswordRequiredError, isErrorOf, MasterUnreachableError, WrongFile
 import { fileSource, openSaveTarget } from './browser-io.js';
 import { describeError, isAbort } from './messages.js';
 import { lastPart } from './folders.js';
-import { shortId } from './format.js';
+import { formatBytes, shortId } from './format.js';
+import { MAX_FILE_BYTES, type ReceivedCache } from './received-cache.js';
 
 export const UPLOADS_AT_ONCE = 2;
 /** Speed is measured over this trailing window, so it follows the transfer without jitter. */
@@ -68,6 +69,8 @@ export class Transfers extends EventTarget {
   private nextId = 1;
   /** Set by the UI: without it a file with a password of its own cannot be downloaded here. */
   askPassword: AskPassword = () => Promise.resolve(undefined);
+  /** What this browser received, for downloads that need not move a byte (none: every download reads the mesh). */
+  cache: ReceivedCache | undefined;
   /** The fencing token of this tab's lock on a file, which its uploads write under. */
   lockFor: (name: string) => number | undefined = () => undefined;
 
@@ -125,21 +128,47 @@ export class Transfers extends EventTarget {
       const target = await openSaveTarget(lastPart(name), options);
       if (!target) throw new DOMException('the save dialog was dismissed', 'AbortError');
       current.transfer.destination = target.streaming ? 'saved to disk as it arrives' : 'saved when complete';
+      // The copy this browser has: the version asked for is saved from it, moving nothing; an
+      // older one of the same file is what the read starts from, so only what changed moves.
+      const wanted = this.cache ? await client.head(name, options.version, options.owner).catch(() => undefined) : undefined;
+      const copy = wanted && (await this.cache!.get(name, options.owner).catch(() => undefined));
+      if (copy && copy.fileId === wanted.fileId && copy.version === wanted.version) {
+        await target.write(new Uint8Array(await copy.bytes.arrayBuffer()));
+        await target.finish();
+        current.transfer.destination = `up to date: saved from this browser's copy of v${copy.version}; nothing moved`;
+        return;
+      }
+      const base = copy && copy.fileId === wanted.fileId ? fileSource(copy.bytes) : undefined;
+      // Kept for the next download of the same version, when small enough to keep.
+      const kept: Uint8Array[] | undefined = this.cache && size <= MAX_FILE_BYTES ? [] : undefined;
+      const sink = {
+        write: async (bytes: Uint8Array): Promise<void> => {
+          kept?.push(bytes.slice());
+          await target.write(bytes);
+        },
+      };
+      let located: { fileId: string; version: number } | undefined;
+      let moved = 0;
       // After an outage the read goes on from the last whole segment written, in the same version.
       let written = 0;
       let version: number | undefined = options.version;
       let password: string | undefined;
       const read = (): Promise<unknown> =>
         this.outlastingOutages(current, () =>
-          (this.client() ?? client).read(name, target, {
+          (this.client() ?? client).read(name, sink, {
             signal: current.controller.signal,
             version,
             resumeAt: written,
             ...(password === undefined ? {} : { password }),
             ...(options.owner === undefined ? {} : { owner: options.owner }),
-            onLocated: (manifest) => (version = manifest.version),
+            ...(base && written === 0 ? { base } : {}),
+            onLocated: (manifest) => {
+              version = manifest.version;
+              located = { fileId: manifest.fileId, version: manifest.version };
+            },
             onProgress: (progress) => {
               written = progress.done;
+              moved = progress.moved;
               this.progress(current, progress);
             },
           }),
@@ -161,6 +190,8 @@ export class Transfers extends EventTarget {
         await target.abort().catch(() => undefined);
         throw error;
       }
+      if (base) current.transfer.destination += `; moved ${formatBytes(moved)}, the rest was this browser's copy`;
+      if (kept && located) await this.cache!.put(name, options.owner, { ...located, size: written, bytes: new Blob(kept as Uint8Array<ArrayBuffer>[]) }).catch(() => undefined);
     });
     this.start(job);
   }
