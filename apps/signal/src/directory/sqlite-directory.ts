@@ -50,14 +50,8 @@ const SCHEMA = `
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, capacity INTEGER NOT NULL, label TEXT, last_seen INTEGER NOT NULL);
 `;
 
-/** Holder rows of the segments `@file` names that no other file names: what its removal orphans. */
-const ORPHAN_HOLDERS = `
-  FROM segment_holders h
-  WHERE h.list_hash IN (SELECT list_hash FROM segments WHERE file_id = @file)
-    AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND o.file_id <> @file)`;
-
-/** Holder rows of the segments versions @last and older of `@file` name that nothing else names: what pruning them orphans. */
-const PRUNED_HOLDERS = `
+/** Holder rows of the segments versions @last and older of `@file` name that nothing else names: what forgetting them orphans. */
+const FORGOTTEN_HOLDERS = `
   FROM segment_holders h
   WHERE h.list_hash IN (SELECT list_hash FROM segments WHERE file_id = @file AND version <= @last)
     AND NOT EXISTS (SELECT 1 FROM segments o WHERE o.list_hash = h.list_hash AND (o.file_id <> @file OR o.version > @last))`;
@@ -187,16 +181,24 @@ export class SqliteDirectory implements Directory {
     const prune = this.db.transaction((): RemovedFile => {
       const file = this.sql('SELECT version FROM files WHERE file_id = ?').get(fileId) as { version: number } | undefined;
       if (!file || file.version <= keep) return { versions: 0, drops: [] };
-      const at = { file: fileId, last: file.version - Math.max(1, keep) };
-      const orphaned = this.sql(`SELECT h.peer_id, h.list_hash ${PRUNED_HOLDERS} ORDER BY h.peer_id, h.list_hash`).all(at) as { peer_id: string; list_hash: string }[];
-      this.sql(`INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) SELECT h.peer_id, h.list_hash ${PRUNED_HOLDERS}`).run(at);
-      this.sql(`DELETE FROM segment_holders WHERE rowid IN (SELECT h.rowid ${PRUNED_HOLDERS})`).run(at);
-      this.sql('DELETE FROM segments WHERE file_id = @file AND version <= @last').run(at);
-      const versions = this.sql('DELETE FROM versions WHERE file_id = @file AND version <= @last').run(at).changes;
-      this.sql('DELETE FROM share_keys WHERE file_id = @file AND version <= @last').run(at);
-      return { versions, drops: dropOrders(orphaned) };
+      return this.forgetVersions(fileId, file.version - Math.max(1, keep));
     });
     return Promise.resolve(prune());
+  }
+
+  /**
+   * Forgets versions 1..`last` of a file with their shared keys, and the segments no other file
+   * version names, queueing their drops for every holder; inside the caller's transaction.
+   */
+  private forgetVersions(fileId: string, last: number): RemovedFile {
+    const at = { file: fileId, last };
+    const orphaned = this.sql(`SELECT h.peer_id, h.list_hash ${FORGOTTEN_HOLDERS} ORDER BY h.peer_id, h.list_hash`).all(at) as { peer_id: string; list_hash: string }[];
+    this.sql(`INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) SELECT h.peer_id, h.list_hash ${FORGOTTEN_HOLDERS}`).run(at);
+    this.sql(`DELETE FROM segment_holders WHERE rowid IN (SELECT h.rowid ${FORGOTTEN_HOLDERS})`).run(at);
+    this.sql('DELETE FROM segments WHERE file_id = @file AND version <= @last').run(at);
+    const versions = this.sql('DELETE FROM versions WHERE file_id = @file AND version <= @last').run(at).changes;
+    this.sql('DELETE FROM share_keys WHERE file_id = @file AND version <= @last').run(at);
+    return { versions, drops: dropOrders(orphaned) };
   }
 
   putShare(share: ShareRecord): Promise<void> {
@@ -242,16 +244,10 @@ export class SqliteDirectory implements Directory {
     const remove = this.db.transaction((): RemovedFile => {
       const file = this.sql('SELECT file_id FROM files WHERE owner = ? AND name = ?').get(owner, name) as { file_id: string } | undefined;
       if (!file) return { versions: 0, drops: [] };
-      const at = { file: file.file_id };
-      const orphaned = this.sql(`SELECT h.peer_id, h.list_hash ${ORPHAN_HOLDERS} ORDER BY h.peer_id, h.list_hash`).all(at) as { peer_id: string; list_hash: string }[];
-      this.sql(`INSERT OR IGNORE INTO pending_drops (peer_id, list_hash) SELECT h.peer_id, h.list_hash ${ORPHAN_HOLDERS}`).run(at);
-      this.sql(`DELETE FROM segment_holders WHERE rowid IN (SELECT h.rowid ${ORPHAN_HOLDERS})`).run(at);
-      this.sql('DELETE FROM segments WHERE file_id = @file').run(at);
-      const versions = this.sql('DELETE FROM versions WHERE file_id = @file').run(at).changes;
-      this.sql('DELETE FROM files WHERE file_id = @file').run(at);
-      this.sql('DELETE FROM share_keys WHERE file_id = @file').run(at);
+      const removed = this.forgetVersions(file.file_id, Number.MAX_SAFE_INTEGER);
+      this.sql('DELETE FROM files WHERE file_id = ?').run(file.file_id);
       this.sql('DELETE FROM shares WHERE owner = ? AND name = ?').run(owner, name);
-      return { versions, drops: dropOrders(orphaned) };
+      return removed;
     });
     return Promise.resolve(remove());
   }
