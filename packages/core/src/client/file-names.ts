@@ -78,3 +78,8 @@ export class FileNames {
 }
 
 const key = (owner: string, name: string): string => `${owner}\u0000${name}`;
+
+/** The fields naming a file in a request: its wire name, and its owner when it is another user's. */
+export function wireRequest(file: WireFile): { name: string; owner?: string } {
+  return file.owner === undefined ? { name: file.wireName } : { name: file.wireName, owner: file.owner };
+}

@@ -12,14 +12,14 @@ import { toHex } from '../bytes.js';
 import { sleepOn, type Clock } from '../clock.js';
 import type { Hasher } from '../codec/hasher.js';
 import { IDENTITY_CODEC_NAME, manifestCodecName, type SegmentCodec } from '../codec/segment-codec.js';
-import { bindingOf, openSealedRead, prepareSealedWrite, resealManifest, revealState, revealSummaries, revealVersions, withName, type Sealing, type SharedTarget } from './sealing.js';
-import { FileNames, type WireFile } from './file-names.js';
+import { bindingOf, openSealedRead, prepareSealedWrite, revealState, revealSummaries, withName, type Sealing, type SharedTarget } from './sealing.js';
+import { FileNames, wireRequest, type WireFile } from './file-names.js';
+import { FileOps } from './file-ops.js';
 import { Keyring } from './keyring.js';
-import { fileKeyOf } from '../crypto/sealed-manifest.js';
 import { searchFiles, type SearchOptions } from './file-search.js';
 import { LocalChunks } from './local-chunks.js';
 import { forEachLimited, untilAborted, type HedgeOptions, type Hedger } from '../concurrency.js';
-import { ChunkCorruptError, FileNotFoundError, isErrorOf, KeysMissingError, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
+import { ChunkCorruptError, FileNotFoundError, isErrorOf, NoPeersError, UnconfirmedSegmentError, ValidationError } from '../errors.js';
 import { asChunkHash, type FileId, type PeerId } from '../ids.js';
 import { segmentBytes, segmentCount, segmentRange, splitChunks, type Layout } from '../chunking/layout.js';
 import type { FileSummary, Manifest, SegmentRecord } from '../chunking/manifest.js';
@@ -142,10 +142,13 @@ export class MeshClient {
   /** This user's sharing keys, when files are sealed. */
   private readonly keyring: Keyring | undefined;
   private readonly names: FileNames;
+  /** Versions, locks and sharing. */
+  private readonly files: FileOps;
 
   constructor(private readonly parts: ClientParts) {
     this.keyring = parts.sealing && new Keyring(parts.sealing, parts.master);
     this.names = new FileNames({ master: parts.master, ...(parts.sealing ? { sealing: parts.sealing } : {}), ...(this.keyring ? { keyring: this.keyring } : {}) });
+    this.files = new FileOps({ master: parts.master, names: this.names, forgetPlacements: () => this.forgetPlacements(), ...(parts.sealing ? { sealing: parts.sealing } : {}), ...(this.keyring ? { keyring: this.keyring } : {}) });
   }
 
   /** Stores `source` as `name` (a new version if it exists). Resolves once every segment has R verified copies. */
@@ -307,50 +310,27 @@ export class MeshClient {
   }
 
   /** The file's kept versions, newest first, with their real sizes. */
-  async versions(name: string, owner?: string): Promise<VersionSummary[]> {
-    return this.names.run(name, owner, async (file) => {
-      const versions = await this.parts.master.versions(request(file));
-      const sealing = this.parts.sealing;
-      return sealing ? revealVersions(sealing, file.owner ?? sealing.keys.user, file.wireName, versions, this.keyring) : versions;
-    });
+  versions(name: string, owner?: string): Promise<VersionSummary[]> {
+    return this.files.versions(name, owner);
   }
 
-  /**
-   * Makes kept version `version` the file's newest, as a new version: no byte moves (only the
-   * manifest is sealed anew, its file key for everyone the file is shared with). The owner's to do.
-   */
-  async restore(name: string, version: number, options: { password?: string; lock?: number } = {}): Promise<FileSummary> {
-    return this.names.run(name, undefined, async (file) => {
-      const { master, sealing } = this.parts;
-      if (file.owner !== undefined) throw new ValidationError(`"${name}" is ${file.owner}'s: only its owner restores a version`);
-      const [latest, old, sharees] = await Promise.all([master.locate({ name: file.wireName }), master.locate({ name: file.wireName, version }), master.sharees({ name: file.wireName })]);
-      const baseVersion = latest.manifest.version;
-      let sealed: { sealed: string; shareKeys?: { user: string; key: string }[] } | undefined;
-      if (sealing && old.manifest.sealed !== undefined) {
-        const oldKey = old.shareKey !== undefined && this.keyring ? await this.keyring.open(bindingOf(old.manifest), old.shareKey) : undefined;
-        const resealed = await resealManifest(sealing, old.manifest, baseVersion + 1, options.password, oldKey);
-        const recipients = sharees.filter((sharee): sharee is { user: string; write: boolean; publicKey: string } => sharee.publicKey !== undefined);
-        const shareKeys = recipients.length > 0 && this.keyring ? await this.keyring.sealTo(recipients, resealed.binding, resealed.fileKey) : [];
-        sealed = { sealed: resealed.sealed, ...(shareKeys.length > 0 ? { shareKeys } : {}) };
-      }
-      const summary = await master.restore({ name: file.wireName, version, baseVersion, ...sealed, ...(options.lock === undefined ? {} : { lock: options.lock }) });
-      this.forgetPlacements();
-      return sealing ? ((await revealSummaries(sealing, sealing.keys.user, [summary], this.keyring))[0] ?? summary) : summary;
-    });
+  /** Makes kept version `version` the file's newest, as a new version; no byte moves. The owner's to do. */
+  restore(name: string, version: number, options: { password?: string; lock?: number } = {}): Promise<FileSummary> {
+    return this.files.restore(name, version, options);
   }
 
   /** Takes the file's lock for `ttlMs` (renew it to keep it); with `wait`, resolves once it is this client's turn. */
   lock(name: string, options: { ttlMs: number; wait?: boolean; owner?: string }): Promise<LockGrant> {
-    return this.names.run(name, options.owner, async (file) => ({ ...(await this.parts.master.lock({ ...request(file), ttlMs: options.ttlMs, wait: options.wait === true })), name }));
+    return this.files.lock(name, options);
   }
 
   renewLock(name: string, token: number, ttlMs: number, owner?: string): Promise<LockGrant> {
-    return this.names.run(name, owner, async (file) => ({ ...(await this.parts.master.renew({ ...request(file), token, ttlMs })), name }));
+    return this.files.renewLock(name, token, ttlMs, owner);
   }
 
   /** Releases the lock `token` names, or without one this user's lock on the file from any device. */
   unlock(name: string, token?: number, owner?: string): Promise<{ released: boolean }> {
-    return this.names.run(name, owner, (file) => this.parts.master.unlock({ ...request(file), ...(token === undefined ? {} : { token }) }));
+    return this.files.unlock(name, token, owner);
   }
 
   /** Which version of the file is the newest (or `version`, if kept), without fetching a byte of it. */
@@ -361,35 +341,19 @@ export class MeshClient {
     });
   }
 
-  /**
-   * Shares this user's file with `user`, to read or also to write: every kept version's file key
-   * is sealed to their public key here, so the master never sees one. Sharing again changes the access.
-   */
-  async share(name: string, user: string, write: boolean): Promise<void> {
-    const { master, sealing } = this.parts;
-    if (!sealing || !this.keyring) throw new KeysMissingError('sharing needs this account\'s keys: log in again');
-    const keyring = this.keyring;
-    await this.names.run(name, undefined, async (file) => {
-      if (file.owner !== undefined) throw new ValidationError(`"${name}" is ${file.owner}'s: only its owner shares it`);
-      const [recipient, versions] = await Promise.all([master.userKey({ user }), master.versions({ name: file.wireName })]);
-      const keys = await Promise.all(versions.filter((version) => version.sealed !== undefined).map(async (version) => {
-        const binding = { owner: sealing.keys.user, token: file.wireName, fileId: version.fileId, version: version.version };
-        const fileKey = version.shareKey !== undefined ? await keyring.open(binding, version.shareKey) : await fileKeyOf(sealing.keys, binding, version.sealed!);
-        const [sealed] = await keyring.sealTo([recipient], binding, fileKey);
-        return { version: version.version, key: sealed!.key };
-      }));
-      await master.share({ name: file.wireName, with: user, write, keys });
-    });
+  /** Shares this user's file with `user`, to read or also to write (FileOps.share). */
+  share(name: string, user: string, write: boolean): Promise<void> {
+    return this.files.share(name, user, write);
   }
 
   /** Stops sharing this user's file with `user`: their next read is refused. False when it was not shared with them. */
-  async unshare(name: string, user: string): Promise<boolean> {
-    return this.names.run(name, undefined, async (file) => (await this.parts.master.unshare({ name: file.wireName, with: user })).removed);
+  unshare(name: string, user: string): Promise<boolean> {
+    return this.files.unshare(name, user);
   }
 
   /** Who this user's file is shared with. */
-  async sharees(name: string): Promise<ShareView[]> {
-    return this.names.run(name, undefined, (file) => this.parts.master.sharees({ name: file.wireName }));
+  sharees(name: string): Promise<ShareView[]> {
+    return this.files.sharees(name);
   }
 
   /** Forgets every cached placement: the ring changed, or a file did. */
@@ -528,7 +492,7 @@ export class MeshClient {
     const now = this.parts.clock.now();
     const cached = version === undefined ? undefined : this.placements.get(placementKey(file, version));
     if (cached && cached.expires > now) return cached.result;
-    const result = await this.parts.master.locate({ ...request(file), ...(version === undefined ? {} : { version }) });
+    const result = await this.parts.master.locate({ ...wireRequest(file), ...(version === undefined ? {} : { version }) });
     this.placements.set(placementKey(file, result.manifest.version), { result, expires: now + PLACEMENT_TTL_MS });
     return result;
   }
@@ -569,9 +533,5 @@ function firstSegmentAfter(manifest: Manifest, offset: number): number {
   throw new ValidationError(`cannot resume "${manifest.name}" at byte ${offset}: no segment starts there`);
 }
 
-/** The fields naming a file in a request: its wire name, and its owner when it is another user's. */
-function request(file: WireFile): { name: string; owner?: string } {
-  return file.owner === undefined ? { name: file.wireName } : { name: file.wireName, owner: file.owner };
-}
 
 const placementKey = (file: WireFile, version: number): string => `${file.owner ?? ''}/${file.wireName}@${version}`;
