@@ -115,11 +115,30 @@ describe('bad input', () => {
     });
 
     it('usage errors exit 2 with one line', async () => {
-      for (const args of [['frobnicate'], ['send'], ['receive', 'a', 'b'], ['ls', '--no-such-flag']]) {
+      for (const args of [['frobnicate'], ['send'], ['receive', 'a', 'b'], ['ls', '--no-such-flag'], ['ls', 'a', 'b']]) {
         const result = await mesh.cli(args);
         expect(result.code, args.join(' ')).toBe(2);
         expect(oneLineError(result)).toMatch(/^meshdrive: /);
       }
+      // Each names what was wrong, and nothing was asked of the master.
+      const said: [string[], string][] = [
+        [['restore', 'a.txt'], 'meshdrive: restore needs --version N (see meshdrive versions NAME)'],
+        [['receive', 'a.txt', '--version', 'latest'], 'meshdrive: --version takes a version number (1, 2, …), not "latest"'],
+        [['lock', 'a.txt', '--ttl', 'forever'], 'meshdrive: --ttl: "forever" is not a duration (try 30s, 500ms or 2m)'],
+        [['share', 'a.txt', '--with', 'Bob!'], 'meshdrive: --with: a user name is lower-case letters, digits, ".", "_" and "-", starting with a letter or digit'],
+        [['unshare', 'a.txt'], 'meshdrive: name the user with --with USER'],
+        [['ls', '--sort', 'colour'], 'meshdrive: --sort takes name, size, date, not "colour"'],
+        [['receive', 'a.txt', '--owner', '../x'], 'meshdrive: --owner: a user name is lower-case letters, digits, ".", "_" and "-", starting with a letter or digit'],
+      ];
+      for (const [args, line] of said) {
+        const result = await mesh.cli(args);
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(oneLineError(result)).toBe(line);
+      }
+      // A lock with too short or too long a lease is refused by the master's schema, in one line.
+      const short = await mesh.cli(['lock', 'a.txt', '--ttl', '10ms']);
+      expect(short.code).toBe(1);
+      expect(oneLineError(short)).toMatch(/^meshdrive: .*a lock lasts at least a second/);
     });
 
     it('an unreachable master: exit 1, one line', async () => {
