@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesSource, memorySink, VersionConflictError, type ByteSource } from '@meshdrive/core';
-import { oneLineError, sleep, TestMesh } from './harness.js';
+import { oneLineError, sleep, TestMesh, waitFor } from './harness.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -91,24 +91,27 @@ describe('locks and concurrent writers', () => {
   }, 120_000);
 
   it('lets a SIGKILLed holder\'s lease lapse: the next waiter gets the lock with a larger fencing token', async () => {
+    expect((await mesh.cli(['send', mesh.writeFile(10 * KIB, 'big.bin').path])).code).toBe(0);
+    const expiry = async (): Promise<number | undefined> => (JSON.parse((await mesh.cli(['ls', 'big.bin', '--json'])).stdout) as { lock?: { expiresAt: number } }[])[0]?.lock?.expiresAt;
     const holder = mesh.otherMachine();
-    const held = await mesh.cli(['lock', 'big.bin', '--ttl', '3s'], { env: { MESHDRIVE_HOME: holder } });
+    const held = await mesh.cli(['lock', 'big.bin', '--ttl', '6s'], { env: { MESHDRIVE_HOME: holder } });
     expect(held.code, held.stderr).toBe(0);
-    // The holder sends under its lock, renewing it, and is killed halfway.
+    const firstExpiry = (await expiry())!;
+    // The holder sends under its lock, renewing it as it writes, and is killed halfway.
     const big = mesh.writeFile(48 * MIB, 'big.bin');
     const sending = mesh.spawnCli('holder', ['send', big.path], holder);
     const waiterHome = mesh.otherMachine();
     const waiter = mesh.spawnCli('waiter', ['lock', 'big.bin', '--ttl', '1m', '--wait'], waiterHome);
     await waiter.waitForStderr(/waiting for it/);
-    await sleep(4_000); // past the first lease: the send renewed it
-    expect(waiter.alive).toBe(true);
+    await waitFor('the send to renew the lock', async () => ((await expiry())! > firstExpiry ? true : undefined), 15_000);
     expect(sending.alive, sending.describe()).toBe(true);
+    expect(waiter.alive).toBe(true);
     await sending.kill('SIGKILL');
     const killedAt = Date.now();
     const { code } = await waiter.exited;
     expect(code, waiter.describe()).toBe(0);
-    // No longer than one lease (3 s) after the kill, and the master's release pass.
-    expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_000);
+    // No longer than one lease (6 s) after the kill, and the master's release pass.
+    expect(Date.now() - killedAt).toBeLessThan(6_000 + 3_000);
     expect(tokenOf(waiter.stdout)).toBeGreaterThan(tokenOf(held.stdout));
     expect((await mesh.cli(['unlock', 'big.bin'], { env: { MESHDRIVE_HOME: waiterHome } })).code).toBe(0);
   }, 120_000);
@@ -117,10 +120,13 @@ describe('locks and concurrent writers', () => {
     const first = mesh.writeFile(20 * KIB, 'fenced.bin');
     expect((await mesh.cli(['send', first.path])).code).toBe(0);
     const frozenHome = mesh.otherMachine();
-    expect((await mesh.cli(['lock', 'fenced.bin', '--ttl', '2s'], { env: { MESHDRIVE_HOME: frozenHome } })).code).toBe(0);
-    const stale = mesh.writeFile(32 * MIB, 'stale.bin');
+    expect((await mesh.cli(['lock', 'fenced.bin', '--ttl', '8s'], { env: { MESHDRIVE_HOME: frozenHome } })).code).toBe(0);
+    const expiry = async (): Promise<number> => (JSON.parse((await mesh.cli(['ls', 'fenced.bin', '--json'])).stdout) as { lock?: { expiresAt: number } }[])[0]?.lock?.expiresAt ?? 0;
+    const firstExpiry = await expiry();
+    const stale = mesh.writeFile(48 * MIB, 'stale.bin');
     const frozen = mesh.spawnCli('frozen writer', ['send', stale.path, '--name', 'fenced.bin'], frozenHome);
-    await sleep(800);
+    // Writing under the lock: the send has renewed it.
+    await waitFor('the send to renew its lock', async () => ((await expiry()) > firstExpiry ? true : undefined), 15_000, () => `first expiry ${firstExpiry}\n${frozen.describe()}`);
     expect(frozen.alive, frozen.describe()).toBe(true);
     frozen.child.kill('SIGSTOP'); // a long pause: no renewals, its lease lapses
     const next = mesh.writeFile(20 * KIB, 'next.bin');
