@@ -191,7 +191,8 @@ export class Transfers extends EventTarget {
         throw error;
       }
       if (base) current.transfer.destination += `; moved ${formatBytes(moved)}, the rest was this browser's copy`;
-      if (kept && located) await this.cache!.put(name, options.owner, { ...located, size: written, bytes: new Blob(kept as Uint8Array<ArrayBuffer>[]) }).catch(() => undefined);
+      // Kept in the background: the download is done, and the page is not held up by IndexedDB.
+      if (kept && located) void this.cache!.put(name, options.owner, { ...located, size: written, bytes: new Blob(kept as Uint8Array<ArrayBuffer>[]) }).catch(() => undefined);
     });
     this.start(job);
   }
