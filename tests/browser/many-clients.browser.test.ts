@@ -93,6 +93,10 @@ describe('many clients, one file, in the web app', () => {
     expect((await downloadThroughUi(page, 'from-alice.md')).equals(text(9))).toBe(true);
     await expect.poll(() => page.locator('md-transfer-list li[data-transfer="from-alice.md"]').first().innerText()).toContain("up to date: saved from this browser's copy of v1; nothing moved");
 
+    // A name only someone else's file has is free for the person's own: no "replace?" question.
+    await uploadThroughUi(page, 'from-alice.md', text(10));
+    await expect.poll(() => row('from-alice.md').count(), { timeout: 15_000 }).toBe(2);
+
     await page.locator('md-file-list #filter').fill('*.txt');
     await expect.poll(async () => (await page.locator('md-file-list tr[data-file]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-file')))).sort()).toEqual(['notes.txt', 'other.txt']);
     await page.locator('md-file-list #filter').fill('');

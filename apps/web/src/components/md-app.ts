@@ -371,7 +371,8 @@ export class MdApp extends LitElement {
   private readonly onFilesChosen = (event: FilesChosenEvent): void => {
     const { files, skipped } = event.detail;
     if (skipped.length > 0) this.actionError = skippedSentence(skipped);
-    const existing = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
+    // Only the person's own names are taken: an upload never writes a file someone shared with them.
+    const existing = new Set(this.ownFiles().map((file) => file.name));
     const taken = files.map((file) => file.name).filter((name) => existing.has(name));
     if (taken.length === 0) void this.upload(files);
     else this.pendingUpload = { files, taken };
@@ -386,7 +387,7 @@ export class MdApp extends LitElement {
       return;
     }
     // Keep both: each taken name gets the first free "name (n).ext", counting the new names too.
-    const names = new Set((this.snapshot?.mesh?.files ?? []).map((file) => file.name));
+    const names = new Set(this.ownFiles().map((file) => file.name));
     const uploads = pending.files.map(({ file, name: chosen }) => {
       const name = names.has(chosen) ? keepBothName(chosen, names) : chosen;
       names.add(name);
@@ -449,6 +450,11 @@ export class MdApp extends LitElement {
   }
 
   private readonly currentClient = (): MeshClient | null => this.session.client;
+
+  /** The person's own files, leaving out those others shared with them. */
+  private ownFiles(): FileSummary[] {
+    return (this.snapshot?.mesh?.files ?? []).filter((file) => !file.shared);
+  }
 
   /** Versions, lock and sharing of one file; what changes there refreshes the list. */
   private renderDetails(file: FileSummary) {
