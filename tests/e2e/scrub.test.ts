@@ -52,7 +52,9 @@ describe('damaged and lost copies', () => {
     expect(flipInPacks(victim.dataDir, needle)).toBe(true);
     await mesh.startPeer(victim.dataDir, '1GiB', ['--scrub-every', '1s']);
     await healedWithout('rot.bin', victim, bytes);
-    expect((await mesh.state()).repair.faults).toContainEqual({ peer: victim.id, segments: 1 });
+    // Counted per report: scrubbing every second, the peer may report the segment again before the repair lands.
+    const fault = (await mesh.state()).repair.faults.find((entry) => entry.peer === victim.id);
+    expect(fault?.segments ?? 0).toBeGreaterThanOrEqual(1);
   }, 90_000);
 
   it('a peer that lost data while it was down is asked on rejoin what it lacks, and the master has it copied again', async () => {

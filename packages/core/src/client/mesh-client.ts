@@ -43,8 +43,12 @@ export const SEND_CONCURRENCY = 16;
 /** Attempts per segment write; each retry asks the master for a fresh placement. */
 export const WRITE_ATTEMPTS = 4;
 export const WRITE_RETRY_DELAY_MS = 1_000;
-/** A commit refused for a receipt not in yet is sent again this many times in all, this far apart. */
-export const COMMIT_ATTEMPTS = 4;
+/**
+ * A commit refused for a receipt not in yet is sent again this many times in all, this far
+ * apart: after a master restart, a tab's storage peer on a loaded machine took over 20 s to rejoin
+ * and send its receipts again.
+ */
+export const COMMIT_ATTEMPTS = 8;
 export const COMMIT_RETRY_DELAY_MS = 2_000;
 /** A write, which waits for a whole replica chain, is never hedged sooner than this. */
 export const WRITE_HEDGE_MIN_MS = 2_000;
