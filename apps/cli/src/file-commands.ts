@@ -25,9 +25,13 @@ export async function fileKey(values: CliValues, name: string): Promise<string> 
 
 /** --owner USER: another user's file they shared with you. */
 export function ownerOf(values: CliValues): string | undefined {
-  if (values.owner === undefined) return undefined;
-  const parsed = userNameSchema.safeParse(values.owner);
-  if (!parsed.success) throw new UsageError(`--owner: ${parsed.error.issues[0]?.message ?? 'not a user name'}`);
+  return values.owner === undefined ? undefined : userOption(values.owner, '--owner');
+}
+
+/** A user name given with `flag`, checked as the master checks names. */
+function userOption(value: string, flag: string): string {
+  const parsed = userNameSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`${flag}: ${parsed.error.issues[0]?.message ?? 'not a user name'}`);
   return parsed.data;
 }
 
@@ -148,9 +152,7 @@ export async function runRestore(name: string, values: CliValues): Promise<numbe
 
 function recipientOf(values: CliValues): string {
   if (values.with === undefined) throw new UsageError('name the user with --with USER');
-  const parsed = userNameSchema.safeParse(values.with);
-  if (!parsed.success) throw new UsageError(`--with: ${parsed.error.issues[0]?.message ?? 'not a user name'}`);
-  return parsed.data;
+  return userOption(values.with, '--with');
 }
 
 /** `share NAME --with USER [--write]` shares; `share NAME` alone says who it is shared with. */

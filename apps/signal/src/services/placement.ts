@@ -151,7 +151,7 @@ export class Placement {
 
   /** Records the version `client` wrote, if its send is still open and the file is still at its base version. */
   async commit(client: PeerId, owner: string, request: CommitRequest): Promise<FileSummary> {
-    const { registry, leases, clock, log } = this.options;
+    const { leases, clock, log } = this.options;
     const expected = segmentCount(request.size, request);
     if (request.segments.length !== expected) {
       throw new ValidationError(`a ${request.size}-byte file has ${expected} segments, not ${request.segments.length}`);
@@ -176,7 +176,7 @@ export class Placement {
     await this.record(manifest, request.baseVersion, request.lock);
     await this.options.sharing?.keepShareKeys(owner, manifest.name, manifest.fileId, manifest.version, request.shareKeys);
     log(`stored "${manifest.name}" v${manifest.version} (${manifest.size} bytes)`);
-    return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+    return this.summaryOf(manifest);
   }
 
   /**
@@ -184,7 +184,7 @@ export class Placement {
    * under the manifest the client sealed anew for the new version. No byte moves.
    */
   async restore(owner: string, request: RestoreRequest): Promise<FileSummary> {
-    const { directory, registry, clock, log } = this.options;
+    const { directory, clock, log } = this.options;
     await this.options.locks.checkWrite(owner, request.name, request.lock);
     const file = await directory.findFile(owner, request.name);
     if (!file) throw new FileNotFoundError(request.name);
@@ -198,7 +198,12 @@ export class Placement {
     await this.record(manifest, request.baseVersion, request.lock);
     await this.options.sharing?.keepShareKeys(owner, manifest.name, manifest.fileId, manifest.version, request.shareKeys);
     log(`restored v${request.version} of "${manifest.name}" as v${manifest.version}`);
-    return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await registry.statuses());
+    return this.summaryOf(manifest);
+  }
+
+  /** What a commit or a restore answers with: the new version's summary, its holders' health as of now. */
+  private async summaryOf(manifest: Manifest): Promise<FileSummary> {
+    return summarize({ ...manifest, wanted: replicationOf(manifest), holders: manifest.segments.map((segment) => segment.holders) }, await this.options.registry.statuses());
   }
 
   /**
