@@ -7,7 +7,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { randomBytes, startBrowserMesh, uploadThroughUi, useColorScheme, type BrowserMesh, type Tab } from './harness.js';
+import { chooseFile, randomBytes, startBrowserMesh, uploadThroughUi, useColorScheme, type BrowserMesh, type Tab } from './harness.js';
 
 const MiB = 1024 * 1024;
 const SCHEMES = ['light', 'dark'] as const;
@@ -59,7 +59,7 @@ describe('accessibility of the main screens', () => {
     const { page } = tab;
     await uploadThroughUi(page, 'holiday-photos.zip', randomBytes(2 * MiB, 1));
     // A cancelled row beside the finished one: its pill, Retry and Dismiss get checked too.
-    await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'long.bin', mimeType: 'application/octet-stream', buffer: randomBytes(32 * MiB, 2) });
+    await chooseFile(page, 'long.bin', randomBytes(32 * MiB, 2));
     await page.getByRole('button', { name: 'Cancel upload of long.bin' }).click();
     await page.locator('md-transfer-list li[data-transfer="long.bin"][data-phase="cancelled"]').waitFor();
     await page.waitForFunction(() => {
@@ -84,7 +84,7 @@ describe('accessibility of the main screens', () => {
       const { page } = tab;
       await show(page, 'Files');
       const dialog = page.getByRole('dialog', { name: '“holiday-photos.zip” is already in the mesh' });
-      await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'holiday-photos.zip', mimeType: 'application/zip', buffer: randomBytes(1024, 3) });
+      await chooseFile(page, 'holiday-photos.zip', randomBytes(1024, 3));
       await dialog.waitFor();
       await expectAccessible(page, 'same-name question', scheme);
       await page.keyboard.press('Escape');

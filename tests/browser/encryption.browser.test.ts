@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, runCli, startBrowserMesh, tempDir, uploadThroughUi, waitForTransfer, type BrowserMesh, type MasterProcess, type Tab } from './harness.js';
+import { chooseFile, removeDir, runCli, startBrowserMesh, tempDir, uploadThroughUi, waitForTransfer, type BrowserMesh, type MasterProcess, type Tab } from './harness.js';
 
 const MARKER = 'MESHDRIVE-TAB-MARKER-z81k';
 
@@ -94,7 +94,7 @@ describe('encryption in the tab', () => {
     const [uploader, downloader] = [tabs[0]!.page, tabs[1]!.page];
     const bytes = Buffer.from(`${MARKER} kept under its own password\n`.repeat(300));
     await uploader.locator('md-app [data-protect]').check();
-    await uploader.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'locked.txt', mimeType: 'text/plain', buffer: bytes });
+    await chooseFile(uploader, 'locked.txt', bytes);
     const choose = uploader.locator('md-file-password');
     await choose.locator('input[type=password]').fill('tab secret');
     await choose.getByRole('button', { name: 'Upload' }).click();

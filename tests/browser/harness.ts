@@ -347,9 +347,31 @@ export async function startBrowserMesh(options: { nodePeers: number; tabs: numbe
   }
 }
 
+const CHOSEN_FILES = mkdtempSync(join(tmpdir(), 'meshdrive-chosen-'));
+process.on('exit', () => rmSync(CHOSEN_FILES, { recursive: true, force: true }));
+
+/**
+ * Chooses files in the real file picker input. Each is written to disk first and handed over by
+ * path: a buffer goes through the browser protocol whole, and 40 MiB of it took over the 30 s
+ * action timeout on a loaded machine.
+ */
+export async function chooseFiles(page: Page, files: readonly { name: string; bytes: Buffer }[]): Promise<void> {
+  const dir = mkdtempSync(join(CHOSEN_FILES, 'pick-'));
+  const paths = files.map(({ name, bytes }) => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  });
+  await page.locator('md-drop-zone input[type=file]').setInputFiles(paths);
+}
+
+export function chooseFile(page: Page, name: string, bytes: Buffer): Promise<void> {
+  return chooseFiles(page, [{ name, bytes }]);
+}
+
 /** Uploads through the real file picker input and waits for the transfer to finish. */
 export async function uploadThroughUi(page: Page, name: string, bytes: Buffer, timeoutMs = 60_000): Promise<void> {
-  await page.locator('md-drop-zone input[type=file]').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+  await chooseFile(page, name, bytes);
   await waitForTransfer(page, name, timeoutMs);
 }
 

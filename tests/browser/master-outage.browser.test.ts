@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
+  chooseFile,
   buildWebApp,
   downloadThroughUi,
   launchChromium,
@@ -62,12 +63,12 @@ describe('a master outage in the middle of transfers', () => {
   it('an upload and a download both finish byte-exact across a master restart', async () => {
     const stored = randomBytes(40 * MiB, 5);
     const storedName = 'stored-before.bin';
-    await uploader.page.locator('md-drop-zone input[type=file]').setInputFiles({ name: storedName, mimeType: 'application/octet-stream', buffer: stored });
+    await chooseFile(uploader.page, storedName, stored);
     await waitForTransfer(uploader.page, storedName, 90_000);
 
     const fresh = randomBytes(40 * MiB, 6);
     const freshName = 'sent-during.bin';
-    await uploader.page.locator('md-drop-zone input[type=file]').setInputFiles({ name: freshName, mimeType: 'application/octet-stream', buffer: fresh });
+    await chooseFile(uploader.page, freshName, fresh);
     const downloaded = downloadThroughUi(downloader.page, storedName, 120_000);
     await Promise.all([
       waitUntil(() => percentDone(uploader.page, freshName, 'upload'), (value) => value >= 10),
@@ -78,7 +79,7 @@ describe('a master outage in the middle of transfers', () => {
     const downloadedBeforeRestart = await percentDone(downloader.page, storedName, 'download');
     // Started while the master is down: it waits rather than failing at once.
     const late = randomBytes(3 * MiB, 7);
-    await uploader.page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'chosen-while-down.bin', mimeType: 'application/octet-stream', buffer: late });
+    await chooseFile(uploader.page, 'chosen-while-down.bin', late);
     await uploader.page.waitForTimeout(3_000);
     expect(await uploader.page.locator('md-transfer-list li[data-transfer="chosen-while-down.bin"]').getAttribute('data-phase')).not.toBe('failed');
 

@@ -10,6 +10,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
+  chooseFiles,
   buildWebApp,
   dataChannelBytes,
   launchChromium,
@@ -118,14 +119,14 @@ describe('preview', () => {
     await waitForOnlinePeers(tab.page, nodes.length);
     await tab.page.getByRole('tab', { name: 'Files' }).click();
     const files = [
-      { name: IMAGE.name, buffer: IMAGE.bytes },
-      { name: TEXT.name, buffer: Buffer.from(TEXT.text) },
-      { name: LONG_TEXT.name, buffer: LONG_TEXT.bytes },
-      { name: UNKNOWN.name, buffer: UNKNOWN.bytes },
-      { name: BINARY.name, buffer: BINARY.bytes },
-      { name: AUDIO.name, buffer: wav(AUDIO.seconds) },
+      { name: IMAGE.name, bytes: IMAGE.bytes },
+      { name: TEXT.name, bytes: Buffer.from(TEXT.text) },
+      { name: LONG_TEXT.name, bytes: LONG_TEXT.bytes },
+      { name: UNKNOWN.name, bytes: UNKNOWN.bytes },
+      { name: BINARY.name, bytes: BINARY.bytes },
+      { name: AUDIO.name, bytes: wav(AUDIO.seconds) },
     ];
-    await tab.page.locator('md-drop-zone input[type=file]').setInputFiles(files.map((file) => ({ ...file, mimeType: 'application/octet-stream' })));
+    await chooseFiles(tab.page, files);
     for (const file of files) await waitForTransfer(tab.page, file.name);
   }, 120_000);
 

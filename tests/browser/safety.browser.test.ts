@@ -3,7 +3,7 @@
  * as paused (not dead), and closing a tab in the middle of a transfer asks before it goes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, startBrowserMesh, uploadThroughUi, type BrowserMesh, type Tab } from './harness.js';
+import { chooseFile, randomBytes, startBrowserMesh, uploadThroughUi, type BrowserMesh, type Tab } from './harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,7 +24,7 @@ describe('what a tab leaving would cost', () => {
   it('asks before closing while an upload runs', async () => {
     const { page } = tab;
     await page.getByRole('tab', { name: 'Files' }).click(); // the page has had a user gesture
-    await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'long.bin', mimeType: 'application/octet-stream', buffer: randomBytes(32 * MiB, 3) });
+    await chooseFile(page, 'long.bin', randomBytes(32 * MiB, 3));
     await page.locator('md-transfer-list li[data-transfer="long.bin"][data-phase="running"]').waitFor();
     const asked = page.waitForEvent('dialog');
     await page.close({ runBeforeUnload: true });

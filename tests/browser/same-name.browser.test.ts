@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { randomBytes, startBrowserMesh, waitForTransfer, type BrowserMesh, type Tab } from './harness.js';
+import { chooseFile, randomBytes, startBrowserMesh, waitForTransfer, type BrowserMesh, type Tab } from './harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -16,7 +16,7 @@ async function listedVersions(page: Page, names: readonly string[]): Promise<Rec
 }
 
 function choose(page: Page, name: string, bytes: Buffer): Promise<void> {
-  return page.locator('md-drop-zone input[type=file]').setInputFiles({ name, mimeType: 'text/plain', buffer: bytes });
+  return chooseFile(page, name, bytes);
 }
 
 interface HeldCommits {

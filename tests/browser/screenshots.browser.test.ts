@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
+  chooseFile,
+  chooseFiles,
   buildWebApp,
   launchChromium,
   openTab,
@@ -71,7 +73,7 @@ describe('screenshots of the main screens', () => {
     await uploadThroughUi(second.page, 'notes.txt', randomBytes(20 * 1024, 2));
     // Version 2 from the other tab: once the first tab lists notes.txt it asks before replacing.
     await main.page.waitForFunction(() => window.meshdrive!.state().mesh?.files.some((file) => file.name === 'notes.txt') ?? false, undefined, { timeout: 15_000 });
-    await main.page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: randomBytes(24 * 1024, 3) });
+    await chooseFile(main.page, 'notes.txt', randomBytes(24 * 1024, 3));
     await main.page.getByRole('dialog', { name: '“notes.txt” is already in the mesh' }).getByRole('button', { name: 'Replace' }).click();
     await waitForTransfer(main.page, 'notes.txt');
   }, 90_000);
@@ -84,10 +86,10 @@ describe('screenshots of the main screens', () => {
 
   it('files, with an upload in progress', async () => {
     const page = main.page;
-    await page.locator('md-drop-zone input[type=file]').setInputFiles([
-      { name: 'big-video.mp4', mimeType: 'video/mp4', buffer: randomBytes(24 * 1024 * 1024, 4) },
-      { name: 'report.pdf', mimeType: 'application/pdf', buffer: randomBytes(3 * 1024 * 1024, 5) },
-      { name: 'queued-archive.tar', mimeType: 'application/x-tar', buffer: randomBytes(2 * 1024 * 1024, 6) },
+    await chooseFiles(page, [
+      { name: 'big-video.mp4', bytes: randomBytes(24 * 1024 * 1024, 4) },
+      { name: 'report.pdf', bytes: randomBytes(3 * 1024 * 1024, 5) },
+      { name: 'queued-archive.tar', bytes: randomBytes(2 * 1024 * 1024, 6) },
     ]);
     await page.waitForFunction(() => document.querySelector('md-app')?.shadowRoot?.querySelector('md-transfer-list')?.shadowRoot?.textContent?.includes('left') ?? false, undefined, { timeout: 20_000 });
     await shot(page, 'files-desktop');
@@ -125,7 +127,7 @@ describe('screenshots of the main screens', () => {
     await question.getByRole('button', { name: 'Stop contributing' }).click();
     await page.locator('md-app .banner', { hasText: 'No storage peers are online' }).waitFor({ timeout: 15_000 });
     await show(page, 'Files');
-    await page.locator('md-drop-zone input[type=file]').setInputFiles({ name: 'nowhere-to-go.txt', mimeType: 'text/plain', buffer: randomBytes(4096, 7) });
+    await chooseFile(page, 'nowhere-to-go.txt', randomBytes(4096, 7));
     await page.locator('md-transfer-list li[data-transfer="nowhere-to-go.txt"][data-phase="failed"]').waitFor({ timeout: 30_000 });
     await shot(page, 'no-peers');
   }, 60_000);
