@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromErrorPayload, isErrorOf, JoinSecretError, AuthRequiredError, TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
-import { createMaster, MemoryDirectory, openAccounts, readOrCreatePrivateFile, SqliteDirectory } from '@meshdrive/signal';
+import { Cluster, Coordinator, createMaster, Database, MemoryDirectory, openAccounts, PgDirectory, readOrCreatePrivateFile, SqliteDirectory } from '@meshdrive/signal';
 import { explain } from './messages.js';
 import { joinSecret, signalUrl, UsageError, type CliValues } from './options.js';
 import { parseDuration, parseSize } from './sizes.js';
@@ -105,10 +105,11 @@ const JOIN_SECRET_FILE = 'join-secret';
 
 /**
  * The join secret headless peers present: the one given (--join-secret, MESHDRIVE_JOIN_SECRET),
- * else the one in the data directory, made there (mode 0600) on first start. A volatile master
- * makes one for this run and prints it, as it has nowhere to keep it.
+ * else the one the master keeps: in the data directory (mode 0600) or, for masters on PostgreSQL,
+ * in their shared database, made on first start. A volatile master makes one for this run and
+ * prints it, as it has nowhere to keep it.
  */
-async function masterJoinSecret(values: CliValues, dataDir: string): Promise<{ secret: string; where: string }> {
+async function masterJoinSecret(values: CliValues, kept: Kept): Promise<{ secret: string; where: string }> {
   const given = joinSecret(values);
   if (given !== undefined) {
     if (given.length < 16) throw new UsageError('the join secret must be at least 16 characters');
@@ -117,22 +118,70 @@ async function masterJoinSecret(values: CliValues, dataDir: string): Promise<{ s
   // Hex, not base64url: a secret starting with "-" reads as an option in `--join-secret SECRET`
   // (node's parseArgs calls it ambiguous), and 1 in 64 base64url secrets did.
   const fresh = (): string => `${randomBytes(24).toString('hex')}\n`;
-  if (values.volatile) {
+  if (kept.kind === 'volatile') {
     const secret = fresh().trim();
     return { secret, where: `this run only: MESHDRIVE_JOIN_SECRET=${secret}` };
   }
-  const path = join(dataDir, JOIN_SECRET_FILE);
+  if (kept.kind === 'postgres') {
+    const secret = await kept.database.secret('join-secret', fresh);
+    return { secret: secret.trim(), where: "the directory database: SELECT value FROM secrets WHERE name = 'join-secret'" };
+  }
+  const path = join(kept.dataDir, JOIN_SECRET_FILE);
   const saved = await readOrCreatePrivateFile(path, fresh).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read or make ${path}: ${error.code ?? String(error)}`);
   });
   return { secret: saved.trim(), where: path };
 }
 
+/** Where the master keeps its directory, accounts and secrets. */
+type Kept = { kind: 'volatile' } | { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; database: Database };
+
+/** The directory URL given (--directory, MESHDRIVE_DIRECTORY_URL), checked; undefined for the default, SQLite in the data directory. */
+function directoryUrl(values: CliValues): string | undefined {
+  const url = values.directory ?? process.env.MESHDRIVE_DIRECTORY_URL;
+  if (url === undefined || url === '') return undefined;
+  const from = values.directory !== undefined ? '--directory' : 'MESHDRIVE_DIRECTORY_URL';
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`${from} takes a postgres:// URL, not "${url}" (without it the master keeps its directory in SQLite under --data)`);
+  if (values.volatile) throw new UsageError(`choose ${from} or --volatile, not both`);
+  return url;
+}
+
+/** The Redis URL given (--redis, MESHDRIVE_REDIS_URL), checked: several masters need a directory they share. */
+function redisUrl(values: CliValues): string | undefined {
+  const url = values.redis ?? process.env.MESHDRIVE_REDIS_URL;
+  if (url === undefined || url === '') return undefined;
+  const from = values.redis !== undefined ? '--redis' : 'MESHDRIVE_REDIS_URL';
+  if (!/^(rediss?|unix):\/\//.test(url)) throw new UsageError(`${from} takes a redis://, rediss:// or unix:// URL, not "${url}"`);
+  if (directoryUrl(values) === undefined) throw new UsageError(`masters sharing ${from} must share their directory too: give --directory postgres://…`);
+  return url;
+}
+
+async function keptIn(values: CliValues): Promise<Kept> {
+  const url = directoryUrl(values);
+  if (url !== undefined) {
+    const database = await Database.open(url).catch((error: unknown) => {
+      throw new UsageError(`cannot open the directory at ${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return { kind: 'postgres', database };
+  }
+  return values.volatile ? { kind: 'volatile' } : { kind: 'sqlite', dataDir: resolve(values.data ?? '.meshdrive/master') };
+}
+
+/** A URL with its password hidden, for messages. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
+
 export async function runMaster(values: CliValues): Promise<number> {
   if (values.volatile && values.data) throw new UsageError('choose --data DIR or --volatile, not both');
   keepRunningOnErrors();
-  const dataDir = resolve(values.data ?? '.meshdrive/master');
-  const secret = await masterJoinSecret(values, dataDir);
+  // Bad options are refused before anything is opened.
+  const redis = redisUrl(values);
+  const kept = await keptIn(values);
+  const cluster = redis === undefined ? undefined : await Cluster.join(redis).catch((error: unknown) => {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  });
+  const secret = await masterJoinSecret(values, kept);
   const master = await createMaster({
     joinSecret: secret.secret,
     port: integer(values.port, 'port') ?? 7070,
@@ -149,8 +198,11 @@ export async function runMaster(values: CliValues): Promise<number> {
     abandonAfterMs: integer(values['abandon-ms'], 'abandon-ms'),
     log: (line) => process.stdout.write(`${line}\n`),
     // Last, so bad options are refused before the directory is opened.
-    accounts: await openAccounts(values.volatile ? undefined : dataDir),
-    directory: values.volatile ? new MemoryDirectory() : new SqliteDirectory(dataDir),
+    accounts: await openAccounts(kept.kind === 'postgres' ? kept.database : kept.kind === 'sqlite' ? kept.dataDir : undefined),
+    directory: kept.kind === 'postgres' ? new PgDirectory(kept.database) : kept.kind === 'sqlite' ? new SqliteDirectory(kept.dataDir) : new MemoryDirectory(),
+    cluster,
+    // On a shared directory, one master at a time repairs: the one the election picks.
+    coordinator: kept.kind === 'postgres' ? new Coordinator(kept.database, cluster?.master ?? 'single', (line) => process.stdout.write(`${line}\n`)) : undefined,
   });
   process.stdout.write(`headless peers join with the join secret (${secret.where})\n`);
   stopOnSignals(() => master.close());

@@ -61,9 +61,12 @@ export async function takeLock(client: MeshClient, name: string, ttlMs: number, 
 
 /** Renews `held` every third of its lease until stopped; a renewal refused means the lease lapsed, and the write under it will be refused too. */
 export function keepRenewing(client: MeshClient, name: string, held: HeldLock, owner?: string): () => void {
-  const timer = setInterval(() => {
+  const renew = (): void => {
     client.renewLock(name, held.token, held.ttlMs, owner).catch(() => undefined);
-  }, Math.max(250, held.ttlMs / 3));
+  };
+  // At once, then every third of the lease: a lock taken a while before the send gets its full lease back as the send starts.
+  renew();
+  const timer = setInterval(renew, Math.max(250, held.ttlMs / 3));
   return () => clearInterval(timer);
 }
 

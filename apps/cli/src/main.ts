@@ -11,7 +11,8 @@ import { runLock, runRestore, runShare, runUnlock, runUnshare, runVersions } fro
 const HELP = `meshdrive: a peer-to-peer storage mesh
 
 Usage:
-  meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile] [--replication 3]
+  meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile | --directory URL]
+                    [--redis URL] [--replication 3]
                     [--tls-cert FILE --tls-key FILE] [--allow-origin URL]... [--join-secret TEXT]
                     [--dead-after 10s] [--repair-rate 64MiB] [--keep-versions 10]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
@@ -67,6 +68,13 @@ Options:
                  (defaults: ./.meshdrive/master and ./.meshdrive/peer)
   --volatile     keep chunks (peer) or the directory (master) in memory only; they
                  are gone when the process exits
+  --directory URL
+                 keep the master's directory, accounts and secrets in PostgreSQL
+                 (postgres://USER@HOST/DB; else $MESHDRIVE_DIRECTORY_URL, else
+                 SQLite under --data)
+  --redis URL    serve one mesh with the other masters on this Redis (redis://HOST:PORT,
+                 or unix:///PATH; else $MESHDRIVE_REDIS_URL): they pass events and
+                 share which peers are online there; they need one --directory too
   --capacity     disk space a peer offers, index included, e.g. 10GiB (default 10GiB)
   --tls-cert, --tls-key
                  serve HTTPS with this PEM certificate and key (browsers allow

@@ -11,7 +11,7 @@ import {
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError, StaleEpochError,
 } from '@meshdrive/core';
 
 type Sentence = (message: string) => string;
@@ -68,6 +68,7 @@ export const CLI_SENTENCES: Readonly<Record<string, Sentence>> = {
   [LockLapsedError.code]: asIs,
   [VersionNotFoundError.code]: asIs,
   [UserNotFoundError.code]: asIs,
+  [StaleEpochError.code]: (message) => `${message}; retry`,
 };
 
 /** The line the CLI prints for `error`: the class's sentence, or the message of a local error. */

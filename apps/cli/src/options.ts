@@ -20,6 +20,8 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   data: { type: 'string' },
   volatile: { type: 'boolean' },
+  directory: { type: 'string' },
+  redis: { type: 'string' },
   capacity: { type: 'string' },
   label: { type: 'string' },
   'join-secret': { type: 'string' },

@@ -29,6 +29,8 @@ import { MemorySendLeases } from './state/memory-send-leases.js';
 import { MemoryLocks } from './state/memory-locks.js';
 import { LockService } from './services/lock-service.js';
 import { Sharing } from './services/sharing.js';
+import type { Cluster } from './cluster/cluster.js';
+import type { Coordinator } from './cluster/coordinator.js';
 
 const DEFAULT_REPLICATION = 3;
 const HEARTBEAT_MS = 200;
@@ -84,6 +86,14 @@ export interface MasterOptions {
   tickets?: TicketSource;
   /** Versions kept per file (KEEP_VERSIONS); older ones are forgotten and their chunks collected. */
   keepVersions?: number;
+  /**
+   * Several masters serving one mesh (Cluster.join on their shared Redis): events, membership
+   * and seal receipts go through it; the directory must then be one they share too (PgDirectory).
+   * Closed with the master.
+   */
+  cluster?: Cluster;
+  /** Masters on a shared directory elect one to repair (Coordinator); started and stopped with the master. */
+  coordinator?: Coordinator;
 }
 
 export interface Master {
@@ -102,7 +112,10 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const deadAfterMs = options.deadAfterMs ?? DEAD_AFTER_MS;
   const abandonAfterMs = options.abandonAfterMs ?? ABANDON_AFTER_MS;
 
-  const membership = new MemoryMembership({ staleAfterMs: options.staleAfterMs ?? STALE_AFTER_MS, deadAfterMs });
+  const { cluster } = options;
+  const timing = { staleAfterMs: options.staleAfterMs ?? STALE_AFTER_MS, deadAfterMs };
+  const sharedMembership = cluster?.membership(timing, () => clock.now(), log);
+  const membership = sharedMembership ?? new MemoryMembership(timing);
   const leases = new MemorySendLeases({ graceMs: abandonAfterMs, maxOpenMs: Math.max(MAX_OPEN_SEND_MS, abandonAfterMs) });
 
   // Routes first: socket.io then takes over its own path on the same server.
@@ -117,6 +130,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const io: MasterServer = new Server(http, {
     maxHttpBufferSize: MAX_EVENT_BYTES,
     serveClient: false,
+    ...(cluster ? { adapter: cluster.adapter() } : {}),
     cors: { origin: options.allowedOrigins ?? false },
     allowRequest: (request, callback) => {
       const allowed = originAllowed(request.headers.origin, request.headers.host);
@@ -127,7 +141,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     membership,
     directory,
     clock,
-    isConnected: (peer): boolean => gateway.isConnected(peer),
+    isConnected: (peer): boolean => gateway.isConnected(peer) || cluster?.elsewhere(peer) === true,
     announce: (event): void => {
       gateway.announce(event);
       // Back from the dead on the same socket (a frozen process, a network cut that healed):
@@ -136,7 +150,9 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     },
     log,
   });
-  const receipts = new MemorySealReceipts();
+  // A receipt outlives any send that could still commit it.
+  const receiptsKeptMs = Math.max(abandonAfterMs, MAX_OPEN_SEND_MS);
+  const receipts = cluster?.receipts(receiptsKeptMs) ?? new MemorySealReceipts();
   const tickets = options.tickets ?? new TicketIssuer(accounts.ticketSigner(), clock);
   const locks = new LockService({ locks: new MemoryLocks(() => directory.nextFence()), clock, log });
   const keepVersions = Math.max(1, options.keepVersions ?? KEEP_VERSIONS);
@@ -163,6 +179,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     startedAt: clock.now(),
     restartGraceMs: Math.max(3 * deadAfterMs, RESTART_GRACE_MS),
     bytesPerSecond: options.repairBytesPerSecond,
+    coordinator: options.coordinator,
     log,
   });
   const sweep = new AbandonedSweep({ directory, leases, clock, abandonAfterMs, startedAt: clock.now(), log });
@@ -180,6 +197,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   };
 
   await registry.restore();
+  await sharedMembership?.start();
+  await options.coordinator?.start();
   // The registry reaches the gateway only through these callbacks, called once peers connect.
   const gateway: Gateway = new Gateway(io, { registry, placement, catalogue, locks, sharing, meshState, receipts, repair }, {
     proveIdentity: (join) => challenges.check(join),
@@ -188,6 +207,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     masterKey: tickets.masterKey,
     clock,
     heartbeatTimeoutMs: deadAfterMs,
+    elsewhere: cluster && ((peer) => cluster.elsewhere(peer)),
     log,
   });
 
@@ -201,8 +221,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     repair.pass().catch((error: unknown) => log(`repair pass failed: ${String(error)}`));
   }, REPAIR_PASS_MS);
   const abandonSweep = setInterval(() => {
-    // A receipt outlives any send that could still commit it.
-    receipts.prune(clock.now() - Math.max(abandonAfterMs, MAX_OPEN_SEND_MS)).catch(() => undefined);
+    receipts.prune(clock.now() - receiptsKeptMs).catch(() => undefined);
     sweep.sweep(gateway.peerLinks()).catch((error: unknown) => log(`could not look for abandoned segments: ${String(error)}`));
   }, Math.max(heartbeatMs, abandonAfterMs / 4));
 
@@ -217,6 +236,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
     clearInterval(repairs);
     clearInterval(abandonSweep);
     await io.close();
+    await options.coordinator?.stop();
+    await cluster?.close();
     await directory.close();
     await accounts.close();
     throw error;
@@ -236,6 +257,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
       clearInterval(repairs);
       clearInterval(abandonSweep);
       await io.close();
+      await options.coordinator?.stop();
+      await cluster?.close();
       await directory.close();
       await accounts.close();
     },

@@ -111,6 +111,13 @@ export interface GatewayOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** How long a heartbeat may go unanswered (the dead timeout). */
   heartbeatTimeoutMs: number;
+  /**
+   * With several masters: whether a storage peer is connected to another one (undefined: no
+   * peer of that id is known, though a client of it may be on another master). Signaling and
+   * the services' orders then reach it through its room (`peer:<id>`), which the socket.io
+   * adapter carries to the master it is on.
+   */
+  elsewhere?: (peer: PeerId) => boolean | undefined;
   log: (line: string) => void;
 }
 
@@ -127,9 +134,9 @@ export class Gateway {
     return this.sockets.has(peer);
   }
 
-  /** Tells every socket a peer's status. */
+  /** Tells every socket of this master a peer's status (each master tells its own). */
   announce(event: PeerStatusEvent): void {
-    this.io.emit('peer-status', event);
+    this.io.local.emit('peer-status', event);
   }
 
   /** A link to every connected storage peer. */
@@ -137,16 +144,16 @@ export class Gateway {
     return [...this.sockets.values()].filter((socket) => socket.data.join.role === 'peer').map((socket) => this.link(socket));
   }
 
-  /** The link to `peer`, if it is a storage peer connected here. */
+  /** The link to `peer`, if it is a storage peer connected here or, with several masters, to another. */
   peerLink(peer: PeerId): PeerLink | undefined {
     const socket = this.sockets.get(peer);
-    return socket?.data.join.role === 'peer' ? this.link(socket) : undefined;
+    if (socket) return socket.data.join.role === 'peer' ? this.link(socket) : undefined;
+    return this.options.elsewhere?.(peer) === true ? this.roomLink(peer) : undefined;
   }
 
   /** Sends `peer` its queued drops, if it is connected. */
   deliverDrops(peer: PeerId): void {
-    const socket = this.sockets.get(peer);
-    this.services.catalogue.deliverDrops(peer, socket && this.link(socket))
+    this.services.catalogue.deliverDrops(peer, this.peerLink(peer))
       .catch((error: unknown) => this.options.log(`could not deliver drops: ${String(error)}`));
   }
 
@@ -178,6 +185,8 @@ export class Gateway {
       registry.replaced(id).catch(report('announce a replaced socket'));
     }
     this.sockets.set(id, socket);
+    // Its room: signaling and orders from other masters reach it there.
+    void socket.join(peerRoom(id));
     // First thing on the line: the key that signs the tickets this peer will be shown.
     socket.emit('welcome', { masterKey: this.options.masterKey });
     placement.clientConnected(id).catch(report('reopen sends'));
@@ -327,10 +336,51 @@ export class Gateway {
   }
 
   private relay(from: PeerId, relay: { to: string; connectionId: string; data: unknown }): null {
-    const target = this.sockets.get(asPeerId(relay.to));
-    if (!target) throw new PeerUnavailableError(relay.to, 'not connected to the master');
-    target.emit('signal', { from, connectionId: relay.connectionId, data: relay.data });
+    const to = asPeerId(relay.to);
+    const signal = { from, connectionId: relay.connectionId, data: relay.data };
+    const target = this.sockets.get(to);
+    // Not here: to its room, unless it is a peer no master has (clients are not members: one may be on another master).
+    const elsewhere = this.options.elsewhere?.(to);
+    if (target) target.emit('signal', signal);
+    else if (this.options.elsewhere && elsewhere !== false) this.io.to(peerRoom(to)).emit('signal', signal);
+    else throw new PeerUnavailableError(relay.to, 'not connected to the master');
     return null;
+  }
+
+  /**
+   * A link to a peer connected to another master, through its room. Heartbeats are its own
+   * master's business, so this one never answers them.
+   */
+  private roomLink(id: PeerId): PeerLink {
+    /** The first socket's answer (a peer has one socket), undefined when none came in time. */
+    const ask = async (event: 'pins' | 'holding' | 'copy' | 'drop', payload: unknown, timeoutMs: number): Promise<unknown> => {
+      // socket.io types an acknowledged broadcast per event; every answer here is parsed before use.
+      const room = this.io.to(peerRoom(id)).timeout(timeoutMs) as unknown as { emitWithAck(event: string, payload: unknown): Promise<unknown[]> };
+      const answers = await room.emitWithAck(event, payload).catch((error: unknown) => (error as { responses?: unknown[] }).responses ?? []);
+      return answers[0];
+    };
+    return {
+      id,
+      heartbeat: () => Promise.resolve(undefined),
+      pins: async (question) => {
+        const report = pinReportSchema.safeParse(await ask('pins', question, PIN_REPORT_TIMEOUT_MS));
+        return report.success ? report.data : undefined;
+      },
+      abandoned: (order) => {
+        this.io.to(peerRoom(id)).emit('abandoned', order);
+      },
+      drop: async (lists) => (await ask('drop', { lists }, DROP_ACK_TIMEOUT_MS)) === true,
+      holding: async (lists) => {
+        const answer = await ask('holding', { lists }, PIN_REPORT_TIMEOUT_MS);
+        return Array.isArray(answer) ? answer.filter((list): list is string => typeof list === 'string' && lists.includes(list)) : undefined;
+      },
+      copy: async (order) => {
+        const reply = await ask('copy', order, COPY_TIMEOUT_MS);
+        if (reply === undefined) throw new PeerUnavailableError(id, 'it did not answer the copy order in time');
+        if (typeof reply !== 'object' || reply === null || !('ok' in reply)) throw new InternalError('the peer answered a copy order with nonsense');
+        if (reply.ok !== true) throw fromErrorPayload((reply as { error?: ErrorPayload }).error ?? { code: 'ERR_INTERNAL', message: 'copy failed' });
+      },
+    };
   }
 
   private link(socket: MasterSocket): PeerLink {
@@ -367,6 +417,9 @@ export class Gateway {
     };
   }
 }
+
+/** The room every socket of `id` is in: what other masters address it by. */
+const peerRoom = (id: PeerId): string => `peer:${id}`;
 
 /**
  * Answers a request so that it can never crash the master: a payload that fails its schema or

@@ -12,6 +12,10 @@ export { createMaster, type Master, type MasterOptions } from './create-master.j
 export type { BackupCount, Directory, DropOrder, FileListing, FileRecord, KnownPeer, RemovedFile } from './directory/directory.js';
 export { MemoryDirectory } from './directory/memory-directory.js';
 export { SqliteDirectory } from './directory/sqlite-directory.js';
+export { PgDirectory } from './directory/pg-directory.js';
+export { Database } from './postgres/database.js';
+export { Cluster } from './cluster/cluster.js';
+export { Coordinator } from './cluster/coordinator.js';
 export { Accounts, openAccounts } from './accounts/accounts.js';
 export { accountsAuthentication } from './create-master.js';
 export { readOrCreatePrivateFile } from './private-file.js';

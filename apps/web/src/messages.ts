@@ -10,7 +10,7 @@ import {
   TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError, StaleEpochError,
 } from '@meshdrive/core';
 
 export interface Explained {
@@ -73,6 +73,7 @@ const EXPLANATIONS: Readonly<Record<string, (error: MeshError) => Omit<Explained
   [LockLapsedError.code]: () => final('Your lock on this file ran out before the upload finished, and someone else may have written it since. Lock it again and upload again.'),
   [UserNotFoundError.code]: (error) => final(`${capitalize(error.message)}.`),
   [VersionNotFoundError.code]: (error) => final(`${capitalize(error.message.replace(/ \(see meshdrive versions NAME.*\)$/, ''))}.`),
+  [StaleEpochError.code]: () => again('The masters changed which of them coordinates the mesh during this request. Retry.'),
 };
 
 /** Codes the table explains, so a test can check every error class has its sentence. */

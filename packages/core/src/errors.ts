@@ -277,6 +277,16 @@ export class LockLapsedError extends MeshError {
     super(`your lock on "${name}" (fencing token ${token}) lapsed before the write: lock it again and send again`);
   }
 }
+/**
+ * A coordinator's order (a repair's change of a segment's holders) made under an epoch another
+ * master's takeover has since ended: refused, as the new coordinator decides now.
+ */
+export class StaleEpochError extends MeshError {
+  static override readonly code = 'ERR_STALE_EPOCH';
+  constructor(epoch: number, current: number) {
+    super(`an order of coordinator epoch ${epoch} was refused: epoch ${current} coordinates the mesh now`);
+  }
+}
 
 export type ErrorClass = { readonly code: string; readonly name: string; readonly prototype: MeshError };
 /** Every class whose errors may cross the wire: the CLI and the web app have a sentence for each. */
@@ -288,7 +298,7 @@ export const ERROR_CLASSES: readonly ErrorClass[] = [
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError,
   UnconfirmedSegmentError, PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError, StaleEpochError,
 ];
 const BY_CODE = new Map<string, ErrorClass>(ERROR_CLASSES.map((type) => [type.code, type]));
 

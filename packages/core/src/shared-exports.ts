@@ -12,7 +12,7 @@ export {
   TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, RateLimitedError, UnconfirmedSegmentError,
   PeerProofError, JoinSecretError, TicketRequiredError, TicketExpiredError, TicketInvalidError, TicketMismatchError,
   DecryptError, FilePasswordRequiredError, WrongFilePasswordError, ManifestMismatchError, SegmentMismatchError, KeysMissingError,
-  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError,
+  FileLockedError, LockLapsedError, VersionNotFoundError, UserNotFoundError, StaleEpochError,
   ERROR_CLASSES, toErrorPayload, fromErrorPayload, isErrorOf, type ErrorClass, type ErrorPayload,
 } from './errors.js';
 
@@ -68,7 +68,7 @@ export { MemoryStore } from './stores/memory-store.js';
 // Transport: request/reply over a data channel, the connection pool, the master connection.
 export { RpcConnection, type IncomingRequest, type RequestHandler } from './transport/rpc.js';
 export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
-export { MasterConnection, type TokenSource } from './transport/master-connection.js';
+export { MasterConnection, masterUrls, type TokenSource } from './transport/master-connection.js';
 
 // Peer: a storage peer and its life on the mesh.
 export { StoragePeer } from './peer/storage-peer.js';

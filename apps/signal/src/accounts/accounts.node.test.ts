@@ -1,5 +1,5 @@
 /**
- * Accounts: the store on memory and SQLite, the service's sign-up, log-in, refresh and log-out,
+ * Accounts: the store on memory and SQLite (PostgreSQL: postgres.node.test.ts), the service's sign-up, log-in, refresh and log-out,
  * and every way an access token can be wrong, each refused with its own typed error.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +11,7 @@ import {
   BadCredentialsError, TokenAlgorithmError, TokenClaimsError, TokenExpiredError, TokenInvalidError, TokenSignatureError, UserExistsError,
 } from '@meshdrive/core';
 import { ManualClock } from '@meshdrive/core/testing';
-import type { AccountStore } from './account-store.js';
+import { runAccountStoreTests } from './account-store-acceptance.js';
 import { Accounts, ACCESS_LIFETIME_MS } from './accounts.js';
 import { MemoryAccountStore } from './memory-account-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
@@ -27,27 +27,8 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const stores: [string, () => AccountStore][] = [
-  ['memory', () => new MemoryAccountStore()],
-  ['sqlite', () => new SqliteAccountStore(tempDir())],
-];
-
-describe.each(stores)('account store on %s', (_name, open) => {
-  it('keeps users once each and spends refresh tokens once', async () => {
-    const store = open();
-    expect(await store.createUser({ user: 'ada', passwordHash: 'h1', createdAt: 1 })).toBe(true);
-    expect(await store.createUser({ user: 'ada', passwordHash: 'h2', createdAt: 2 })).toBe(false);
-    expect(await store.findUser('ada')).toEqual({ user: 'ada', passwordHash: 'h1', createdAt: 1 });
-    expect(await store.findUser('bob')).toBeUndefined();
-    await store.saveRefresh('t1', { user: 'ada', expiresAt: 100 });
-    await store.saveRefresh('t2', { user: 'ada', expiresAt: 300 });
-    expect(await store.takeRefresh('t1')).toEqual({ user: 'ada', expiresAt: 100 });
-    expect(await store.takeRefresh('t1')).toBeUndefined();
-    await store.dropExpired(301);
-    expect(await store.takeRefresh('t2')).toBeUndefined();
-    await store.close();
-  });
-});
+runAccountStoreTests('memory', () => new MemoryAccountStore());
+runAccountStoreTests('sqlite', () => new SqliteAccountStore(tempDir()));
 
 async function service(clock = new ManualClock(Date.UTC(2026, 11, 1))): Promise<{ accounts: Accounts; tokens: TokenAuthority; clock: ManualClock }> {
   const tokens = await TokenAuthority.open(undefined, clock);

@@ -12,6 +12,8 @@ import {
 import type { AccountStore } from './account-store.js';
 import { MemoryAccountStore } from './memory-account-store.js';
 import { SqliteAccountStore } from './sqlite-account-store.js';
+import { PgAccountStore } from './pg-account-store.js';
+import { Database } from '../postgres/database.js';
 import { TokenAuthority, type AccessClaims } from './tokens.js';
 
 /** Argon2id (the library's enum is a const enum, which isolated modules cannot read: 2 is Argon2id). */
@@ -128,12 +130,20 @@ function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Accounts kept in `dataDir` (accounts.db and the signing key), or in memory for a volatile master. */
+/**
+ * Accounts kept in `where`: a data directory (accounts.db and the signing key), the masters'
+ * shared PostgreSQL database (users, sessions and the signing key, so any master verifies any
+ * other's tokens), or memory for a volatile master.
+ */
 export async function openAccounts(
-  dataDir: string | undefined,
+  where: string | Database | undefined,
   options: Partial<Pick<AccountsOptions, 'clock' | 'accessLifetimeMs' | 'refreshLifetimeMs'>> = {},
 ): Promise<Accounts> {
   const clock = options.clock ?? systemClock;
-  const tokens = await TokenAuthority.open(dataDir, clock);
-  return new Accounts({ ...options, store: dataDir === undefined ? new MemoryAccountStore() : new SqliteAccountStore(dataDir), tokens, clock });
+  if (where instanceof Database) {
+    const tokens = await TokenAuthority.open((make) => where.secret('master-key', make), clock);
+    return new Accounts({ ...options, store: new PgAccountStore(where), tokens, clock });
+  }
+  const tokens = await TokenAuthority.open(where, clock);
+  return new Accounts({ ...options, store: where === undefined ? new MemoryAccountStore() : new SqliteAccountStore(where), tokens, clock });
 }

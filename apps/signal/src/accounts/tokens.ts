@@ -3,7 +3,8 @@
  * Ed25519 (`EdDSA`, the only algorithm accepted), naming the user in `sub`, with issuer,
  * audience and expiry checked on every use. The same key signs the tickets peers check, so
  * its public half is what peers receive on join. The key lives in the master's data directory,
- * readable by its owner only; a volatile master makes a new one each run.
+ * readable by its owner only, or, for several masters, in their shared PostgreSQL database; a
+ * volatile master makes a new one each run.
  */
 import { KeyObject, sign } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ export const TOKEN_ISSUER = 'meshdrive-master';
 /** What an access token is for; tickets for the data channels will carry their own audience. */
 export const ACCESS_AUDIENCE = 'meshdrive:access';
 const KEY_FILE = 'master-key.jwk';
+
+/** Where a secret is kept: gives the one kept, or keeps `make()`'s and gives it (readOrCreatePrivateFile, Database.secret). */
+export type SecretSource = (make: () => Promise<string>) => Promise<string>;
 
 export interface AccessClaims {
   user: string;
@@ -31,9 +35,13 @@ export class TokenAuthority {
     private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
-  /** The key in `dataDir` (made on first use, mode 0600), or a fresh one kept in memory when `dataDir` is undefined. */
-  static async open(dataDir: string | undefined, clock: Pick<Clock, 'now'>): Promise<TokenAuthority> {
-    const privateJwk = dataDir === undefined ? await newPrivateJwk() : await loadOrCreate(join(dataDir, KEY_FILE));
+  /**
+   * The key in `keys`: a data directory (made there on first use, mode 0600), a shared secret
+   * source, or, when undefined, a fresh one kept in memory.
+   */
+  static async open(keys: string | SecretSource | undefined, clock: Pick<Clock, 'now'>): Promise<TokenAuthority> {
+    const source: SecretSource | undefined = typeof keys === 'string' ? (make) => readOrCreatePrivateFile(join(keys, KEY_FILE), make) : keys;
+    const privateJwk = source === undefined ? await newPrivateJwk() : JSON.parse(await source(async () => JSON.stringify(await newPrivateJwk()))) as JWK;
     const publicJwk: JWK = { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x };
     const [privateKey, publicKey] = await Promise.all([importJWK(privateJwk, TOKEN_ALGORITHM), importJWK(publicJwk, TOKEN_ALGORITHM)]);
     return new TokenAuthority(privateKey as CryptoKey, publicJwk, publicKey as CryptoKey, clock);
@@ -94,8 +102,4 @@ function tokenError(error: unknown): Error {
 async function newPrivateJwk(): Promise<JWK> {
   const { privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
   return exportJWK(privateKey);
-}
-
-async function loadOrCreate(path: string): Promise<JWK> {
-  return JSON.parse(await readOrCreatePrivateFile(path, async () => JSON.stringify(await newPrivateJwk()))) as JWK;
 }

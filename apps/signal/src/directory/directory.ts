@@ -157,12 +157,16 @@ export interface Directory {
    * `to` now holds `list` in place of `from` (a repair copied it): at `from`'s position, or once
    * if `to` held it already; `from` is queued to drop its copy, should it come back. False when
    * `from` did not hold it.
+   *
+   * These three take the coordinator's `epoch` when several masters share the directory: a
+   * directory that has a coordinator row refuses a change whose epoch is not its own with
+   * StaleEpochError, changing nothing. One master's directories have no coordinator and ignore it.
    */
-  replaceHolder(list: string, from: PeerId, to: PeerId): Promise<boolean>;
+  replaceHolder(list: string, from: PeerId, to: PeerId, epoch?: number): Promise<boolean>;
   /** `peer` no longer holds `list` (its copy is damaged) and is queued to drop it; false when it did not hold it. */
-  removeHolder(list: string, peer: PeerId): Promise<boolean>;
+  removeHolder(list: string, peer: PeerId, epoch?: number): Promise<boolean>;
   /** `peer` holds `list` as well, last (a repair copied it to a segment short of copies); false when it held it already. */
-  addHolder(list: string, peer: PeerId): Promise<boolean>;
+  addHolder(list: string, peer: PeerId, epoch?: number): Promise<boolean>;
   /** Those of `lists` some file version names: holders (primary first) and stored size of each. */
   segmentInfo(lists: readonly string[]): Promise<Map<string, SegmentInfo>>;
   /** Up to `limit` segments some file version names, in list order after `after` ('' for the first): a walk over all of them. */

@@ -59,6 +59,11 @@ export interface RepairOptions {
   restartGraceMs: number;
   parallel?: number;
   bytesPerSecond?: number;
+  /**
+   * With several masters, the coordinator's election (Coordinator): repair runs only while this
+   * master coordinates, and its changes to holders carry the epoch, which the directory checks.
+   */
+  coordinator?: { readonly epoch: number | undefined };
   log: (line: string) => void;
 }
 
@@ -154,7 +159,7 @@ export class Repair {
    * repair, moves a page of copies to where placement now puts them. Passes do not overlap.
    */
   async pass(): Promise<void> {
-    if (this.passing) return;
+    if (this.passing || (this.options.coordinator && this.options.coordinator.epoch === undefined)) return;
     this.passing = true;
     try {
       await this.passOnce();
@@ -312,6 +317,8 @@ export class Repair {
    */
   private async copy(list: string, info: SegmentInfo, source: PeerId, target: PeerId, leaving?: PeerId): Promise<void> {
     const { clock, directory, receipts, log } = this.options;
+    // Decided under this epoch: its changes are refused if another master took over meanwhile.
+    const epoch = this.options.coordinator ? (this.options.coordinator.epoch ?? -1) : undefined;
     try {
       const link = this.options.link(source);
       if (!link) throw new Error(`peer ${source.slice(0, 8)} is no longer connected`);
@@ -323,10 +330,10 @@ export class Repair {
       const members = new Map((await this.options.members()).map((member) => [member.id, member.status]));
       const holders = (await directory.segmentInfo([list])).get(list)?.holders ?? [];
       const dead = holders.find((peer) => (members.get(peer) ?? 'dead') === 'dead');
-      if (dead) await directory.replaceHolder(list, dead, target);
-      else await directory.addHolder(list, target);
+      if (dead) await directory.replaceHolder(list, dead, target, epoch);
+      else await directory.addHolder(list, target, epoch);
       // A move: the new copy is confirmed and counted, so the one placement no longer names can go.
-      const moved = leaving !== undefined && !dead && (await directory.removeHolder(list, leaving));
+      const moved = leaving !== undefined && !dead && (await directory.removeHolder(list, leaving, epoch));
       if (moved) this.options.dropsQueued?.(leaving);
       this.copies++;
       this.copied.push({ at: clock.now(), bytes: info.storedSize });

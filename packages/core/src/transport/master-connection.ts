@@ -2,7 +2,8 @@
  * A peer's or client's line to the master: a typed socket.io client that joins with its id and
  * token, turns acknowledgements into promises with timeouts, relays WebRTC signaling for the
  * connection pool, and reconnects by itself (the master may restart; peers rejoin unaided).
- * It is the client's MasterPort.
+ * Given several masters' URLs (comma-separated), each reconnection tries the next: a peer or a
+ * client whose master died moves to another. It is the client's MasterPort.
  */
 import { io, type Socket } from 'socket.io-client';
 import type { FileSummary } from '../chunking/manifest.js';
@@ -50,25 +51,35 @@ type ValueOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvent
  */
 export type TokenSource = string | (() => Promise<string | undefined>);
 
+/** The masters a comma-separated list names, in order: `--signal URL1,URL2`. */
+export function masterUrls(list: string): string[] {
+  return list.split(',').map((url) => url.trim()).filter((url) => url !== '');
+}
+
 export class MasterConnection implements Signaling, MasterPort {
-  readonly url: string;
+  /** Every master it may use, in the order it tries them. */
+  readonly urls: readonly string[];
   readonly selfId: PeerId;
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private closed = false;
+  private current = 0;
 
-  constructor(url: string, join: Omit<JoinRequest, 'token' | 'id' | 'proof'> & { identity: PeerIdentity; token?: TokenSource }) {
-    this.url = url;
+  /** `urls`: one master's URL, or several, comma-separated. */
+  constructor(urls: string, join: Omit<JoinRequest, 'token' | 'id' | 'proof'> & { identity: PeerIdentity; token?: TokenSource }) {
+    this.urls = masterUrls(urls);
+    if (this.urls.length === 0) throw new MasterUnreachableError(urls, 'no master URL was given');
     this.selfId = join.identity.id;
     const { token, identity, ...rest } = join;
     const fields = { ...rest, id: identity.id };
     // Set when a join went without its proof because the challenge could not be had: the refusal is then ours, not the master's.
     let unproved = false;
-    this.socket = io(url, {
+    this.socket = io(this.url, {
       auth: (send) => {
         const current = typeof token === 'function' ? token() : Promise.resolve(token);
         // A token that cannot be had (refresh refused) joins without one: the master's refusal then says why.
         const tokenValue = current.catch(() => undefined);
-        const proof = proveJoin(url, identity, fields.role);
+        // The challenge comes from the master this attempt goes to: each master checks its own.
+        const proof = proveJoin(this.url, identity, fields.role);
         Promise.all([tokenValue, proof]).then(
           ([value, signed]) => {
             unproved = false;
@@ -84,6 +95,13 @@ export class MasterConnection implements Signaling, MasterPort {
       reconnectionDelay: 250,
       reconnectionDelayMax: 2000,
     });
+    if (this.urls.length > 1) {
+      // socket.io reconnects to the URL it was made with; its manager opens each attempt on `uri`, so the next master's goes there.
+      this.socket.io.on('reconnect_attempt', () => {
+        this.current = (this.current + 1) % this.urls.length;
+        (this.socket.io as unknown as { uri: string }).uri = this.url;
+      });
+    }
     // A join refused for want of a challenge (the master was down a moment ago) is tried again, as a dropped connection is.
     this.socket.on('connect_error', () => {
       if (!unproved || this.socket.active) return;
@@ -101,6 +119,11 @@ export class MasterConnection implements Signaling, MasterPort {
     });
   }
 
+  /** The master it is on, or trying next. */
+  get url(): string {
+    return this.urls[this.current]!;
+  }
+
   /** Resolves once connected (and joined); rejects with MasterUnreachableError after `timeoutMs`. */
   ready(timeoutMs = MASTER_CONNECT_TIMEOUT_MS): Promise<void> {
     if (this.socket.connected) return Promise.resolve();
@@ -112,7 +135,7 @@ export class MasterConnection implements Signaling, MasterPort {
         if ((error as { data?: { code?: string } }).data?.code) finish(fromErrorPayload((error as unknown as { data: { code: string; message: string } }).data));
       };
       const onConnect = (): void => finish();
-      const timer = setTimeout(() => finish(new MasterUnreachableError(this.url, lastError)), timeoutMs);
+      const timer = setTimeout(() => finish(new MasterUnreachableError(this.urls.join(', '), lastError)), timeoutMs);
       const finish = (error?: Error): void => {
         clearTimeout(timer);
         this.socket.off('connect', onConnect);
