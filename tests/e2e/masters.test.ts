@@ -4,7 +4,7 @@
  * headless peers spread over them, each given every master's URL, its own first.
  *
  * - A file sent through the first master is received through the third; a user signed up on
- *   one logs in on another.
+ *   one logs in on another; a lock taken through one holds against writes through another.
  * - SIGKILL of the master a client and half the peers are on: they move to another, the send in
  *   flight completes or fails cleanly and succeeds when retried, and every acknowledged file
  *   is still readable.
@@ -107,6 +107,21 @@ describe('three masters on one PostgreSQL directory and one Redis', () => {
     const atSecond = await stateAt(1, otherHome);
     expect(atSecond.files).toHaveLength(1);
     expect(atSecond.files[0]!.size).toBeGreaterThanOrEqual(bytes.length);
+  });
+
+  it('holds a lock taken through one master against a write through another', async () => {
+    const locked = await cli(['lock', 'across.bin', '--ttl', '1m'], 0);
+    expect(locked.code, locked.stderr).toBe(0);
+    const otherHome = join(root, 'home-third');
+    const path = join(root, 'change.bin');
+    writeFileSync(path, randomBytes(4096));
+    const refused = await cli(['send', path, '--name', 'across.bin'], 2, otherHome);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/"across\.bin" is locked by tester/);
+    expect((await cli(['unlock', 'across.bin'], 0)).code).toBe(0);
+    const written = await cli(['send', path, '--name', 'across.bin'], 2, otherHome);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toContain('stored "across.bin" v2');
   });
 
   it('moves a client and the peers of a SIGKILLed master to another: the send in flight completes or fails cleanly and succeeds when retried, and every acknowledged file is still readable', async () => {

@@ -27,6 +27,7 @@ import { MemoryMembership } from './state/memory-membership.js';
 import { MemorySealReceipts } from './state/memory-seal-receipts.js';
 import { MemorySendLeases } from './state/memory-send-leases.js';
 import { MemoryLocks } from './state/memory-locks.js';
+import type { Locks } from './state/locks.js';
 import { LockService } from './services/lock-service.js';
 import { Sharing } from './services/sharing.js';
 import type { Cluster } from './cluster/cluster.js';
@@ -94,6 +95,8 @@ export interface MasterOptions {
   cluster?: Cluster;
   /** Masters on a shared directory elect one to repair (Coordinator); started and stopped with the master. */
   coordinator?: Coordinator;
+  /** File locks the masters share (PgLocks on their directory's database); in this master's memory when absent. */
+  locks?: Locks;
 }
 
 export interface Master {
@@ -154,7 +157,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const receiptsKeptMs = Math.max(abandonAfterMs, MAX_OPEN_SEND_MS);
   const receipts = cluster?.receipts(receiptsKeptMs) ?? new MemorySealReceipts();
   const tickets = options.tickets ?? new TicketIssuer(accounts.ticketSigner(), clock);
-  const locks = new LockService({ locks: new MemoryLocks(() => directory.nextFence()), clock, log });
+  const locks = new LockService({ locks: options.locks ?? new MemoryLocks(() => directory.nextFence()), clock, log });
   const keepVersions = Math.max(1, options.keepVersions ?? KEEP_VERSIONS);
   const sharing = new Sharing({ directory, accounts, log });
   const placement = new Placement({ directory, registry, leases, clock, replication, receipts, tickets, locks, keepVersions, sharing, dropsQueued: (peer) => gateway.deliverDrops(peer), log });

@@ -16,6 +16,7 @@ export { PgDirectory } from './directory/pg-directory.js';
 export { Database } from './postgres/database.js';
 export { Cluster } from './cluster/cluster.js';
 export { Coordinator } from './cluster/coordinator.js';
+export { PgLocks } from './state/pg-locks.js';
 export { Accounts, openAccounts } from './accounts/accounts.js';
 export { accountsAuthentication } from './create-master.js';
 export { readOrCreatePrivateFile } from './private-file.js';

@@ -50,6 +50,14 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
    CREATE TABLE coordinator (singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton), epoch BIGINT NOT NULL, master TEXT NOT NULL, since BIGINT NOT NULL);`,
+  // 3: file locks (a row per live or lapsed lease) and their queues, and the open sends, shared by the masters.
+  `CREATE TABLE locks (
+     file TEXT COLLATE "C" PRIMARY KEY, name TEXT COLLATE "C" NOT NULL, token BIGINT NOT NULL, expires_at BIGINT NOT NULL, holder JSONB NOT NULL);
+   CREATE INDEX locks_by_expiry ON locks (expires_at);
+   CREATE TABLE lock_waiters (
+     seq BIGSERIAL PRIMARY KEY, file TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL, client TEXT NOT NULL, holder JSONB NOT NULL, ttl_ms BIGINT NOT NULL);
+   CREATE INDEX lock_waiters_by_file ON lock_waiters (file, seq);
+   CREATE INDEX lock_waiters_by_client ON lock_waiters (client);`,
 ];
 
 /** The advisory lock key migrations run under ('mdmg' in ASCII). */

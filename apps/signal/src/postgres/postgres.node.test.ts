@@ -1,6 +1,6 @@
 /**
  * The masters' shared database against a real PostgreSQL (Debian's, started on a socket in a
- * temporary directory): the directory and account store acceptance suites, the migrations, two
+ * temporary directory): the directory, account store and lock acceptance suites, the migrations, two
  * directories on one database (two masters) racing for the same name, and the shared secrets.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { PgAccountStore } from '../accounts/pg-account-store.js';
 import { TokenAuthority } from '../accounts/tokens.js';
 import { runDirectoryTests } from '../directory/directory-acceptance.js';
 import { PgDirectory } from '../directory/pg-directory.js';
+import { runLockServiceTests } from '../services/lock-service-acceptance.js';
+import { PgLocks } from '../state/pg-locks.js';
 import { startPostgres, type LocalPostgres } from '../local-servers.js';
 import { Database, MIGRATIONS } from './database.js';
 
@@ -23,6 +25,7 @@ afterAll(async () => {
 
 runDirectoryTests('PgDirectory', async () => PgDirectory.open(await (await postgres()).createDatabase()));
 runAccountStoreTests('PostgreSQL', async () => new PgAccountStore(await Database.open(await (await postgres()).createDatabase())));
+runLockServiceTests('PgLocks', async () => new PgLocks(await Database.open(await (await postgres()).createDatabase())));
 
 const manifest = (name: string, fileId: string, list: string): Manifest => ({
   fileId: asFileId(fileId),

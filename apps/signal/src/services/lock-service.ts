@@ -47,9 +47,19 @@ export class LockService {
     return { released };
   }
 
-  /** Releases lapsed leases and tells each next waiter it has the lock. */
+  /**
+   * Releases lapsed leases and tells each next waiter it has the lock. With several masters, a
+   * waiter here may have been granted the lock by another (its holder unlocked there): those
+   * grants are found by looking at the files waited for.
+   */
   async tick(): Promise<void> {
-    for (const [file, lease] of await this.options.locks.lapse(this.options.clock.now())) this.deliver(file, lease);
+    const now = this.options.clock.now();
+    for (const [file, lease] of await this.options.locks.lapse(now)) this.deliver(file, lease);
+    for (const key of [...this.waiting.keys()]) {
+      const [file, client] = splitWaiterKey(key);
+      const lease = await this.options.locks.current(file, now);
+      if (lease?.holder.client === client) this.deliver(file, lease);
+    }
   }
 
   /** `client`'s connection closed: it waits for nothing any more. */
@@ -86,3 +96,7 @@ export class LockService {
 }
 
 const waiterKey = (file: string, client: string): string => `${file}\u0001${client}`;
+const splitWaiterKey = (key: string): [string, string] => {
+  const at = key.lastIndexOf('\u0001');
+  return [key.slice(0, at), key.slice(at + 1)];
+};
