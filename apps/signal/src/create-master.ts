@@ -125,7 +125,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const accounts = options.accounts ?? (await openAccounts(undefined, { clock }));
   const scheme = options.tls ? 'https' : 'http';
   const challenges = new JoinChallenges(clock);
-  const routes = httpRoutes({ challenge: () => challenges.issue(), webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), accounts });
+  const routes = httpRoutes({ challenge: () => challenges.issue(), webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), metrics: () => ({ connections: gateway.connections, heartbeat: gateway.heartbeats.take() }), accounts });
   const http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes) : createServer(routes);
   // Pages of other origins may not open sockets here: only the master's own origin and those configured.
   const originAllowed = (origin: string | undefined, host: string | undefined): boolean =>

@@ -48,6 +48,7 @@ import {
   type ServerToClientEvents,
 } from '@meshdrive/core';
 import { TokenBucket } from './rate-limit.js';
+import { LatencyRing } from './services/latency.js';
 import type { Catalogue } from './services/catalogue.js';
 import type { SealReceipts } from './state/seal-receipts.js';
 import type { PeerLink } from './services/peer-link.js';
@@ -123,10 +124,17 @@ export interface GatewayOptions {
 
 export class Gateway {
   private readonly sockets = new Map<PeerId, MasterSocket>();
+  /** Heartbeat round trips, emit to answer, of the peers connected here. */
+  readonly heartbeats = new LatencyRing();
 
   constructor(private readonly io: MasterServer, private readonly services: GatewayServices, private readonly options: GatewayOptions) {
     io.use((socket, next) => this.handshake(socket, next));
     io.on('connection', (socket) => this.connected(socket));
+  }
+
+  /** How many sockets (peers and clients) are connected to this master. */
+  get connections(): number {
+    return this.sockets.size;
   }
 
   /** Whether `peer` has a socket to this master right now. */
@@ -134,9 +142,15 @@ export class Gateway {
     return this.sockets.has(peer);
   }
 
-  /** Tells every socket of this master a peer's status (each master tells its own). */
+  /**
+   * Tells this master's sockets a peer's status (each master tells its own). Storage peers act
+   * only on a peer that died or lost its master (they drop their connections to it), so only
+   * those go to them; clients, which show the mesh, hear every change. Thousands of peers
+   * joining would otherwise cost each of them a message per join.
+   */
   announce(event: PeerStatusEvent): void {
-    this.io.local.emit('peer-status', event);
+    if (event.status === 'dead' || !event.connected) this.io.local.emit('peer-status', event);
+    else this.io.local.to(CLIENTS_ROOM).emit('peer-status', event);
   }
 
   /** A link to every connected storage peer. */
@@ -186,7 +200,7 @@ export class Gateway {
     }
     this.sockets.set(id, socket);
     // Its room: signaling and orders from other masters reach it there.
-    void socket.join(peerRoom(id));
+    void socket.join(join.role === 'client' ? [peerRoom(id), CLIENTS_ROOM] : peerRoom(id));
     // First thing on the line: the key that signs the tickets this peer will be shown.
     socket.emit('welcome', { masterKey: this.options.masterKey });
     placement.clientConnected(id).catch(report('reopen sends'));
@@ -389,7 +403,9 @@ export class Gateway {
     return {
       id,
       heartbeat: (seq) => new Promise((resolve) => {
+        const sent = performance.now();
         socket.timeout(this.options.heartbeatTimeoutMs).emit('heartbeat', { seq }, (error, stats) => {
+          if (!error) this.heartbeats.record(performance.now() - sent);
           const parsed = peerStatsSchema.safeParse(stats);
           resolve(!error && parsed.success && current() ? parsed.data : undefined);
         });
@@ -417,6 +433,9 @@ export class Gateway {
     };
   }
 }
+
+/** Every client socket: what hears every peer's status. */
+const CLIENTS_ROOM = 'clients';
 
 /** The room every socket of `id` is in: what other masters address it by. */
 const peerRoom = (id: PeerId): string => `peer:${id}`;

@@ -1,5 +1,6 @@
 /**
- * The master's HTTP routes: `/healthz`, `/api/challenge` (what a join signs), `/api/state` (the mesh view as JSON: every peer, and the
+ * The master's HTTP routes: `/healthz`, `/api/metrics` (this master's connections and heartbeat
+ * round trips), `/api/challenge` (what a join signs), `/api/state` (the mesh view as JSON: every peer, and the
  * files of the user whose `Authorization: Bearer` token comes with it), the account endpoints
  * (account-routes.ts), and the built web app at every other path, or a placeholder page while
  * it is not built.
@@ -11,6 +12,7 @@ import { systemClock, toErrorPayload, type MeshState } from '@meshdrive/core';
 import type { Accounts } from './accounts/accounts.js';
 import { ACCOUNT_PATHS, answerAccountRoute, LoginThrottle, bearerUser, sendJson, statusOf } from './accounts/account-routes.js';
 import { placeholderPage } from './placeholder.js';
+import type { LatencySummary } from './services/latency.js';
 
 export interface HttpRoutesOptions {
   /** A fresh join challenge (JoinChallenges.issue). */
@@ -20,7 +22,14 @@ export interface HttpRoutesOptions {
   onlinePeers: () => Promise<number>;
   /** The mesh as `owner` sees it (null: no one's files). */
   state: (owner: string | null) => Promise<MeshState>;
+  /** This master's own load: connections and heartbeat round trips since the last ask (GET /api/metrics). */
+  metrics: () => MasterMetrics;
   accounts: Accounts;
+}
+
+export interface MasterMetrics {
+  connections: number;
+  heartbeat: LatencySummary;
 }
 
 export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessage, response: ServerResponse) => void {
@@ -37,6 +46,11 @@ export function httpRoutes(options: HttpRoutesOptions): (request: IncomingMessag
     if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ ok: true, peers: await options.onlinePeers() }));
+      return;
+    }
+    if (path === '/api/metrics') {
+      response.setHeader('cache-control', 'no-store');
+      sendJson(response, 200, options.metrics());
       return;
     }
     if (path === '/api/challenge') {

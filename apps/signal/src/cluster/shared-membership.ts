@@ -5,10 +5,13 @@
  * rewritten) and reads the other masters' hashes. Its view is the merge: per peer, the entry of
  * the master it is connected to, else the most recently seen.
  *
- * A remote entry's status is the worse of what its master said and what its silence says, so
- * the peers of a master that died turn stale, then dead, on every other master's view, without
- * anyone having to notice that master's death first. Status changes are the diff of the merged
- * view, so each master announces every peer's changes to its own sockets exactly once.
+ * A remote entry's status is what its master said, as that master heartbeats the peer: judging
+ * it again from its last beat here made peers flap under load, as a busy master's beats and
+ * writes come late. A master silent past the stale timeout has its peers shown stale; its hash
+ * expires after the dead timeout, and with it its peers, unless they joined another master
+ * meanwhile (they do within a second or two: they have every master's URL). Status changes are
+ * the diff of the merged view, so each master announces every peer's changes to its own
+ * sockets exactly once.
  */
 import type { Redis } from 'ioredis';
 import type { PeerId, PeerStats, PeerStatus } from '@meshdrive/core';
@@ -29,6 +32,8 @@ export class SharedMembership implements Membership {
   private readonly local: MemoryMembership;
   /** Other masters' entries as last read. */
   private remote = new Map<PeerId, Published>();
+  /** When each other master last wrote its peers. */
+  private mastersSeen = new Map<string, number>();
   /** Every peer's status as last reported: what changes are measured against. */
   private readonly reported = new Map<PeerId, PeerStatus>();
   private timer: NodeJS.Timeout | undefined;
@@ -126,13 +131,10 @@ export class SharedMembership implements Membership {
     return view;
   }
 
-  /** The worse of what its master said and what its silence says. */
+  /** What its master said, but no better than stale while that master is silent. */
   private judged(entry: Published, now: number): PeerStatus {
-    const silent = now - entry.lastSeen;
-    const bySilence: PeerStatus = silent >= this.timing.deadAfterMs ? 'dead' : silent >= this.timing.staleAfterMs ? 'stale' : 'online';
-    // A paused tab is silent on purpose; its master says so until the tab closes or that master's entry expires.
-    if (entry.status === 'paused') return 'paused';
-    return RANK[bySilence] > RANK[entry.status] ? bySilence : entry.status;
+    const silent = now - (this.mastersSeen.get(entry.master) ?? 0) >= this.timing.staleAfterMs;
+    return silent && RANK[entry.status] < RANK.stale ? 'stale' : entry.status;
   }
 
   /** Writes this master's peers, reads the others'. */
@@ -148,7 +150,11 @@ export class SharedMembership implements Membership {
     write.zadd(MASTERS_KEY, now, this.master);
     await write.exec();
 
-    const masters = (await this.redis.zrange(MASTERS_KEY, 0, -1)).filter((master) => master !== this.master);
+    const scored = await this.redis.zrange(MASTERS_KEY, 0, -1, 'WITHSCORES');
+    const seen = new Map<string, number>();
+    for (let index = 0; index + 1 < scored.length; index += 2) if (scored[index] !== this.master) seen.set(scored[index]!, Number(scored[index + 1]));
+    this.mastersSeen = seen;
+    const masters = [...seen.keys()];
     const read = this.redis.pipeline();
     for (const master of masters) read.hgetall(membersKey(master));
     const results = masters.length > 0 ? (await read.exec()) ?? [] : [];

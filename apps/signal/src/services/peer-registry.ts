@@ -32,6 +32,8 @@ export interface PeerRegistryOptions {
 
 export class PeerRegistry {
   private ring = new HashRing([]);
+  private ringTimer: NodeJS.Timeout | undefined;
+  private ringBuiltAt = 0;
   private beatSeq = 0;
   private updates: Promise<unknown> = Promise.resolve();
 
@@ -162,8 +164,36 @@ export class PeerRegistry {
       this.options.log(`peer ${change.id.slice(0, 8)} ${change.from} -> ${change.to}`);
       this.options.announce({ id: change.id, status: change.to, connected: this.options.isConnected(change.id) });
     }
-    if (changes.length > 0) {
-      this.ring = new HashRing((await this.options.membership.online()).map((peer) => ({ id: peer.id, capacity: peer.capacity })));
+    if (changes.length > 0) await this.ringChanged();
+  }
+
+  /**
+   * Rebuilds the ring after a status change: at once while the mesh is small, at most every
+   * RING_COALESCE_MS in a large one. A ring is every online peer's vnodes hashed and sorted (a
+   * few hundred thousand at 1,000 peers), and thousands of peers joining at once would
+   * otherwise rebuild it once per join.
+   */
+  private async ringChanged(): Promise<void> {
+    const online = await this.options.membership.online();
+    if (online.length <= RING_COALESCE_PEERS) {
+      this.ring = ringOf(online);
+      return;
     }
+    if (this.ringTimer) return; // the rebuild already scheduled reads the membership as it is then
+    const wait = Math.max(0, this.ringBuiltAt + RING_COALESCE_MS - Date.now());
+    this.ringTimer = setTimeout(() => {
+      void this.update(async () => {
+        this.ringTimer = undefined;
+        this.ring = ringOf(await this.options.membership.online());
+        this.ringBuiltAt = Date.now();
+      });
+    }, wait);
+    this.ringTimer.unref();
   }
 }
+
+/** Online peers past which ring rebuilds are coalesced, and how often they then happen at most. */
+const RING_COALESCE_PEERS = 200;
+const RING_COALESCE_MS = 250;
+
+const ringOf = (members: readonly Member[]): HashRing => new HashRing(members.map((peer) => ({ id: peer.id, capacity: peer.capacity })));
