@@ -12,13 +12,15 @@
  * For each: CPU per 1,000 peers (share of one core, over MEASURE_MS), heartbeat round trip
  * p50/p99 as the masters measure it (/api/metrics), place+commit per second (one-chunk files,
  * eight clients), and memory per peer (RSS added by the peers). PostgreSQL and Redis are
- * Debian's, started on sockets in temporary directories.
+ * Debian's, started on sockets in temporary directories. Then directory-bench.ts: the
+ * PostgreSQL directory with a million files.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { startPostgres, startRedis } from '../../apps/signal/src/local-servers.js';
+import { runDirectoryBench } from './directory-bench.js';
 import type { Row } from './stats.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -237,7 +239,7 @@ export async function runMasterBench(): Promise<Row[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await runMasterBench();
+  const rows = [...await runMasterBench(), ...await runDirectoryBench()];
   for (const row of rows) process.stdout.write(`${row.metric}: ${row.value}${row.ratio ? ` | ${row.ratio}` : ''}${row.target ? ` | target ${row.target}: ${row.verdict}` : ''}\n`);
   process.exit(0);
 }
