@@ -118,10 +118,10 @@ export interface MasterProcess extends RunningProcess {
   url: string;
 }
 
-/** A master on a free port, or on `port` (to restart one where its peers and tabs look for it). */
-export async function startMaster(dataDir = tempDir('master'), port = 0): Promise<MasterProcess> {
+/** A master on a free port, or on `port` (to restart one where its peers and tabs look for it); `extra` goes to `meshdrive master`. */
+export async function startMaster(dataDir = tempDir('master'), port = 0, extra: string[] = []): Promise<MasterProcess> {
   const { proc, match } = await spawnCli(
-    ['master', '--port', String(port), '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000'],
+    ['master', '--port', String(port), '--host', meetingHost(), '--data', dataDir, '--heartbeat-ms', '100', '--stale-ms', '1500', '--dead-ms', '3000', ...extra],
     /master listening on (http:\/\/\S+)/,
   );
   // TEST_USER exists from the start, so tabs only log in (a refused request would be a console error in every tab).

@@ -167,6 +167,14 @@ async function keptIn(values: CliValues): Promise<Kept> {
   return values.volatile ? { kind: 'volatile' } : { kind: 'sqlite', dataDir: resolve(values.data ?? '.meshdrive/master') };
 }
 
+/** --public-url, checked: where pages and peers reach this master when it is not where it listens. */
+function publicUrlOf(values: CliValues): string | undefined {
+  const url = values['public-url'];
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^/]+\/?$/.test(url)) throw new UsageError(`--public-url takes an http:// or https:// origin such as https://m1.example.org, not "${url}"`);
+  return url.replace(/\/$/, '');
+}
+
 /** A URL with its password hidden, for messages. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
@@ -177,6 +185,7 @@ export async function runMaster(values: CliValues): Promise<number> {
   keepRunningOnErrors();
   // Bad options are refused before anything is opened.
   const redis = redisUrl(values);
+  publicUrlOf(values);
   const kept = await keptIn(values);
   const cluster = redis === undefined ? undefined : await Cluster.join(redis).catch((error: unknown) => {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -201,6 +210,7 @@ export async function runMaster(values: CliValues): Promise<number> {
     accounts: await openAccounts(kept.kind === 'postgres' ? kept.database : kept.kind === 'sqlite' ? kept.dataDir : undefined),
     directory: kept.kind === 'postgres' ? new PgDirectory(kept.database) : kept.kind === 'sqlite' ? new SqliteDirectory(kept.dataDir) : new MemoryDirectory(),
     cluster,
+    publicUrl: publicUrlOf(values),
     // On a shared directory, one master at a time repairs: the one the election picks.
     locks: kept.kind === 'postgres' ? new PgLocks(kept.database) : undefined,
     coordinator: kept.kind === 'postgres' ? new Coordinator(kept.database, cluster?.master ?? 'single', (line) => process.stdout.write(`${line}\n`)) : undefined,

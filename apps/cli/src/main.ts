@@ -12,7 +12,7 @@ const HELP = `meshdrive: a peer-to-peer storage mesh
 
 Usage:
   meshdrive master  [--port 7070] [--host 127.0.0.1] [--data DIR | --volatile | --directory URL]
-                    [--redis URL] [--replication 3]
+                    [--redis URL] [--public-url URL] [--replication 3]
                     [--tls-cert FILE --tls-key FILE] [--allow-origin URL]... [--join-secret TEXT]
                     [--dead-after 10s] [--repair-rate 64MiB] [--keep-versions 10]
   meshdrive peer    [--signal URL] [--data DIR | --volatile] [--capacity SIZE] [--label TEXT]
@@ -75,6 +75,9 @@ Options:
   --redis URL    serve one mesh with the other masters on this Redis (redis://HOST:PORT,
                  or unix:///PATH; else $MESHDRIVE_REDIS_URL): they pass events and
                  share which peers are online there; they need one --directory too
+  --public-url URL
+                 where pages and peers reach this master, if not where it listens
+                 (behind a proxy): what the other masters tell the web app to move to
   --capacity     disk space a peer offers, index included, e.g. 10GiB (default 10GiB)
   --tls-cert, --tls-key
                  serve HTTPS with this PEM certificate and key (browsers allow

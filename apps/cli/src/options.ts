@@ -22,6 +22,7 @@ const OPTIONS = {
   volatile: { type: 'boolean' },
   directory: { type: 'string' },
   redis: { type: 'string' },
+  'public-url': { type: 'string' },
   capacity: { type: 'string' },
   label: { type: 'string' },
   'join-secret': { type: 'string' },

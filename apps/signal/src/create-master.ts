@@ -97,6 +97,11 @@ export interface MasterOptions {
   coordinator?: Coordinator;
   /** File locks the masters share (PgLocks on their directory's database); in this master's memory when absent. */
   locks?: Locks;
+  /**
+   * The URL pages and peers reach this master at, when not the one it listens on (behind a proxy,
+   * say): what the other masters tell the web app to move to, and whose origin they let in.
+   */
+  publicUrl?: string;
 }
 
 export interface Master {
@@ -124,17 +129,21 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   // Routes first: socket.io then takes over its own path on the same server.
   const accounts = options.accounts ?? (await openAccounts(undefined, { clock }));
   const scheme = options.tls ? 'https' : 'http';
+  // With several masters, a page one of them served may move to another: their origins are let in too.
+  const otherOrigin = (origin: string): boolean => (options.allowedOrigins ?? []).includes(origin) || (cluster?.otherMasters() ?? []).some((url) => new URL(url).origin === origin);
   const challenges = new JoinChallenges(clock);
-  const routes = httpRoutes({ challenge: () => challenges.issue(), webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), metrics: () => ({ connections: gateway.connections, heartbeat: gateway.heartbeats.take() }), accounts });
+  /** Where this master is reached: its listening URL unless told (set once it listens). */
+  let publicUrl = options.publicUrl ?? '';
+  const routes = httpRoutes({ challenge: () => challenges.issue(), webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), metrics: () => ({ connections: gateway.connections, heartbeat: gateway.heartbeats.take() }), masters: () => [publicUrl, ...(cluster?.otherMasters() ?? [])], crossOrigin: otherOrigin, accounts });
   const http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes) : createServer(routes);
   // Pages of other origins may not open sockets here: only the master's own origin and those configured.
   const originAllowed = (origin: string | undefined, host: string | undefined): boolean =>
-    origin === undefined || origin === `${scheme}://${host}` || (options.allowedOrigins ?? []).includes(origin);
+    origin === undefined || origin === `${scheme}://${host}` || otherOrigin(origin);
   const io: MasterServer = new Server(http, {
     maxHttpBufferSize: MAX_EVENT_BYTES,
     serveClient: false,
     ...(cluster ? { adapter: cluster.adapter() } : {}),
-    cors: { origin: options.allowedOrigins ?? false },
+    cors: { origin: (origin, callback) => callback(null, origin !== undefined && otherOrigin(origin)) },
     allowRequest: (request, callback) => {
       const allowed = originAllowed(request.headers.origin, request.headers.host);
       callback(allowed ? null : 'origin not allowed', allowed);
@@ -249,6 +258,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   log(`master listening on ${url}`);
+  publicUrl = options.publicUrl ?? url;
+  cluster?.advertise(publicUrl);
 
   return {
     url,

@@ -7,7 +7,7 @@
  * out in one tab logs out all of them.
  */
 import {
-  fromErrorPayload, KeysMissingError, logIn, MasterUnreachableError, ProtocolError, signUp, streamCompressor, userKeysOf, webCryptoSuite,
+  fromErrorPayload, KeysMissingError, logIn, masterUrls, MasterUnreachableError, ProtocolError, signUp, streamCompressor, userKeysOf, webCryptoSuite,
   type AuthSession, type ErrorPayload, type KeyedSession, type Sealing,
 } from '@meshdrive/core';
 import { browserHasher } from '@meshdrive/core';
@@ -89,14 +89,20 @@ export class Account extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 
+  /** POSTs to the first of the masters that answers (`masterUrl` may name several, comma-separated). */
   private readonly post = async <T>(path: string, body: unknown, accessToken?: string): Promise<T> => {
-    let response: Response;
-    try {
-      const headers = { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
-      response = await fetch(new URL(path, this.masterUrl), { method: 'POST', headers, body: JSON.stringify(body) });
-    } catch (error) {
-      throw new MasterUnreachableError(this.masterUrl, error instanceof Error ? error.message : String(error));
+    let response: Response | undefined;
+    let failure = 'no master URL';
+    const headers = { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
+    for (const master of masterUrls(this.masterUrl)) {
+      try {
+        response = await fetch(new URL(path, master), { method: 'POST', headers, body: JSON.stringify(body) });
+        break;
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+      }
     }
+    if (!response) throw new MasterUnreachableError(this.masterUrl, failure);
     const value = (await response.json().catch(() => undefined)) as unknown;
     if (response.ok) return value as T;
     const payload = value as Partial<ErrorPayload> | undefined;

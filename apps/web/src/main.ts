@@ -2,7 +2,8 @@
  * Entry point: once someone is logged in, the tab joins the mesh under their account (peer and
  * client at once) and the UI renders the session; until then it shows the log-in screen. The
  * master is the origin that served the page unless `?master=URL` says otherwise (handy with a
- * Vite dev server).
+ * Vite dev server). With several masters, the one that served the page names the others
+ * (/api/masters): the tab moves to one of them when its own dies.
  */
 import type { Sealing } from '@meshdrive/core';
 import { Account } from './account.js';
@@ -13,7 +14,8 @@ import { installDebugHook } from './debug-hook.js';
 import './components/md-app.js';
 import './components/md-login.js';
 
-const masterUrl = new URLSearchParams(location.search).get('master') ?? location.origin;
+const firstMaster = new URLSearchParams(location.search).get('master') ?? location.origin;
+const masterUrl = await mastersFrom(firstMaster);
 const account = new Account(masterUrl);
 let started = false;
 account.addEventListener('change', () => {
@@ -63,4 +65,16 @@ function startSession(sealing: Sealing | null): void {
 
   installDebugHook(session, sealing);
   void session.start();
+}
+
+/** Every master the first one names, it first, comma-separated (what MasterConnection takes); the first alone when it names none. */
+async function mastersFrom(first: string): Promise<string> {
+  try {
+    const response = await fetch(new URL('/api/masters', first), { cache: 'no-store' });
+    const { masters } = (await response.json()) as { masters?: unknown };
+    const others = Array.isArray(masters) ? masters.filter((url): url is string => typeof url === 'string' && /^https?:\/\//.test(url) && url !== first) : [];
+    return [first, ...others].join(',');
+  } catch {
+    return first;
+  }
 }

@@ -45,6 +45,16 @@ export class Cluster {
     return new RedisSealReceipts(this.state, keepMs);
   }
 
+  /** Tells the other masters this one's public URL, for clients that move between masters. */
+  advertise(url: string): void {
+    this.membershipShared?.advertise(url);
+  }
+
+  /** The other live masters' public URLs. */
+  otherMasters(): string[] {
+    return this.membershipShared?.otherMasters() ?? [];
+  }
+
   /** Whether storage peer `peer` is connected to another master; undefined when no master has such a peer (it may be a client). */
   elsewhere(peer: PeerId): boolean | undefined {
     return this.membershipShared?.connected(peer);

@@ -21,6 +21,8 @@ import type { Member, MemberInfo, Membership, MembershipTiming, StatusChange } f
 /** How often a master writes its peers and reads the others'. */
 export const PUBLISH_MS = 500;
 const MASTERS_KEY = 'md:masters';
+/** Each master's public URL, for the web app's list of masters to move to. */
+const URLS_KEY = 'md:master-urls';
 const membersKey = (master: string): string => `md:members:${master}`;
 
 /** A member as published: what other masters need to place on it, show it and judge its health. */
@@ -34,6 +36,9 @@ export class SharedMembership implements Membership {
   private remote = new Map<PeerId, Published>();
   /** When each other master last wrote its peers. */
   private mastersSeen = new Map<string, number>();
+  /** This master's public URL, once it listens; and the other live masters', as last read. */
+  private url: string | undefined;
+  private others: string[] = [];
   /** Every peer's status as last reported: what changes are measured against. */
   private readonly reported = new Map<PeerId, PeerStatus>();
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +68,17 @@ export class SharedMembership implements Membership {
     // Its peers are not connected here any more: the others see them go at once, not after the expiry.
     await this.redis.del(membersKey(this.master)).catch(() => undefined);
     await this.redis.zrem(MASTERS_KEY, this.master).catch(() => undefined);
+    await this.redis.hdel(URLS_KEY, this.master).catch(() => undefined);
+  }
+
+  /** Tells the other masters where this one is (its public URL). */
+  advertise(url: string): void {
+    this.url = url;
+  }
+
+  /** The other live masters' public URLs, as last read. */
+  otherMasters(): string[] {
+    return this.others;
   }
 
   /** Whether peer `id` is connected to another master, as last read; undefined when no other master has it. */
@@ -148,6 +164,7 @@ export class SharedMembership implements Membership {
     // Gone with its master: a hash nobody rewrote for the dead timeout is dropped.
     write.pexpire(key, this.timing.deadAfterMs);
     write.zadd(MASTERS_KEY, now, this.master);
+    if (this.url !== undefined) write.hset(URLS_KEY, this.master, this.url);
     await write.exec();
 
     const scored = await this.redis.zrange(MASTERS_KEY, 0, -1, 'WITHSCORES');
@@ -155,6 +172,8 @@ export class SharedMembership implements Membership {
     for (let index = 0; index + 1 < scored.length; index += 2) if (scored[index] !== this.master) seen.set(scored[index]!, Number(scored[index + 1]));
     this.mastersSeen = seen;
     const masters = [...seen.keys()];
+    const urls = await this.redis.hgetall(URLS_KEY);
+    this.others = masters.filter((master) => now - seen.get(master)! < this.timing.staleAfterMs && urls[master] !== undefined).map((master) => urls[master]!);
     const read = this.redis.pipeline();
     for (const master of masters) read.hgetall(membersKey(master));
     const results = masters.length > 0 ? (await read.exec()) ?? [] : [];

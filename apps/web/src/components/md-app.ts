@@ -304,7 +304,7 @@ export class MdApp extends LitElement {
     if (s.link === 'unreachable') {
       banners.push({
         kind: 'bad',
-        text: `Cannot reach the master at ${s.masterUrl}${s.linkError ? ` (${s.linkError})` : ''}. Retrying automatically; files will list again once it answers.`,
+        text: `Cannot reach the master at ${s.masterUrl.split(',').join(' or ')}${s.linkError ? ` (${s.linkError})` : ''}. Retrying automatically; files will list again once it answers.`,
         action: { label: 'Reconnect now', run: () => this.session.reconnect() },
       });
     } else if (s.link === 'connecting' && this.everConnected) {
