@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromErrorPayload, isErrorOf, JoinSecretError, AuthRequiredError, TokenExpiredError, TokenInvalidError, TokenAlgorithmError, TokenSignatureError, TokenClaimsError, MemoryStore, nodeHasher, nodeRtcEndpoints, PackStore, startMeshPeer, UDP_RECEIVE_BUFFER_BYTES, type NodeRtcOptions } from '@meshdrive/core';
-import { Cluster, Coordinator, createMaster, Database, MemoryDirectory, openAccounts, PgDirectory, PgLocks, readOrCreatePrivateFile, SqliteDirectory } from '@meshdrive/signal';
+import { Cluster, Coordinator, createMaster, Database, MemoryDirectory, openAccounts, PgDirectory, PgLocks, PgSendLeases, readOrCreatePrivateFile, SqliteDirectory } from '@meshdrive/signal';
 import { explain } from './messages.js';
 import { joinSecret, signalUrl, UsageError, type CliValues } from './options.js';
 import { parseDuration, parseSize } from './sizes.js';
@@ -213,6 +213,7 @@ export async function runMaster(values: CliValues): Promise<number> {
     publicUrl: publicUrlOf(values),
     // On a shared directory, one master at a time repairs: the one the election picks.
     locks: kept.kind === 'postgres' ? new PgLocks(kept.database) : undefined,
+    sendLeases: kept.kind === 'postgres' ? (timing) => new PgSendLeases(kept.database, timing) : undefined,
     coordinator: kept.kind === 'postgres' ? new Coordinator(kept.database, cluster?.master ?? 'single', (line) => process.stdout.write(`${line}\n`)) : undefined,
   });
   process.stdout.write(`headless peers join with the join secret (${secret.where})\n`);

@@ -28,6 +28,7 @@ import { MemorySealReceipts } from './state/memory-seal-receipts.js';
 import { MemorySendLeases } from './state/memory-send-leases.js';
 import { MemoryLocks } from './state/memory-locks.js';
 import type { Locks } from './state/locks.js';
+import type { SendLeases, SendLeaseTiming } from './state/send-leases.js';
 import { LockService } from './services/lock-service.js';
 import { Sharing } from './services/sharing.js';
 import type { Cluster } from './cluster/cluster.js';
@@ -97,6 +98,8 @@ export interface MasterOptions {
   coordinator?: Coordinator;
   /** File locks the masters share (PgLocks on their directory's database); in this master's memory when absent. */
   locks?: Locks;
+  /** Open sends the masters share (PgSendLeases), made with the master's timing; in its memory when absent. */
+  sendLeases?: (timing: SendLeaseTiming) => SendLeases;
   /**
    * The URL pages and peers reach this master at, when not the one it listens on (behind a proxy,
    * say): what the other masters tell the web app to move to, and whose origin they let in.
@@ -124,7 +127,8 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   const timing = { staleAfterMs: options.staleAfterMs ?? STALE_AFTER_MS, deadAfterMs };
   const sharedMembership = cluster?.membership(timing, () => clock.now(), log);
   const membership = sharedMembership ?? new MemoryMembership(timing);
-  const leases = new MemorySendLeases({ graceMs: abandonAfterMs, maxOpenMs: Math.max(MAX_OPEN_SEND_MS, abandonAfterMs) });
+  const sendTiming = { graceMs: abandonAfterMs, maxOpenMs: Math.max(MAX_OPEN_SEND_MS, abandonAfterMs) };
+  const leases = options.sendLeases?.(sendTiming) ?? new MemorySendLeases(sendTiming);
 
   // Routes first: socket.io then takes over its own path on the same server.
   const accounts = options.accounts ?? (await openAccounts(undefined, { clock }));

@@ -17,6 +17,7 @@ export { Database } from './postgres/database.js';
 export { Cluster } from './cluster/cluster.js';
 export { Coordinator } from './cluster/coordinator.js';
 export { PgLocks } from './state/pg-locks.js';
+export { PgSendLeases } from './state/pg-send-leases.js';
 export { Accounts, openAccounts } from './accounts/accounts.js';
 export { accountsAuthentication } from './create-master.js';
 export { readOrCreatePrivateFile } from './private-file.js';

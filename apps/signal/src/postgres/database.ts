@@ -57,7 +57,11 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE lock_waiters (
      seq BIGSERIAL PRIMARY KEY, file TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL, client TEXT NOT NULL, holder JSONB NOT NULL, ttl_ms BIGINT NOT NULL);
    CREATE INDEX lock_waiters_by_file ON lock_waiters (file, seq);
-   CREATE INDEX lock_waiters_by_client ON lock_waiters (client);`,
+   CREATE INDEX lock_waiters_by_client ON lock_waiters (client);
+   CREATE TABLE send_leases (
+     client TEXT NOT NULL, file_id TEXT COLLATE "C" NOT NULL, started_at BIGINT NOT NULL, disconnected_at BIGINT, expired BOOLEAN NOT NULL DEFAULT false,
+     PRIMARY KEY (client, file_id));
+   CREATE INDEX send_leases_open ON send_leases (started_at) WHERE NOT expired;`,
 ];
 
 /** The advisory lock key migrations run under ('mdmg' in ASCII). */

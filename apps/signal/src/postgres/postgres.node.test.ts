@@ -1,6 +1,6 @@
 /**
  * The masters' shared database against a real PostgreSQL (Debian's, started on a socket in a
- * temporary directory): the directory, account store and lock acceptance suites, the migrations, two
+ * temporary directory): the directory, account store, lock and send lease acceptance suites, the migrations, two
  * directories on one database (two masters) racing for the same name, and the shared secrets.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { runDirectoryTests } from '../directory/directory-acceptance.js';
 import { PgDirectory } from '../directory/pg-directory.js';
 import { runLockServiceTests } from '../services/lock-service-acceptance.js';
 import { PgLocks } from '../state/pg-locks.js';
+import { PgSendLeases } from '../state/pg-send-leases.js';
+import { runSendLeaseTests, TEST_SEND_TIMING } from '../state/send-leases-acceptance.js';
 import { startPostgres, type LocalPostgres } from '../local-servers.js';
 import { Database, MIGRATIONS } from './database.js';
 
@@ -26,6 +28,7 @@ afterAll(async () => {
 runDirectoryTests('PgDirectory', async () => PgDirectory.open(await (await postgres()).createDatabase()));
 runAccountStoreTests('PostgreSQL', async () => new PgAccountStore(await Database.open(await (await postgres()).createDatabase())));
 runLockServiceTests('PgLocks', async () => new PgLocks(await Database.open(await (await postgres()).createDatabase())));
+runSendLeaseTests('PostgreSQL', async () => new PgSendLeases(await Database.open(await (await postgres()).createDatabase()), TEST_SEND_TIMING));
 
 const manifest = (name: string, fileId: string, list: string): Manifest => ({
   fileId: asFileId(fileId),
