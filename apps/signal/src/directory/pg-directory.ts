@@ -9,9 +9,10 @@
  * the same on either.
  * The schema and its migrations are in postgres/database.ts.
  */
-import { asChunkHash, asFileId, asPeerId, segmentKey, StaleEpochError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
+import { asPeerId, StaleEpochError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
 import { Database, type Queryable } from '../postgres/database.js';
-import { replicationOf, type BackupCount, type Directory, type DropOrder, type FileListing, type FileRecord, type HoldingCount, type KnownPeer, type RemovedFile, type SegmentInfo, type ShareRecord, type SharedListing, type VersionRecord } from './directory.js';
+import { dropOrders, listingsOf, manifestOf, segmentInfoOf, toFile, type FileRow, type ListingRow, type SegmentHolderRow, type SegmentInfoRow, type VersionRow } from './directory-rows.js';
+import { replicationOf, type BackupCount, type Directory, type FileListing, type FileRecord, type HoldingCount, type KnownPeer, type RemovedFile, type SegmentInfo, type ShareRecord, type SharedListing, type VersionRecord } from './directory.js';
 
 /** Holder rows of the segments versions $2 and older of file $1 name that nothing else names: what forgetting them orphans. */
 const FORGOTTEN_HOLDERS = `
@@ -22,9 +23,6 @@ const FORGOTTEN_HOLDERS = `
 /** Each segment's primary position: the lowest left (replaceHolder may leave gaps). */
 const FIRST_POSITIONS = '(SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash)';
 
-interface FileRow { file_id: string; name: string; owner: string; version: number; fence: number }
-interface ListingRow extends FileRow { size: number; created_at: number; replication: number; sealed: string | null }
-interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number; sealed: string | null }
 interface PeerRow { id: string; kind: string; capacity: number; label: string | null; last_seen: number }
 
 export class PgDirectory implements Directory {
@@ -61,28 +59,11 @@ export class PgDirectory implements Directory {
     return this.database.transaction(async (client) => {
       const { rows: [row] } = await client.query<VersionRow>('SELECT * FROM versions WHERE file_id = $1 AND version = $2', [fileId, version]);
       if (!row) return undefined;
-      const { rows } = await client.query<{ idx: number; list_hash: string; plain_size: number; stored_size: number; peer_id: string | null }>(`
+      const { rows } = await client.query<SegmentHolderRow>(`
         SELECT s.idx, s.list_hash, s.plain_size, s.stored_size, h.peer_id FROM segments s
         LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
         WHERE s.file_id = $1 AND s.version = $2 ORDER BY s.idx, h.position`, [fileId, version]);
-      const segments: Manifest['segments'] = [];
-      for (const segment of rows) {
-        const record = (segments[segment.idx] ??= { listHash: asChunkHash(segment.list_hash), plainSize: segment.plain_size, storedSize: segment.stored_size, holders: [] });
-        if (segment.peer_id !== null) record.holders.push(asPeerId(segment.peer_id));
-      }
-      return {
-        fileId: asFileId(row.file_id),
-        name: row.name,
-        owner: row.owner,
-        version: row.version,
-        size: row.size,
-        chunkSize: row.chunk_size,
-        segmentChunks: row.segment_chunks,
-        ...(row.codec === null ? {} : { codec: row.codec }),
-        createdAt: row.created_at,
-        ...(row.sealed === null ? {} : { sealed: row.sealed }),
-        segments,
-      };
+      return manifestOf(row, rows);
     }, 'REPEATABLE READ');
   }
 
@@ -267,14 +248,7 @@ async function listings(client: Queryable, where: string, args: unknown[], colum
     JOIN segments s2 ON s2.file_id = f.file_id AND s2.version = f.version
     LEFT JOIN segment_holders h ON h.list_hash = s2.list_hash ${where}
     ORDER BY s2.file_id, s2.idx, h.position`, args);
-  const holders = new Map<string, PeerId[][]>();
-  for (const row of rows) {
-    const segments = holders.get(row.file_id) ?? [];
-    holders.set(row.file_id, segments);
-    const segment = (segments[row.idx] ??= []);
-    if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
-  }
-  return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [], ...(file.sealed === null ? {} : { sealed: file.sealed }), extra: file }));
+  return listingsOf(files, rows);
 }
 
 /** Forgets versions 1..`last` of a file with their shared keys, and the segments no other version names, queueing their drops; inside the caller's transaction. */
@@ -329,7 +303,7 @@ async function insertVersion(client: Queryable, manifest: Manifest): Promise<voi
 
 /** Segments matching `where` (over the segments table), in list order, with holders and the placement key of their first naming. */
 async function infoOf(client: Queryable, where: string, args: unknown[], limit?: number): Promise<Map<string, SegmentInfo>> {
-  const { rows } = await client.query<{ list_hash: string; stored_size: number; file_id: string; idx: number; peer_id: string | null }>(`
+  const { rows } = await client.query<SegmentInfoRow>(`
     SELECT s.list_hash, s.stored_size, s.file_id, s.idx, h.peer_id FROM
       (SELECT g.list_hash, g.stored_size, g.file_id,
          (SELECT MIN(i.idx) FROM segments i WHERE i.list_hash = g.list_hash AND i.file_id = g.file_id) AS idx
@@ -337,13 +311,7 @@ async function infoOf(client: Queryable, where: string, args: unknown[], limit?:
              WHERE ${where} GROUP BY list_hash ORDER BY list_hash LIMIT ${limit === undefined ? 'ALL' : Math.max(0, Math.floor(limit))}) g) s
     LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
     ORDER BY s.list_hash, h.position`, args);
-  const info = new Map<string, SegmentInfo>();
-  for (const row of rows) {
-    const entry = info.get(row.list_hash) ?? { holders: [], storedSize: row.stored_size, key: segmentKey(asFileId(row.file_id), row.idx) };
-    if (row.peer_id !== null) entry.holders.push(asPeerId(row.peer_id));
-    info.set(row.list_hash, entry);
-  }
-  return info;
+  return segmentInfoOf(rows);
 }
 
 /**
@@ -356,16 +324,4 @@ async function checkEpoch(client: Queryable, epoch: number | undefined): Promise
   if (row && row.epoch !== epoch) throw new StaleEpochError(epoch, row.epoch);
 }
 
-function toFile(row: FileRow): FileRecord {
-  return { fileId: asFileId(row.file_id), name: row.name, owner: row.owner, version: row.version, fence: row.fence };
-}
 
-/** Holder rows (ordered by peer) as one drop order per peer. */
-function dropOrders(rows: readonly { peer_id: string; list_hash: string }[]): DropOrder[] {
-  const drops: DropOrder[] = [];
-  for (const row of rows) {
-    if (drops.at(-1)?.peer !== row.peer_id) drops.push({ peer: asPeerId(row.peer_id), lists: [] });
-    drops.at(-1)!.lists.push(row.list_hash);
-  }
-  return drops;
-}

@@ -13,8 +13,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { asChunkHash, asFileId, asPeerId, segmentKey, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
-import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type DropOrder, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type ShareRecord, type SharedListing, type VersionRecord } from './directory.js';
+import { asChunkHash, asPeerId, StoreError, type FileId, type Manifest, type PeerId, type PeerKind } from '@meshdrive/core';
+import { dropOrders, listingsOf, manifestOf, segmentInfoOf, toFile, type FileRow, type ListingRow, type SegmentHolderRow, type SegmentInfoRow, type VersionRow } from './directory-rows.js';
+import { replicationOf, type SegmentInfo, type BackupCount, type Directory, type HoldingCount, type FileListing, type FileRecord, type KnownPeer, type RemovedFile, type ShareRecord, type SharedListing, type VersionRecord } from './directory.js';
 
 export const DIRECTORY_FILE = 'directory.db';
 const SCHEMA_VERSION = 3;
@@ -62,10 +63,6 @@ const FORGOTTEN_HOLDERS = `
  */
 const FIRST_POSITIONS = '(SELECT list_hash, MIN(position) AS first FROM segment_holders GROUP BY list_hash)';
 
-interface FileRow { file_id: string; name: string; owner: string; version: number; fence: number }
-interface ListingRow extends FileRow { size: number; created_at: number; replication: number; sealed: string | null }
-interface VersionRow { file_id: string; version: number; owner: string; name: string; size: number; chunk_size: number; segment_chunks: number; codec: string | null; created_at: number; sealed: string | null }
-interface SegmentHolderRow { idx: number; list_hash: string; plain_size: number; stored_size: number; peer_id: string | null }
 interface PeerRow { id: string; kind: string; capacity: number; label: string | null; last_seen: number }
 /** A segment as today's master before schema 1 wrote it inside its manifest JSON. */
 interface LegacySegment { listHash: string; size?: number; holders: string[] }
@@ -117,14 +114,7 @@ export class SqliteDirectory implements Directory {
       JOIN segments s2 ON s2.file_id = f.file_id AND s2.version = f.version
       LEFT JOIN segment_holders h ON h.list_hash = s2.list_hash ${where}
       ORDER BY s2.file_id, s2.idx, h.position`).all(args) as { file_id: string; idx: number; peer_id: string | null }[];
-    const holders = new Map<string, PeerId[][]>();
-    for (const row of rows) {
-      const segments = holders.get(row.file_id) ?? [];
-      holders.set(row.file_id, segments);
-      const segment = (segments[row.idx] ??= []);
-      if (row.peer_id !== null) segment.push(asPeerId(row.peer_id));
-    }
-    return files.map((file) => ({ ...toFile(file), size: file.size, createdAt: file.created_at, wanted: file.replication, holders: holders.get(file.file_id) ?? [], ...(file.sealed === null ? {} : { sealed: file.sealed }), extra: file }));
+    return listingsOf(files, rows);
   }
 
   getManifest(fileId: FileId, version: number): Promise<Manifest | undefined> {
@@ -134,24 +124,7 @@ export class SqliteDirectory implements Directory {
       const rows = this.sql(`SELECT s.idx, s.list_hash, s.plain_size, s.stored_size, h.peer_id FROM segments s
         LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
         WHERE s.file_id = ? AND s.version = ? ORDER BY s.idx, h.position`).all(fileId, version) as SegmentHolderRow[];
-      const segments: Manifest['segments'] = [];
-      for (const segment of rows) {
-        const record = (segments[segment.idx] ??= { listHash: asChunkHash(segment.list_hash), plainSize: segment.plain_size, storedSize: segment.stored_size, holders: [] });
-        if (segment.peer_id !== null) record.holders.push(asPeerId(segment.peer_id));
-      }
-      return {
-        fileId: asFileId(row.file_id),
-        name: row.name,
-        owner: row.owner,
-        version: row.version,
-        size: row.size,
-        chunkSize: row.chunk_size,
-        segmentChunks: row.segment_chunks,
-        ...(row.codec === null ? {} : { codec: row.codec }),
-        createdAt: row.created_at,
-        ...(row.sealed === null ? {} : { sealed: row.sealed }),
-        segments,
-      };
+      return manifestOf(row, rows);
     });
     return Promise.resolve(read());
   }
@@ -302,14 +275,8 @@ export class SqliteDirectory implements Directory {
          FROM (SELECT list_hash, MAX(stored_size) AS stored_size, MIN(file_id) AS file_id FROM segments
                WHERE ${where} GROUP BY list_hash ORDER BY list_hash LIMIT ${Math.floor(limit)}) g) s
       LEFT JOIN segment_holders h ON h.list_hash = s.list_hash
-      ORDER BY s.list_hash, h.position`).all(...args) as { list_hash: string; stored_size: number; file_id: string; idx: number; peer_id: string | null }[];
-    const info = new Map<string, SegmentInfo>();
-    for (const row of rows) {
-      const entry = info.get(row.list_hash) ?? { holders: [], storedSize: row.stored_size, key: segmentKey(asFileId(row.file_id), row.idx) };
-      if (row.peer_id !== null) entry.holders.push(asPeerId(row.peer_id));
-      info.set(row.list_hash, entry);
-    }
-    return info;
+      ORDER BY s.list_hash, h.position`).all(...args) as SegmentInfoRow[];
+    return segmentInfoOf(rows);
   }
 
   backupCounts(): Promise<BackupCount[]> {
@@ -431,16 +398,4 @@ function legacySize(segment: LegacySegment): number {
   return segment.size;
 }
 
-function toFile(row: FileRow): FileRecord {
-  return { fileId: asFileId(row.file_id), name: row.name, owner: row.owner, version: row.version, fence: row.fence };
-}
 
-/** Holder rows (ordered by peer) as one drop order per peer. */
-function dropOrders(rows: readonly { peer_id: string; list_hash: string }[]): DropOrder[] {
-  const drops: DropOrder[] = [];
-  for (const row of rows) {
-    if (drops.at(-1)?.peer !== row.peer_id) drops.push({ peer: asPeerId(row.peer_id), lists: [] });
-    drops.at(-1)!.lists.push(row.list_hash);
-  }
-  return drops;
-}
