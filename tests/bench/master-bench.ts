@@ -28,6 +28,8 @@ const CLI = join(ROOT, 'apps/cli/bin/meshdrive.js');
 const TS_NODE = [process.execPath, '--import', 'tsx'] as const;
 const PEERS = Number(process.env.BENCH_MASTER_PEERS ?? 1_000);
 const MEASURE_MS = Number(process.env.BENCH_MASTER_MEASURE_MS ?? 10_000);
+/** Which shapes to measure: `bare`, `1`, `3`, `directory` (all by default); the targets need the first three. */
+const SHAPES = new Set((process.env.BENCH_MASTER_SHAPES ?? 'bare,1,3').split(','));
 const COMMIT_MS = 5_000;
 const COMMIT_CLIENTS = 8;
 const JOIN_SECRET = 'master-bench-join-secret-0123456789';
@@ -217,11 +219,12 @@ async function attempt(name: string, run: () => Promise<Shape>): Promise<Shape |
 
 /** The bench's rows: each shape, then the targets against the ceiling and one master. */
 export async function runMasterBench(): Promise<Row[]> {
-  const bare = await attempt('bare socket.io heartbeat (ceiling)', bareShape);
-  const one = await attempt('1 master (PostgreSQL + Redis)', () => masterShape(1));
-  const three = await attempt('3 masters (PostgreSQL + Redis)', () => masterShape(3));
+  const skipped = { failed: 'not measured (BENCH_MASTER_SHAPES)' };
+  const bare = SHAPES.has('bare') ? await attempt('bare socket.io heartbeat (ceiling)', bareShape) : { name: 'bare socket.io heartbeat (ceiling)', ...skipped };
+  const one = SHAPES.has('1') ? await attempt('1 master (PostgreSQL + Redis)', () => masterShape(1)) : { name: '1 master (PostgreSQL + Redis)', ...skipped };
+  const three = SHAPES.has('3') ? await attempt('3 masters (PostgreSQL + Redis)', () => masterShape(3)) : { name: '3 masters (PostgreSQL + Redis)', ...skipped };
   const peers = PEERS.toLocaleString('en');
-  const per = (shape: Shape | { name: string; failed: string }): string => 'failed' in shape ? `could not hold ${peers} peers: ${shape.failed}` :
+  const per = (shape: Shape | { name: string; failed: string }): string => 'failed' in shape ? (shape.failed.startsWith('not measured') ? shape.failed : `could not hold ${peers} peers: ${shape.failed}`) :
     `${(shape.cpuPer1000 * 100).toFixed(1)}% of a core per 1,000 peers, heartbeat p50 ${shape.p50.toFixed(1)} / p99 ${shape.p99.toFixed(1)} ms, ${(shape.bytesPerPeer / 1024).toFixed(1)} KiB per peer` +
     (shape.commitsPerSecond === undefined ? '' : `, ${shape.commitsPerSecond.toFixed(0)} place+commit/s`);
   const rows: Row[] = [bare, one, three].map((shape) => ({ metric: `${peers} peers: ${shape.name}`, value: per(shape) }));
@@ -239,7 +242,7 @@ export async function runMasterBench(): Promise<Row[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = [...await runMasterBench(), ...await runDirectoryBench()];
+  const rows = [...await runMasterBench(), ...(SHAPES.has('directory') || !process.env.BENCH_MASTER_SHAPES ? await runDirectoryBench() : [])];
   for (const row of rows) process.stdout.write(`${row.metric}: ${row.value}${row.ratio ? ` | ${row.ratio}` : ''}${row.target ? ` | target ${row.target}: ${row.verdict}` : ''}\n`);
   process.exit(0);
 }

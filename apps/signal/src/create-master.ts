@@ -140,7 +140,7 @@ export async function createMaster(options: MasterOptions): Promise<Master> {
   let publicUrl = options.publicUrl ?? '';
   const routes = httpRoutes({ challenge: () => challenges.issue(), webRoot: options.webRoot, onlinePeers: async () => (await registry.online()).length, state: (owner) => meshState(owner), metrics: () => ({ connections: gateway.connections, heartbeat: gateway.heartbeats.take() }), masters: () => [publicUrl, ...(cluster?.otherMasters() ?? [])], crossOrigin: otherOrigin, accounts });
   const http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes) : createServer(routes);
-  // Pages of other origins may not open sockets here: only the master's own origin and those configured.
+  // Pages of other origins may not open sockets here: only the master's own origin, those configured, and the other masters'.
   const originAllowed = (origin: string | undefined, host: string | undefined): boolean =>
     origin === undefined || origin === `${scheme}://${host}` || otherOrigin(origin);
   const io: MasterServer = new Server(http, {
