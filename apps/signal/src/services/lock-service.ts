@@ -19,7 +19,7 @@ const grantOf = (lease: Lease): LockGrant => ({ name: lease.name, token: lease.t
 
 export class LockService {
   /** Clients waiting for a lock, by file and client: answered when it is granted to them (every request, should one ask twice). */
-  private readonly waiting = new Map<string, ((grant: LockGrant) => void)[]>();
+  private readonly waiting = new Map<string, { file: string; client: string; answers: ((grant: LockGrant) => void)[] }>();
 
   constructor(private readonly options: LockServiceOptions) {}
 
@@ -31,7 +31,11 @@ export class LockService {
     if ('granted' in acquired) return grantOf(acquired.granted);
     if (!acquired.queued) throw new FileLockedError(request.name, acquired.heldBy.holder, acquired.heldBy.expiresAt);
     const key = waiterKey(file, holder.client);
-    return new Promise((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
+    return new Promise((resolve) => {
+      const wait = this.waiting.get(key) ?? { file, client: holder.client, answers: [] };
+      wait.answers.push(resolve);
+      this.waiting.set(key, wait);
+    });
   }
 
   async renew(owner: string, request: { name: string; token: number; ttlMs: number }): Promise<LockGrant> {
@@ -55,8 +59,7 @@ export class LockService {
   async tick(): Promise<void> {
     const now = this.options.clock.now();
     for (const [file, lease] of await this.options.locks.lapse(now)) this.deliver(file, lease);
-    for (const key of [...this.waiting.keys()]) {
-      const [file, client] = splitWaiterKey(key);
+    for (const { file, client } of [...this.waiting.values()]) {
       const lease = await this.options.locks.current(file, now);
       if (lease?.holder.client === client) this.deliver(file, lease);
     }
@@ -64,7 +67,7 @@ export class LockService {
 
   /** `client`'s connection closed: it waits for nothing any more. */
   async clientGone(client: string): Promise<void> {
-    for (const key of this.waiting.keys()) if (key.endsWith(`\u0001${client}`)) this.waiting.delete(key);
+    for (const [key, wait] of this.waiting) if (wait.client === client) this.waiting.delete(key);
     await this.options.locks.leave(client);
   }
 
@@ -87,7 +90,7 @@ export class LockService {
 
   private deliver(file: string, lease: Lease): void {
     const key = waiterKey(file, lease.holder.client);
-    const answers = this.waiting.get(key) ?? [];
+    const answers = this.waiting.get(key)?.answers ?? [];
     this.waiting.delete(key);
     // No one to tell (the client left as it was granted): the lease lapses on its own.
     for (const answer of answers) answer(grantOf(lease));
@@ -96,7 +99,3 @@ export class LockService {
 }
 
 const waiterKey = (file: string, client: string): string => `${file}\u0001${client}`;
-const splitWaiterKey = (key: string): [string, string] => {
-  const at = key.lastIndexOf('\u0001');
-  return [key.slice(0, at), key.slice(at + 1)];
-};
