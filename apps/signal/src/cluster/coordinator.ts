@@ -1,6 +1,7 @@
 /**
- * The one master that decides what must not be decided twice (repair copies, the abandoned
- * segment sweep), among several on one PostgreSQL directory. Elected with a session advisory
+ * The one master that decides what must not be decided twice (repair's copies and moves), among
+ * several on one PostgreSQL directory. (The abandoned-segment sweep is not its job: each master
+ * sweeps only its own peers, against every master's open sends.) Elected with a session advisory
  * lock: the master holding it coordinates; PostgreSQL frees it the moment that master's
  * connection ends (a crash, a SIGKILL), and the next master to ask gets it.
  *

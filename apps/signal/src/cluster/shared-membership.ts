@@ -28,8 +28,6 @@ const membersKey = (master: string): string => `md:members:${master}`;
 /** A member as published: what other masters need to place on it, show it and judge its health. */
 type Published = Member & { master: string };
 
-const RANK: Record<PeerStatus, number> = { online: 0, paused: 1, stale: 2, dead: 3 };
-
 export class SharedMembership implements Membership {
   private readonly local: MemoryMembership;
   /** Other masters' entries as last read. */
@@ -92,10 +90,7 @@ export class SharedMembership implements Membership {
 
   async join(info: MemberInfo, now: number): Promise<StatusChange | undefined> {
     await this.local.join(info, now);
-    const status = (await this.merged(now)).get(info.id)?.status ?? 'dead';
-    const from = this.reported.get(info.id) ?? 'dead';
-    this.reported.set(info.id, status);
-    return from === status ? undefined : { id: info.id, from, to: status };
+    return this.report(info.id, (await this.merged(now)).get(info.id)?.status ?? 'dead');
   }
 
   beat(id: PeerId, stats: PeerStats, now: number): Promise<void> {
@@ -112,13 +107,14 @@ export class SharedMembership implements Membership {
 
   async tick(now: number): Promise<StatusChange[]> {
     await this.local.tick(now);
-    const changes: StatusChange[] = [];
-    for (const [id, member] of await this.merged(now)) {
-      const from = this.reported.get(id) ?? 'dead';
-      if (from !== member.status) changes.push({ id, from, to: member.status });
-      this.reported.set(id, member.status);
-    }
-    return changes;
+    return [...(await this.merged(now)).values()].flatMap((member) => this.report(member.id, member.status) ?? []);
+  }
+
+  /** Records `id`'s status as reported; the change from the last one reported, if any. */
+  private report(id: PeerId, status: PeerStatus): StatusChange | undefined {
+    const from = this.reported.get(id) ?? 'dead';
+    this.reported.set(id, status);
+    return from === status ? undefined : { id, from, to: status };
   }
 
   async status(id: PeerId): Promise<PeerStatus> {
@@ -150,7 +146,7 @@ export class SharedMembership implements Membership {
   /** What its master said, but no better than stale while that master is silent. */
   private judged(entry: Published, now: number): PeerStatus {
     const silent = now - (this.mastersSeen.get(entry.master) ?? 0) >= this.timing.staleAfterMs;
-    return silent && RANK[entry.status] < RANK.stale ? 'stale' : entry.status;
+    return silent && (entry.status === 'online' || entry.status === 'paused') ? 'stale' : entry.status;
   }
 
   /** Writes this master's peers, reads the others'. */
