@@ -1,26 +1,16 @@
 /** The master's account endpoints over HTTP, their refusals rebuilt as Meshdrive's typed errors. */
-import { fromErrorPayload, masterUrls, MasterUnreachableError, ProtocolError, type ErrorPayload } from '@meshdrive/core';
+import { fetchFromMasters, fromErrorPayload, ProtocolError, type ErrorPayload } from '@meshdrive/core';
 
 const ACCOUNT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** POSTs to the first of the masters (`url`: one, or several comma-separated) that answers. */
 export async function postJson<T>(url: string, path: string, body: unknown, accessToken?: string): Promise<T> {
-  let response: Response | undefined;
-  const failures: string[] = [];
-  for (const master of masterUrls(url)) {
-    try {
-      response = await fetch(new URL(path, master), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(ACCOUNT_REQUEST_TIMEOUT_MS),
-      });
-      break;
-    } catch (error) {
-      failures.push(error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
-    }
-  }
-  if (!response) throw new MasterUnreachableError(url, failures.join('; ') || 'no master URL was given');
+  const response = await fetchFromMasters(url, path, () => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(ACCOUNT_REQUEST_TIMEOUT_MS),
+  }));
   const value = (await response.json().catch(() => undefined)) as unknown;
   if (response.ok) return value as T;
   const payload = value as Partial<ErrorPayload> | undefined;

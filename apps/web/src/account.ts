@@ -7,7 +7,7 @@
  * out in one tab logs out all of them.
  */
 import {
-  fromErrorPayload, KeysMissingError, logIn, masterUrls, MasterUnreachableError, ProtocolError, signUp, streamCompressor, userKeysOf, webCryptoSuite,
+  fetchFromMasters, fromErrorPayload, KeysMissingError, logIn, MasterUnreachableError, ProtocolError, signUp, streamCompressor, userKeysOf, webCryptoSuite,
   type AuthSession, type ErrorPayload, type KeyedSession, type Sealing,
 } from '@meshdrive/core';
 import { browserHasher } from '@meshdrive/core';
@@ -91,18 +91,8 @@ export class Account extends EventTarget {
 
   /** POSTs to the first of the masters that answers (`masterUrl` may name several, comma-separated). */
   private readonly post = async <T>(path: string, body: unknown, accessToken?: string): Promise<T> => {
-    let response: Response | undefined;
-    let failure = 'no master URL';
     const headers = { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
-    for (const master of masterUrls(this.masterUrl)) {
-      try {
-        response = await fetch(new URL(path, master), { method: 'POST', headers, body: JSON.stringify(body) });
-        break;
-      } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
-      }
-    }
-    if (!response) throw new MasterUnreachableError(this.masterUrl, failure);
+    const response = await fetchFromMasters(this.masterUrl, path, () => ({ method: 'POST', headers, body: JSON.stringify(body) }));
     const value = (await response.json().catch(() => undefined)) as unknown;
     if (response.ok) return value as T;
     const payload = value as Partial<ErrorPayload> | undefined;

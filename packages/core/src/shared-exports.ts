@@ -68,7 +68,7 @@ export { MemoryStore } from './stores/memory-store.js';
 // Transport: request/reply over a data channel, the connection pool, the master connection.
 export { RpcConnection, type IncomingRequest, type RequestHandler } from './transport/rpc.js';
 export { ConnectionPool, type Signaling, type RtcEndpoint, type RtcEndpointFactory } from './transport/pool.js';
-export { MasterConnection, masterUrls, type TokenSource } from './transport/master-connection.js';
+export { fetchFromMasters, MasterConnection, masterUrls, type TokenSource } from './transport/master-connection.js';
 
 // Peer: a storage peer and its life on the mesh.
 export { StoragePeer } from './peer/storage-peer.js';

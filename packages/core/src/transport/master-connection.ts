@@ -56,6 +56,23 @@ export function masterUrls(list: string): string[] {
   return list.split(',').map((url) => url.trim()).filter((url) => url !== '');
 }
 
+/**
+ * `path` fetched from the first of the masters in `urls` (one URL or several, comma-separated)
+ * that answers at all, whatever its status; MasterUnreachableError, naming every failure, when
+ * none does. `init` is asked once per attempt, so each gets a fresh timeout signal.
+ */
+export async function fetchFromMasters(urls: string, path: string, init: () => RequestInit): Promise<Response> {
+  const failures: string[] = [];
+  for (const master of masterUrls(urls)) {
+    try {
+      return await fetch(new URL(path, master), init());
+    } catch (error) {
+      failures.push(error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+    }
+  }
+  throw new MasterUnreachableError(urls, failures.join('; ') || 'no master URL was given');
+}
+
 export class MasterConnection implements Signaling, MasterPort {
   /** Every master it may use, in the order it tries them. */
   readonly urls: readonly string[];
