@@ -185,7 +185,7 @@ export async function runMaster(values: CliValues): Promise<number> {
   keepRunningOnErrors();
   // Bad options are refused before anything is opened.
   const redis = redisUrl(values);
-  publicUrlOf(values);
+  const publicUrl = publicUrlOf(values);
   const kept = await keptIn(values);
   const cluster = redis === undefined ? undefined : await Cluster.join(redis).catch((error: unknown) => {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -210,10 +210,10 @@ export async function runMaster(values: CliValues): Promise<number> {
     accounts: await openAccounts(kept.kind === 'postgres' ? kept.database : kept.kind === 'sqlite' ? kept.dataDir : undefined),
     directory: kept.kind === 'postgres' ? new PgDirectory(kept.database) : kept.kind === 'sqlite' ? new SqliteDirectory(kept.dataDir) : new MemoryDirectory(),
     cluster,
-    publicUrl: publicUrlOf(values),
-    // On a shared directory, one master at a time repairs: the one the election picks.
+    publicUrl,
     locks: kept.kind === 'postgres' ? new PgLocks(kept.database) : undefined,
     sendLeases: kept.kind === 'postgres' ? (timing) => new PgSendLeases(kept.database, timing) : undefined,
+    // On a shared directory, one master at a time repairs: the one the election picks.
     coordinator: kept.kind === 'postgres' ? new Coordinator(kept.database, cluster?.master ?? 'single', (line) => process.stdout.write(`${line}\n`)) : undefined,
   });
   process.stdout.write(`headless peers join with the join secret (${secret.where})\n`);
