@@ -61,12 +61,12 @@ describe('a master outage in the middle of transfers', () => {
   });
 
   it('an upload and a download both finish byte-exact across a master restart', async () => {
-    const stored = randomBytes(40 * MiB, 5);
+    const stored = randomBytes(24 * MiB, 5);
     const storedName = 'stored-before.bin';
     await chooseFile(uploader.page, storedName, stored);
     await waitForTransfer(uploader.page, storedName, 90_000);
 
-    const fresh = randomBytes(40 * MiB, 6);
+    const fresh = randomBytes(24 * MiB, 6);
     const freshName = 'sent-during.bin';
     await chooseFile(uploader.page, freshName, fresh);
     const downloaded = downloadThroughUi(downloader.page, storedName, 120_000);

@@ -44,6 +44,7 @@ function startSession(sealing: Sealing | null): void {
   const session = new MeshSession(masterUrl, () => account.accessToken(), sealing);
   const transfers = new Transfers(() => session.client, {
     connected: () => session.state.link === 'connected' && session.client !== null,
+    outages: () => session.outages,
     whenConnected: (signal) => session.whenConnected(signal),
   });
   transfers.cache = new ReceivedCache();

@@ -72,6 +72,8 @@ interface Link {
 export class MeshSession extends EventTarget {
   state: SessionState;
   client: MeshClient | null = null;
+  /** How many times the line to the master went down: a transfer that failed across one tries again. */
+  outages = 0;
   private store: IdbStore | null = null;
   private peer: MeshPeer | null = null;
   private link: Link | null = null;
@@ -392,7 +394,9 @@ export class MeshSession extends EventTarget {
       void this.refresh();
     });
     socket.on('disconnect', () => {
-      if (isCurrent()) this.update({ link: 'connecting' });
+      if (!isCurrent()) return;
+      this.outages++;
+      this.update({ link: 'connecting' });
     });
     socket.on('connect_error', (error) => {
       if (isCurrent()) this.update({ link: 'unreachable', linkError: error.message });

@@ -3,7 +3,7 @@
  * the components so a transfer keeps going while the person looks at another view. Uploads
  * queue and run a few at a time; MeshClient already spreads each file's segments over peers.
  */
-import { FilePasswordRequiredError, isErrorOf, MasterUnreachableError, WrongFilePasswordError, type FileId, type MeshClient, type TransferProgress } from '@meshdrive/core';
+import { FilePasswordRequiredError, isErrorOf, isRetryable, MasterUnreachableError, WrongFilePasswordError, type FileId, type MeshClient, type TransferProgress } from '@meshdrive/core';
 import { fileSource, openSaveTarget } from './browser-io.js';
 import { describeError, isAbort } from './messages.js';
 import { lastPart } from './folders.js';
@@ -51,6 +51,8 @@ interface Job {
 /** What transfers need to know of the tab's line to the master, to wait out an outage. */
 export interface MasterLink {
   connected(): boolean;
+  /** How many times the line has gone down since the tab opened. */
+  outages(): number;
   /** Resolves once the line is up; rejects when `signal` aborts. */
   whenConnected(signal: AbortSignal): Promise<void>;
 }
@@ -329,9 +331,12 @@ export class Transfers extends EventTarget {
   /**
    * Runs `attempt`, and again each time it fails while the master is unreachable, once the
    * master answers again: a transfer waits out an outage instead of failing. The row says so.
+   * A failure another try might cure also counts when the line went down during the attempt:
+   * a connection to a peer that had to be signalled while the master was away failed for that.
    */
   private async outlastingOutages(job: Job, attempt: () => Promise<unknown>): Promise<void> {
     for (let outages = 0; ; outages++) {
+      const linkDowns = this.link.outages();
       if (!this.link.connected()) {
         job.transfer.note = 'Waiting for the master to answer; the transfer goes on when it does.';
         this.changed();
@@ -343,7 +348,7 @@ export class Transfers extends EventTarget {
         await attempt();
         return;
       } catch (error) {
-        const outage = error instanceof MasterUnreachableError || !this.link.connected();
+        const outage = error instanceof MasterUnreachableError || !this.link.connected() || (this.link.outages() > linkDowns && isRetryable(error));
         if (job.controller.signal.aborted || !outage || outages >= MAX_OUTAGES) throw error;
       }
     }

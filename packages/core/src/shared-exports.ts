@@ -80,6 +80,7 @@ export { startMeshPeer, followPeerHealth, type MeshPeer, type MeshPeerOptions } 
 export { createClient, type ClientOptions } from './client/create-client.js';
 export { openClientLink, type ClientLink, type ClientLinkOptions } from './client/client-link.js';
 export type { MeshClient, StoreResult, StoreOptions, ReadOptions } from './client/mesh-client.js';
+export { isRetryable } from './client/retryable.js';
 export { searchFiles, nameMatcher, SORT_KEYS, type SearchOptions, type SortKey } from './client/file-search.js';
 export type { MasterPort } from './client/master-port.js';
 export type { ConnectPeer, PeerConnection } from './client/peer-connection.js';
