@@ -5,9 +5,10 @@
  * Chromium gathers ICE candidates; elsewhere everything stays on loopback.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { logIn as logInWithKeys, nodeCryptoSuite, nodeSealing, revealState, type MeshState } from '@meshdrive/core';
@@ -65,12 +66,35 @@ function nodeCommand(args: string[]): [string, string[]] {
   return namespace ? ['ip', ['netns', 'exec', namespace, process.execPath, ...args]] : [process.execPath, args];
 }
 
-let built = false;
-/** Builds apps/web once per test process (well under a second with Vite). */
+const WEB_DIST = join(REPO_ROOT, 'apps/web/dist');
+/** What the built app is made from; a digest of them is kept beside the build. */
+const WEB_INPUTS = ['apps/web/src', 'apps/web/index.html', 'apps/web/store-test.html', 'packages/core/src', 'vite.config.ts', 'package-lock.json'];
+
+/**
+ * Builds apps/web unless the build there was made from the same sources: test files each run in
+ * a process of their own, and twenty builds of an unchanged app cost the suite ~30 s.
+ */
 export function buildWebApp(): void {
-  if (built) return;
+  const stamp = join(WEB_DIST, '.sources-digest');
+  const wanted = digestOf(WEB_INPUTS.map((path) => join(REPO_ROOT, path)));
+  if (existsSync(join(WEB_DIST, 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   execFileSync(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  built = true;
+  writeFileSync(stamp, wanted);
+}
+
+/** SHA-256 over the paths and contents of every file under `paths`, in a stable order. */
+function digestOf(paths: string[]): string {
+  const hash = createHash('sha256');
+  const visit = (path: string): void => {
+    if (!existsSync(path)) return;
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) visit(join(path, name));
+      return;
+    }
+    hash.update(`${relative(REPO_ROOT, path)}\0`).update(readFileSync(path)).update('\0');
+  };
+  for (const path of paths) visit(path);
+  return hash.digest('hex');
 }
 
 export interface RunningProcess {
@@ -389,7 +413,6 @@ export async function downloadThroughUi(page: Page, name: string, timeoutMs = 60
   await button.waitFor({ timeout: 15_000 });
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: timeoutMs }), button.click()]);
   const path = await download.path();
-  const { readFileSync } = await import('node:fs');
   return readFileSync(path);
 }
 
